@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { KeytrailError } from '../../errors.js';
+import { ingest, type IngestSummary } from '../../ingest/ingest.js';
+import { DEFAULT_DB, say } from '../common.js';
+import { ingestProgress } from '../progress.js';
+
+interface Opts {
+  db: string;
+  json?: boolean;
+  quiet?: boolean;
+  strict?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('ingest')
+    .description('load CloudTrail evidence (files, folders, globs, .zip/.tar.gz bundles) into the case database')
+    .argument('<inputs...>', 'files, folders (read recursively), globs or archives')
+    .option('--db <file>', 'case database (created if missing)', DEFAULT_DB)
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('-q, --quiet', 'no progress bar and no summary on stderr')
+    .option('--strict', 'exit with status 2 when any file is rejected or any input names nothing')
+    .addHelpText(
+      'after',
+      `
+Shapes are recognised by content, not by name: S3 exports ({"Records":[...]}, .json or .json.gz),
+console downloads (JSON, CSV), 'aws cloudtrail lookup-events' output (pages may be appended in one
+file), JSON Lines and JSON arrays (Logstash @timestamp accepted), and .zip/.tar.gz bundles of them.
+Every file gets a row in the 'files' table with its sha256, format, status and reason; re-ingesting a
+file already in the case does nothing; the same event from two sources is kept once.
+
+Examples:
+  keytrail ingest ./evidence/                      # a customer's folder, recursively
+  keytrail ingest bundle.zip --db case-4711.duckdb
+  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`,
+    )
+    .action(async (inputs: string[], opts: Opts) => {
+      const bar = ingestProgress(Boolean(opts.quiet || opts.json));
+      let summary: IngestSummary;
+      try {
+        summary = await ingest(inputs, { db: opts.db, onProgress: (p) => bar.update(p) });
+      } finally {
+        bar.stop();
+      }
+      if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      else if (!opts.quiet) say(describe(summary));
+      for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
+      const rejected = summary.files.rejected;
+      if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
+        throw new KeytrailError('STRICT', `--strict: ${rejected} file(s) rejected, ${summary.inputErrors.length} input(s) named nothing`);
+      }
+      if (summary.inputErrors.length > 0) process.exitCode = 2;
+    });
+}
+
+export function describe(s: IngestSummary): string {
+  const f = s.files;
+  const lines = [
+    `${s.db}: ${s.events} new events from ${f.ingested + f.partial} files in ${s.seconds.toFixed(1)} s` +
+      (s.events > 0 ? ` (${Math.round(s.events / Math.max(s.seconds, 0.001))} events/s)` : ''),
+    `  files: ${f.ingested} ingested, ${f.partial} partial, ${f.skipped} skipped, ${f['duplicate-file']} duplicate, ${f.rejected} rejected` +
+      (s.alreadyInCase ? `; ${s.alreadyInCase} already in the case (left alone)` : ''),
+    `  records: ${s.duplicates} duplicates collapsed, ${s.rejectedRecords} rejected (kept in the rejects table)`,
+  ];
+  const shown = s.problems.slice(0, 20);
+  for (const p of shown) lines.push(`  ${p.status}: ${p.path}: ${p.reason}`);
+  if (s.problems.length > shown.length) lines.push(`  ... and ${s.problems.length - shown.length} more: keytrail files --status rejected,partial`);
+  return lines.join('\n');
+}

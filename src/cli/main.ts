@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * The keytrail command line: parses arguments, prints, sets exit codes. Everything else is the
+ * library. To add a command: a file under commands/ exporting register(), and one line in COMMANDS.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { KeytrailError, formatError } from '../errors.js';
+import { register as registerEvents } from './commands/events.js';
+import { register as registerExport } from './commands/export.js';
+import { register as registerFiles } from './commands/files.js';
+import { register as registerIngest } from './commands/ingest.js';
+import { register as registerQuery } from './commands/query.js';
+
+const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport];
+
+export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
+
+export function buildProgram(): Command {
+  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+  const program = new Command('keytrail')
+    .description('Offline forensics for AWS CloudTrail after an access key leak: ingest exported evidence into a case database, then search it.')
+    .version(version)
+    .option('--debug', 'show stack traces and SQL on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const reg of COMMANDS) reg(program);
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  program.addHelpText(
+    'after',
+    `
+Start here:
+  keytrail ingest samples/leaked-key/         # load evidence into ./keytrail.duckdb
+  keytrail files                               # what was read, skipped or rejected, and why
+  keytrail events --key AKIA...                # what a key did, in time order
+Run 'keytrail <command> --help' for each command's options and examples.`,
+  );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`keytrail: ${formatError(err, debug)}\n`);
+    if (!(err instanceof KeytrailError) && !debug) process.stderr.write('(this is a bug in keytrail; run again with --debug for details)\n');
+    return EXIT.usage;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,49 @@
+/**
+ * Errors a user can act on. Anything that is not a KeytrailError is a bug in keytrail and is shown
+ * with its stack; a KeytrailError is shown as one readable line (the stack only with --debug).
+ */
+export type ErrorCode =
+  | 'USAGE' // wrong arguments or options
+  | 'INPUT' // an input file or path the user named cannot be used
+  | 'DATABASE' // the case database cannot be opened or is not a keytrail case
+  | 'QUERY' // a user-supplied SQL query failed
+  | 'STRICT'; // --strict and some input was rejected
+
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  ruleId?: string;
+}
+
+export class KeytrailError extends Error {
+  readonly code: ErrorCode;
+  readonly location: ErrorLocation;
+
+  constructor(code: ErrorCode, message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KeytrailError';
+    this.code = code;
+    this.location = location;
+  }
+}
+
+export const usageError = (message: string) => new KeytrailError('USAGE', message);
+export const inputError = (message: string, file?: string) => new KeytrailError('INPUT', message, { file });
+
+/** `file:line: [rule] message`, the form editors and terminals link to. */
+export function formatError(err: unknown, debug = false): string {
+  if (err instanceof KeytrailError) {
+    const { file, line, ruleId } = err.location;
+    const where = file ? `${file}${line !== undefined ? `:${line}` : ''}: ` : '';
+    const rule = ruleId ? `[${ruleId}] ` : '';
+    const text = `${where}${rule}${err.message}`;
+    return debug && err.stack ? `${text}\n${err.stack}` : text;
+  }
+  if (err instanceof Error) return debug ? (err.stack ?? err.message) : `internal error: ${err.message}`;
+  return `internal error: ${String(err)}`;
+}
+
+/** The message of anything thrown, for use in a reason column. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,11 @@
+/** Every column of `events` as CSV (structs and JSON as JSON text), in time order. */
+import { writeRowsToFile } from './rows.js';
+import type { CaseDb } from '../store/db.js';
+import type { ExportResult } from './index.js';
+
+export async function exportCsv(db: CaseDb, out: string): Promise<ExportResult> {
+  const sql = `SELECT * EXCLUDE (eventTime), strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS eventTime FROM events ORDER BY events.eventTime, eventID`;
+  const columns = (await db.describe(sql)).map((c) => c.name);
+  const events = await writeRowsToFile(db.stream(sql), columns, out);
+  return { events, path: out };
+}

@@ -1,0 +1,37 @@
+/** CSV through @json2csv/node, streamed chunk by chunk; objects and structs as JSON text. */
+import fs from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { Transform as CsvTransform } from '@json2csv/node';
+import type { Row } from '../store/db.js';
+
+/** Write rows as CSV to `out` (left open); returns the row count. A header is written even for no rows. */
+export async function writeCsv(rows: AsyncIterable<Row[]>, columns: string[], out: Writable): Promise<number> {
+  const csv = new CsvTransform(
+    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => `"${JSON.stringify(v).replace(/"/g, '""')}"` } },
+    {},
+    { objectMode: true },
+  );
+  csv.pipe(out, { end: false });
+  let n = 0;
+  for await (const chunk of rows) {
+    for (const r of chunk) {
+      if (!csv.write(r)) await once(csv, 'drain');
+      n++;
+    }
+  }
+  csv.end();
+  await once(csv, 'end');
+  // json2csv writes the header with the first row and no newline after the last one.
+  if (n === 0) out.write(columns.map((c) => JSON.stringify(c)).join(',') + '\n');
+  else out.write('\n');
+  return n;
+}
+
+export async function writeRowsToFile(rows: AsyncIterable<Row[]>, columns: string[], out: string): Promise<number> {
+  const file = fs.createWriteStream(out);
+  const n = await writeCsv(rows, columns, file);
+  file.end();
+  await once(file, 'finish');
+  return n;
+}

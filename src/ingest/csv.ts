@@ -1,0 +1,139 @@
+/**
+ * CSV evidence: the console's "Download events" CSV (with or without its "CloudTrail event" column)
+ * and the field-limited CSVs that aws-cli + jq scripts write from lookup-events (8 columns:
+ * EventId, EventName, ReadOnly, AccessKeyId, EventTime, EventSource, Username, Resources; with a
+ * header, or without one, in which case columns are recognised by their values).
+ * A row without the full event becomes a *partial* record; columns keytrail has no field for are
+ * kept under their own header name, so nothing in the file is lost.
+ */
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import type { RecordSink } from './interpret.js';
+import { readRecord } from './interpret.js';
+
+type Target = string; // a record path such as 'eventName' or 'userIdentity.userName'
+
+/** Header names (lower-cased, letters and digits only) → record field. */
+const HEADER_MAP: Record<string, Target> = {
+  eventid: 'eventID',
+  eventname: 'eventName',
+  eventtime: 'eventTime',
+  eventsource: 'eventSource',
+  username: 'userIdentity.userName',
+  awsaccesskey: 'userIdentity.accessKeyId',
+  accesskeyid: 'userIdentity.accessKeyId',
+  awsaccesskeyid: 'userIdentity.accessKeyId',
+  awsregion: 'awsRegion',
+  region: 'awsRegion',
+  sourceipaddress: 'sourceIPAddress',
+  sourceip: 'sourceIPAddress',
+  errorcode: 'errorCode',
+  errormessage: 'errorMessage',
+  readonly: 'readOnly',
+  requestid: 'requestID',
+  useragent: 'userAgent',
+  eventtype: 'eventType',
+  recipientaccountid: 'recipientAccountId',
+  resources: 'resources',
+  cloudtrailevent: '*record',
+};
+
+const norm = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+export class NotCloudTrailCsv extends Error {}
+
+/** Recognise columns of a header-less row by what their values look like. */
+function mapByContent(row: string[]): (Target | undefined)[] | undefined {
+  const tests: [Target, RegExp][] = [
+    ['eventID', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i],
+    ['eventTime', /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d/],
+    ['eventSource', /^[a-z0-9-]+\.amazonaws\.com$/],
+    ['userIdentity.accessKeyId', /^(AKIA|ASIA)[A-Z0-9]{12,}$/],
+    ['readOnly', /^(true|false)$/i],
+    ['resources', /^\[.*\]$/s],
+    ['eventName', /^[A-Z][A-Za-z0-9]+$/],
+  ];
+  const used = new Set<Target>();
+  const out = row.map((cell) => {
+    const hit = tests.find(([t, re]) => !used.has(t) && re.test(cell.trim()));
+    if (hit) used.add(hit[0]);
+    return hit?.[0];
+  });
+  if (!used.has('eventTime') || !used.has('eventSource') || !used.has('eventName')) return undefined;
+  const userCol = out.findIndex((t, i) => t === undefined && row[i]!.trim() !== '');
+  if (userCol >= 0) out[userCol] = 'userIdentity.userName';
+  return out;
+}
+
+function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
+  const parts = path.split('.');
+  let cur = o;
+  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+  cur[parts[parts.length - 1]!] = v;
+}
+
+/** Read CSV text from `input`, sending records to `sink`. Throws NotCloudTrailCsv for other CSVs. */
+export async function readCsv(input: Readable, sink: RecordSink): Promise<void> {
+  const parser = input.pipe(parse({ relax_column_count: true, bom: true, skip_empty_lines: true, relax_quotes: true }));
+  let header: string[] | undefined;
+  let targets: (Target | undefined)[] | undefined;
+  let line = 0;
+  for await (const row of parser as AsyncIterable<string[]>) {
+    line++;
+    if (!targets) {
+      const mapped = row.map((h) => HEADER_MAP[norm(h)]);
+      const has = (t: Target) => mapped.includes(t);
+      if (has('*record') || (has('eventName') && has('eventTime') && has('eventSource'))) {
+        header = row;
+        targets = mapped;
+        sink.shape(has('*record') ? 'console-csv' : 'csv-limited');
+        continue;
+      }
+      const byContent = mapByContent(row);
+      if (!byContent) {
+        const needed = ['Event time', 'Event name', 'Event source'].filter((_, i) => !has(['eventTime', 'eventName', 'eventSource'][i]!));
+        throw new NotCloudTrailCsv(
+          `CSV, but not a CloudTrail export: no ${needed.join(', ')} column (columns: ${row.slice(0, 12).join(', ')}${row.length > 12 ? ', ...' : ''}). ` +
+            `keytrail reads the console's "Download events" CSV and lookup-events CSVs`,
+        );
+      }
+      targets = byContent;
+      header = row.map((_, i) => `column${i + 1}`);
+      sink.shape('csv-limited');
+    }
+    readRow(row, header!, targets, sink, `line ${line}`);
+  }
+}
+
+function readRow(row: string[], header: string[], targets: (Target | undefined)[], sink: RecordSink, where: string): void {
+  const fullCol = targets.indexOf('*record');
+  const full = fullCol >= 0 ? row[fullCol]?.trim() : undefined;
+  if (full) {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(full);
+    } catch (err) {
+      return sink.bad(`${where}: the CloudTrail event column is not valid JSON (${(err as Error).message})`, row.join(','));
+    }
+    return readRecord(rec, sink, where);
+  }
+  const rec: Record<string, unknown> = {};
+  row.forEach((cell, i) => {
+    const t = targets[i];
+    if (t === '*record' || cell === '') return;
+    if (!t) return setPath(rec, header[i] ?? `column${i + 1}`, cell);
+    if (t === 'readOnly') return setPath(rec, t, /^true$/i.test(cell));
+    if (t === 'resources') {
+      try {
+        return setPath(rec, t, JSON.parse(cell));
+      } catch {
+        return setPath(rec, t, cell);
+      }
+    }
+    setPath(rec, t, cell);
+  });
+  // A row with no id still dedupes against itself across files: the id is derived from its content.
+  if (rec.eventID === undefined) rec.eventID = `keytrail-row-${crypto.createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 32)}`;
+  sink.record(rec, true, where);
+}

@@ -1,0 +1,295 @@
+/**
+ * ingest: evidence paths → the case database. Every file found gets a row in `files` (or is already
+ * in the case, same path and sha256, and is left alone). Files are loaded in batches of bounded size,
+ * one transaction each, so memory stays flat and a crash costs at most the batch in flight.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CaseDb } from '../store/db.js';
+import type { FileStatus } from '../store/schema.js';
+import { extractArchive } from './archive.js';
+import { DEFAULT_EXPANSION, expansionLimit, sha256File, type ExpansionLimits } from './bytes.js';
+import { discover } from './discover.js';
+import { BatchLoader, MAX_OBJECT_BYTES, finalizeFile, type FileRow, type NativeUnit } from './loader.js';
+import { NormalizedWriter } from './normalized.js';
+import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
+import { sniff } from './sniff.js';
+
+export interface IngestOptions {
+  db: string;
+  /** Estimated decompressed bytes per batch (one transaction). */
+  batchBytes?: number;
+  limits?: Partial<ExpansionLimits>;
+  /** DuckDB memory limit for the load. */
+  memoryLimit?: string;
+  onProgress?: (p: IngestProgress) => void;
+  /** Where archives are unpacked and normalized records staged; removed afterwards. */
+  tmpDir?: string;
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+  events: number;
+}
+
+export interface IngestSummary {
+  db: string;
+  /** Rows written this run, by status. */
+  files: Record<FileStatus, number>;
+  /** Files left alone because the case already holds them (same path and sha256). */
+  alreadyInCase: number;
+  /** New events in the case. */
+  events: number;
+  duplicates: number;
+  rejectedRecords: number;
+  seconds: number;
+  /** Inputs that named nothing. */
+  inputErrors: { input: string; message: string }[];
+  /** Rejected files with their reasons, for the summary a person reads. */
+  problems: { path: string; status: FileStatus; reason: string }[];
+}
+
+interface Pending {
+  display: string;
+  real: string;
+  parentId: number | null;
+  depth: number;
+}
+
+const MAX_ARCHIVE_DEPTH = 4;
+const DEFAULT_BATCH_BYTES = 768 << 20;
+
+export async function ingest(inputs: readonly string[], options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const limits: ExpansionLimits = { ...DEFAULT_EXPANSION, ...options.limits };
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const found = await discover(inputs);
+  const db = await CaseDb.open(options.db, { create: true, memoryLimit: options.memoryLimit ?? '1500MB' });
+  const tmp = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'keytrail-'));
+  const summary: IngestSummary = {
+    db: options.db,
+    files: { ingested: 0, partial: 0, skipped: 0, 'duplicate-file': 0, rejected: 0 },
+    alreadyInCase: 0,
+    events: 0,
+    duplicates: 0,
+    rejectedRecords: 0,
+    seconds: 0,
+    inputErrors: found.errors,
+    problems: [],
+  };
+  try {
+    // A case written with many small commits checkpoints often; one checkpoint at the end is cheaper.
+    await db.exec(`SET checkpoint_threshold = '4GB'`);
+    const loader = new BatchLoader(db);
+    await loader.init();
+    const known = await db.all(`SELECT id, path, sha256 FROM files WHERE sha256 IS NOT NULL`);
+    const bySha = new Map<string, { id: number; path: string }>();
+    const byPathSha = new Set<string>();
+    for (const r of known) {
+      if (!bySha.has(String(r.sha256))) bySha.set(String(r.sha256), { id: Number(r.id), path: String(r.path) });
+      byPathSha.add(`${String(r.path)}\0${String(r.sha256)}`);
+    }
+    const [maxRow] = await db.all(`SELECT coalesce(max(id), 0) AS m FROM files`);
+    let nextId = Number(maxRow?.m ?? 0) + 1;
+
+    const queue: Pending[] = found.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 }));
+    const progress: IngestProgress = { filesDone: 0, filesTotal: queue.length, events: 0 };
+    let batch = newBatch();
+    let batchNo = 0;
+
+    const flush = async () => {
+      if (batch.rows.length === 0) return;
+      const counts = await loadBatch(loader, batch, path.join(tmp, `batch-${batchNo++}.jsonl`), limits);
+      for (const f of batch.rows) {
+        const c = counts.get(f.id);
+        const status = f.status as FileStatus;
+        summary.files[status]++;
+        if (c) {
+          summary.events += c.events;
+          summary.duplicates += c.duplicates;
+          summary.rejectedRecords += c.rejected;
+        }
+        if ((status === 'rejected' || status === 'partial') && f.reason) summary.problems.push({ path: f.path, status, reason: f.reason });
+      }
+      progress.events = summary.events;
+      options.onProgress?.(progress);
+      batch = newBatch();
+    };
+
+    while (queue.length > 0) {
+      const item = queue.shift()!;
+      const row = await examine(item, nextId, bySha, byPathSha, batch);
+      progress.filesDone++;
+      if (row === 'already') {
+        summary.alreadyInCase++;
+        continue;
+      }
+      nextId++;
+      if (row.sha256 && row.status !== 'duplicate-file') bySha.set(row.sha256, { id: row.id, path: row.path });
+      if (row.sha256) byPathSha.add(`${row.path}\0${row.sha256}`);
+      if (row.archive && item.depth < MAX_ARCHIVE_DEPTH) {
+        const res = await extractArchive(item.real, row.archive.kind, row.archive.gzip, path.join(tmp, `archive-${row.id}`), limits);
+        const entries = res.entries.map((e) => ({ ...e, display: `${row.path}!/${e.name}` }));
+        const children: Pending[] = [];
+        for (const e of entries) {
+          if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1 });
+          else
+            batch.rows.push({
+              id: nextId++, parentId: row.id, path: e.display, sha256: null, bytes: e.bytes, format: 'archive-entry',
+              status: e.rejected ? 'rejected' : 'skipped', reason: e.rejected ?? e.skipped ?? null,
+            });
+        }
+        row.reason = `${row.archive.kind} archive: ${entries.length} entries${res.error ? `; ${res.error}` : ''}`;
+        if (res.error && children.length === 0) row.status = 'rejected';
+        queue.unshift(...children);
+        progress.filesTotal += children.length;
+        // The archive's own row is committed with (or after) its last entry, so a crash part-way
+        // through never leaves an archive marked as ingested with entries missing.
+        batch.pendingArchives.push(row);
+        continue;
+      } else if (row.archive) {
+        row.status = 'skipped';
+        row.reason = `archive nested more than ${MAX_ARCHIVE_DEPTH} deep: not opened`;
+      }
+      batch.rows.push(row);
+      if (batch.bytes >= batchBytes) {
+        if (!queue.some((q) => q.parentId !== null)) batch.rows.push(...batch.pendingArchives.splice(0));
+        await flush();
+      }
+      options.onProgress?.(progress);
+    }
+    if (batch.pendingArchives.length) batch.rows.push(...batch.pendingArchives.splice(0));
+    await flush();
+    await db.exec('CHECKPOINT');
+  } finally {
+    db.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+interface Batch {
+  rows: ExaminedRow[];
+  bytes: number;
+  pendingArchives: ExaminedRow[];
+}
+const newBatch = (): Batch => ({ rows: [], bytes: 0, pendingArchives: [] });
+
+interface ExaminedRow extends FileRow {
+  real?: string;
+  native?: { gzip: boolean; isize?: number };
+  read?: ReadSpec;
+  archive?: { kind: 'zip' | 'tar'; gzip: boolean };
+}
+
+/** Hash and sniff one file; decide how it will be read. */
+async function examine(
+  item: Pending,
+  id: number,
+  bySha: Map<string, { id: number; path: string }>,
+  byPathSha: Set<string>,
+  batch: Batch,
+): Promise<ExaminedRow | 'already'> {
+  const row: ExaminedRow = { id, parentId: item.parentId, path: item.display, sha256: null, bytes: null, format: 'unknown', status: 'rejected', reason: null };
+  let size: number;
+  try {
+    size = fs.statSync(item.real).size;
+    row.bytes = size;
+    row.sha256 = await sha256File(item.real);
+  } catch (err) {
+    row.reason = `cannot read: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`;
+    return row;
+  }
+  if (byPathSha.has(`${row.path}\0${row.sha256}`)) return 'already';
+  const same = bySha.get(row.sha256);
+  if (same) {
+    return { ...row, format: 'duplicate', status: 'duplicate-file', reason: `same content (sha256) as file #${same.id} ${same.path}` };
+  }
+  const s = await sniff(item.real, item.display, size);
+  switch (s.kind) {
+    case 'skip':
+    case 'reject':
+      return { ...row, format: s.format, status: s.kind === 'skip' ? 'skipped' : 'rejected', reason: s.reason };
+    case 'zip':
+    case 'tar':
+      return { ...row, format: s.kind === 'zip' ? 'zip' : s.gzip ? 'tar.gz' : 'tar', status: 'ingested', archive: { kind: s.kind, gzip: s.kind === 'tar' && s.gzip } };
+    case 'records':
+      batch.bytes += s.gzip ? Math.max(s.isize ?? 0, size * 10) : size;
+      return { ...row, real: item.real, format: 'cloudtrail-records', status: 'ingested', counted: true, native: { gzip: s.gzip, isize: s.isize }, read: { kind: 'records', gzip: s.gzip } };
+    case 'json':
+    case 'csv':
+      batch.bytes += s.gzip ? size * 10 : size;
+      return { ...row, real: item.real, format: s.kind, status: 'ingested', counted: true, read: { kind: s.kind, gzip: s.gzip, encoding: s.encoding } };
+  }
+}
+
+/** Stage every file of the batch (fast path first, then the record reader), then commit. */
+async function loadBatch(loader: BatchLoader, batch: Batch, ndjson: string, limits: ExpansionLimits) {
+  await loader.clear();
+  const natives: NativeUnit[] = [];
+  const byId = new Map<number, ExaminedRow>();
+  for (const r of batch.rows) {
+    byId.set(r.id, r);
+    // A gzip whose trailer says it expands past the limit goes to the reader, which enforces it.
+    if (r.native && r.real && (r.bytes ?? 0) > 0) natives.push({ fileId: r.id, path: r.real, gzip: r.native.gzip, bytes: r.native.gzip ? (r.native.isize ?? 0) : (r.bytes ?? 0) });
+  }
+  const failed = await loader.stageNative(natives.filter((u) => withinLimit(byId.get(u.fileId)!, limits)));
+  const viaReader = batch.rows.filter(
+    (r) => r.read && (!r.native || failed.some((f) => f.unit.fileId === r.id) || !withinLimit(r, limits)),
+  );
+  if (viaReader.length > 0) {
+    const writer = new NormalizedWriter(ndjson);
+    try {
+      for (const r of viaReader) await readOne(r, writer, limits);
+    } finally {
+      writer.close();
+    }
+    if (writer.lines > 0) await loader.stageNormalized(ndjson);
+    fs.rmSync(ndjson, { force: true });
+  }
+  const counts = await loader.commit(batch.rows);
+  for (const r of batch.rows) {
+    const final = counts.get(r.id);
+    if (r.counted && final) {
+      const f = finalizeFile(r, final);
+      r.status = f.status;
+      r.reason = f.reason;
+    }
+  }
+  return counts;
+}
+
+/** The gzip trailer (size modulo 4 GiB) is a cheap first check; the reader enforces the limit exactly. */
+function withinLimit(r: ExaminedRow, limits: ExpansionLimits): boolean {
+  const isize = r.native?.isize;
+  return isize === undefined || (isize <= expansionLimit(r.bytes ?? 0, limits) && isize <= MAX_OBJECT_BYTES);
+}
+
+async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: ExpansionLimits): Promise<void> {
+  let skippedReason: string | undefined;
+  const sink = writer.sinkFor(
+    r.id,
+    (f) => (r.format = f),
+    (why) => (skippedReason = why),
+  );
+  try {
+    const out = await readRecords(r.real!, r.read!, expansionLimit(r.bytes ?? 0, limits), sink);
+    r.format = out.format;
+    if (out.error) r.readError = out.error;
+    if (r.format === 'csv-limited') r.partialSource = 'field-limited CSV (no full CloudTrail event): its records are marked partial';
+  } catch (err) {
+    if (!(err instanceof NotEvidence)) throw err;
+    r.counted = false;
+    r.status = 'rejected';
+    r.reason = err.message;
+    return;
+  }
+  if (skippedReason && sink.count === 0) {
+    r.counted = false;
+    r.status = 'skipped';
+    r.reason = skippedReason;
+  }
+}
