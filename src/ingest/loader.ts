@@ -5,7 +5,7 @@
  * written with their counts. A crash before COMMIT leaves the case as it was before the batch.
  */
 import type { CaseDb } from '../store/db.js';
-import { RECORD, columnsPatch, quoteIdent, sqlType, transformStructure } from '../store/schema.js';
+import { RECORD, columnsPatch, quoteIdent, sqlType, transformStructure, type StructField } from '../store/schema.js';
 
 /**
  * DuckDB's JSON reader sizes its buffers from maximum_object_size (twice it, per thread), so it is
@@ -24,8 +24,23 @@ function objectBound(bytes: number): number {
 const FIELDS = Object.keys(RECORD);
 const STRUCTURE = JSON.stringify(transformStructure());
 const PATCH = JSON.stringify(columnsPatch());
-/** What json_merge_patch leaves of a record that had nothing without a column: empty objects only. */
-const SKELETON = String.raw`(\{|\}|,|"[A-Za-z0-9_]+":)*`;
+/**
+ * json_merge_patch creates the patch's nested objects even where the record had none, so what it
+ * leaves holds empty `"userIdentity":{...}` shells; they are removed (innermost first, one level a
+ * pass) so that extra_fields holds only real content. Empty struct objects the record did have are
+ * not lost: their struct columns are non-NULL and the rebuilt record shows them as {}.
+ */
+const SHELL = `,?"(${structKeys(RECORD).join('|')})":\\{\\}`;
+function structKeys(t: StructField): string[] {
+  return Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [] : [k, ...structKeys(v)]));
+}
+function stripShells(expr: string, depth = structDepth(RECORD)): string {
+  for (let i = 0; i < depth; i++) expr = `regexp_replace(regexp_replace(${expr}, '${SHELL}', '', 'g'), '\\{,', '{', 'g')`;
+  return `nullif(${expr}, '{}')`;
+}
+function structDepth(t: StructField): number {
+  return 1 + Math.max(0, ...Object.values(t).map((v) => (typeof v === 'string' ? 0 : structDepth(v))));
+}
 
 export interface NativeUnit {
   fileId: number;
@@ -81,7 +96,7 @@ function stageSelect(source: string): string {
       why, CASE WHEN why IS NOT NULL THEN coalesce(raw0, j::VARCHAR) END AS raw
     FROM (
       SELECT *,
-        CASE WHEN regexp_full_match(rest, '${SKELETON}') THEN NULL ELSE rest END AS rest2,
+        ${stripShells('rest')} AS rest2,
         '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds,
         CASE WHEN why0 IS NOT NULL THEN why0
              WHEN r IS NULL THEN loc || ': not a JSON object'

@@ -1,0 +1,107 @@
+/** Shared test fixtures: real-shaped CloudTrail records, temp folders, and the CLI binary. */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll } from 'vitest';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const CLI = path.join(ROOT, 'dist/cli/main.js');
+export const DATASETS = path.resolve(ROOT, '../shared/datasets');
+
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+export function tmpDir(prefix = 'kt-test-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+let counter = 0;
+/** A CloudTrail record as S3 delivers it; every call gets a new eventID and a later time. */
+export function record(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter++;
+  const t = new Date(Date.UTC(2026, 9, 14, 9, 0, 0) + counter * 1000).toISOString().replace('.000Z', 'Z');
+  return {
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLEPRINCIPAL1',
+      arn: 'arn:aws:iam::111122223333:user/ci-deploy',
+      accountId: '111122223333',
+      accessKeyId: 'AKIAEXAMPLELEAKED001',
+      userName: 'ci-deploy',
+    },
+    eventTime: t,
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'ListUsers',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.7',
+    userAgent: 'aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64',
+    requestParameters: null,
+    responseElements: null,
+    requestID: crypto.randomUUID(),
+    eventID: crypto.randomUUID(),
+    readOnly: true,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: '111122223333',
+    eventCategory: 'Management',
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'iam.amazonaws.com' },
+    ...overrides,
+  };
+}
+
+export const records = (n: number, overrides: Record<string, unknown> = {}) => Array.from({ length: n }, () => record(overrides));
+
+export function write(file: string, content: string | Buffer): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+export const gz = (s: string | Buffer) => zlib.gzipSync(s);
+export const s3File = (recs: unknown[]) => gz(JSON.stringify({ Records: recs }));
+
+/** `aws cloudtrail lookup-events` output for these records, as the CLI prints it. */
+export function lookupPage(recs: Record<string, unknown>[], nextToken?: string): string {
+  const ui = (r: Record<string, unknown>) => r.userIdentity as Record<string, unknown> | undefined;
+  return JSON.stringify(
+    {
+      Events: recs.map((r) => ({
+        EventId: r.eventID,
+        EventName: r.eventName,
+        ReadOnly: String(r.readOnly),
+        AccessKeyId: ui(r)?.accessKeyId,
+        EventTime: String(r.eventTime).replace('Z', '+00:00'),
+        EventSource: r.eventSource,
+        Username: ui(r)?.userName,
+        Resources: [],
+        CloudTrailEvent: JSON.stringify(r),
+      })),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    },
+    null,
+    4,
+  );
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], opts: { cwd?: string; input?: string } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function sha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
