@@ -75,7 +75,10 @@ function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
 
 /** Read CSV text from `input`, sending records to `sink`. Throws NotCloudTrailCsv for other CSVs. */
 export async function readCsv(input: Readable, sink: RecordSink): Promise<void> {
-  const parser = input.pipe(parse({ relax_column_count: true, bom: true, skip_empty_lines: true, relax_quotes: true }));
+  const parser = parse({ relax_column_count: true, bom: true, skip_empty_lines: true, relax_quotes: true });
+  // .pipe() does not forward errors: a decoding error must end the read, not hang it.
+  input.on('error', (e) => parser.destroy(e));
+  input.pipe(parser);
   let header: string[] | undefined;
   let targets: (Target | undefined)[] | undefined;
   let line = 0;

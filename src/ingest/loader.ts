@@ -172,7 +172,7 @@ export class BatchLoader {
     const source = `
       SELECT bf.file_id, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS j,
              false AS is_partial, NULL::VARCHAR AS why0, NULL::VARCHAR AS raw0, NULL::VARCHAR AS loc
-      FROM read_json(?, columns = {Records: 'JSON[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'none'}',
+      FROM read_json(?, columns = {Records: 'JSON[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
                      filename = true, maximum_object_size = ${objectBound(Math.max(...group.map((u) => u.bytes)))}) t
       JOIN batch_files bf ON bf.path = t.filename`;
     await this.db.exec(`INSERT INTO stage BY NAME ${stageSelect(source)}`, [group.map((u) => u.path)]);

@@ -41,7 +41,11 @@ export async function readRecords(realPath: string, spec: ReadSpec, limit: numbe
     },
     skipped: (r) => (skipped = r),
   };
-  const text = openContent(realPath, spec.gzip, limit).pipe(decoder(spec.encoding ?? 'utf-8'));
+  const content = openContent(realPath, spec.gzip, limit);
+  const text = decoder(spec.encoding ?? 'utf-8');
+  // .pipe() does not forward errors: a truncated gzip or a bomb must end the read, not hang it.
+  content.on('error', (e) => text.destroy(e));
+  content.pipe(text);
   try {
     if (spec.kind === 'csv') await readCsv(text, tracking);
     else await readJson(text, tracking);
@@ -56,26 +60,28 @@ export async function readRecords(realPath: string, spec: ReadSpec, limit: numbe
 async function readJson(text: AsyncIterable<string>, sink: RecordSink): Promise<void> {
   const splitter = new JsonValueSplitter();
   let values = 0;
+  const one = (text: string, line: number, unterminated: boolean) => {
+    values++;
+    const where = `line ${line}`;
+    let parsed: unknown;
+    try {
+      if (unterminated) throw new Error('unterminated');
+      parsed = JSON.parse(text);
+    } catch (err) {
+      // In JSON Lines, one broken line (an unclosed string) swallows the lines after it: read those again one by one.
+      if (text.includes('\n') && recoverLines(text, line, one)) return;
+      const why = unterminated ? 'the file ends inside a JSON value that starts here: it is truncated' : `not valid JSON (${(err as Error).message})`;
+      sink.bad(`${where}: ${why}`, text);
+      return;
+    }
+    interpretValue(parsed, sink, where, values);
+  };
   const handle = (vals: ReturnType<JsonValueSplitter['push']>) => {
     for (const v of vals) {
-      values++;
-      const where = `line ${v.line}`;
       if (v.junk) {
-        sink.bad(`${where}: not JSON (${JSON.stringify(v.text.slice(0, 40))})`, v.text);
-        continue;
-      }
-      if (v.unterminated) {
-        sink.bad(`${where}: the file ends inside a JSON value that starts here: it is truncated`, v.text);
-        continue;
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(v.text);
-      } catch (err) {
-        sink.bad(`${where}: not valid JSON (${(err as Error).message})`, v.text);
-        continue;
-      }
-      interpretValue(parsed, sink, where, values);
+        values++;
+        sink.bad(`line ${v.line}: not JSON (${JSON.stringify(v.text.slice(0, 40))})`, v.text);
+      } else one(v.text, v.line, Boolean(v.unterminated));
     }
   };
   for await (const chunk of text) handle(splitter.push(chunk));
@@ -125,7 +131,30 @@ function utf8Len(b: Buffer, i: number): number {
   const c = b[i]!;
   const need = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
   if (need === 0) return 0;
-  if (i + need > b.length) return need; // cut by the chunk end: not the culprit
-  for (let k = 1; k < need; k++) if ((b[i + k]! & 0xc0) !== 0x80) return 0;
-  return need;
+  for (let k = 1; k < need && i + k < b.length; k++) if ((b[i + k]! & 0xc0) !== 0x80) return 0;
+  return need; // complete, or cut by the chunk end with valid bytes so far: not the culprit
+}
+
+/**
+ * A value that failed to parse but whose later lines are complete JSON objects on their own is
+ * JSON Lines with a broken line: each line is read alone. A truncated pretty-printed file is not
+ * (its later lines are fragments) and stays one rejected value.
+ */
+function recoverLines(text: string, firstLine: number, one: (text: string, line: number, unterminated: boolean) => void): boolean {
+  const lines = text.split('\n');
+  const whole = (l: string) => {
+    const t = l.trim();
+    if (!t.startsWith('{') || !t.endsWith('}')) return false;
+    try {
+      JSON.parse(t);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!lines.slice(1).some(whole)) return false;
+  lines.forEach((l, k) => {
+    if (l.trim()) one(l, firstLine + k, false);
+  });
+  return true;
 }
