@@ -66,6 +66,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   const limits: ExpansionLimits = { ...DEFAULT_EXPANSION, ...options.limits };
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const found = await discover(inputs);
+  // The case database may sit inside the evidence folder: it is keytrail's own output, not evidence.
+  const own = new Set(['', '.wal', '.tmp'].map((x) => path.resolve(options.db) + x));
+  found.files = found.files.filter((f) => !own.has(f) && !f.startsWith(path.resolve(options.db) + '.tmp' + path.sep));
   const db = await CaseDb.open(options.db, { create: true, memoryLimit: options.memoryLimit ?? '1500MB' });
   const tmp = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'keytrail-'));
   const summary: IngestSummary = {

@@ -31,6 +31,7 @@ export async function sniff(realPath: string, displayPath: string, size: number)
   const raw = await readRawHead(realPath);
   if (raw[0] === 0x50 && raw[1] === 0x4b && (raw[2] === 0x03 || raw[2] === 0x05)) return { kind: 'zip' };
   if (isTar(raw)) return { kind: 'tar', gzip: false };
+  if (raw.subarray(8, 12).toString('latin1') === 'DUCK') return { kind: 'skip', format: 'duckdb', reason: 'a DuckDB database (another keytrail case?), not evidence' };
   const other = otherCompression(raw);
   if (other) return { kind: 'reject', format: other, reason: `${other} compressed data is not supported: decompress it and ingest the result (gzip, zip and tar.gz are read directly)` };
 
