@@ -5,7 +5,7 @@ import type { ExportResult } from './index.js';
 
 export async function exportCsv(db: CaseDb, out: string): Promise<ExportResult> {
   const sql = `SELECT * EXCLUDE (eventTime), strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS eventTime FROM events ORDER BY events.eventTime, eventID`;
-  const columns = (await db.describe(sql)).map((c) => c.name);
-  const events = await writeRowsToFile(db.stream(sql), columns, out);
+  const { columns, rows } = await db.query(sql);
+  const events = await writeRowsToFile(rows, columns, out);
   return { events, path: out };
 }

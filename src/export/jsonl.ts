@@ -7,7 +7,8 @@ import type { ExportResult } from './index.js';
 export async function exportJsonl(db: CaseDb, out: string): Promise<ExportResult> {
   const file = fs.createWriteStream(out);
   let n = 0;
-  for await (const chunk of db.stream(`SELECT record::VARCHAR AS record FROM records ORDER BY eventTime, eventID`)) {
+  const { rows } = await db.query(`SELECT record::VARCHAR AS record FROM records ORDER BY eventTime, eventID`);
+  for await (const chunk of rows) {
     if (!file.write(chunk.map((r) => r.record).join('\n') + '\n')) await once(file, 'drain');
     n += chunk.length;
   }

@@ -8,7 +8,8 @@ import type { Row } from '../store/db.js';
 /** Write rows as CSV to `out` (left open); returns the row count. A header is written even for no rows. */
 export async function writeCsv(rows: AsyncIterable<Row[]>, columns: string[], out: Writable): Promise<number> {
   const csv = new CsvTransform(
-    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => `"${JSON.stringify(v).replace(/"/g, '""')}"` } },
+    // json2csv hands null to the object formatter too (typeof null is 'object'): NULL is an empty cell.
+    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => (v === null ? '' : `"${JSON.stringify(v).replace(/"/g, '""')}"`) } },
     {},
     { objectMode: true },
   );

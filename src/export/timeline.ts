@@ -22,7 +22,7 @@ const SQL = `
   FROM events ORDER BY events.eventTime, eventID`;
 
 export async function exportTimeline(db: CaseDb, out: string): Promise<ExportResult> {
-  const columns = (await db.describe(SQL)).map((c) => c.name);
-  const events = await writeRowsToFile(db.stream(SQL), columns, out);
+  const { columns, rows } = await db.query(SQL);
+  const events = await writeRowsToFile(rows, columns, out);
   return { events, path: out };
 }

@@ -231,6 +231,7 @@ async function examine(
 
 /** Stage every file of the batch (fast path first, then the record reader), then commit. */
 async function loadBatch(loader: BatchLoader, batch: Batch, ndjson: string, limits: ExpansionLimits) {
+  const lap = tracer(`batch of ${batch.rows.length} files`);
   await loader.clear();
   const natives: NativeUnit[] = [];
   const byId = new Map<number, ExaminedRow>();
@@ -240,6 +241,7 @@ async function loadBatch(loader: BatchLoader, batch: Batch, ndjson: string, limi
     if (r.native && r.real && (r.bytes ?? 0) > 0) natives.push({ fileId: r.id, path: r.real, gzip: r.native.gzip, bytes: r.native.gzip ? (r.native.isize ?? 0) : (r.bytes ?? 0) });
   }
   const failed = await loader.stageNative(natives.filter((u) => withinLimit(byId.get(u.fileId)!, limits)));
+  lap('staged natively');
   const viaReader = batch.rows.filter(
     (r) => r.read && (!r.native || failed.some((f) => f.unit.fileId === r.id) || !withinLimit(r, limits)),
   );
@@ -253,7 +255,9 @@ async function loadBatch(loader: BatchLoader, batch: Batch, ndjson: string, limi
     if (writer.lines > 0) await loader.stageNormalized(ndjson);
     fs.rmSync(ndjson, { force: true });
   }
+  lap('read by the record reader');
   const counts = await loader.commit(batch.rows);
+  lap('committed');
   for (const r of batch.rows) {
     const final = counts.get(r.id);
     if (r.counted && final) {
@@ -295,4 +299,15 @@ async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: Expansi
     r.status = 'skipped';
     r.reason = skippedReason;
   }
+}
+
+/** KEYTRAIL_TRACE=1 prints where a batch's time goes, on stderr. */
+function tracer(what: string): (step: string) => void {
+  if (!process.env.KEYTRAIL_TRACE) return () => undefined;
+  let t = performance.now();
+  return (step) => {
+    const now = performance.now();
+    process.stderr.write(`[trace] ${what}: ${step} in ${((now - t) / 1000).toFixed(2)} s\n`);
+    t = now;
+  };
 }

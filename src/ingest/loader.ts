@@ -5,7 +5,7 @@
  * written with their counts. A crash before COMMIT leaves the case as it was before the batch.
  */
 import type { CaseDb } from '../store/db.js';
-import { RECORD, columnsPatch, quoteIdent, sqlType, transformStructure, type StructField } from '../store/schema.js';
+import { PROVENANCE_COLUMNS, RECORD, columnsPatch, quoteIdent, sqlType, transformStructure, type StructField } from '../store/schema.js';
 
 /**
  * DuckDB's JSON reader sizes its buffers from maximum_object_size (twice it, per thread), so it is
@@ -23,6 +23,8 @@ function objectBound(bytes: number): number {
 
 const FIELDS = Object.keys(RECORD);
 const STRUCTURE = JSON.stringify(transformStructure());
+const FIELD_LIST = `[${FIELDS.map((f) => `'${f}'`).join(', ')}]`;
+const FIELD_PATHS = `[${FIELDS.map((f) => `'$.${f}'`).join(', ')}]`;
 const PATCH = JSON.stringify(columnsPatch());
 /**
  * json_merge_patch creates the patch's nested objects even where the record had none, so what it
@@ -93,6 +95,7 @@ function stageSelect(source: string): string {
     SELECT ${cols.join(', ')},
       file_id, record_index, is_partial,
       CASE WHEN adds = '{}' THEN rest2 WHEN rest2 IS NULL THEN adds::JSON ELSE json_merge_patch(rest2, adds) END AS extra_fields,
+      nullif([x[1] FOR x IN list_zip(${FIELD_LIST}, jt) IF x[2] = 'NULL'], []) AS null_fields,
       why, CASE WHEN why IS NOT NULL THEN coalesce(raw0, j::VARCHAR) END AS raw
     FROM (
       SELECT *,
@@ -109,7 +112,8 @@ function stageSelect(source: string): string {
         FROM (
           SELECT file_id, record_index, is_partial, why0, raw0, j, coalesce(loc, 'record ' || record_index) AS loc,
                  CASE WHEN json_type(j) = 'OBJECT' THEN json_transform(j, '${STRUCTURE}') END AS r,
-                 CASE WHEN json_type(j) = 'OBJECT' THEN json_merge_patch(j, '${PATCH}') END AS rest
+                 CASE WHEN json_type(j) = 'OBJECT' THEN json_merge_patch(j, '${PATCH}') END AS rest,
+                 CASE WHEN json_type(j) = 'OBJECT' THEN json_type(j, ${FIELD_PATHS}) END AS jt
           FROM (${source})
         )
       )
@@ -129,6 +133,7 @@ export class BatchLoader {
       'record_index INTEGER',
       'is_partial BOOLEAN',
       'extra_fields JSON',
+      'null_fields VARCHAR[]',
       'why VARCHAR',
       'raw VARCHAR',
     ];
@@ -201,7 +206,7 @@ export class BatchLoader {
         );
         touched = [...new Set(gone.map((r) => Number(r.file_id)))];
       }
-      const cols = [...FIELDS.map(quoteIdent), 'file_id', 'record_index', 'is_partial', 'extra_fields'].join(', ');
+      const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
       await this.db.exec(`
         INSERT INTO events (${cols})
         SELECT ${cols} FROM stage s

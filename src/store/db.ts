@@ -105,26 +105,26 @@ export class CaseDb {
     });
   }
 
-  /** Column names and DuckDB type names a query would return, without running it. */
-  async describe(sql: string, params: Params = []): Promise<{ name: string; type: string }[]> {
-    const rows = await this.all(`DESCRIBE ${sql}`, params);
-    return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-  }
-
-  /** Stream a query's rows in chunks, for outputs that must not hold a whole table in memory. */
-  async *stream(sql: string, params: Params = []): AsyncGenerator<Row[]> {
-    await this.assertOneStatement(sql);
-    const result = await this.conn.stream(sql, bind(params));
+  /**
+   * Run a query and stream its rows in chunks, for outputs that must not hold a whole table in
+   * memory. The column names come from the running statement itself, so the user's SQL is never
+   * wrapped in anything (its errors quote it as written).
+   */
+  async query(sql: string, params: Params = []): Promise<{ columns: string[]; rows: AsyncGenerator<Row[]> }> {
+    const result = await this.guarded(sql, () => this.conn.stream(sql, bind(params)));
     const names = result.columnNames();
     const types = result.columnTypes();
-    for await (const rows of result.yieldRowsJs()) {
-      if (rows.length === 0) continue;
-      yield rows.map((r) => {
-        const o: Row = {};
-        names.forEach((n, i) => (o[n] = toPlain(r[i], types[i]!)));
-        return o;
-      });
+    async function* rows(): AsyncGenerator<Row[]> {
+      for await (const chunk of result.yieldRowsJs()) {
+        if (chunk.length === 0) continue;
+        yield chunk.map((r) => {
+          const o: Row = {};
+          names.forEach((n, i) => (o[n] = toPlain(r[i], types[i]!)));
+          return o;
+        });
+      }
     }
+    return { columns: [...names], rows: rows() };
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -75,6 +75,8 @@ export const PROVENANCE_COLUMNS = {
   record_index: 'INTEGER',
   is_partial: 'BOOLEAN',
   extra_fields: 'JSON',
+  /** Top-level fields the record had as JSON null (a NULL column cannot tell null from absent). */
+  null_fields: 'VARCHAR[]',
 } as const;
 
 export const RECORD_FIELDS = Object.keys(RECORD);
@@ -155,10 +157,11 @@ export function recordJsonExpr(t: StructField = RECORD, path = ''): string {
   const parts = Object.entries(t).map(([k, v]) => {
     const col = path ? `${path}.${quoteIdent(k)}` : quoteIdent(k);
     const key = `'${JSON.stringify(k)}:'`;
-    if (typeof v !== 'string') return `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${recordJsonExpr(v, col)} END`;
-    if (v === 'JSON') return `${key} || ${col}::VARCHAR`;
+    const whenNull = path ? '' : ` WHEN list_contains(null_fields, '${k}') THEN '${JSON.stringify(k)}:null'`;
+    if (typeof v !== 'string') return `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${recordJsonExpr(v, col)}${whenNull} END`;
+    if (v === 'JSON') return whenNull ? `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${col}::VARCHAR${whenNull} END` : `${key} || ${col}::VARCHAR`;
     if (v === 'TIMESTAMP') return `${key} || to_json(strftime(${col}, '%Y-%m-%dT%H:%M:%SZ'))::VARCHAR`;
-    return `${key} || to_json(${col})::VARCHAR`;
+    return whenNull ? `CASE WHEN ${col} IS NOT NULL THEN ${key} || to_json(${col})::VARCHAR${whenNull} END` : `${key} || to_json(${col})::VARCHAR`;
   });
   return `('{' || concat_ws(',', ${parts.join(', ')}) || '}')`;
 }

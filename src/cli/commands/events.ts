@@ -66,8 +66,7 @@ Examples:
         : `SELECT ${EVENT_SUMMARY_SQL} FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`;
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
       try {
-        const columns = (await db.describe(sql, params)).map((c) => c.name);
-        const rows = db.stream(sql, params);
+        const { columns, rows } = await db.query(sql, params);
         await writeRows(full ? unwrap(rows) : rows, columns, format, opts.output);
       } finally {
         db.close();

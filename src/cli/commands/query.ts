@@ -27,8 +27,8 @@ Examples:
       const format = oneOf(opts.format, ROW_FORMATS, '--format');
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
       try {
-        const columns = (await db.describe(sql)).map((c) => c.name);
-        await writeRows(db.stream(sql), columns, format, opts.output);
+        const { columns, rows } = await db.query(sql);
+        await writeRows(rows, columns, format, opts.output);
       } finally {
         db.close();
       }

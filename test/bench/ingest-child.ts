@@ -1,0 +1,48 @@
+/**
+ * keytrail's side of the benchmark, run as a child process by run.ts: `ingest([<export>/AWSLogs])` into a
+ * fresh case database in a temp folder, exactly what `keytrail ingest <dir>` does (discovery, sniffing
+ * that skips the digests, batched loads). Usage: node ingest-child.js <export>/AWSLogs
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ingest } from '../../src/index.js';
+import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measure.js';
+
+/** The summary as reported, with long lists cut to their first entries. */
+function brief(summary: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(summary).map(([k, v]) => [k, Array.isArray(v) && v.length > 5 ? { count: v.length, first: v.slice(0, 5) } : v]),
+  );
+}
+
+async function main(awsLogs: string): Promise<void> {
+  if (!fs.existsSync(awsLogs)) throw new Error(`no export at ${awsLogs}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keytrail-bench-ingest-'));
+  const db = path.join(tmp, 'case.duckdb');
+  const sampler = startRssSampler();
+  try {
+    const t0 = performance.now();
+    const summary = await ingest([awsLogs], { db });
+    const seconds = (performance.now() - t0) / 1000;
+    const rss = sampler.stop();
+    reply({
+      ok: true,
+      result: {
+        events: summary.events,
+        seconds,
+        eventsPerSecond: summary.events / seconds,
+        peakRssMB: peakRssMB(),
+        sampledPeakRssMB: rss.peakMB,
+        rssCurveMB: rss.curveMB,
+        rssIntervalMs: rss.intervalMs,
+        dbBytes: fileBytes(db),
+        detail: { reportedSeconds: summary.seconds, files: summary.files, summary: brief(summary) },
+      },
+    });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main(process.argv[2] ?? '').catch((err: unknown) => reply({ ok: false, error: errorText(err) }));
