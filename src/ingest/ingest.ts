@@ -11,7 +11,7 @@ import type { FileStatus } from '../store/schema.js';
 import { extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, sha256File, type ExpansionLimits } from './bytes.js';
 import { discover } from './discover.js';
-import { BatchLoader, MAX_OBJECT_BYTES, finalizeFile, type FileRow, type NativeUnit } from './loader.js';
+import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, finalizeFile, type FileCounts, type FileRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
 import { sniff } from './sniff.js';
@@ -100,11 +100,10 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const queue: Pending[] = found.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 }));
     const progress: IngestProgress = { filesDone: 0, filesTotal: queue.length, events: 0 };
     let batch = newBatch();
-    let batchNo = 0;
 
     const flush = async () => {
       if (batch.rows.length === 0) return;
-      const counts = await loadBatch(loader, batch, path.join(tmp, `batch-${batchNo++}.jsonl`), limits);
+      const counts = await loadBatch(loader, batch, tmp, limits);
       for (const f of batch.rows) {
         const c = counts.get(f.id);
         const status = f.status as FileStatus;
@@ -229,35 +228,46 @@ async function examine(
   }
 }
 
-/** Stage every file of the batch (fast path first, then the record reader), then commit. */
-async function loadBatch(loader: BatchLoader, batch: Batch, ndjson: string, limits: ExpansionLimits) {
+/** Read what needs the record reader, then load the batch in one transaction. */
+async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits: ExpansionLimits) {
   const lap = tracer(`batch of ${batch.rows.length} files`);
-  await loader.clear();
   const natives: NativeUnit[] = [];
-  const byId = new Map<number, ExaminedRow>();
+  const viaReader: ExaminedRow[] = [];
   for (const r of batch.rows) {
-    byId.set(r.id, r);
+    if (!r.read) continue;
     // A gzip whose trailer says it expands past the limit goes to the reader, which enforces it.
-    if (r.native && r.real && (r.bytes ?? 0) > 0) natives.push({ fileId: r.id, path: r.real, gzip: r.native.gzip, bytes: r.native.gzip ? (r.native.isize ?? 0) : (r.bytes ?? 0) });
+    if (r.native && r.real && withinLimit(r, limits)) {
+      natives.push({ fileId: r.id, path: r.real, gzip: r.native.gzip, bytes: r.native.gzip ? (r.native.isize ?? 0) : (r.bytes ?? 0) });
+    } else viaReader.push(r);
   }
-  const failed = await loader.stageNative(natives.filter((u) => withinLimit(byId.get(u.fileId)!, limits)));
-  lap('staged natively');
-  const viaReader = batch.rows.filter(
-    (r) => r.read && (!r.native || failed.some((f) => f.unit.fileId === r.id) || !withinLimit(r, limits)),
-  );
-  if (viaReader.length > 0) {
-    const writer = new NormalizedWriter(ndjson);
+  const normalized: string[] = [];
+  const readAll = async (rows: ExaminedRow[]) => {
+    if (rows.length === 0) return;
+    const writer = new NormalizedWriter(path.join(tmp, `normalized-${normalized.length}-${rows[0]!.id}.jsonl`));
     try {
-      for (const r of viaReader) await readOne(r, writer, limits);
+      for (const r of rows) await readOne(r, writer, limits);
     } finally {
       writer.close();
     }
-    if (writer.lines > 0) await loader.stageNormalized(ndjson);
-    fs.rmSync(ndjson, { force: true });
-  }
+    if (writer.lines > 0) normalized.push(writer.path);
+  };
+  await readAll(viaReader);
   lap('read by the record reader');
-  const counts = await loader.commit(batch.rows);
-  lap('committed');
+  let counts: Map<number, FileCounts>;
+  try {
+    counts = await loader.load(natives, normalized, batch.rows);
+  } catch (err) {
+    if (!(err instanceof NativeLoadError)) throw err;
+    // Some file DuckDB's reader refused (truncated gzip, broken JSON...): find it, let the record
+    // reader take it (it keeps what can be kept and says why the rest cannot), and load again.
+    const failed = await loader.probeNative(natives);
+    if (failed.length === 0) throw err;
+    const ids = new Set(failed.map((f) => f.unit.fileId));
+    await readAll(batch.rows.filter((r) => ids.has(r.id)));
+    counts = await loader.load(natives.filter((u) => !ids.has(u.fileId)), normalized, batch.rows);
+  }
+  lap('loaded');
+  for (const p of normalized) fs.rmSync(p, { force: true });
   for (const r of batch.rows) {
     const final = counts.get(r.id);
     if (r.counted && final) {

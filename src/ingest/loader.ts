@@ -5,7 +5,8 @@
  * written with their counts. A crash before COMMIT leaves the case as it was before the batch.
  */
 import type { CaseDb } from '../store/db.js';
-import { PROVENANCE_COLUMNS, RECORD, columnsPatch, quoteIdent, sqlType, transformStructure, type StructField } from '../store/schema.js';
+import type { Row } from '../store/db.js';
+import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, columnsPatch, quoteIdent, sqlType, transformStructure, type StructField } from '../store/schema.js';
 
 /**
  * DuckDB's JSON reader sizes its buffers from maximum_object_size (twice it, per thread), so it is
@@ -23,8 +24,6 @@ function objectBound(bytes: number): number {
 
 const FIELDS = Object.keys(RECORD);
 const STRUCTURE = JSON.stringify(transformStructure());
-const FIELD_LIST = `[${FIELDS.map((f) => `'${f}'`).join(', ')}]`;
-const FIELD_PATHS = `[${FIELDS.map((f) => `'$.${f}'`).join(', ')}]`;
 const PATCH = JSON.stringify(columnsPatch());
 /**
  * json_merge_patch creates the patch's nested objects even where the record had none, so what it
@@ -77,48 +76,72 @@ export interface FileCounts {
   firstReject?: string;
 }
 
-function stageSelect(source: string): string {
+/**
+ * Typed event columns from a source of `j` (one record's JSON) with provenance. A record is parsed
+ * twice: once for the key lists of every struct level (which fields are present, and whether any
+ * has no column), once into the columns. Only a record with fields keytrail has no column for is
+ * parsed a third time, by the merge patch that extracts them. Rows that fail the checks (no valid
+ * eventTime, no eventID, not an object) are inserted too and moved to `rejects` afterwards
+ * (REJECT_REASON), far cheaper than staging every batch twice.
+ */
+function eventsSelect(source: string): string {
   const cols = FIELDS.map((k) => {
     const t = RECORD[k]!;
     if (k === 'eventTime') return `ts AS "eventTime"`;
     if (t === 'BOOLEAN') return `TRY_CAST(r.${quoteIdent(k)} AS BOOLEAN) AS ${quoteIdent(k)}`;
     return `r.${quoteIdent(k)} AS ${quoteIdent(k)}`;
   });
-  // Values whose typed column cannot hold them as written are kept in extra_fields as written.
+  // Values whose typed column cannot hold them as written are kept in extra_fields as written;
+  // a value that is not an object at all is kept whole, for the reject row.
   const keep = [
+    `CASE WHEN NOT starts_with(ltrim(j::VARCHAR), '{') THEN '"${NOT_AN_OBJECT}":' || coalesce(j::VARCHAR, 'null') END`,
     `CASE WHEN r.eventTime IS DISTINCT FROM strftime(ts, '%Y-%m-%dT%H:%M:%SZ') THEN '"eventTime":' || to_json(r.eventTime) END`,
     ...FIELDS.filter((k) => RECORD[k] === 'BOOLEAN').map(
       (k) => `CASE WHEN r.${k} IS NOT NULL AND TRY_CAST(r.${k} AS BOOLEAN) IS NULL THEN '"${k}":' || to_json(r.${k}) END`,
     ),
   ];
+  // A field present (in the key list) whose column is NULL was written as JSON null.
+  const nulls = FIELDS.map((k) => `CASE WHEN r.${quoteIdent(k)} IS NULL AND list_contains(k[1], '${k}') THEN '${k}' END`);
+  const known = STRUCT_LEVELS.map((l, i) => `list_has_all(${sqlList(Object.keys(l.fields))}, coalesce(k[${i + 1}], []))`).join(' AND ');
   return `
     SELECT ${cols.join(', ')},
       file_id, record_index, is_partial,
       CASE WHEN adds = '{}' THEN rest2 WHEN rest2 IS NULL THEN adds::JSON ELSE json_merge_patch(rest2, adds) END AS extra_fields,
-      nullif([x[1] FOR x IN list_zip(${FIELD_LIST}, jt) IF x[2] = 'NULL'], []) AS null_fields,
-      why, CASE WHEN why IS NOT NULL THEN coalesce(raw0, j::VARCHAR) END AS raw
+      nullif([x FOR x IN [${nulls.join(', ')}] IF x IS NOT NULL], []) AS null_fields
     FROM (
       SELECT *,
-        ${stripShells('rest')} AS rest2,
-        '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds,
-        CASE WHEN why0 IS NOT NULL THEN why0
-             WHEN r IS NULL THEN loc || ': not a JSON object'
-             WHEN r.eventTime IS NULL THEN loc || ': no eventTime'
-             WHEN ts IS NULL THEN loc || ': eventTime ' || to_json(r.eventTime) || ' is not a valid time'
-             WHEN r.eventID IS NULL THEN loc || ': no eventID (every CloudTrail record has one)'
-        END AS why
+        CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(j, '${PATCH}')`)} END AS rest2,
+        '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds
       FROM (
         SELECT *, TRY_CAST(r.eventTime AS TIMESTAMPTZ)::TIMESTAMP AS ts
         FROM (
-          SELECT file_id, record_index, is_partial, why0, raw0, j, coalesce(loc, 'record ' || record_index) AS loc,
-                 CASE WHEN json_type(j) = 'OBJECT' THEN json_transform(j, '${STRUCTURE}') END AS r,
-                 CASE WHEN json_type(j) = 'OBJECT' THEN json_merge_patch(j, '${PATCH}') END AS rest,
-                 CASE WHEN json_type(j) = 'OBJECT' THEN json_type(j, ${FIELD_PATHS}) END AS jt
-          FROM (${source})
+          SELECT file_id, record_index, is_partial, j, k, json_transform(j, '${STRUCTURE}') AS r
+          FROM (SELECT *, json_keys(j, ${sqlList(STRUCT_LEVELS.map((l) => l.path))}) AS k FROM (${source}))
         )
       )
     )`;
 }
+
+/** Every struct level of the record ($, $.userIdentity, ...) with its known fields. */
+const STRUCT_LEVELS: { path: string; fields: StructField }[] = [];
+(function levels(t: StructField, path: string) {
+  STRUCT_LEVELS.push({ path, fields: t });
+  for (const [k, v] of Object.entries(t)) if (typeof v !== 'string') levels(v, `${path}.${k}`);
+})(RECORD, '$');
+const sqlList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
+const NOT_AN_OBJECT = '__keytrailNotAnObject';
+const INVALID = `(eventTime IS NULL OR eventID IS NULL)`;
+/** Why an inserted row cannot stay, from its columns (see eventsSelect). */
+const REJECT_REASON = `'record ' || record_index || ': ' || CASE
+    WHEN json_exists(extra_fields, '$.${NOT_AN_OBJECT}') THEN 'not a JSON object'
+    WHEN eventTime IS NULL AND json_exists(extra_fields, '$.eventTime') THEN 'eventTime ' || (extra_fields->'$.eventTime') || ' is not a valid time'
+    WHEN eventTime IS NULL THEN 'no eventTime'
+    ELSE 'no eventID (every CloudTrail record has one)' END`;
+const REJECT_RAW = `CASE WHEN json_exists(extra_fields, '$.${NOT_AN_OBJECT}') THEN (extra_fields->'$.${NOT_AN_OBJECT}')::VARCHAR ELSE ${RECORD_SQL}::VARCHAR END`;
+
+/** DuckDB could not read some `{"Records":[...]}` files of a batch; the batch was rolled back. */
+export class NativeLoadError extends Error {}
 
 export class BatchLoader {
   private hasPartial = false;
@@ -127,37 +150,31 @@ export class BatchLoader {
   constructor(private readonly db: CaseDb) {}
 
   async init(): Promise<void> {
-    const cols = [
-      ...Object.entries(RECORD).map(([k, v]) => `${quoteIdent(k)} ${sqlType(v)}`),
-      'file_id INTEGER',
-      'record_index INTEGER',
-      'is_partial BOOLEAN',
-      'extra_fields JSON',
-      'null_fields VARCHAR[]',
-      'why VARCHAR',
-      'raw VARCHAR',
-    ];
-    await this.db.exec(`CREATE OR REPLACE TEMP TABLE stage (${cols.join(', ')})`);
     await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
     const [p] = await this.db.all(`SELECT count(*) FILTER (WHERE is_partial) AS partial, count(*) AS n FROM events`);
     this.hasPartial = Number(p?.partial) > 0;
     this.empty = Number(p?.n) === 0;
   }
 
-  async clear(): Promise<void> {
-    await this.db.exec(`DELETE FROM stage`);
+  private nativeSource(group: NativeUnit[], countOnly = false): string {
+    const args = `?, columns = {Records: 'JSON[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
+                  filename = true, maximum_object_size = ${objectBound(Math.max(...group.map((u) => u.bytes)))}`;
+    if (countOnly) return `SELECT sum(len(Records)) FROM read_json(${args})`;
+    return `
+      SELECT bf.file_id, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS j, false AS is_partial
+      FROM read_json(${args}) t JOIN batch_files bf ON bf.path = t.filename`;
   }
 
   /**
-   * Stage `{"Records":[...]}` files through DuckDB's own JSON reader. Files it cannot read are
-   * found by bisection and returned with DuckDB's message, for the record-by-record reader to retry.
+   * After a failed load: which `{"Records":[...]}` files DuckDB cannot read, by bisection with reads
+   * that only count, and DuckDB's message for each (the record reader then tries them).
    */
-  async stageNative(units: NativeUnit[]): Promise<{ unit: NativeUnit; error: string }[]> {
+  async probeNative(units: NativeUnit[]): Promise<{ unit: NativeUnit; error: string }[]> {
     const failed: { unit: NativeUnit; error: string }[] = [];
     const attempt = async (group: NativeUnit[]): Promise<void> => {
       if (group.length === 0) return;
       try {
-        await this.stageNativeGroup(group);
+        await this.db.all(this.nativeSource(group, true), [group.map((u) => u.path)]);
       } catch (err) {
         if (group.length === 1) failed.push({ unit: group[0]!, error: (err as Error).message });
         else {
@@ -171,76 +188,86 @@ export class BatchLoader {
     return failed;
   }
 
-  private async stageNativeGroup(group: NativeUnit[]): Promise<void> {
-    await this.db.exec(`DELETE FROM batch_files`);
-    await this.db.exec(`INSERT INTO batch_files SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])`, [group.map((u) => u.path), group.map((u) => u.fileId)]);
-    const source = `
-      SELECT bf.file_id, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS j,
-             false AS is_partial, NULL::VARCHAR AS why0, NULL::VARCHAR AS raw0, NULL::VARCHAR AS loc
-      FROM read_json(?, columns = {Records: 'JSON[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
-                     filename = true, maximum_object_size = ${objectBound(Math.max(...group.map((u) => u.bytes)))}) t
-      JOIN batch_files bf ON bf.path = t.filename`;
-    await this.db.exec(`INSERT INTO stage BY NAME ${stageSelect(source)}`, [group.map((u) => u.path)]);
-  }
-
-  /** Stage records the record-by-record reader wrote as normalized JSON Lines (see NormalizedWriter). */
-  async stageNormalized(ndjson: string): Promise<void> {
-    const source = `
-      SELECT f AS file_id, i AS record_index, j, coalesce(p, false) AS is_partial, w AS why0, x AS raw0, l AS loc
-      FROM read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'JSON', w: 'VARCHAR', x: 'VARCHAR'},
-                     format = 'newline_delimited', maximum_object_size = ${RECORD_LINE_BYTES})`;
-    await this.db.exec(`INSERT INTO stage BY NAME ${stageSelect(source)}`, [ndjson]);
-  }
-
-  /** Move the stage into the case and write the files' rows, in one transaction. */
-  async commit(files: FileRow[]): Promise<Map<number, FileCounts>> {
+  /**
+   * Load a batch in one transaction: S3 files through DuckDB's reader, the record reader's
+   * normalized JSON Lines, then rejects moved out, duplicates collapsed, files' rows written.
+   */
+  async load(natives: NativeUnit[], normalized: string[], files: FileRow[]): Promise<Map<number, FileCounts>> {
     const counted = files.filter((f) => f.counted).map((f) => f.id);
+    const minId = Math.min(...counted, Number.MAX_SAFE_INTEGER);
+    const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
     return this.db.transaction(async () => {
-      await this.db.exec(`INSERT INTO rejects SELECT file_id, record_index, why, raw FROM stage WHERE why IS NOT NULL`);
-      const key = `e.eventID = s.eventID AND e.eventTime = s.eventTime AND e.eventName IS NOT DISTINCT FROM s.eventName`;
-      let touched: number[] = [];
-      if (this.hasPartial) {
-        // A full record replaces a partial one already in the case (e.g. S3 export after a CSV).
-        const gone = await this.db.all(
-          `DELETE FROM events e WHERE e.is_partial AND EXISTS (SELECT 1 FROM stage s WHERE s.why IS NULL AND NOT s.is_partial AND ${key}) RETURNING e.file_id`,
-        );
-        touched = [...new Set(gone.map((r) => Number(r.file_id)))];
+      for (const gzip of [true, false]) {
+        const group = natives.filter((u) => u.gzip === gzip);
+        if (group.length === 0) continue;
+        await this.db.exec(`DELETE FROM batch_files`);
+        await this.db.exec(`INSERT INTO batch_files SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])`, [group.map((u) => u.path), group.map((u) => u.fileId)]);
+        try {
+          await this.db.exec(`INSERT INTO events (${cols}) ${eventsSelect(this.nativeSource(group))}`, [group.map((u) => u.path)]);
+        } catch (err) {
+          throw new NativeLoadError((err as Error).message, { cause: err });
+        }
       }
-      const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
-      await this.db.exec(`
-        INSERT INTO events (${cols})
-        SELECT ${cols} FROM stage s
-        WHERE why IS NULL ${this.empty ? '' : `AND NOT EXISTS (SELECT 1 FROM events e WHERE ${key})`}
-        QUALIFY row_number() OVER (PARTITION BY eventID, eventTime, eventName ORDER BY is_partial, file_id, record_index) = 1`);
-      const counts = await this.countFiles(counted);
+      if (normalized.length > 0) {
+        const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'JSON', w: 'VARCHAR', x: 'VARCHAR'},
+                                format = 'newline_delimited', maximum_object_size = ${RECORD_LINE_BYTES})`;
+        await this.db.exec(
+          `INSERT INTO events (${cols}) ${eventsSelect(`SELECT f AS file_id, i AS record_index, j, coalesce(p, false) AS is_partial FROM ${read} WHERE w IS NULL`)}`,
+          [normalized],
+        );
+        await this.db.exec(`INSERT INTO rejects SELECT f, i, w, x FROM ${read} WHERE w IS NOT NULL`, [normalized]);
+      }
+      // Records read = rows inserted (valid or not) + the record reader's unreadable values.
+      const read = await this.db.all(
+        `SELECT file_id, sum(n) AS n FROM (SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY ALL
+                                         UNION ALL SELECT file_id, count(*) FROM rejects WHERE file_id >= ? GROUP BY ALL) GROUP BY file_id`,
+        [minId, minId],
+      );
+      await this.db.exec(`INSERT INTO rejects SELECT file_id, record_index, ${REJECT_REASON}, ${REJECT_RAW} FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      const touched = await this.collapseDuplicates(minId);
+      const counts = await this.countFiles(counted, minId, read);
       await this.insertFiles(files, counts);
-      for (const id of touched) await this.recount(id);
-      const [p] = await this.db.all(`SELECT bool_or(is_partial) AS partial, count(*) AS n FROM stage WHERE why IS NULL`);
+      for (const id of touched.filter((t) => t < minId)) await this.recount(id);
+      const [p] = await this.db.all(`SELECT bool_or(is_partial) AS partial, count(*) AS n FROM events WHERE file_id >= ?`, [minId]);
       if (p?.partial) this.hasPartial = true;
       if (Number(p?.n) > 0) this.empty = false;
       return counts;
     });
   }
 
-  private async countFiles(ids: number[]): Promise<Map<number, FileCounts>> {
+  /**
+   * One row per event (eventID + eventTime + eventName): the first loaded wins, except that a full
+   * record beats a partial one. Only events whose id the batch brought are looked at.
+   */
+  private async collapseDuplicates(minId: number): Promise<number[]> {
+    const scope = this.empty ? `file_id >= ?` : `eventID IN (SELECT eventID FROM events WHERE file_id >= ?)`;
+    const gone = await this.db.all(
+      `DELETE FROM events WHERE rowid IN (
+         SELECT rowid FROM events WHERE ${scope}
+         QUALIFY row_number() OVER (PARTITION BY eventID, eventTime, eventName ORDER BY is_partial, file_id, record_index) > 1)
+       RETURNING file_id`,
+      [minId],
+    );
+    return [...new Set(gone.map((r) => Number(r.file_id)))];
+  }
+
+  private async countFiles(ids: number[], minId: number, read: Row[]): Promise<Map<number, FileCounts>> {
     const counts = new Map<number, FileCounts>();
     if (ids.length === 0) return counts;
-    const staged = await this.db.all(`
-      SELECT file_id, count(*) AS records, count(*) FILTER (WHERE why IS NOT NULL) AS rejected,
-             arg_min(why, record_index) FILTER (WHERE why IS NOT NULL) AS first_reject
-      FROM stage GROUP BY file_id`);
-    const loaded = await this.db.all(`SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? AND file_id IN (SELECT unnest(?::INTEGER[])) GROUP BY file_id`, [
-      Math.min(...ids),
-      ids,
-    ]);
-    const inserted = new Map(loaded.map((r) => [Number(r.file_id), Number(r.n)]));
-    for (const id of ids) counts.set(id, { records: 0, events: 0, duplicates: 0, rejected: 0 });
-    for (const r of staged) {
-      const id = Number(r.file_id);
-      const events = inserted.get(id) ?? 0;
-      const records = Number(r.records);
-      const rejected = Number(r.rejected);
-      counts.set(id, { records, events, rejected, duplicates: records - rejected - events, firstReject: (r.first_reject as string) ?? undefined });
+    const kept = new Map((await this.db.all(`SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY file_id`, [minId])).map((r) => [Number(r.file_id), Number(r.n)]));
+    const rejected = new Map(
+      (await this.db.all(`SELECT file_id, count(*) AS n, arg_min(reason, record_index) AS first FROM rejects WHERE file_id >= ? GROUP BY file_id`, [minId])).map((r) => [
+        Number(r.file_id),
+        { n: Number(r.n), first: String(r.first) },
+      ]),
+    );
+    const inserted = new Map(read.map((r) => [Number(r.file_id), Number(r.n)]));
+    for (const id of ids) {
+      const rej = rejected.get(id);
+      const events = kept.get(id) ?? 0;
+      const records = inserted.get(id) ?? 0;
+      counts.set(id, { records, events, rejected: rej?.n ?? 0, duplicates: records - (rej?.n ?? 0) - events, firstReject: rej?.first });
     }
     return counts;
   }

@@ -10,6 +10,9 @@ import { KeytrailError, messageOf } from '../errors.js';
 import { createStatements, SCHEMA_VERSION } from './schema.js';
 
 export type Row = Record<string, unknown>;
+
+/** KEYTRAIL_TRACE=1: each statement's time on stderr, to see where a slow ingest spends it. */
+const TRACE = Boolean(process.env.KEYTRAIL_TRACE);
 export type Params = readonly unknown[];
 
 export interface OpenOptions {
@@ -154,7 +157,11 @@ export class CaseDb {
   private async guarded<T>(sql: string, fn: () => Promise<T>): Promise<T> {
     try {
       await this.assertOneStatement(sql);
-      return await fn();
+      if (!TRACE) return await fn();
+      const t = performance.now();
+      const out = await fn();
+      process.stderr.write(`[trace] ${((performance.now() - t) / 1000).toFixed(2)} s  ${sql.replace(/\s+/g, ' ').slice(0, 90)}\n`);
+      return out;
     } catch (err) {
       if (err instanceof KeytrailError) throw err;
       throw new SqlError(messageOf(err), sql, { cause: err });
