@@ -9,66 +9,54 @@ import zlib from 'node:zlib';
 
 export const HEAD_BYTES = 64 * 1024;
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(path, { flags: 'r', highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** What examining a file learns in one read: size, hash, its first bytes and its gzip trailer. */
+export interface Probe {
+  size: number;
+  sha256: string;
+  head: Buffer;
+  /** The last four bytes (a gzip trailer's ISIZE). */
+  tail: Buffer;
 }
 
-export async function readRawHead(path: string, n = HEAD_BYTES): Promise<Buffer> {
-  const fh = await fs.promises.open(path, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+export async function probeFile(path: string): Promise<Probe> {
+  const hash = crypto.createHash('sha256');
+  const headParts: Buffer[] = [];
+  let headLen = 0;
+  let tail = Buffer.alloc(0);
+  let size = 0;
+  for await (const c of fs.createReadStream(path, { flags: 'r', highWaterMark: 1 << 20 })) {
+    const chunk = c as Buffer;
+    hash.update(chunk);
+    size += chunk.length;
+    if (headLen < HEAD_BYTES) {
+      headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
+      headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
+    }
+    tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 4))]).subarray(-4);
   }
+  return { size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), tail };
 }
 
 /** The gzip trailer's ISIZE: the uncompressed size of the last member, modulo 2^32. */
-export async function gzipIsize(path: string, size: number): Promise<number | undefined> {
-  if (size < 18) return undefined;
-  const fh = await fs.promises.open(path, 'r');
-  try {
-    const buf = Buffer.alloc(4);
-    await fh.read(buf, 0, 4, size - 4);
-    return buf.readUInt32LE(0);
-  } finally {
-    await fh.close();
-  }
+export function gzipIsize(p: Probe): number | undefined {
+  return p.size >= 18 && p.tail.length === 4 ? p.tail.readUInt32LE(0) : undefined;
 }
 
 export const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 /**
- * The first `n` decompressed bytes of a gzip file, or what there is with the error that stopped it
- * (a file too short to hold `n` bytes is not an error here: the full read reports truncation).
+ * The start of a gzip file's content, from its first compressed bytes alone (a sync flush lets
+ * zlib return what it has without the rest of the stream); an error names a damaged header.
  */
-export async function readGunzippedHead(path: string, n = HEAD_BYTES): Promise<{ head: Buffer; error?: string }> {
-  const chunks: Buffer[] = [];
-  let got = 0;
-  const src = fs.createReadStream(path, { flags: 'r', highWaterMark: 64 * 1024 });
-  const gunzip = zlib.createGunzip();
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (error?: string) => {
-      if (done) return;
-      done = true;
-      src.destroy();
-      gunzip.destroy();
-      resolve({ head: Buffer.concat(chunks).subarray(0, n), error });
-    };
-    gunzip.on('data', (c: Buffer) => {
-      chunks.push(c);
-      got += c.length;
-      if (got >= n) finish();
-    });
-    gunzip.on('end', () => finish());
-    gunzip.on('error', (e) => finish(describeZlibError(e)));
-    src.on('error', (e) => finish(e.message));
-    src.pipe(gunzip);
-  });
+export function gunzipHead(raw: Buffer): { head: Buffer; error?: string } {
+  try {
+    // 16 KiB of compressed input is well over 64 KiB of CloudTrail JSON; decompressing more is waste.
+    const out = zlib.gunzipSync(raw.subarray(0, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 });
+    return { head: out.subarray(0, HEAD_BYTES) };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { head: Buffer.alloc(0), error: 'its first 64 KiB expand beyond 64 MiB: a decompression bomb' };
+    return { head: Buffer.alloc(0), error: describeZlibError(e as Error) };
+  }
 }
 
 export function describeZlibError(e: Error & { code?: string }): string {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import { extractArchive } from './archive.js';
-import { DEFAULT_EXPANSION, expansionLimit, sha256File, type ExpansionLimits } from './bytes.js';
+import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, finalizeFile, type FileCounts, type FileRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
@@ -59,6 +59,7 @@ interface Pending {
 }
 
 const MAX_ARCHIVE_DEPTH = 4;
+const PROBE_AHEAD = 8;
 const DEFAULT_BATCH_BYTES = 768 << 20;
 
 export async function ingest(inputs: readonly string[], options: IngestOptions): Promise<IngestSummary> {
@@ -83,8 +84,6 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     problems: [],
   };
   try {
-    // A case written with many small commits checkpoints often; one checkpoint at the end is cheaper.
-    await db.exec(`SET checkpoint_threshold = '4GB'`);
     const loader = new BatchLoader(db);
     await loader.init();
     const known = await db.all(`SELECT id, path, sha256 FROM files WHERE sha256 IS NOT NULL`);
@@ -100,29 +99,57 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const queue: Pending[] = found.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 }));
     const progress: IngestProgress = { filesDone: 0, filesTotal: queue.length, events: 0 };
     let batch = newBatch();
+    // An archive's own row is committed with (or after) its last entry, so a crash part-way
+    // through never leaves an archive marked as ingested with entries missing.
+    const pendingArchives: ExaminedRow[] = [];
 
+    const lap = tracer('ingest');
+    // A batch loads (in DuckDB's threads) while the next one is examined (hashing, sniffing,
+    // the record reader's JavaScript): one load in flight at a time.
+    let loading: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (batch.rows.length === 0) return;
-      const counts = await loadBatch(loader, batch, tmp, limits);
-      for (const f of batch.rows) {
-        const c = counts.get(f.id);
-        const status = f.status as FileStatus;
-        summary.files[status]++;
-        if (c) {
-          summary.events += c.events;
-          summary.duplicates += c.duplicates;
-          summary.rejectedRecords += c.rejected;
-        }
-        if ((status === 'rejected' || status === 'partial') && f.reason) summary.problems.push({ path: f.path, status, reason: f.reason });
-      }
-      progress.events = summary.events;
-      options.onProgress?.(progress);
+      const current = batch;
       batch = newBatch();
+      lap(`examined ${current.rows.length} files (hash, sniff)`);
+      await loading;
+      loading = loadBatch(loader, current, tmp, limits).then((counts) => {
+        for (const f of current.rows) {
+          const c = counts.get(f.id);
+          const status = f.status as FileStatus;
+          summary.files[status]++;
+          if (c) {
+            summary.events += c.events;
+            summary.duplicates += c.duplicates;
+            summary.rejectedRecords += c.rejected;
+          }
+          if ((status === 'rejected' || status === 'partial') && f.reason) summary.problems.push({ path: f.path, status, reason: f.reason });
+        }
+        progress.events = summary.events;
+        options.onProgress?.(progress);
+        lap(`batch of ${current.rows.length} files loaded`);
+      });
+      // Keep an unobserved failure from being reported before the next await sees it.
+      loading.catch(() => undefined);
     };
 
+    // Files are hashed and sniffed a few ahead, so reading overlaps with deciding.
+    const probes = new Map<Pending, Promise<Probe>>();
+    const probeAhead = () => {
+      for (const q of queue.slice(0, PROBE_AHEAD)) {
+        if (!probes.has(q)) {
+          const p = probeFile(q.real);
+          p.catch(() => undefined);
+          probes.set(q, p);
+        }
+      }
+    };
     while (queue.length > 0) {
+      probeAhead();
       const item = queue.shift()!;
-      const row = await examine(item, nextId, bySha, byPathSha, batch);
+      const probed = probes.get(item)!;
+      probes.delete(item);
+      const row = await examine(item, probed, nextId, bySha, byPathSha, batch);
       progress.filesDone++;
       if (row === 'already') {
         summary.alreadyInCase++;
@@ -147,9 +174,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
         if (res.error && children.length === 0) row.status = 'rejected';
         queue.unshift(...children);
         progress.filesTotal += children.length;
-        // The archive's own row is committed with (or after) its last entry, so a crash part-way
-        // through never leaves an archive marked as ingested with entries missing.
-        batch.pendingArchives.push(row);
+        pendingArchives.push(row);
         continue;
       } else if (row.archive) {
         row.status = 'skipped';
@@ -157,14 +182,14 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       }
       batch.rows.push(row);
       if (batch.bytes >= batchBytes) {
-        if (!queue.some((q) => q.parentId !== null)) batch.rows.push(...batch.pendingArchives.splice(0));
+        if (!queue.some((q) => q.parentId !== null)) batch.rows.push(...pendingArchives.splice(0));
         await flush();
       }
       options.onProgress?.(progress);
     }
-    if (batch.pendingArchives.length) batch.rows.push(...batch.pendingArchives.splice(0));
+    batch.rows.push(...pendingArchives.splice(0));
     await flush();
-    await db.exec('CHECKPOINT');
+    await loading;
   } finally {
     db.close();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -176,9 +201,8 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
 interface Batch {
   rows: ExaminedRow[];
   bytes: number;
-  pendingArchives: ExaminedRow[];
 }
-const newBatch = (): Batch => ({ rows: [], bytes: 0, pendingArchives: [] });
+const newBatch = (): Batch => ({ rows: [], bytes: 0 });
 
 interface ExaminedRow extends FileRow {
   real?: string;
@@ -190,27 +214,29 @@ interface ExaminedRow extends FileRow {
 /** Hash and sniff one file; decide how it will be read. */
 async function examine(
   item: Pending,
+  probed: Promise<Probe>,
   id: number,
   bySha: Map<string, { id: number; path: string }>,
   byPathSha: Set<string>,
   batch: Batch,
 ): Promise<ExaminedRow | 'already'> {
   const row: ExaminedRow = { id, parentId: item.parentId, path: item.display, sha256: null, bytes: null, format: 'unknown', status: 'rejected', reason: null };
-  let size: number;
+  let probe: Probe;
   try {
-    size = fs.statSync(item.real).size;
-    row.bytes = size;
-    row.sha256 = await sha256File(item.real);
+    probe = await probed;
+    row.bytes = probe.size;
+    row.sha256 = probe.sha256;
   } catch (err) {
     row.reason = `cannot read: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`;
     return row;
   }
+  const size = probe.size;
   if (byPathSha.has(`${row.path}\0${row.sha256}`)) return 'already';
   const same = bySha.get(row.sha256);
   if (same) {
     return { ...row, format: 'duplicate', status: 'duplicate-file', reason: `same content (sha256) as file #${same.id} ${same.path}` };
   }
-  const s = await sniff(item.real, item.display, size);
+  const s = sniff(probe, item.display);
   switch (s.kind) {
     case 'skip':
     case 'reject':

@@ -4,7 +4,7 @@
  * detector here and, if it needs its own reader, a reader in records.ts.
  */
 import path from 'node:path';
-import { HEAD_BYTES, gzipIsize, isGzip, readGunzippedHead, readRawHead } from './bytes.js';
+import { gunzipHead, gzipIsize, isGzip, type Probe } from './bytes.js';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
@@ -21,14 +21,15 @@ export type Sniffed =
 
 const SYSTEM_FILES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', '.localized']);
 
-export async function sniff(realPath: string, displayPath: string, size: number): Promise<Sniffed> {
+export function sniff(probe: Probe, displayPath: string): Sniffed {
+  const size = probe.size;
   const base = path.basename(displayPath).toLowerCase();
   if (SYSTEM_FILES.has(base) || /(^|[\\/])__MACOSX[\\/]/.test(displayPath) || base.startsWith('._')) {
     return { kind: 'skip', format: 'system', reason: 'operating-system metadata file, not evidence' };
   }
   if (size === 0) return { kind: 'reject', format: 'empty', reason: 'empty file (0 bytes): nothing to read; was the copy or download complete?' };
 
-  const raw = await readRawHead(realPath);
+  const raw = probe.head;
   if (raw[0] === 0x50 && raw[1] === 0x4b && (raw[2] === 0x03 || raw[2] === 0x05)) return { kind: 'zip' };
   if (isTar(raw)) return { kind: 'tar', gzip: false };
   if (raw.subarray(8, 12).toString('latin1') === 'DUCK') return { kind: 'skip', format: 'duckdb', reason: 'a DuckDB database (another keytrail case?), not evidence' };
@@ -39,11 +40,11 @@ export async function sniff(realPath: string, displayPath: string, size: number)
   const gzip = isGzip(raw);
   let isize: number | undefined;
   if (gzip) {
-    const g = await readGunzippedHead(realPath, HEAD_BYTES);
+    const g = gunzipHead(raw);
     if (g.head.length === 0) return { kind: 'reject', format: 'gzip', reason: g.error ?? 'gzip file that decompresses to nothing' };
     head = g.head;
     if (isTar(head)) return { kind: 'tar', gzip: true };
-    isize = await gzipIsize(realPath, size);
+    isize = gzipIsize(probe);
   }
   return classifyText(head, gzip, isize);
 }
