@@ -23,7 +23,6 @@ function objectBound(bytes: number): number {
 }
 
 const FIELDS = Object.keys(RECORD);
-const STRUCTURE = JSON.stringify(transformStructure());
 const PATCH = JSON.stringify(columnsPatch());
 /**
  * json_merge_patch creates the patch's nested objects even where the record had none, so what it
@@ -77,47 +76,54 @@ export interface FileCounts {
 }
 
 /**
- * Typed event columns from a source of `j` (one record's JSON) with provenance. A record is parsed
- * twice: once for the key lists of every struct level (which fields are present, and whether any
- * has no column), once into the columns. Only a record with fields keytrail has no column for is
- * parsed a third time, by the merge patch that extracts them. Rows that fail the checks (no valid
- * eventTime, no eventID, not an object) are inserted too and moved to `rejects` afterwards
- * (REJECT_REASON), far cheaper than staging every batch twice.
+ * Typed event columns from a source of `m`, one record read by DuckDB as MAP(VARCHAR, JSON): the
+ * record is parsed once, each top-level value kept as JSON text. Strings are unquoted, JSON fields
+ * taken as they are, userIdentity (a few hundred bytes) parsed into its struct. The map's keys tell
+ * which fields were present (a NULL value of a present key was JSON null: null_field_mask) and
+ * whether any has no column; only such a record is rebuilt and patched to find its extra fields.
+ * Rows that fail the checks (no valid eventTime, no eventID) are inserted too and moved to
+ * `rejects` afterwards (REJECT_REASON), far cheaper than staging every batch twice.
  */
-function eventsSelect(source: string): string {
+export function eventsSelect(source: string): string {
+  const str = (k: string) => `json_extract_string(m['${k}'], '$')`;
   const cols = FIELDS.map((k) => {
     const t = RECORD[k]!;
-    if (k === 'eventTime') return `ts AS "eventTime"`;
-    if (t === 'BOOLEAN') return `TRY_CAST(r.${quoteIdent(k)} AS BOOLEAN) AS ${quoteIdent(k)}`;
-    return `r.${quoteIdent(k)} AS ${quoteIdent(k)}`;
+    const q = quoteIdent(k);
+    if (typeof t !== 'string') return `CASE WHEN m['${k}'] IS NOT NULL THEN json_transform(m['${k}'], '${JSON.stringify(transformStructure(t))}') END AS ${q}`;
+    if (k === 'eventTime') return `ts AS ${q}`;
+    if (t === 'BOOLEAN') return `TRY_CAST(${str(k)} AS BOOLEAN) AS ${q}`;
+    if (t === 'JSON') return `m['${k}'] AS ${q}`;
+    return `${str(k)} AS ${q}`;
   });
-  // Values whose typed column cannot hold them as written are kept in extra_fields as written;
-  // a value that is not an object at all is kept whole, for the reject row.
+  const structs = FIELDS.filter((k) => typeof RECORD[k] !== 'string');
+  // Values whose typed column cannot hold them as written are kept in extra_fields as written.
   const keep = [
-    `CASE WHEN NOT starts_with(ltrim(j::VARCHAR), '{') THEN '"${NOT_AN_OBJECT}":' || coalesce(j::VARCHAR, 'null') END`,
-    `CASE WHEN r.eventTime IS DISTINCT FROM strftime(ts, '%Y-%m-%dT%H:%M:%SZ') THEN '"eventTime":' || to_json(r.eventTime) END`,
+    `CASE WHEN time_text IS DISTINCT FROM strftime(ts, '%Y-%m-%dT%H:%M:%SZ') THEN '"eventTime":' || to_json(time_text) END`,
     ...FIELDS.filter((k) => RECORD[k] === 'BOOLEAN').map(
-      (k) => `CASE WHEN r.${k} IS NOT NULL AND TRY_CAST(r.${k} AS BOOLEAN) IS NULL THEN '"${k}":' || to_json(r.${k}) END`,
+      (k) => `CASE WHEN m['${k}'] IS NOT NULL AND TRY_CAST(${str(k)} AS BOOLEAN) IS NULL THEN '"${k}":' || m['${k}'] END`,
     ),
+    ...structs.map((k) => `CASE WHEN NOT starts_with(m['${k}'], '{') THEN '"${k}":' || m['${k}'] END`),
   ];
-  // A field present (in the key list) whose column is NULL was written as JSON null.
-  const nulls = FIELDS.map((k) => `CASE WHEN r.${quoteIdent(k)} IS NULL AND list_contains(k[1], '${k}') THEN '${k}' END`);
-  const known = STRUCT_LEVELS.map((l, i) => `list_has_all(${sqlList(Object.keys(l.fields))}, coalesce(k[${i + 1}], []))`).join(' AND ');
+  const nulls = FIELDS.map((k, i) => `CASE WHEN m['${k}'] IS NULL AND map_contains(m, '${k}') THEN ${2 ** i} ELSE 0 END`);
+  const knownNested = structs.flatMap((k) => {
+    const levels = STRUCT_LEVELS.filter((l) => l.path.startsWith(`$.${k}`));
+    const keys = `json_keys(m['${k}'], ${sqlList(levels.map((l) => l.path.replace(`$.${k}`, '$')))})`;
+    const each = levels.map((l, i) => `list_has_all(${sqlList(Object.keys(l.fields))}, coalesce(${keys}[${i + 1}], []))`);
+    return [`(m['${k}'] IS NULL OR (${each.join(' AND ')}))`];
+  });
+  const known = [`list_has_all(${sqlList(FIELDS)}, map_keys(m))`, ...knownNested].join(' AND ');
   return `
     SELECT ${cols.join(', ')},
       file_id, record_index, is_partial,
-      CASE WHEN adds = '{}' THEN rest2 WHEN rest2 IS NULL THEN adds::JSON ELSE json_merge_patch(rest2, adds) END AS extra_fields,
-      nullif([x FOR x IN [${nulls.join(', ')}] IF x IS NOT NULL], []) AS null_fields
+      CASE WHEN adds = '{}' THEN rest ELSE coalesce(json_merge_patch(rest, adds), adds::JSON) END AS extra_fields,
+      nullif((${nulls.join(' + ')})::BIGINT, 0) AS null_field_mask
     FROM (
       SELECT *,
-        CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(j, '${PATCH}')`)} END AS rest2,
+        CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(to_json(m), '${PATCH}')`)} END AS rest,
         '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds
       FROM (
-        SELECT *, TRY_CAST(r.eventTime AS TIMESTAMPTZ)::TIMESTAMP AS ts
-        FROM (
-          SELECT file_id, record_index, is_partial, j, k, json_transform(j, '${STRUCTURE}') AS r
-          FROM (SELECT *, json_keys(j, ${sqlList(STRUCT_LEVELS.map((l) => l.path))}) AS k FROM (${source}))
-        )
+        SELECT *, TRY_CAST(time_text AS TIMESTAMPTZ)::TIMESTAMP AS ts
+        FROM (SELECT *, ${str('eventTime')} AS time_text FROM (${source}))
       )
     )`;
 }
@@ -130,15 +136,13 @@ const STRUCT_LEVELS: { path: string; fields: StructField }[] = [];
 })(RECORD, '$');
 const sqlList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
-const NOT_AN_OBJECT = '__keytrailNotAnObject';
 const INVALID = `(eventTime IS NULL OR eventID IS NULL)`;
 /** Why an inserted row cannot stay, from its columns (see eventsSelect). */
 const REJECT_REASON = `'record ' || record_index || ': ' || CASE
-    WHEN json_exists(extra_fields, '$.${NOT_AN_OBJECT}') THEN 'not a JSON object'
     WHEN eventTime IS NULL AND json_exists(extra_fields, '$.eventTime') THEN 'eventTime ' || (extra_fields->'$.eventTime') || ' is not a valid time'
     WHEN eventTime IS NULL THEN 'no eventTime'
     ELSE 'no eventID (every CloudTrail record has one)' END`;
-const REJECT_RAW = `CASE WHEN json_exists(extra_fields, '$.${NOT_AN_OBJECT}') THEN (extra_fields->'$.${NOT_AN_OBJECT}')::VARCHAR ELSE ${RECORD_SQL}::VARCHAR END`;
+const REJECT_RAW = `${RECORD_SQL}::VARCHAR`;
 
 /** DuckDB could not read some `{"Records":[...]}` files of a batch; the batch was rolled back. */
 export class NativeLoadError extends Error {}
@@ -157,11 +161,11 @@ export class BatchLoader {
   }
 
   private nativeSource(group: NativeUnit[], countOnly = false): string {
-    const args = `?, columns = {Records: 'JSON[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
+    const args = `?, columns = {Records: 'MAP(VARCHAR, JSON)[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
                   filename = true, maximum_object_size = ${objectBound(Math.max(...group.map((u) => u.bytes)))}`;
     if (countOnly) return `SELECT sum(len(Records)) FROM read_json(${args})`;
     return `
-      SELECT bf.file_id, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS j, false AS is_partial
+      SELECT bf.file_id, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS m, false AS is_partial
       FROM read_json(${args}) t JOIN batch_files bf ON bf.path = t.filename`;
   }
 
@@ -209,10 +213,10 @@ export class BatchLoader {
         }
       }
       if (normalized.length > 0) {
-        const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'JSON', w: 'VARCHAR', x: 'VARCHAR'},
+        const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'MAP(VARCHAR, JSON)', w: 'VARCHAR', x: 'VARCHAR'},
                                 format = 'newline_delimited', maximum_object_size = ${RECORD_LINE_BYTES})`;
         await this.db.exec(
-          `INSERT INTO events (${cols}) ${eventsSelect(`SELECT f AS file_id, i AS record_index, j, coalesce(p, false) AS is_partial FROM ${read} WHERE w IS NULL`)}`,
+          `INSERT INTO events (${cols}) ${eventsSelect(`SELECT f AS file_id, i AS record_index, j AS m, coalesce(p, false) AS is_partial FROM ${read} WHERE w IS NULL`)}`,
           [normalized],
         );
         await this.db.exec(`INSERT INTO rejects SELECT f, i, w, x FROM ${read} WHERE w IS NOT NULL`, [normalized]);

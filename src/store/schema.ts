@@ -75,8 +75,11 @@ export const PROVENANCE_COLUMNS = {
   record_index: 'INTEGER',
   is_partial: 'BOOLEAN',
   extra_fields: 'JSON',
-  /** Top-level fields the record had as JSON null (a NULL column cannot tell null from absent). */
-  null_fields: 'VARCHAR[]',
+  /**
+   * Top-level fields the record had as JSON null, which a NULL column cannot tell from absent: bit i
+   * stands for the i-th field of RECORD (a list column cost a fifth of the load time).
+   */
+  null_field_mask: 'BIGINT',
 } as const;
 
 export const RECORD_FIELDS = Object.keys(RECORD);
@@ -157,7 +160,8 @@ export function recordJsonExpr(t: StructField = RECORD, path = ''): string {
   const parts = Object.entries(t).map(([k, v]) => {
     const col = path ? `${path}.${quoteIdent(k)}` : quoteIdent(k);
     const key = `'${JSON.stringify(k)}:'`;
-    const whenNull = path ? '' : ` WHEN list_contains(null_fields, '${k}') THEN '${JSON.stringify(k)}:null'`;
+    const bit = RECORD_FIELDS.indexOf(k);
+    const whenNull = path ? '' : ` WHEN (null_field_mask >> ${bit}) & 1 = 1 THEN '${JSON.stringify(k)}:null'`;
     if (typeof v !== 'string') return `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${recordJsonExpr(v, col)}${whenNull} END`;
     if (v === 'JSON') return whenNull ? `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${col}::VARCHAR${whenNull} END` : `${key} || ${col}::VARCHAR`;
     if (v === 'TIMESTAMP') return `${key} || to_json(strftime(${col}, '%Y-%m-%dT%H:%M:%SZ'))::VARCHAR`;
