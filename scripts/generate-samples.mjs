@@ -17,6 +17,8 @@ import zlib from 'node:zlib';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'samples', 'leaked-key');
+// The evidence a customer would send, apart from the ground truth, so that it can be ingested as a whole.
+const EVIDENCE = path.join(OUT, 'evidence');
 
 // ---------------------------------------------------------------- deterministic randomness
 let state = 0x4b545231; // "KTR1"
@@ -784,7 +786,7 @@ function groupForDelivery(evs) {
 }
 
 function writeFile(rel, buf) {
-  const full = path.join(OUT, rel);
+  const full = path.join(EVIDENCE, rel);
   fs.mkdirSync(path.dirname(full), { recursive: true });
   fs.writeFileSync(full, buf);
 }
@@ -951,12 +953,12 @@ below is computed from the files written next to this one; \`truth.json\` holds 
 - **05:10**: account ${EXT_ACCT} assumes \`ops-maintenance\` through the door (\`AWSAccount\` caller, session
   \`backup-sync\`, 12 h, \`${KEY.ext}\`) and creates \`sys-healthcheck\` in eu-west-1 behind a public function URL.
 - **08:58-09:16**: alice responds: \`UpdateAccessKey ${KEY.leaked} Inactive\` at 09:12:03, \`DeleteAccessKey ${KEY.svc}\` at 09:14:27.
-- **${iso(S3_EXPORT)}**: the trail bucket is copied (\`s3/\`). Later events exist only in the lookup-events dump:
+- **${iso(S3_EXPORT)}**: the trail bucket is copied (\`evidence/s3/\`). Later events exist only in the lookup-events dump:
   alice detaches svc-backup's policy and removes its password, the \`backup-sync\` session is still working
   (it outlives the deleted keys) until alice revokes older sessions of the role (\`AWSRevokeOlderSessions\`) at 10:02:37
   and terminates the us-east-1 instances.
 - **${iso(LOOKUP_RUN)}**: \`aws cloudtrail lookup-events --region us-east-1 --start-time ${iso(LOOKUP_START)}\` is run
-  in two pages, appended to one file (\`console/\`).
+  in two pages, appended to one file (\`evidence/console/\`).
 
 ## Identities and credentials the attacker created or obtained
 | what | id | by (credential) | eventID | time |
@@ -1059,14 +1061,14 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
 // ---------------------------------------------------------------- checks: re-read what was written
 {
   const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
-  const files = walk(OUT).map((f) => path.relative(OUT, f).split(path.sep).join('/')).sort();
+  const files = walk(EVIDENCE).map((f) => path.relative(EVIDENCE, f).split(path.sep).join('/')).sort();
   const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const KEYID = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
   const s3Records = new Map();
   const rawByHash = new Map();
   let eventFileCount = 0, digestCount = 0, totalBytes = 0;
   for (const rel of files) {
-    const buf = fs.readFileSync(path.join(OUT, rel));
+    const buf = fs.readFileSync(path.join(EVIDENCE, rel));
     totalBytes += buf.length;
     if (!rel.endsWith('.json.gz')) continue;
     const text = zlib.gunzipSync(buf).toString('utf8');
@@ -1106,12 +1108,12 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
   }
   // Digests: every listed log file exists with that hash.
   for (const rel of files.filter((f) => f.includes('CloudTrail-Digest'))) {
-    const doc = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(OUT, rel))).toString('utf8'));
+    const doc = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(EVIDENCE, rel))).toString('utf8'));
     for (const lf of doc.logFiles) assert.equal(rawByHash.get(lf.hashValue), `s3/${lf.s3Object}`, `${rel}: log file hash`);
   }
   assert.ok(digestCount > 0);
   // lookup-events: exactly two JSON objects, newest first, CloudTrailEvent identical to the S3 record.
-  const text = fs.readFileSync(path.join(OUT, 'console/lookup-events-us-east-1.json'), 'utf8');
+  const text = fs.readFileSync(path.join(EVIDENCE, 'console/lookup-events-us-east-1.json'), 'utf8');
   const objs = [];
   let depth = 0, inStr = false, esc = false, begin = -1;
   for (let i = 0; i < text.length; i++) {

@@ -30,7 +30,7 @@ export function buildProgram(): Command {
     'after',
     `
 Start here:
-  keytrail ingest samples/leaked-key/         # load evidence into ./keytrail.duckdb
+  keytrail ingest samples/leaked-key/evidence/   # load evidence into ./keytrail.duckdb
   keytrail files                               # what was read, skipped or rejected, and why
   keytrail events --key AKIA...                # what a key did, in time order
 Run 'keytrail <command> --help' for each command's options and examples.`,

@@ -1,12 +1,16 @@
 /**
- * Loads a batch of files into the case in one transaction: records are staged (temp table), bad
- * records go to `rejects` with their text, new events go to `events` (duplicates by eventID +
- * eventTime + eventName collapse, a full record replaces a partial one), and the files' rows are
- * written with their counts. A crash before COMMIT leaves the case as it was before the batch.
+ * Loads a batch of files into the case in one transaction: records go straight into `events`
+ * (record-sql.ts makes the columns), those that cannot stay move to `rejects` with their text,
+ * duplicates (eventID + eventTime + eventName) collapse with a full record beating a partial one,
+ * and the files' rows are written with their counts. A crash before COMMIT leaves the case as it
+ * was before the batch.
  */
 import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
-import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, columnsPatch, quoteIdent, sqlType, transformStructure, type StructField } from '../store/schema.js';
+import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent } from '../store/schema.js';
+import { eventsSelect } from './record-sql.js';
+
+const FIELDS = Object.keys(RECORD);
 
 /**
  * DuckDB's JSON reader sizes its buffers from maximum_object_size (twice it, per thread), so it is
@@ -20,26 +24,6 @@ function objectBound(bytes: number): number {
   let b = 16 << 20;
   while (b < bytes * 1.05 && b < MAX_OBJECT_BYTES) b *= 2;
   return b;
-}
-
-const FIELDS = Object.keys(RECORD);
-const PATCH = JSON.stringify(columnsPatch());
-/**
- * json_merge_patch creates the patch's nested objects even where the record had none, so what it
- * leaves holds empty `"userIdentity":{...}` shells; they are removed (innermost first, one level a
- * pass) so that extra_fields holds only real content. Empty struct objects the record did have are
- * not lost: their struct columns are non-NULL and the rebuilt record shows them as {}.
- */
-const SHELL = `,?"(${structKeys(RECORD).join('|')})":\\{\\}`;
-function structKeys(t: StructField): string[] {
-  return Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [] : [k, ...structKeys(v)]));
-}
-function stripShells(expr: string, depth = structDepth(RECORD)): string {
-  for (let i = 0; i < depth; i++) expr = `regexp_replace(regexp_replace(${expr}, '${SHELL}', '', 'g'), '\\{,', '{', 'g')`;
-  return `nullif(${expr}, '{}')`;
-}
-function structDepth(t: StructField): number {
-  return 1 + Math.max(0, ...Object.values(t).map((v) => (typeof v === 'string' ? 0 : structDepth(v))));
 }
 
 export interface NativeUnit {
@@ -74,67 +58,6 @@ export interface FileCounts {
   rejected: number;
   firstReject?: string;
 }
-
-/**
- * Typed event columns from a source of `m`, one record read by DuckDB as MAP(VARCHAR, JSON): the
- * record is parsed once, each top-level value kept as JSON text. Strings are unquoted, JSON fields
- * taken as they are, userIdentity (a few hundred bytes) parsed into its struct. The map's keys tell
- * which fields were present (a NULL value of a present key was JSON null: null_field_mask) and
- * whether any has no column; only such a record is rebuilt and patched to find its extra fields.
- * Rows that fail the checks (no valid eventTime, no eventID) are inserted too and moved to
- * `rejects` afterwards (REJECT_REASON), far cheaper than staging every batch twice.
- */
-export function eventsSelect(source: string): string {
-  const str = (k: string) => `json_extract_string(m['${k}'], '$')`;
-  const cols = FIELDS.map((k) => {
-    const t = RECORD[k]!;
-    const q = quoteIdent(k);
-    if (typeof t !== 'string') return `CASE WHEN m['${k}'] IS NOT NULL THEN json_transform(m['${k}'], '${JSON.stringify(transformStructure(t))}') END AS ${q}`;
-    if (k === 'eventTime') return `ts AS ${q}`;
-    if (t === 'BOOLEAN') return `TRY_CAST(${str(k)} AS BOOLEAN) AS ${q}`;
-    if (t === 'JSON') return `m['${k}'] AS ${q}`;
-    return `${str(k)} AS ${q}`;
-  });
-  const structs = FIELDS.filter((k) => typeof RECORD[k] !== 'string');
-  // Values whose typed column cannot hold them as written are kept in extra_fields as written.
-  const keep = [
-    `CASE WHEN time_text IS DISTINCT FROM strftime(ts, '%Y-%m-%dT%H:%M:%SZ') THEN '"eventTime":' || to_json(time_text) END`,
-    ...FIELDS.filter((k) => RECORD[k] === 'BOOLEAN').map(
-      (k) => `CASE WHEN m['${k}'] IS NOT NULL AND TRY_CAST(${str(k)} AS BOOLEAN) IS NULL THEN '"${k}":' || m['${k}'] END`,
-    ),
-    ...structs.map((k) => `CASE WHEN NOT starts_with(m['${k}'], '{') THEN '"${k}":' || m['${k}'] END`),
-  ];
-  const nulls = FIELDS.map((k, i) => `CASE WHEN m['${k}'] IS NULL AND map_contains(m, '${k}') THEN ${2 ** i} ELSE 0 END`);
-  const knownNested = structs.flatMap((k) => {
-    const levels = STRUCT_LEVELS.filter((l) => l.path.startsWith(`$.${k}`));
-    const keys = `json_keys(m['${k}'], ${sqlList(levels.map((l) => l.path.replace(`$.${k}`, '$')))})`;
-    const each = levels.map((l, i) => `list_has_all(${sqlList(Object.keys(l.fields))}, coalesce(${keys}[${i + 1}], []))`);
-    return [`(m['${k}'] IS NULL OR (${each.join(' AND ')}))`];
-  });
-  const known = [`list_has_all(${sqlList(FIELDS)}, map_keys(m))`, ...knownNested].join(' AND ');
-  return `
-    SELECT ${cols.join(', ')},
-      file_id, record_index, is_partial,
-      CASE WHEN adds = '{}' THEN rest ELSE coalesce(json_merge_patch(rest, adds), adds::JSON) END AS extra_fields,
-      nullif((${nulls.join(' + ')})::BIGINT, 0) AS null_field_mask
-    FROM (
-      SELECT *,
-        CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(to_json(m), '${PATCH}')`)} END AS rest,
-        '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds
-      FROM (
-        SELECT *, TRY_CAST(time_text AS TIMESTAMPTZ)::TIMESTAMP AS ts
-        FROM (SELECT *, ${str('eventTime')} AS time_text FROM (${source}))
-      )
-    )`;
-}
-
-/** Every struct level of the record ($, $.userIdentity, ...) with its known fields. */
-const STRUCT_LEVELS: { path: string; fields: StructField }[] = [];
-(function levels(t: StructField, path: string) {
-  STRUCT_LEVELS.push({ path, fields: t });
-  for (const [k, v] of Object.entries(t)) if (typeof v !== 'string') levels(v, `${path}.${k}`);
-})(RECORD, '$');
-const sqlList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
 const INVALID = `(eventTime IS NULL OR eventID IS NULL)`;
 /** Why an inserted row cannot stay, from its columns (see eventsSelect). */

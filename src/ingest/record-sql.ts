@@ -1,0 +1,96 @@
+/**
+ * The SQL that turns one CloudTrail record, read by DuckDB as a map of its top-level JSON values,
+ * into the columns of `events`: typed fields, extra_fields for what has no column, and
+ * null_field_mask for fields written as JSON null. Driven by RECORD in store/schema.ts, so a field
+ * added there is read here without a change.
+ */
+import { RECORD, columnsPatch, quoteIdent, transformStructure, type StructField } from '../store/schema.js';
+
+const FIELDS = Object.keys(RECORD);
+const PATCH = JSON.stringify(columnsPatch());
+/**
+ * json_merge_patch creates the patch's nested objects even where the record had none, so what it
+ * leaves holds empty `"userIdentity":{...}` shells; they are removed (innermost first, one level a
+ * pass) so that extra_fields holds only real content. Empty struct objects the record did have are
+ * not lost: their struct columns are non-NULL and the rebuilt record shows them as {}.
+ */
+const SHELL = `,?"(${structKeys(RECORD).join('|')})":\\{\\}`;
+function structKeys(t: StructField): string[] {
+  return Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [] : [k, ...structKeys(v)]));
+}
+function stripShells(expr: string, depth = structDepth(RECORD)): string {
+  for (let i = 0; i < depth; i++) expr = `regexp_replace(regexp_replace(${expr}, '${SHELL}', '', 'g'), '\\{,', '{', 'g')`;
+  return `nullif(${expr}, '{}')`;
+}
+function structDepth(t: StructField): number {
+  return 1 + Math.max(0, ...Object.values(t).map((v) => (typeof v === 'string' ? 0 : structDepth(v))));
+}
+
+/**
+ * Typed event columns from a source of `m`, one record read by DuckDB as MAP(VARCHAR, JSON): the
+ * record is parsed once, each top-level value kept as JSON text. Strings are unquoted, JSON fields
+ * taken as they are, userIdentity (a few hundred bytes) parsed into its struct. The map's keys tell
+ * which fields were present (a NULL value of a present key was JSON null: null_field_mask) and
+ * whether any has no column; only such a record is rebuilt and patched to find its extra fields.
+ * Rows that fail the checks (no valid eventTime, no eventID) are inserted too and moved to
+ * `rejects` afterwards (REJECT_REASON), far cheaper than staging every batch twice.
+ */
+export function eventsSelect(source: string): string {
+  const str = (k: string) => `json_extract_string(m['${k}'], '$')`;
+  const bools = FIELDS.filter((k) => RECORD[k] === 'BOOLEAN');
+  const structs = FIELDS.filter((k) => typeof RECORD[k] !== 'string');
+  const cols = FIELDS.map((k) => {
+    const t = RECORD[k]!;
+    const q = quoteIdent(k);
+    if (typeof t !== 'string') return `CASE WHEN m['${k}'] IS NOT NULL THEN json_transform(m['${k}'], '${JSON.stringify(transformStructure(t))}') END AS ${q}`;
+    if (k === 'eventTime') return `ts AS ${q}`;
+    if (t === 'BOOLEAN') return `TRY_CAST(text_${k} AS BOOLEAN) AS ${q}`;
+    if (t === 'JSON') return `m['${k}'] AS ${q}`;
+    return `${str(k)} AS ${q}`;
+  });
+  // Values whose typed column cannot hold them as written are kept in extra_fields as written.
+  // CloudTrail writes times as YYYY-MM-DDTHH:MM:SSZ, which the rebuilt record reproduces exactly.
+  const keep = [
+    `CASE WHEN ts IS NULL OR length(time_text) <> 20 OR time_text[11] <> 'T' OR time_text[20] <> 'Z' THEN '"eventTime":' || to_json(time_text) END`,
+    ...bools.map((k) => `CASE WHEN text_${k} IS NOT NULL AND TRY_CAST(text_${k} AS BOOLEAN) IS NULL THEN '"${k}":' || m['${k}'] END`),
+    ...structs.map((k) => `CASE WHEN NOT starts_with(m['${k}'], '{') THEN '"${k}":' || m['${k}'] END`),
+  ];
+  // Bit i of the mask: the i-th field is present with a JSON null (read as a NULL map value).
+  const mask = FIELDS.map((k, i) => `CASE WHEN m['${k}'] IS NULL AND map_contains(m, '${k}') THEN ${2 ** i} ELSE 0 END`).join(' + ');
+  const knownNested = structs.map((k) => {
+    const levels = STRUCT_LEVELS.filter((l) => l.path.startsWith(`$.${k}`));
+    const each = levels.map((l, i) => `list_has_all(${sqlList(Object.keys(l.fields))}, coalesce(keys_${k}[${i + 1}], []))`);
+    return `(m['${k}'] IS NULL OR (${each.join(' AND ')}))`;
+  });
+  const nestedKeys = structs.map((k) => {
+    const levels = STRUCT_LEVELS.filter((l) => l.path.startsWith(`$.${k}`));
+    return `json_keys(m['${k}'], ${sqlList(levels.map((l) => l.path.replace(`$.${k}`, '$')))}) AS keys_${k}`;
+  });
+  const known = [`list_has_all(${sqlList(FIELDS)}, map_keys(m))`, ...knownNested].join(' AND ');
+  return `
+    SELECT ${cols.join(', ')},
+      file_id, record_index, is_partial,
+      CASE WHEN adds = '{}' THEN rest ELSE coalesce(json_merge_patch(rest, adds), adds::JSON) END AS extra_fields,
+      nullif((${mask})::BIGINT, 0) AS null_field_mask
+    FROM (
+      SELECT *,
+        CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(to_json(m), '${PATCH}')`)} END AS rest,
+        '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds
+      FROM (
+        SELECT *, TRY_CAST(time_text AS TIMESTAMPTZ)::TIMESTAMP AS ts
+        FROM (
+          SELECT *, ${str('eventTime')} AS time_text, ${bools.map((k) => `${str(k)} AS text_${k}`).join(', ')}, ${nestedKeys.join(', ')}
+          FROM (${source})
+        )
+      )
+    )`;
+}
+
+/** Every struct level of the record ($, $.userIdentity, ...) with its known fields. */
+const STRUCT_LEVELS: { path: string; fields: StructField }[] = [];
+(function levels(t: StructField, path: string) {
+  STRUCT_LEVELS.push({ path, fields: t });
+  for (const [k, v] of Object.entries(t)) if (typeof v !== 'string') levels(v, `${path}.${k}`);
+})(RECORD, '$');
+const sqlList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
