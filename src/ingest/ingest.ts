@@ -65,6 +65,9 @@ const PROBE_AHEAD = 8;
 // memory grows with the batch (1M events: ~1.1 GB; 2.8M: ~1.7 GB). 1.5 GiB of JSON is about a
 // million CloudTrail records: fast, and the same peak however large the evidence.
 const DEFAULT_BATCH_BYTES = 1.5 * 2 ** 30;
+// DuckDB caches the case's blocks up to its memory limit, so the limit, not the evidence, sets the
+// plateau: at 1 GB a 1M-event load peaks near 0.85 GB RSS and loads as fast as at 1.5 GB.
+const DEFAULT_MEMORY_LIMIT = '1GB';
 
 export async function ingest(inputs: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
@@ -74,7 +77,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   // The case database may sit inside the evidence folder: it is keytrail's own output, not evidence.
   const own = new Set(['', '.wal', '.tmp'].map((x) => path.resolve(options.db) + x));
   found.files = found.files.filter((f) => !own.has(f) && !f.startsWith(path.resolve(options.db) + '.tmp' + path.sep));
-  const db = await CaseDb.open(options.db, { create: true, memoryLimit: options.memoryLimit ?? '1500MB' });
+  const db = await CaseDb.open(options.db, { create: true, memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
   const tmp = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'keytrail-'));
   const summary: IngestSummary = {
     db: options.db,
@@ -185,7 +188,10 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
         row.reason = `archive nested more than ${MAX_ARCHIVE_DEPTH} deep: not opened`;
       }
       batch.rows.push(row);
-      if (batch.bytes >= batchBytes) {
+      // A small last batch loads far slower into a large case (measured: 242 files after 4.8M
+      // events took 69 s, alone 4.6 s), so what remains when less than half a batch is left joins this one.
+      const rest = (queue.length * batch.bytes) / Math.max(batch.rows.length, 1);
+      if (batch.bytes >= batchBytes && rest >= batchBytes / 2) {
         if (!queue.some((q) => q.parentId !== null)) batch.rows.push(...pendingArchives.splice(0));
         await flush();
       }

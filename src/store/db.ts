@@ -160,7 +160,7 @@ export class CaseDb {
       if (!TRACE) return await fn();
       const t = performance.now();
       const out = await fn();
-      process.stderr.write(`[trace] ${((performance.now() - t) / 1000).toFixed(2)} s  ${sql.replace(/\s+/g, ' ').slice(0, 90)}\n`);
+      process.stderr.write(`[trace] ${((performance.now() - t) / 1000).toFixed(2)} s  rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB  ${sql.replace(/\s+/g, ' ').slice(0, 70)}\n`);
       return out;
     } catch (err) {
       if (err instanceof KeytrailError) throw err;
