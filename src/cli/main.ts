@@ -40,10 +40,16 @@ Run 'keytrail <command> --help' for each command's options and examples.`,
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // `keytrail events | head`: a reader that stops early is not an error; stop writing quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.ok;
     if (err instanceof CommanderError) {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }

@@ -8,7 +8,8 @@ import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CaseDb, ingest } from '../../src/index.js';
 import type { IngestSummary, Row } from '../../src/index.js';
-import { cli, gz, record, records, s3File, sha256, tmpDir, write } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, cli, gz, record, records, s3File, sha256, tmpDir, write } from '../helpers.js';
 import writeZip from './zip-writer.js';
 
 const good = records(4);
@@ -212,3 +213,16 @@ describe('exit codes and messages', () => {
 
 // gz is used by the helpers' callers; keep the import honest for the compiler.
 void gz;
+
+describe('output to a reader that stops early', () => {
+  it('`keytrail events | head -1` ends quietly, without an error', () => {
+    const d = tmpDir();
+    // Far more than a pipe buffer (64 KiB), so the writer is still writing when head exits.
+    write(`${d}/many.json.gz`, s3File(records(3000, { requestParameters: { filter: 'x'.repeat(500) } })));
+    const db = path.join(d, 'case.duckdb');
+    expect(cli(['ingest', d, '--db', db, '--quiet']).status).toBe(0);
+    const r = spawnSync('sh', ['-c', `node ${JSON.stringify(CLI)} events --db ${JSON.stringify(db)} --format jsonl | head -1`], { encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe('');
+  });
+});
