@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { KeytrailError } from '../errors.js';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import { extractArchive } from './archive.js';
@@ -77,7 +78,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   // The case database may sit inside the evidence folder: it is keytrail's own output, not evidence.
   const own = new Set(['', '.wal', '.tmp'].map((x) => path.resolve(options.db) + x));
   found.files = found.files.filter((f) => !own.has(f) && !f.startsWith(path.resolve(options.db) + '.tmp' + path.sep));
-  const db = await CaseDb.open(options.db, { create: true, memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
+  const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
+  const db = await CaseDb.open(options.db, { create: true, memoryLimit });
   const tmp = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'keytrail-'));
   const summary: IngestSummary = {
     db: options.db,
@@ -91,7 +94,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     problems: [],
   };
   try {
-    const loader = new BatchLoader(db);
+    const loader = new BatchLoader(db, memoryLimit);
     await loader.init();
     const known = await db.all(`SELECT id, path, sha256 FROM files WHERE sha256 IS NOT NULL`);
     const bySha = new Map<string, { id: number; path: string }>();
@@ -303,6 +306,7 @@ async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits:
     counts = await loader.load(natives.filter((u) => !ids.has(u.fileId)), normalized, batch.rows);
   }
   lap('loaded');
+  await loader.release();
   for (const p of normalized) fs.rmSync(p, { force: true });
   for (const r of batch.rows) {
     const final = counts.get(r.id);

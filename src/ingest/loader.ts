@@ -74,7 +74,23 @@ export class BatchLoader {
   private hasPartial = false;
   private empty = true;
 
-  constructor(private readonly db: CaseDb) {}
+  constructor(
+    private readonly db: CaseDb,
+    /** DuckDB's memory limit during the load (see release()). */
+    private readonly memoryLimit?: string,
+  ) {}
+
+  /**
+   * DuckDB keeps the blocks of every batch it wrote cached up to its memory limit, so a long load
+   * would sit at the limit while a short one stays far below. Dropping the limit for a moment after
+   * each commit evicts those blocks (they are on disk, so evicting costs nothing) and every batch
+   * starts from the same footprint: memory stays flat however large the evidence.
+   */
+  async release(): Promise<void> {
+    if (!this.memoryLimit) return;
+    await this.db.exec(`SET memory_limit = '32MB'`).catch(() => undefined);
+    await this.db.exec(`SET memory_limit = '${this.memoryLimit}'`);
+  }
 
   async init(): Promise<void> {
     await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
