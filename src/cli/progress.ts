@@ -11,7 +11,7 @@ export function ingestProgress(quiet: boolean): { update(p: IngestProgress): voi
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: 'ingest [{bar}] {value}/{total} files | {events} events | {rate} events/s',
+      format: 'ingest [{bar}] {value}/{total} files read | {events} events loaded | {rate} events/s',
       hideCursor: true,
       clearOnComplete: true,
     },
