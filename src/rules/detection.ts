@@ -1,0 +1,195 @@
+/**
+ * Sigma detection → one SQL boolean expression over `events`, as a pure function. Values are always
+ * bound parameters; fields come only from the catalog. Every field test is wrapped in
+ * coalesce(..., false), so SQL's NULL never leaks into the condition: `selection and not filter`
+ * is true when the filter's field is absent, as Sigma means it.
+ *
+ * To add a value modifier: one entry in VALUE_MODIFIERS (how a value becomes SQL) or in
+ * PATTERN_MODIFIERS (how a string value becomes a wildcard pattern).
+ */
+import { ConditionError, expandPattern, parseCondition, type Condition } from './condition.js';
+import { fieldSql, resolveField, type Bind } from './catalog.js';
+
+export interface CompiledExpr {
+  sql: string;
+  params: unknown[];
+  /** Fields the rule names that a CloudTrail record does not have (they match as absent). */
+  unknownFields: string[];
+}
+
+export class DetectionError extends Error {}
+
+type Value = string | number | boolean | null;
+
+interface Ctx {
+  params: unknown[];
+  bind: Bind;
+  unknown: Set<string>;
+}
+
+const PATTERN_MODIFIERS: Record<string, (v: string) => string> = {
+  contains: (v) => `*${v}*`,
+  startswith: (v) => `${v}*`,
+  endswith: (v) => `*${v}`,
+};
+
+/** Modifiers that replace the default comparison; `field` is the SQL of the field. */
+const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: Set<string>) => string> = {
+  re(field, v, ctx, mods) {
+    const src = String(v);
+    try {
+      new RegExp(src);
+    } catch (err) {
+      throw new DetectionError(`invalid regular expression ${JSON.stringify(src)}: ${(err as Error).message}`);
+    }
+    const flags = ['i', 'm', 's'].filter((f) => mods.has(f)).join('');
+    return `regexp_matches(${field}, ${ctx.bind(flags ? `(?${flags})${src}` : src)})`;
+  },
+  cidr(field, v, ctx) {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(v));
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+      throw new DetectionError(`cidr value ${JSON.stringify(v)} is not an IPv4 network like 10.0.0.0/8 (IPv6 networks are not supported yet)`);
+    }
+    const base = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(m[5]));
+    const lo = Math.floor(base / size) * size;
+    const oct = (k: number) => `TRY_CAST(split_part(${field}, '.', ${k}) AS BIGINT)`;
+    return `(regexp_full_match(${field}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') AND (${oct(1)} * 16777216 + ${oct(2)} * 65536 + ${oct(3)} * 256 + ${oct(4)}) BETWEEN ${ctx.bind(lo)} AND ${ctx.bind(lo + size - 1)})`;
+  },
+  exists(field, v) {
+    if (typeof v !== 'boolean') throw new DetectionError(`exists takes true or false, got ${JSON.stringify(v)}`);
+    return v ? `${field} IS NOT NULL` : `${field} IS NULL`;
+  },
+  fieldref(field, v, ctx, mods) {
+    const other = resolveField(String(v));
+    if (other.kind === 'unknown') ctx.unknown.add(other.name);
+    const o = fieldSql(other, ctx.bind);
+    return mods.has('cased') ? `${field} = ${o}` : `lower(${field}) = lower(${o})`;
+  },
+  gt: (f, v, ctx) => numeric(f, '>', v, ctx),
+  gte: (f, v, ctx) => numeric(f, '>=', v, ctx),
+  lt: (f, v, ctx) => numeric(f, '<', v, ctx),
+  lte: (f, v, ctx) => numeric(f, '<=', v, ctx),
+};
+
+/** Modifiers that qualify others rather than compare on their own. */
+const FLAGS = new Set(['all', 'cased', 'i', 'm', 's']);
+
+function numeric(field: string, op: string, v: Value, ctx: Ctx): string {
+  const n = Number(v);
+  if (typeof v === 'boolean' || v === null || Number.isNaN(n)) throw new DetectionError(`${op} needs a number, got ${JSON.stringify(v)}`);
+  return `TRY_CAST(${field} AS DOUBLE) ${op} ${ctx.bind(n)}`;
+}
+
+/** A Sigma string (with `*`, `?` and `\` escapes) as a LIKE pattern with `\` as the escape. */
+function likePattern(v: string): { pattern: string; wild: boolean } {
+  let out = '';
+  let wild = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '\\' && (v[i + 1] === '*' || v[i + 1] === '?' || v[i + 1] === '\\')) {
+      out += v[i + 1] === '\\' ? '\\\\' : v[i + 1];
+      i++;
+    } else if (c === '*') {
+      out += '%';
+      wild = true;
+    } else if (c === '?') {
+      out += '_';
+      wild = true;
+    } else if (c === '%' || c === '_' || c === '\\') out += '\\' + c;
+    else out += c;
+  }
+  return { pattern: out, wild };
+}
+
+function valueSql(field: string, v: Value, mods: Set<string>, ctx: Ctx): string {
+  const special = [...mods].find((m) => m in VALUE_MODIFIERS);
+  if (special) return VALUE_MODIFIERS[special]!(field, v, ctx, mods);
+  if (v === null) return `${field} IS NULL`;
+  let s = typeof v === 'string' ? v : String(v);
+  for (const m of mods) if (m in PATTERN_MODIFIERS) s = PATTERN_MODIFIERS[m]!(s);
+  const { pattern, wild } = likePattern(s);
+  const cased = mods.has('cased');
+  if (!wild) {
+    // Unescape back to the literal value for a plain comparison.
+    const p = ctx.bind(pattern.replace(/\\(.)/g, '$1'));
+    return cased ? `${field} = ${p}` : `lower(${field}) = lower(${p})`;
+  }
+  return `${field} ${cased ? 'LIKE' : 'ILIKE'} ${ctx.bind(pattern)} ESCAPE '\\'`;
+}
+
+const KNOWN_MODIFIERS = new Set([...Object.keys(PATTERN_MODIFIERS), ...Object.keys(VALUE_MODIFIERS), ...FLAGS]);
+
+function fieldItemSql(key: string, value: unknown, ctx: Ctx): string {
+  const [name, ...modList] = key.split('|');
+  const mods = new Set(modList);
+  for (const m of mods) if (!KNOWN_MODIFIERS.has(m)) throw new DetectionError(`unknown modifier "${m}" on ${key} (supported: ${[...KNOWN_MODIFIERS].join(', ')})`);
+  const ref = resolveField(name!);
+  if (ref.kind === 'unknown') ctx.unknown.add(ref.name);
+  const values: Value[] = Array.isArray(value) ? (value as Value[]) : [value as Value];
+  if (values.length === 0) throw new DetectionError(`${key} has an empty list of values`);
+  for (const v of values) {
+    if (v !== null && typeof v === 'object') throw new DetectionError(`${key}: a value must be a string, number, boolean or null`);
+  }
+  const field = fieldSql(ref, ctx.bind);
+  const parts = values.map((v) => `coalesce(${valueSql(field, v, mods, ctx)}, false)`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(mods.has('all') ? ' AND ' : ' OR ')})`;
+}
+
+function selectionSql(name: string, sel: unknown, ctx: Ctx): string {
+  if (Array.isArray(sel)) {
+    if (sel.length === 0) throw new DetectionError(`selection ${name} is an empty list`);
+    // A list of maps is OR of ANDs; a list of plain values is a keyword search over the whole record.
+    return `(${sel.map((item) => (item !== null && typeof item === 'object' ? mapSql(name, item as Record<string, unknown>, ctx) : keywordSql(item as Value, ctx))).join(' OR ')})`;
+  }
+  if (sel !== null && typeof sel === 'object') return mapSql(name, sel as Record<string, unknown>, ctx);
+  throw new DetectionError(`selection ${name} must be a map of fields or a list`);
+}
+
+function mapSql(name: string, map: Record<string, unknown>, ctx: Ctx): string {
+  const keys = Object.keys(map);
+  if (keys.length === 0) throw new DetectionError(`selection ${name} has no fields`);
+  const parts = keys.map((k) => fieldItemSql(k, map[k], ctx));
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
+}
+
+function keywordSql(v: Value, ctx: Ctx): string {
+  const { pattern } = likePattern(`*${String(v)}*`);
+  return `coalesce(CAST(to_json(events) AS VARCHAR) ILIKE ${ctx.bind(pattern)} ESCAPE '\\', false)`;
+}
+
+/** Compile `detection` (with its `condition`) to a WHERE expression. */
+export function compileDetection(detection: Record<string, unknown>): CompiledExpr {
+  const { condition, timeframe: _timeframe, ...selections } = detection;
+  const names = Object.keys(selections);
+  const conditions = Array.isArray(condition) ? condition : [condition];
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new DetectionError('detection.condition must be a string (or a list of strings)');
+  const params: unknown[] = [];
+  const ctx: Ctx = { params, bind: (v) => `$${params.push(v)}`, unknown: new Set() };
+  const emit = (c: Condition): string => {
+    switch (c.op) {
+      case 'and':
+      case 'or':
+        return `(${c.args.map(emit).join(c.op === 'and' ? ' AND ' : ' OR ')})`;
+      case 'not':
+        return `(NOT ${emit(c.arg)})`;
+      case 'sel':
+        if (!Object.hasOwn(selections, c.name)) throw new DetectionError(`condition names ${c.name}, which is not a selection (selections: ${names.join(', ')})`);
+        return selectionSql(c.name, selections[c.name], ctx);
+      case 'of': {
+        const covered = expandPattern(c.pattern, names);
+        if (covered.length === 0) throw new DetectionError(`"${c.pattern}" matches no selection (selections: ${names.join(', ')})`);
+        return `(${covered.map((n) => selectionSql(n, selections[n], ctx)).join(c.quantifier === 'all' ? ' AND ' : ' OR ')})`;
+      }
+    }
+  };
+  let parsed: Condition[];
+  try {
+    parsed = conditions.map((c) => parseCondition(c as string));
+  } catch (err) {
+    if (err instanceof ConditionError) throw new DetectionError(err.message);
+    throw err;
+  }
+  const sql = parsed.length === 1 ? emit(parsed[0]!) : `(${parsed.map(emit).join(' OR ')})`;
+  return { sql, params: ctx.params, unknownFields: [...ctx.unknown] };
+}

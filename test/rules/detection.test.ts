@@ -1,0 +1,160 @@
+/**
+ * Sigma detections compiled to SQL: the exact text for a simple rule, then semantics checked by
+ * running the SQL over a real case (DuckDB) loaded with real-shaped records.
+ */
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CaseDb, ingest } from '../../src/index.js';
+import { compileDetection, DetectionError } from '../../src/rules/detection.js';
+import { parseCondition } from '../../src/rules/condition.js';
+import { record, tmpDir, write } from '../helpers.js';
+
+const R = {
+  createUser: record({ eventName: 'CreateUser', readOnly: false, requestParameters: { userName: 'svc-backup' }, responseElements: { user: { userName: 'svc-backup', arn: 'arn:aws:iam::111122223333:user/svc-backup' } } }),
+  listUsers: record({ eventName: 'ListUsers', userAgent: 'python-requests/2.31.0', requestParameters: { maxItems: 100 } }),
+  denied: record({ eventName: 'StopLogging', eventSource: 'cloudtrail.amazonaws.com', errorCode: 'AccessDenied', sourceIPAddress: '10.1.2.3', userAgent: 'a*b literal star' }),
+  role: record({
+    eventName: 'RunInstances',
+    eventSource: 'ec2.amazonaws.com',
+    awsRegion: 'sa-east-1',
+    sourceIPAddress: '198.51.100.23',
+    requestParameters: { instanceType: 'p3.16xlarge', maxCount: 8 },
+    userIdentity: {
+      type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ops-maintenance/maint', accountId: '111122223333', accessKeyId: 'ASIAEXAMPLE000000001',
+      sessionContext: { sessionIssuer: { type: 'Role', userName: 'ops-maintenance', arn: 'arn:aws:iam::111122223333:role/ops-maintenance' }, attributes: { mfaAuthenticated: 'false' } },
+    },
+  }),
+};
+const ID = Object.fromEntries(Object.entries(R).map(([k, r]) => [k, String(r.eventID)])) as Record<keyof typeof R, string>;
+let db: CaseDb;
+
+beforeAll(async () => {
+  const d = tmpDir();
+  write(`${d}/e.json`, JSON.stringify({ Records: Object.values(R) }));
+  const file = path.join(d, 'case.duckdb');
+  await ingest([`${d}/e.json`], { db: file });
+  db = await CaseDb.open(file, { readOnly: true });
+  return () => db.close();
+});
+
+async function matches(detection: Record<string, unknown>): Promise<string[]> {
+  const { sql, params } = compileDetection(detection);
+  const rows = await db.all(`SELECT eventID FROM events WHERE ${sql} ORDER BY eventTime`, params);
+  return rows.map((r) => String(r.eventID));
+}
+
+describe('compiled text', () => {
+  it('is exact: fields from the catalog, values as numbered parameters', () => {
+    expect(compileDetection({ sel: { eventName: 'CreateUser', 'requestParameters.userName|startswith': 'svc-' }, condition: 'sel' })).toEqual({
+      sql: `(coalesce(lower("eventName") = lower($1), false) AND coalesce(json_extract_string("requestParameters", $2) ILIKE $3 ESCAPE '\\', false))`,
+      params: ['CreateUser', '/userName', 'svc-%'],
+      unknownFields: [],
+    });
+  });
+});
+
+describe('matching', () => {
+  it('is case-insensitive by default; cased makes it exact', async () => {
+    expect(await matches({ s: { eventName: 'createuser' }, condition: 's' })).toEqual([ID.createUser]);
+    expect(await matches({ s: { 'eventName|cased': 'createuser' }, condition: 's' })).toEqual([]);
+  });
+
+  it('wildcards * and ?, and their escapes', async () => {
+    expect(await matches({ s: { eventName: 'List?sers' }, condition: 's' })).toEqual([ID.listUsers]);
+    expect(await matches({ s: { userAgent: 'a\\*b*' }, condition: 's' })).toEqual([ID.denied]);
+    expect(await matches({ s: { userAgent: 'a\\*x*' }, condition: 's' })).toEqual([]);
+    expect(await matches({ s: { userAgent: '100%' }, condition: 's' })).toEqual([]);
+  });
+
+  it('contains, startswith, endswith, all; a list is OR', async () => {
+    expect(await matches({ s: { 'userAgent|contains': 'REQUESTS' }, condition: 's' })).toEqual([ID.listUsers]);
+    expect(await matches({ s: { 'eventName|startswith': ['Create', 'Stop'] }, condition: 's' })).toEqual([ID.createUser, ID.denied]);
+    expect(await matches({ s: { 'eventName|endswith': 'Users' }, condition: 's' })).toEqual([ID.listUsers]);
+    expect(await matches({ s: { 'userAgent|contains|all': ['python', 'requests'] }, condition: 's' })).toEqual([ID.listUsers]);
+    expect(await matches({ s: { 'userAgent|contains|all': ['python', 'curl'] }, condition: 's' })).toEqual([]);
+  });
+
+  it('nested fields, fields inside JSON columns, and object values as compact JSON', async () => {
+    expect(await matches({ s: { 'userIdentity.sessionContext.sessionIssuer.type': 'Role' }, condition: 's' })).toEqual([ID.role]);
+    expect(await matches({ s: { 'responseElements.user.userName': 'svc-backup' }, condition: 's' })).toEqual([ID.createUser]);
+    expect(await matches({ s: { 'requestParameters|contains': '"instanceType":"p3.16xlarge"' }, condition: 's' })).toEqual([ID.role]);
+  });
+
+  it('null means absent or null; exists', async () => {
+    expect(await matches({ s: { errorCode: null }, condition: 's' })).toEqual([ID.createUser, ID.listUsers, ID.role]);
+    expect(await matches({ s: { 'errorCode|exists': true }, condition: 's' })).toEqual([ID.denied]);
+    expect(await matches({ s: { 'requestParameters.userName|exists': false, eventName: 'CreateUser' }, condition: 's' })).toEqual([]);
+  });
+
+  it('selection and not filter is true when the filter field is absent (three-valued logic)', async () => {
+    const all = [ID.createUser, ID.listUsers, ID.denied, ID.role];
+    expect(await matches({ s: { 'eventName|exists': true }, f: { 'requestParameters.userName': 'svc-backup' }, condition: 's and not f' })).toEqual(all.filter((x) => x !== ID.createUser));
+    expect(await matches({ s: { 'eventName|exists': true }, f: { errorCode: 'AccessDenied' }, condition: 's and not f' })).toEqual(all.filter((x) => x !== ID.denied));
+  });
+
+  it('re (with i), cidr, fieldref, gt/gte/lt/lte', async () => {
+    expect(await matches({ s: { 'eventName|re': '^(Create|Stop)' }, condition: 's' })).toEqual([ID.createUser, ID.denied]);
+    expect(await matches({ s: { 'eventName|re': '^create' }, condition: 's' })).toEqual([]);
+    expect(await matches({ s: { 'eventName|re|i': '^create' }, condition: 's' })).toEqual([ID.createUser]);
+    expect(await matches({ s: { 'sourceIPAddress|cidr': ['10.0.0.0/8', '198.51.100.0/24'] }, condition: 's' })).toEqual([ID.denied, ID.role]);
+    expect(await matches({ s: { 'requestParameters.userName|fieldref': 'responseElements.user.userName' }, condition: 's' })).toEqual([ID.createUser]);
+    expect(await matches({ s: { 'requestParameters.maxCount|gt': 4 }, condition: 's' })).toEqual([ID.role]);
+    expect(await matches({ s: { 'requestParameters.maxItems|gte': 100 }, condition: 's' })).toEqual([ID.listUsers]);
+    expect(await matches({ s: { 'requestParameters.maxItems|lt': 100 }, condition: 's' })).toEqual([]);
+    expect(await matches({ s: { 'requestParameters.maxCount|lte': 8 }, condition: 's' })).toEqual([ID.role]);
+  });
+
+  it('conditions: and/or/not/parentheses, 1 of, all of, them (without _names)', async () => {
+    const d = { sel_a: { eventName: 'CreateUser' }, sel_b: { eventName: 'StopLogging' }, _filter: { errorCode: 'AccessDenied' } };
+    expect(await matches({ ...d, condition: '1 of sel_*' })).toEqual([ID.createUser, ID.denied]);
+    expect(await matches({ ...d, condition: '1 of sel_* and not _filter' })).toEqual([ID.createUser]);
+    expect(await matches({ ...d, condition: 'all of sel_*' })).toEqual([]);
+    expect(await matches({ ...d, condition: '1 of them' })).toEqual([ID.createUser, ID.denied]);
+    expect(await matches({ ...d, condition: 'not (sel_a or sel_b)' })).toEqual([ID.listUsers, ID.role]);
+    expect(await matches({ ...d, condition: ['sel_a', 'sel_b'] })).toEqual([ID.createUser, ID.denied]);
+  });
+
+  it('a list of maps is OR of ANDs; a list of plain values searches the whole record', async () => {
+    expect(await matches({ s: [{ eventName: 'CreateUser', readOnly: 'false' }, { awsRegion: 'sa-east-1' }], condition: 's' })).toEqual([ID.createUser, ID.role]);
+    expect(await matches({ k: ['p3.16xlarge'], condition: 'k' })).toEqual([ID.role]);
+  });
+});
+
+describe('hostile or broken rules', () => {
+  it('values are data: quotes, SQL and shell text match nothing and run nothing', async () => {
+    for (const v of ["'; DROP TABLE events; --", '$(rm -rf /)', "x' OR '1'='1", '`id`', '\\', '%', "';ATTACH '/tmp/x.db' AS x;--"]) {
+      expect(await matches({ s: { eventName: v }, f: { 'requestParameters.userName|contains': v }, condition: 's or f' })).toEqual([]);
+    }
+    expect((await db.all(`SELECT count(*) AS n FROM events`))[0]!.n).toBe(4);
+  });
+
+  it('unknown fields and broken paths are reported and match as absent', async () => {
+    const c = compileDetection({ s: { noSuchField: 'x', 'a..b': 'y', 'eventName.deeper': 'z' }, condition: 's' });
+    expect(c.unknownFields.sort()).toEqual(['a..b', 'eventName.deeper', 'noSuchField']);
+    expect(await matches({ s: { noSuchField: 'x' }, condition: 's' })).toEqual([]);
+    expect(await matches({ s: { noSuchField: null }, condition: 's' })).toHaveLength(4);
+    expect(await matches({ s: { noSuchField: 'x' }, condition: 'not s' })).toHaveLength(4);
+    // A JSON path segment with quotes or slashes is bound as a pointer, not written into SQL.
+    expect(await matches({ s: { "requestParameters.a'b/c~d": 'x' }, condition: 's' })).toEqual([]);
+  });
+
+  it('invalid regex, unknown modifiers, bad values and bad conditions fail at compile time', () => {
+    expect(() => compileDetection({ s: { 'eventName|re': '(unclosed' }, condition: 's' })).toThrow(DetectionError);
+    expect(() => compileDetection({ s: { 'eventName|base64offset': 'x' }, condition: 's' })).toThrow(/unknown modifier "base64offset"/);
+    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '10.0.0.0/33' }, condition: 's' })).toThrow(/not an IPv4 network/);
+    expect(() => compileDetection({ s: { 'x|gt': 'abc' }, condition: 's' })).toThrow(/needs a number/);
+    expect(() => compileDetection({ s: { eventName: 'x' }, condition: 's and' })).toThrow(DetectionError);
+    expect(() => compileDetection({ s: { eventName: 'x' }, condition: 'other' })).toThrow(/not a selection/);
+    expect(() => compileDetection({ s: { eventName: 'x' }, condition: '1 of nomatch*' })).toThrow(/matches no selection/);
+  });
+});
+
+describe('condition grammar', () => {
+  it('binds not tighter than and, and tighter than or', () => {
+    expect(parseCondition('a or not b and c')).toEqual({ op: 'or', args: [{ op: 'sel', name: 'a' }, { op: 'and', args: [{ op: 'not', arg: { op: 'sel', name: 'b' } }, { op: 'sel', name: 'c' }] }] });
+    expect(parseCondition('any of sel* and (x or y)')).toEqual({
+      op: 'and',
+      args: [{ op: 'of', quantifier: 'one', pattern: 'sel*' }, { op: 'or', args: [{ op: 'sel', name: 'x' }, { op: 'sel', name: 'y' }] }],
+    });
+  });
+});
