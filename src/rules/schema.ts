@@ -1,0 +1,55 @@
+/**
+ * The Sigma rule schema (zod), strict: an unknown or misspelt key is an error that names the valid
+ * keys, never silently ignored. Sigma's documented top-level keys are accepted so that public rules
+ * load unmodified; keytrail's additions live in `tests` and `output`, which Sigma tools ignore.
+ */
+import { z } from 'zod';
+
+export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type Level = (typeof LEVELS)[number];
+
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+
+/** An inline test: one event, and whether the rule must flag it. */
+export const RuleTest = z.strictObject({
+  name: z.string().min(1),
+  match: z.boolean(),
+  event: z.record(z.string(), z.unknown()),
+});
+
+export const RuleOutput = z.strictObject({
+  /** A sentence for the finding, with {field.path} placeholders filled from the event. */
+  summary: z.string().min(1),
+  fields: z.array(z.string()).optional(),
+});
+
+export const SigmaRule = z.strictObject({
+  title: z.string().min(1).max(256),
+  id: z.uuid().optional(),
+  name: z.string().optional(),
+  related: z.array(z.strictObject({ id: z.uuid(), type: z.enum(['derived', 'obsolete', 'merged', 'renamed', 'similar']) })).optional(),
+  taxonomy: z.string().optional(),
+  status: z.enum(['stable', 'test', 'experimental', 'deprecated', 'unsupported']).optional(),
+  description: z.string().optional(),
+  license: z.string().optional(),
+  author: z.string().optional(),
+  references: z.array(z.string()).optional(),
+  date: z.union([z.string(), z.date()]).optional(),
+  modified: z.union([z.string(), z.date()]).optional(),
+  tags: z.array(z.string()).optional(),
+  scope: z.array(z.string()).optional(),
+  logsource: z.strictObject({
+    product: z.string().optional(),
+    service: z.string().optional(),
+    category: z.string().optional(),
+    definition: z.string().optional(),
+  }),
+  detection: z.record(z.string(), z.unknown()).refine((d) => 'condition' in d, { message: 'detection needs a condition' }),
+  fields: z.array(z.string()).optional(),
+  falsepositives: stringOrList.optional(),
+  level: z.enum(LEVELS).optional(),
+  tests: z.array(RuleTest).optional(),
+  output: RuleOutput.optional(),
+});
+
+export type SigmaRule = z.infer<typeof SigmaRule>;
