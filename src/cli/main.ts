@@ -6,13 +6,15 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { KeytrailError, formatError } from '../errors.js';
+import { register as registerDetect } from './commands/detect.js';
 import { register as registerEvents } from './commands/events.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerFiles } from './commands/files.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerQuery } from './commands/query.js';
+import { register as registerRules } from './commands/rules.js';
 
-const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport];
+const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport, registerDetect, registerRules];
 
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 
@@ -25,7 +27,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const reg of COMMANDS) reg(program);
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program).slice(1)) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   program.addHelpText(
     'after',
     `

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { KeytrailError } from '../../errors.js';
+import { BUILTIN_RULES, runRules, storeFindings } from '../../rules/detect.js';
+import { formatProblem, loadRules } from '../../rules/loader.js';
+import { LEVELS, type Level } from '../../rules/schema.js';
+import { CaseDb } from '../../store/db.js';
+import { DEFAULT_DB, oneOf, say } from '../common.js';
+import { ROW_FORMATS, chunks, writeRows } from '../output.js';
+
+interface Opts {
+  db: string;
+  rules?: string[];
+  builtin: boolean;
+  minLevel?: string;
+  failOn?: string;
+  format: string;
+  output?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('detect')
+    .description('run Sigma rules (the built-in pack and/or your own) over the case; findings are also kept in its findings table')
+    .option('--db <file>', 'case database', DEFAULT_DB)
+    .option('--rules <path>', 'rule file or folder; repeatable', (v: string, prev: string[] = []) => prev.concat(v))
+    .option('--no-builtin', 'do not run the built-in pack')
+    .option('--min-level <level>', `only rules at this level or above (${LEVELS.join(', ')})`)
+    .option('--fail-on <level>', 'exit with status 1 when a finding is at this level or above')
+    .option('--format <format>', `output format: ${ROW_FORMATS.join(', ')}`, 'table')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .addHelpText('after', `\nExamples:\n  keytrail detect\n  keytrail detect --rules ./my-rules/ --no-builtin --format json\n  keytrail detect --min-level high --fail-on critical`)
+    .action(async (opts: Opts) => {
+      const format = oneOf(opts.format, ROW_FORMATS, '--format');
+      const minLevel = opts.minLevel ? oneOf(opts.minLevel, LEVELS, '--min-level') : undefined;
+      const failOn: Level | undefined = opts.failOn ? oneOf(opts.failOn, LEVELS, '--fail-on') : undefined;
+      const paths = [...(opts.builtin ? [BUILTIN_RULES] : []), ...(opts.rules ?? [])];
+      if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
+      const { rules, problems } = await loadRules(paths);
+      for (const p of problems) say(formatProblem(p));
+      if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
+      const db = await CaseDb.open(opts.db);
+      try {
+        const findings = await runRules(db, rules, { minLevel });
+        await storeFindings(db, findings);
+        const rows = format === 'json' || format === 'jsonl' ? findings : findings.map((f) => ({ time: f.eventTime, level: f.rule.level, rule: f.rule.id, title: f.rule.title, summary: f.summary, eventID: f.eventIDs.join(' ') }));
+        await writeRows(chunks(rows as unknown as Record<string, unknown>[]), format === 'json' || format === 'jsonl' ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
+        say(`${findings.length} finding(s) from ${rules.length} rule(s)`);
+        if (failOn && findings.some((f) => LEVELS.indexOf(f.rule.level) >= LEVELS.indexOf(failOn))) process.exitCode = 1;
+      } finally {
+        db.close();
+      }
+    });
+}

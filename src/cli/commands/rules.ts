@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { KeytrailError } from '../../errors.js';
+import { BUILTIN_RULES, ruleId } from '../../rules/detect.js';
+import { formatProblem, loadRules } from '../../rules/loader.js';
+import { testRules } from '../../rules/tester.js';
+import { say } from '../common.js';
+import { chunks, writeRows } from '../output.js';
+
+export function register(program: Command): void {
+  const rules = program.command('rules').description('list, validate and compile Sigma rules (the built-in pack when no path is given)');
+  rules
+    .command('validate')
+    .argument('[paths...]', 'rule files or folders', [])
+    .description('report every problem of every rule at once, as file:line: [rule id] problem; exit 2 if any')
+    .action(async (paths: string[]) => {
+      const { rules: loaded, problems } = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
+      for (const p of problems) say(formatProblem(p));
+      for (const r of loaded) for (const f of r.compiled.unknownFields) say(`${r.file}:${r.line}: [${ruleId(r)}] warning: field ${f} is not in a CloudTrail record; it matches as absent`);
+      say(`${loaded.length} rule(s) valid, ${problems.length} problem(s)`);
+      if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
+    });
+  rules
+    .command('list')
+    .argument('[paths...]', 'rule files or folders', [])
+    .description('one line per rule: id, level, title, file')
+    .action(async (paths: string[]) => {
+      const { rules: loaded, problems } = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
+      for (const p of problems) say(formatProblem(p));
+      const rows = loaded.map((r) => ({ id: ruleId(r), level: r.rule.level ?? 'medium', title: r.rule.title, file: `${r.file}:${r.line}` }));
+      await writeRows(chunks(rows), ['id', 'level', 'title', 'file'], 'table');
+    });
+  rules
+    .command('test')
+    .argument('[paths...]', 'rule files or folders', [])
+    .description("run every rule's inline tests (tests: match true/false events); exit 1 on any failure")
+    .action(async (paths: string[]) => {
+      const { rules: loaded, problems } = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
+      for (const p of problems) say(formatProblem(p));
+      if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
+      const report = await testRules(loaded);
+      for (const f of report.failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
+      const failedCases = report.failures.filter((f) => f.test !== '(tests)').length;
+      say(`${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed, ${report.failures.length} failed`);
+      if (report.failures.length > 0) process.exitCode = 1;
+    });
+  rules
+    .command('compile')
+    .argument('<paths...>', 'rule files or folders')
+    .description('print each rule as the SQL keytrail runs and its bound parameters')
+    .action(async (paths: string[]) => {
+      const { rules: loaded, problems } = await loadRules(paths);
+      for (const p of problems) say(formatProblem(p));
+      for (const r of loaded) {
+        process.stdout.write(`-- ${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${JSON.stringify(r.compiled.params)}\n\n`);
+      }
+      if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
+    });
+}

@@ -1,0 +1,88 @@
+/** detect and rules test through the real CLI, on the sample incident and on hostile rule files. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, cli, tmpDir, write } from '../helpers.js';
+
+const truth = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/leaked-key/truth.json'), 'utf8'));
+let db: string;
+
+beforeAll(() => {
+  db = path.join(tmpDir(), 'case.duckdb');
+  expect(cli(['ingest', path.join(ROOT, 'samples/leaked-key/evidence'), '--db', db, '--quiet']).status).toBe(0);
+});
+
+const rule = (id: string, body: string) => `title: Test rule ${id}
+id: ${id}
+logsource:
+    product: aws
+    service: cloudtrail
+${body}`;
+
+describe('keytrail detect', () => {
+  it('finds the sample incident with the built-in pack, in time order, as ARCHITECTURE.md section 6 says', () => {
+    const r = cli(['detect', '--db', db, '--format', 'json']);
+    expect(r.status).toBe(0);
+    const findings = JSON.parse(r.stdout) as { rule: { id: string; level: string }; eventIDs: string[]; eventTime: string; summary: string }[];
+    const ids = findings.map((f) => f.eventIDs[0]);
+    expect(ids).toContain(truth.createdUsers[0].eventID);
+    expect(ids).toContain(truth.createdAccessKeys[0].eventID);
+    expect(findings.map((f) => f.eventTime)).toEqual([...findings.map((f) => f.eventTime)].sort());
+    expect(Object.keys(findings[0]!).sort()).toEqual(['accessKeyId', 'awsRegion', 'eventIDs', 'eventName', 'eventSource', 'eventTime', 'principal', 'rule', 'sourceIPAddress', 'summary'].sort());
+    expect(findings.find((f) => f.eventIDs[0] === truth.createdUsers[0].eventID)!.summary).toBe(`arn:aws:iam::111122223333:user/ci-deploy created IAM user ${truth.createdUsers[0].userName}`);
+    const stored = JSON.parse(cli(['query', 'SELECT count(*) AS n FROM findings', '--db', db, '--format', 'json']).stdout);
+    expect(stored).toEqual([{ n: findings.length }]);
+  });
+
+  it('--min-level and --fail-on', () => {
+    const high = JSON.parse(cli(['detect', '--db', db, '--format', 'json', '--min-level', 'high']).stdout) as { rule: { level: string } }[];
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.every((f) => f.rule.level === 'high' || f.rule.level === 'critical')).toBe(true);
+    expect(cli(['detect', '--db', db, '--fail-on', 'high', '--format', 'jsonl']).status).toBe(1);
+    expect(cli(['detect', '--db', db, '--fail-on', 'critical', '--format', 'jsonl']).status).toBe(0);
+  });
+
+  it('a rule file with problems stops detect with file:line messages (exit 2)', () => {
+    const d = tmpDir();
+    write(`${d}/bad.yml`, rule('55555555-5555-4555-8555-555555555555', "detection:\n    sel:\n        eventName|re: '(x'\n    condition: sel\n"));
+    const r = cli(['detect', '--db', db, '--rules', d, '--no-builtin']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yml:\d+: \[55555555-5555-4555-8555-555555555555\] detection: invalid regular expression/);
+  });
+});
+
+describe('keytrail rules test', () => {
+  it('passes for the built-in pack', () => {
+    const r = cli(['rules', 'test']);
+    expect(r.stderr).toMatch(/ 0 failed/);
+    expect(r.status).toBe(0);
+  });
+
+  it('fails a rule whose test is wrong, and one without a negative case, naming rule and case', () => {
+    const d = tmpDir();
+    write(
+      `${d}/r.yml`,
+      rule(
+        '66666666-6666-4666-8666-666666666666',
+        `detection:
+    sel:
+        eventName: CreateUser
+    condition: sel
+tests:
+    - name: wrongly expected
+      match: true
+      event: {eventName: DeleteUser}
+    - name: fine
+      match: false
+      event: {eventName: ListUsers}
+`,
+      ) +
+        '---\n' +
+        rule('77777777-7777-4777-8777-777777777777', 'detection:\n    sel:\n        eventName: X\n    condition: sel\ntests:\n    - name: only positive\n      match: true\n      event: {eventName: X}\n'),
+    );
+    const r = cli(['rules', 'test', d]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/r\.yml:1: \[66666666-6666-4666-8666-666666666666\] wrongly expected: should match but did not/);
+    expect(r.stderr).toMatch(/\[77777777-7777-4777-8777-777777777777\] \(tests\): has no test that must not match/);
+  });
+});
