@@ -46,11 +46,16 @@ export async function runRules(db: CaseDb, rules: LoadedRule[], opts: { minLevel
       const sql = r.compiled.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
       return `CASE WHEN ${sql} THEN ${k} END`;
     });
+    // One scan decides which rules each event matches; only matched events are then read in full.
     const rows = await db.all(
-      `SELECT k, eventID, eventTime, eventName, eventSource, awsRegion,
+      `WITH hits AS (
+         SELECT rid, unnest(ks) AS k FROM (
+           SELECT rowid AS rid, list_filter([${cases.join(', ')}], x -> x IS NOT NULL) AS ks FROM events)
+         WHERE len(ks) > 0)
+       SELECT k, eventID, eventTime, eventName, eventSource, awsRegion,
               coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS principal,
-              userIdentity.accessKeyId AS accessKeyId, sourceIPAddress, record
-       FROM (SELECT *, unnest(list_filter([${cases.join(', ')}], x -> x IS NOT NULL)) AS k, ${RECORD_SQL} AS record FROM events)
+              userIdentity.accessKeyId AS accessKeyId, sourceIPAddress, ${RECORD_SQL} AS record
+       FROM hits JOIN events ON events.rowid = hits.rid
        ORDER BY eventTime, eventID, k`,
       params,
     );
