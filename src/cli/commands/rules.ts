@@ -6,6 +6,13 @@ import { testRules } from '../../rules/tester.js';
 import { say } from '../common.js';
 import { chunks, writeRows } from '../output.js';
 
+/** Load rules (the built-in pack when no path is given) and print every problem on stderr. */
+async function load(paths: string[]) {
+  const loaded = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
+  for (const p of loaded.problems) say(formatProblem(p));
+  return loaded;
+}
+
 export function register(program: Command): void {
   const rules = program.command('rules').description('list, validate and compile Sigma rules (the built-in pack when no path is given)');
   rules
@@ -13,8 +20,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'rule files or folders', [])
     .description('report every problem of every rule at once, as file:line: [rule id] problem; exit 2 if any')
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
-      for (const p of problems) say(formatProblem(p));
+      const { rules: loaded, problems } = await load(paths);
       for (const r of loaded) for (const f of r.compiled.unknownFields) say(`${r.file}:${r.line}: [${ruleId(r)}] warning: field ${f} is not in a CloudTrail record; it matches as absent`);
       say(`${loaded.length} rule(s) valid, ${problems.length} problem(s)`);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
@@ -24,8 +30,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'rule files or folders', [])
     .description('one line per rule: id, level, title, file')
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
-      for (const p of problems) say(formatProblem(p));
+      const { rules: loaded, problems } = await load(paths);
       const rows = loaded.map((r) => ({ id: ruleId(r), level: r.rule.level ?? 'medium', title: r.rule.title, file: `${r.file}:${r.line}` }));
       await writeRows(chunks(rows), ['id', 'level', 'title', 'file'], 'table');
     });
@@ -34,8 +39,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'rule files or folders', [])
     .description("run every rule's inline tests (tests: match true/false events); exit 1 on any failure")
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await loadRules(paths.length ? paths : [BUILTIN_RULES]);
-      for (const p of problems) say(formatProblem(p));
+      const { rules: loaded, problems } = await load(paths);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
       const report = await testRules(loaded);
       for (const f of report.failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
@@ -48,8 +52,7 @@ export function register(program: Command): void {
     .argument('<paths...>', 'rule files or folders')
     .description('print each rule as the SQL keytrail runs and its bound parameters')
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await loadRules(paths);
-      for (const p of problems) say(formatProblem(p));
+      const { rules: loaded, problems } = await load(paths);
       for (const r of loaded) {
         process.stdout.write(`-- ${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${JSON.stringify(r.compiled.params)}\n\n`);
       }
