@@ -38,7 +38,8 @@ export function register(program: Command): void {
       const { rules, problems } = await loadRules(paths);
       for (const p of problems) say(formatProblem(p));
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
-      const db = await CaseDb.open(opts.db);
+      // A bounded cache, as for ingest: a scan over millions of events needs no more.
+      const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
       try {
         const findings = await runRules(db, rules, { minLevel });
         await storeFindings(db, findings);
