@@ -36,6 +36,7 @@ Start here:
   keytrail ingest samples/leaked-key/evidence/   # load evidence into ./keytrail.duckdb
   keytrail files                               # what was read, skipped or rejected, and why
   keytrail events --key AKIA...                # what a key did, in time order
+  keytrail detect                              # the built-in Sigma pack over the case
 Run 'keytrail <command> --help' for each command's options and examples.`,
   );
   return program;

@@ -14,7 +14,7 @@ async function load(paths: string[]) {
 }
 
 export function register(program: Command): void {
-  const rules = program.command('rules').description('list, validate and compile Sigma rules (the built-in pack when no path is given)');
+  const rules = program.command('rules').description('list, validate, test and compile Sigma rules (the built-in pack when no path is given)');
   rules
     .command('validate')
     .argument('[paths...]', 'rule files or folders', [])
