@@ -28,7 +28,6 @@ export class KeytrailError extends Error {
 }
 
 export const usageError = (message: string) => new KeytrailError('USAGE', message);
-export const inputError = (message: string, file?: string) => new KeytrailError('INPUT', message, { file });
 
 /** `file:line: [rule] message`, the form editors and terminals link to. */
 export function formatError(err: unknown, debug = false): string {

@@ -12,7 +12,7 @@ import type { FileStatus } from '../store/schema.js';
 import { extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover } from './discover.js';
-import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, finalizeFile, type FileCounts, type FileRow, type NativeUnit } from './loader.js';
+import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
 import { sniff } from './sniff.js';
@@ -123,16 +123,13 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       batch = newBatch();
       lap(`examined ${current.rows.length} files (hash, sniff)`);
       await loading;
-      loading = loadBatch(loader, current, tmp, limits).then((counts) => {
-        for (const f of current.rows) {
-          const c = counts.get(f.id);
+      loading = loadBatch(loader, current, tmp, limits).then((finals) => {
+        for (const f of finals) {
           const status = f.status as FileStatus;
           summary.files[status]++;
-          if (c) {
-            summary.events += c.events;
-            summary.duplicates += c.duplicates;
-            summary.rejectedRecords += c.rejected;
-          }
+          summary.events += f.events;
+          summary.duplicates += f.duplicates;
+          summary.rejectedRecords += f.rejected;
           if ((status === 'rejected' || status === 'partial') && f.reason) summary.problems.push({ path: f.path, status, reason: f.reason });
         }
         progress.events = summary.events;
@@ -292,9 +289,9 @@ async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits:
   };
   await readAll(viaReader);
   lap('read by the record reader');
-  let counts: Map<number, FileCounts>;
+  let finals: FinalRow[];
   try {
-    counts = await loader.load(natives, normalized, batch.rows);
+    finals = await loader.load(natives, normalized, batch.rows);
   } catch (err) {
     if (!(err instanceof NativeLoadError)) throw err;
     // Some file DuckDB's reader refused (truncated gzip, broken JSON...): find it, let the record
@@ -303,20 +300,12 @@ async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits:
     if (failed.length === 0) throw err;
     const ids = new Set(failed.map((f) => f.unit.fileId));
     await readAll(batch.rows.filter((r) => ids.has(r.id)));
-    counts = await loader.load(natives.filter((u) => !ids.has(u.fileId)), normalized, batch.rows);
+    finals = await loader.load(natives.filter((u) => !ids.has(u.fileId)), normalized, batch.rows);
   }
   lap('loaded');
   await loader.release();
   for (const p of normalized) fs.rmSync(p, { force: true });
-  for (const r of batch.rows) {
-    const final = counts.get(r.id);
-    if (r.counted && final) {
-      const f = finalizeFile(r, final);
-      r.status = f.status;
-      r.reason = f.reason;
-    }
-  }
-  return counts;
+  return finals;
 }
 
 /** The gzip trailer (size modulo 4 GiB) is a cheap first check; the reader enforces the limit exactly. */

@@ -71,7 +71,6 @@ const REJECT_RAW = `${RECORD_SQL}::VARCHAR`;
 export class NativeLoadError extends Error {}
 
 export class BatchLoader {
-  private hasPartial = false;
   private empty = true;
 
   constructor(
@@ -94,8 +93,7 @@ export class BatchLoader {
 
   async init(): Promise<void> {
     await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
-    const [p] = await this.db.all(`SELECT count(*) FILTER (WHERE is_partial) AS partial, count(*) AS n FROM events`);
-    this.hasPartial = Number(p?.partial) > 0;
+    const [p] = await this.db.all(`SELECT count(*) AS n FROM events`);
     this.empty = Number(p?.n) === 0;
   }
 
@@ -135,7 +133,7 @@ export class BatchLoader {
    * Load a batch in one transaction: S3 files through DuckDB's reader, the record reader's
    * normalized JSON Lines, then rejects moved out, duplicates collapsed, files' rows written.
    */
-  async load(natives: NativeUnit[], normalized: string[], files: FileRow[]): Promise<Map<number, FileCounts>> {
+  async load(natives: NativeUnit[], normalized: string[], files: FileRow[]): Promise<FinalRow[]> {
     const counted = files.filter((f) => f.counted).map((f) => f.id);
     const minId = Math.min(...counted, Number.MAX_SAFE_INTEGER);
     const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
@@ -170,12 +168,11 @@ export class BatchLoader {
       await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
       const touched = await this.collapseDuplicates(minId);
       const counts = await this.countFiles(counted, minId, read);
-      await this.insertFiles(files, counts);
+      const finals = await this.insertFiles(files, counts);
       for (const id of touched.filter((t) => t < minId)) await this.recount(id);
-      const [p] = await this.db.all(`SELECT bool_or(is_partial) AS partial, count(*) AS n FROM events WHERE file_id >= ?`, [minId]);
-      if (p?.partial) this.hasPartial = true;
+      const [p] = await this.db.all(`SELECT count(*) AS n FROM events WHERE file_id >= ?`, [minId]);
       if (Number(p?.n) > 0) this.empty = false;
-      return counts;
+      return finals;
     });
   }
 
@@ -215,9 +212,10 @@ export class BatchLoader {
     return counts;
   }
 
-  private async insertFiles(files: FileRow[], counts: Map<number, FileCounts>): Promise<void> {
-    if (files.length === 0) return;
+  /** Write the files' rows with their final status and counts, and return them. */
+  private async insertFiles(files: FileRow[], counts: Map<number, FileCounts>): Promise<FinalRow[]> {
     const rows = files.map((f) => finalizeFile(f, counts.get(f.id)));
+    if (rows.length === 0) return rows;
     const cols = ['id', 'parent_id', 'path', 'sha256', 'bytes', 'format', 'status', 'reason', 'records', 'events', 'duplicates', 'rejected_records'];
     const params: unknown[] = [];
     const tuples = rows.map((r) => {
@@ -225,6 +223,7 @@ export class BatchLoader {
       return `(${cols.map(() => '?').join(', ')}, now()::TIMESTAMP)`;
     });
     await this.db.exec(`INSERT INTO files (${cols.join(', ')}, ingested_at) VALUES ${tuples.join(', ')}`, params);
+    return rows;
   }
 
   /** After a partial record of an earlier file was replaced by a full one, its counts move. */

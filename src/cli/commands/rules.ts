@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'rule files or folders', [])
     .description('one line per rule: id, level, title, file')
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await load(paths);
+      const { rules: loaded } = await load(paths);
       const rows = loaded.map((r) => ({ id: ruleId(r), level: r.rule.level ?? 'medium', title: r.rule.title, file: `${r.file}:${r.line}` }));
       await writeRows(chunks(rows), ['id', 'level', 'title', 'file'], 'table');
     });
