@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, cli, tmpDir } from '../helpers.js';
 import {
   ATTACKER_IP, BACKDOOR_KEY, CI_ARN, LEAKED_KEY, ROLE_ARN, ROLE_NAME, SESSION_ARN, SESSION_KEY,
-  ids, labelsWhere, writeCase, type Case,
+  ids, ingestCase, labelsWhere, type Case,
 } from '../fixtures/use/case.js';
 import { STACK_LINE, cliAsync } from '../fixtures/use/run.js';
 
@@ -27,12 +27,9 @@ let otrfDb: string;
 let otrf: Json[];
 
 beforeAll(() => {
-  const dir = tmpDir('kt-events-');
-  c = writeCase(dir);
-  db = path.join(dir, 'case.duckdb');
-  const r = cli(['ingest', c.evidence, '--db', db, '--quiet']);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  const loaded = ingestCase('kt-events-');
+  ({ c, db } = loaded);
+  const dir = loaded.dir;
 
   otrfDb = path.join(dir, 'otrf.duckdb');
   otrf = fs.readFileSync(OTRF_FILE, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));

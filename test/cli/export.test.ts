@@ -7,8 +7,8 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, tmpDir, write } from '../helpers.js';
-import { LEAKED_KEY, SESSION_ARN, writeCase, type Case } from '../fixtures/use/case.js';
+import { write } from '../helpers.js';
+import { LEAKED_KEY, SESSION_ARN, ingestCase, type Case } from '../fixtures/use/case.js';
 import { STACK_LINE, cliAsync } from '../fixtures/use/run.js';
 
 type Json = Record<string, any>;
@@ -18,12 +18,7 @@ let dir: string;
 let db: string;
 
 beforeAll(() => {
-  dir = tmpDir('kt-export-');
-  c = writeCase(dir);
-  db = path.join(dir, 'case.duckdb');
-  const r = cli(['ingest', c.evidence, '--db', db, '--quiet']);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  ({ c, dir, db } = ingestCase('kt-export-'));
 });
 
 const exportTo = (format: string, out: string) => cliAsync(['export', '--format', format, '-o', out, '--db', db]);

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, sha256, tmpDir } from '../helpers.js';
-import { LEAKED_KEY, ROLE_NAME, SESSION_KEY, writeCase, type Case } from '../fixtures/use/case.js';
+import { sha256, tmpDir } from '../helpers.js';
+import { LEAKED_KEY, ROLE_NAME, SESSION_KEY, ingestCase, type Case } from '../fixtures/use/case.js';
 import { STACK_LINE, cliAsync } from '../fixtures/use/run.js';
 
 type Json = Record<string, any>;
@@ -18,12 +18,7 @@ let db: string;
 let dbSha: string;
 
 beforeAll(() => {
-  dir = tmpDir('kt-query-');
-  c = writeCase(dir);
-  db = path.join(dir, 'case.duckdb');
-  const r = cli(['ingest', c.evidence, '--db', db, '--quiet']);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  ({ c, dir, db } = ingestCase('kt-query-'));
   dbSha = sha256(db);
 });
 
