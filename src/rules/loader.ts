@@ -8,14 +8,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { LineCounter, isMap, parseAllDocuments, type Document } from 'yaml';
+import { CORRELATION_PLACEHOLDERS, compileCorrelation, CorrelationError, type CompiledCorrelation } from './correlation.js';
 import { compileDetection, DetectionError, type CompiledExpr } from './detection.js';
-import { SigmaRule } from './schema.js';
+import { SigmaCorrelation, SigmaRule } from './schema.js';
 
 export interface LoadedRule {
   rule: SigmaRule;
   file: string;
   line: number;
   compiled: CompiledExpr;
+}
+
+export interface LoadedCorrelation {
+  rule: SigmaCorrelation;
+  file: string;
+  line: number;
+  /** The base rules, in the order of correlation.rules. */
+  bases: LoadedRule[];
+  compiled: CompiledCorrelation;
 }
 
 export interface RuleProblem {
@@ -27,7 +37,15 @@ export interface RuleProblem {
 
 export interface LoadResult {
   rules: LoadedRule[];
+  correlations: LoadedCorrelation[];
   problems: RuleProblem[];
+}
+
+/** A correlation parsed but not yet joined to its base rules (they may live in other files). */
+interface PendingCorrelation {
+  rule: SigmaCorrelation;
+  file: string;
+  line: number;
 }
 
 export const formatProblem = (p: RuleProblem) => `${p.file}:${p.line}: ${p.ruleId ? `[${p.ruleId}] ` : ''}${p.message}`;
@@ -47,9 +65,10 @@ export async function ruleFiles(paths: readonly string[]): Promise<{ files: stri
 export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
   const { files, problems } = await ruleFiles(paths);
   const rules: LoadedRule[] = [];
-  for (const file of files) loadFile(file, fs.readFileSync(file, 'utf8'), rules, problems);
-  const seen = new Map<string, LoadedRule>();
-  for (const r of rules) {
+  const pending: PendingCorrelation[] = [];
+  for (const file of files) loadFile(file, fs.readFileSync(file, 'utf8'), rules, problems, pending);
+  const seen = new Map<string, { file: string; line: number }>();
+  for (const r of [...rules, ...pending]) {
     const id = r.rule.id;
     if (!id) continue;
     const first = seen.get(id);
@@ -57,11 +76,61 @@ export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
     else seen.set(id, r);
   }
   const dupes = new Set(problems.filter((p) => p.message.startsWith('duplicate rule id')).map((p) => p.ruleId));
-  return { rules: rules.filter((r) => !r.rule.id || !dupes.has(r.rule.id)), problems };
+  const kept = rules.filter((r) => !r.rule.id || !dupes.has(r.rule.id));
+  const correlations = resolveCorrelations(
+    pending.filter((c) => !c.rule.id || !dupes.has(c.rule.id)),
+    kept,
+    problems,
+  );
+  return { rules: kept, correlations, problems };
 }
 
+const namesOf = (r: { rule: { id?: string; name?: string; title: string } }) => [r.rule.id, r.rule.name, r.rule.title].filter((x): x is string => !!x);
+
+/**
+ * Join each correlation to its base rules, named by id, name or title (in that order of
+ * preference; a name or title is looked up in the correlation's own file first, as in a
+ * multi-document rule file, then everywhere). Anything unresolved or ambiguous is a problem.
+ */
+function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[], problems: RuleProblem[]): LoadedCorrelation[] {
+  const out: LoadedCorrelation[] = [];
+  for (const c of pending) {
+    const cid = c.rule.id ?? c.rule.name ?? c.rule.title;
+    const fail = (message: string) => problems.push({ file: c.file, line: c.line, ruleId: cid, message });
+    const bases: LoadedRule[] = [];
+    for (const ref of c.rule.correlation.rules) {
+      const byId = rules.filter((r) => r.rule.id === ref);
+      const pick = (key: 'name' | 'title') => {
+        const all = rules.filter((r) => r.rule[key] === ref);
+        const local = all.filter((r) => r.file === c.file);
+        return local.length > 0 ? local : all;
+      };
+      const found = byId.length > 0 ? byId : pick('name').length > 0 ? pick('name') : pick('title');
+      if (found.length === 1) bases.push(found[0]!);
+      else if (found.length > 1) fail(`correlation.rules: ${JSON.stringify(ref)} names ${found.length} rules (${found.map((r) => `${r.file}:${r.line}`).join(', ')}); refer to one by its id`);
+      else if (pending.some((p) => p !== c && namesOf(p).includes(ref))) fail(`correlation.rules: ${JSON.stringify(ref)} is a correlation; correlations of correlations are not supported`);
+      else fail(`correlation.rules: no loaded rule has the id, name or title ${JSON.stringify(ref)}`);
+    }
+    if (bases.length !== c.rule.correlation.rules.length) continue;
+    try {
+      const compiled = compileCorrelation(c.rule, bases.map((b) => ({ names: namesOf(b) })));
+      const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
+      const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
+      if (bad.length > 0) fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
+      else out.push({ ...c, bases, compiled });
+    } catch (err) {
+      if (!(err instanceof CorrelationError)) throw err;
+      fail(`correlation: ${err.message}`);
+    }
+  }
+  return out;
+}
+
+export const PLACEHOLDER = /\{([A-Za-z0-9_.@-]+)\}/g;
+export const placeholdersOf = (template: string) => [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+
 /** Parse one file's YAML documents (a file may hold several rules separated by ---). */
-export function loadFile(file: string, text: string, rules: LoadedRule[], problems: RuleProblem[]): void {
+export function loadFile(file: string, text: string, rules: LoadedRule[], problems: RuleProblem[], correlations: PendingCorrelation[]): void {
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -75,11 +144,16 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     if (value === null || value === undefined) continue;
     const line = at(doc.contents?.range?.[0]);
     const ruleId = typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
-    const parsed = SigmaRule.safeParse(value);
+    const isCorrelation = typeof value === 'object' && Object.hasOwn(value as object, 'correlation');
+    const parsed = isCorrelation ? SigmaCorrelation.safeParse(value) : SigmaRule.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         problems.push({ file, line: lineOf(doc, issue.path as (string | number)[], lc) ?? line, ruleId, message: `${issue.path.join('.') || 'rule'}: ${issue.message}` });
       }
+      continue;
+    }
+    if ('correlation' in parsed.data) {
+      correlations.push({ rule: parsed.data, file, line });
       continue;
     }
     try {

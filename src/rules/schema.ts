@@ -53,3 +53,56 @@ export const SigmaRule = z.strictObject({
 });
 
 export type SigmaRule = z.infer<typeof SigmaRule>;
+
+export const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered'] as const;
+
+/** An inline test of a correlation: a sequence of events, and whether the correlation must fire on it. */
+export const CorrelationTest = z.strictObject({
+  name: z.string().min(1),
+  match: z.boolean(),
+  events: z.array(z.record(z.string(), z.unknown())).min(1),
+});
+
+const count = z.number().int().nonnegative();
+
+/**
+ * A Sigma correlation rule (specification 2.0): a document with `correlation:` instead of
+ * `detection:`. `generate` is read at the top level (the specification) or inside `correlation`
+ * (where pySigma reads it).
+ */
+export const SigmaCorrelation = z.strictObject({
+  title: z.string().min(1).max(256),
+  id: z.uuid().optional(),
+  name: z.string().optional(),
+  related: SigmaRule.shape.related,
+  taxonomy: z.string().optional(),
+  status: SigmaRule.shape.status,
+  description: z.string().optional(),
+  license: z.string().optional(),
+  author: z.string().optional(),
+  references: z.array(z.string()).optional(),
+  date: z.union([z.string(), z.date()]).optional(),
+  modified: z.union([z.string(), z.date()]).optional(),
+  tags: z.array(z.string()).optional(),
+  scope: z.array(z.string()).optional(),
+  correlation: z.strictObject({
+    type: z.enum(CORRELATION_TYPES),
+    rules: z.array(z.string().min(1)).min(1),
+    'group-by': z.array(z.string().min(1)).optional(),
+    timespan: z.string().regex(/^\d+[smhd]$/, 'timespan is a number and one of s, m, h, d (e.g. 90m)'),
+    condition: z
+      .strictObject({ gt: count.optional(), gte: count.optional(), lt: count.optional(), lte: count.optional(), eq: count.optional(), neq: count.optional(), field: z.string().min(1).optional() })
+      .optional(),
+    aliases: z.record(z.string(), z.record(z.string(), z.string().min(1))).optional(),
+    generate: z.boolean().optional(),
+  }),
+  generate: z.boolean().optional(),
+  fields: z.array(z.string()).optional(),
+  falsepositives: stringOrList.optional(),
+  level: z.enum(LEVELS).optional(),
+  tests: z.array(CorrelationTest).optional(),
+  output: RuleOutput.optional(),
+});
+
+export type SigmaCorrelation = z.infer<typeof SigmaCorrelation>;
+export type CorrelationType = (typeof CORRELATION_TYPES)[number];

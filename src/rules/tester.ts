@@ -9,8 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
-import { ruleId } from './detect.js';
-import type { LoadedRule } from './loader.js';
+import { correlationFindings, ruleId, scanHits, silentRules } from './detect.js';
+import type { LoadedCorrelation, LoadedRule } from './loader.js';
+
+const BASE_TIME = '2026-01-01T00:00:00Z';
 
 export interface TestFailure {
   ruleId: string;
@@ -26,22 +28,40 @@ export interface TestReport {
   failures: TestFailure[];
 }
 
-export async function testRules(rules: LoadedRule[]): Promise<TestReport> {
+export async function testRules(rules: LoadedRule[], correlations: LoadedCorrelation[] = []): Promise<TestReport> {
   const failures: TestFailure[] = [];
   const records: Record<string, unknown>[] = [];
   const cases: { rule: LoadedRule; name: string; match: boolean; eventID: string }[] = [];
-  rules.forEach((r, ri) => {
+  const sequences: { corr: LoadedCorrelation; name: string; match: boolean; eventIDs: string[] }[] = [];
+  // A base rule that only feeds correlations is tested through them; it needs no cases of its own.
+  const parts = silentRules(correlations);
+  const requireBoth = (r: { rule: { tests?: { match: boolean }[] } }, fail: (test: string, message: string) => void) => {
     const tests = r.rule.tests ?? [];
-    const fail = (test: string, message: string) => failures.push({ ruleId: ruleId(r), file: r.file, line: r.line, test, message });
     if (!tests.some((t) => t.match)) fail('(tests)', 'has no test that must match');
     if (!tests.some((t) => !t.match)) fail('(tests)', 'has no test that must not match');
+  };
+  rules.forEach((r, ri) => {
+    const tests = r.rule.tests ?? [];
+    if (!parts.has(r) || tests.length > 0) requireBoth(r, (test, message) => failures.push({ ruleId: ruleId(r), file: r.file, line: r.line, test, message }));
     tests.forEach((t, ti) => {
       const eventID = `keytrail-test-${ri}-${ti}`;
-      records.push({ eventVersion: '1.09', eventTime: '2026-01-01T00:00:00Z', awsRegion: 'us-east-1', ...t.event, eventID });
+      records.push({ eventVersion: '1.09', eventTime: BASE_TIME, awsRegion: 'us-east-1', ...t.event, eventID });
       cases.push({ rule: r, name: t.name, match: t.match, eventID });
     });
   });
-  if (cases.length > 0) {
+  correlations.forEach((c, ci) => {
+    requireBoth(c, (test, message) => failures.push({ ruleId: ruleId(c), file: c.file, line: c.line, test, message }));
+    (c.rule.tests ?? []).forEach((t, ti) => {
+      // Events without an eventTime follow each other a second apart, in the order written.
+      const eventIDs = t.events.map((e, ei) => {
+        const eventID = `keytrail-test-c${ci}-${ti}-${ei}`;
+        records.push({ eventVersion: '1.09', eventTime: new Date(Date.parse(BASE_TIME) + ei * 1000).toISOString().replace('.000Z', 'Z'), awsRegion: 'us-east-1', ...e, eventID });
+        return eventID;
+      });
+      sequences.push({ corr: c, name: t.name, match: t.match, eventIDs });
+    });
+  });
+  if (records.length > 0) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keytrail-rules-test-'));
     try {
       fs.writeFileSync(path.join(dir, 'tests.json'), JSON.stringify({ Records: records }));
@@ -64,6 +84,17 @@ export async function testRules(rules: LoadedRule[]): Promise<TestReport> {
             }
           }
         }
+        if (sequences.length > 0) {
+          // Every base rule over every test event once; then each case sees only its own events.
+          const bases = [...new Set(correlations.flatMap((k) => k.bases))];
+          await scanHits(c, bases);
+          for (const s of sequences) {
+            const found = await correlationFindings(c, s.corr, s.corr.bases.map((b) => bases.indexOf(b)), s.eventIDs);
+            if ((found.length > 0) !== s.match) {
+              failures.push({ ruleId: ruleId(s.corr), file: s.corr.file, line: s.corr.line, test: s.name, message: s.match ? 'should fire but did not' : `fired but should not (on ${found[0]!.eventIDs.join(', ')})` });
+            }
+          }
+        }
       } finally {
         c.close();
       }
@@ -71,5 +102,5 @@ export async function testRules(rules: LoadedRule[]): Promise<TestReport> {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { rules: rules.length, cases: cases.length, failures };
+  return { rules: rules.length + correlations.length, cases: cases.length + sequences.length, failures };
 }

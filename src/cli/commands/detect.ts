@@ -35,17 +35,17 @@ export function register(program: Command): void {
       const failOn: Level | undefined = opts.failOn ? oneOf(opts.failOn, LEVELS, '--fail-on') : undefined;
       const paths = [...(opts.builtin ? [BUILTIN_RULES] : []), ...(opts.rules ?? [])];
       if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
-      const { rules, problems } = await loadRules(paths);
+      const { rules, correlations, problems } = await loadRules(paths);
       for (const p of problems) say(formatProblem(p));
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
       // A bounded cache, as for ingest: a scan over millions of events needs no more.
       const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
       try {
-        const findings = await runRules(db, rules, { minLevel });
+        const findings = await runRules(db, rules, { minLevel, correlations });
         await storeFindings(db, findings);
         const rows = format === 'json' || format === 'jsonl' ? findings : findings.map((f) => ({ time: f.eventTime, level: f.rule.level, rule: f.rule.id, title: f.rule.title, summary: f.summary, eventID: f.eventIDs.join(' ') }));
         await writeRows(chunks(rows as unknown as Record<string, unknown>[]), format === 'json' || format === 'jsonl' ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
-        say(`${findings.length} finding(s) from ${rules.length} rule(s)`);
+        say(`${findings.length} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
         if (failOn && findings.some((f) => LEVELS.indexOf(f.rule.level) >= LEVELS.indexOf(failOn))) process.exitCode = 1;
       } finally {
         db.close();

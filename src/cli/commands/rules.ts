@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
-import { BUILTIN_RULES, ruleId } from '../../rules/detect.js';
+import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
 import { formatProblem, loadRules } from '../../rules/loader.js';
 import { testRules } from '../../rules/tester.js';
 import { say } from '../common.js';
@@ -20,28 +20,34 @@ export function register(program: Command): void {
     .argument('[paths...]', 'rule files or folders', [])
     .description('report every problem of every rule at once, as file:line: [rule id] problem; exit 2 if any')
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await load(paths);
-      for (const r of loaded) for (const f of r.compiled.unknownFields) say(`${r.file}:${r.line}: [${ruleId(r)}] warning: field ${f} is not in a CloudTrail record; it matches as absent`);
-      say(`${loaded.length} rule(s) valid, ${problems.length} problem(s)`);
+      const { rules: loaded, correlations, problems } = await load(paths);
+      for (const r of [...loaded, ...correlations]) {
+        for (const f of r.compiled.unknownFields) say(`${r.file}:${r.line}: [${ruleId(r)}] warning: field ${f} is not in a CloudTrail record; it matches as absent`);
+      }
+      say(`${loaded.length} rule(s) and ${correlations.length} correlation(s) valid, ${problems.length} problem(s)`);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
     });
   rules
     .command('list')
     .argument('[paths...]', 'rule files or folders', [])
-    .description('one line per rule: id, level, title, file')
+    .description('one line per rule: id, kind, level, title, file')
     .action(async (paths: string[]) => {
-      const { rules: loaded } = await load(paths);
-      const rows = loaded.map((r) => ({ id: ruleId(r), level: r.rule.level ?? 'medium', title: r.rule.title, file: `${r.file}:${r.line}` }));
-      await writeRows(chunks(rows), ['id', 'level', 'title', 'file'], 'table');
+      const { rules: loaded, correlations } = await load(paths);
+      const parts = silentRules(correlations);
+      const rows = [
+        ...loaded.map((r) => ({ id: ruleId(r), kind: parts.has(r) ? 'base (no findings of its own)' : 'event', level: r.rule.level ?? 'medium', title: r.rule.title, file: `${r.file}:${r.line}` })),
+        ...correlations.map((c) => ({ id: ruleId(c), kind: c.rule.correlation.type, level: c.rule.level ?? 'medium', title: c.rule.title, file: `${c.file}:${c.line}` })),
+      ];
+      await writeRows(chunks(rows), ['id', 'kind', 'level', 'title', 'file'], 'table');
     });
   rules
     .command('test')
     .argument('[paths...]', 'rule files or folders', [])
-    .description("run every rule's inline tests (tests: match true/false events); exit 1 on any failure")
+    .description("run every rule's inline tests (tests: match true/false events; a correlation's tests give a list of events); exit 1 on any failure")
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await load(paths);
+      const { rules: loaded, correlations, problems } = await load(paths);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
-      const report = await testRules(loaded);
+      const report = await testRules(loaded, correlations);
       for (const f of report.failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
       const failedCases = report.failures.filter((f) => f.test !== '(tests)').length;
       say(`${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed, ${report.failures.length} failed`);
@@ -52,9 +58,17 @@ export function register(program: Command): void {
     .argument('<paths...>', 'rule files or folders')
     .description('print each rule as the SQL keytrail runs and its bound parameters')
     .action(async (paths: string[]) => {
-      const { rules: loaded, problems } = await load(paths);
+      const { rules: loaded, correlations, problems } = await load(paths);
       for (const r of loaded) {
         process.stdout.write(`-- ${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${JSON.stringify(r.compiled.params)}\n\n`);
+      }
+      for (const c of correlations) {
+        const bases = c.bases.map((b, i) => `--   r = ${i}: ${ruleId(b)} (${b.file}:${b.line})`).join('\n');
+        process.stdout.write(
+          `-- ${ruleId(c)}: ${c.rule.title} (${c.file}:${c.line}), ${c.rule.correlation.type}\n` +
+            `-- reads corr_input(rid, r): the rowid of each event a base rule matched, and which rule:\n${bases}\n` +
+            `${c.compiled.sql.replace(/\n\s*\n/g, '\n')};\n-- parameters: ${JSON.stringify(c.compiled.params)}\n\n`,
+        );
       }
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
     });
