@@ -1006,7 +1006,8 @@ Resources the attacker created: ${t.attackerResources.length} (${Object.entries(
 }
 
 // ---------------------------------------------------------------- main
-fs.rmSync(OUT, { recursive: true, force: true });
+// expected.yaml beside them is written by hand (what the rules must flag): it stays.
+fs.rmSync(EVIDENCE, { recursive: true, force: true });
 fs.mkdirSync(OUT, { recursive: true });
 
 background();

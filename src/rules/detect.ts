@@ -95,10 +95,20 @@ export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promis
       return r.compiled.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
     });
     const cases = exprs.map((sql, k) => `CASE WHEN ${sql} THEN ${k + i} END`);
+    // Most rules name the eventNames they can match: one IN test per event stands for all of them,
+    // and only the events that pass it meet those rules' own expressions.
+    const names = [...new Set(group.flatMap((r) => r.compiled.eventNames ?? []))];
+    const named = exprs.filter((_, k) => group[k]!.compiled.eventNames !== null);
+    const anyName = exprs.filter((_, k) => group[k]!.compiled.eventNames === null);
+    const or = (list: string[]) => list.map((e) => `(${e})`).join(' OR ');
+    const filters = [
+      ...(named.length ? [`(lower("eventName") IN (${names.map((n) => `$${params.push(n)}`).join(', ')}) AND (${or(named)}))`] : []),
+      ...(anyName.length ? [`(${or(anyName)})`] : []),
+    ];
     await db.exec(
       `INSERT INTO rule_hits SELECT rid, unnest(ks) FROM (
          SELECT rowid AS rid, list_filter([${cases.join(', ')}], x -> x IS NOT NULL) AS ks FROM events
-         WHERE ${exprs.map((e) => `(${e})`).join(' OR ')})`,
+         WHERE ${filters.join(' OR ')})`,
       params,
     );
   }
@@ -175,11 +185,13 @@ function toFinding(rule: SigmaRule | SigmaCorrelation, eventIDs: string[], row: 
 }
 
 
-/** `{userIdentity.userName} created {requestParameters.userName}` filled from the event's fields. */
+/** `{userIdentity.userName} created {requestParameters.userName}` filled from the event's fields (see PLACEHOLDER). */
 export function fillSummary(template: string, values: Map<string, unknown>): string {
   return template.replace(PLACEHOLDER, (_, p: string) => {
-    const v = values.get(p);
-    return v === undefined || v === null ? '?' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const paths = p.split('|');
+    const v = paths.map((x) => values.get(x)).find((x) => x !== undefined && x !== null);
+    if (v === undefined) return paths.at(-1) === '' ? '' : '?';
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
   });
 }
 

@@ -15,6 +15,11 @@ export interface CompiledExpr {
   params: unknown[];
   /** Fields the rule names that a CloudTrail record does not have (they match as absent). */
   unknownFields: string[];
+  /**
+   * A necessary condition, when the rule has one: the lower-cased eventNames it can match at all.
+   * The runner tests it once per event for a whole pack, before any rule's own expression.
+   */
+  eventNames: string[] | null;
 }
 
 export class DetectionError extends Error {}
@@ -191,5 +196,52 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
     throw err;
   }
   const sql = parsed.length === 1 ? emit(parsed[0]!) : `(${parsed.map(emit).join(' OR ')})`;
-  return { sql, params: ctx.params, unknownFields: [...ctx.unknown] };
+  const only = union(parsed.map((c) => eventNamesOf(c, selections)));
+  return { sql, params: ctx.params, unknownFields: [...ctx.unknown], eventNames: only && [...only].sort() };
+}
+
+/** The union of the sets, or null (anything) when one of them is unconstrained. */
+function union(sets: (Set<string> | null)[]): Set<string> | null {
+  if (sets.some((x) => x === null)) return null;
+  return new Set(sets.flatMap((x) => [...x!]));
+}
+
+/**
+ * The eventNames a condition can match, or null when it can match any: a selection constrains it
+ * when it tests eventName for plain values (no wildcard, no modifier but cased); AND takes the
+ * tightest of its parts, OR the union, NOT constrains nothing.
+ */
+function eventNamesOf(c: Condition, selections: Record<string, unknown>): Set<string> | null {
+  const all = (parts: (Set<string> | null)[]) => {
+    const known = parts.filter((x): x is Set<string> => x !== null);
+    return known.length === 0 ? null : known.reduce((a, b) => (a.size <= b.size ? a : b));
+  };
+  switch (c.op) {
+    case 'and':
+      return all(c.args.map((a) => eventNamesOf(a, selections)));
+    case 'or':
+      return union(c.args.map((a) => eventNamesOf(a, selections)));
+    case 'not':
+      return null;
+    case 'sel':
+      return selectionNames(selections[c.name]);
+    case 'of': {
+      const parts = expandPattern(c.pattern, Object.keys(selections)).map((n) => selectionNames(selections[n]));
+      return c.quantifier === 'all' ? all(parts) : union(parts);
+    }
+  }
+}
+
+function selectionNames(sel: unknown): Set<string> | null {
+  if (Array.isArray(sel)) return union(sel.map((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? mapNames(item as Record<string, unknown>) : null)));
+  if (sel !== null && typeof sel === 'object') return mapNames(sel as Record<string, unknown>);
+  return null;
+}
+
+function mapNames(map: Record<string, unknown>): Set<string> | null {
+  const key = Object.keys(map).find((k) => k === 'eventName' || k === 'eventName|cased');
+  if (key === undefined) return null;
+  const values = Array.isArray(map[key]) ? (map[key] as unknown[]) : [map[key]];
+  if (values.length === 0 || values.some((v) => typeof v !== 'string' || /[*?\\]/.test(v))) return null;
+  return new Set((values as string[]).map((v) => v.toLowerCase()));
 }

@@ -126,8 +126,12 @@ function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[],
   return out;
 }
 
-export const PLACEHOLDER = /\{([A-Za-z0-9_.@-]+)\}/g;
-export const placeholdersOf = (template: string) => [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+/**
+ * `{field.path}` in an output.summary; `{a|b|c}` takes the first field that is present, and an
+ * empty last alternative (`{errorCode|}`) prints nothing instead of `?` when none is.
+ */
+export const PLACEHOLDER = /\{([A-Za-z0-9_.@-]+(?:\|[A-Za-z0-9_.@-]*)*)\}/g;
+export const placeholdersOf = (template: string) => [...template.matchAll(PLACEHOLDER)].flatMap((m) => m[1]!.split('|').filter(Boolean));
 
 /** Parse one file's YAML documents (a file may hold several rules separated by ---). */
 export function loadFile(file: string, text: string, rules: LoadedRule[], problems: RuleProblem[], correlations: PendingCorrelation[]): void {

@@ -86,3 +86,32 @@ tests:
     expect(r.stderr).toMatch(/\[77777777-7777-4777-8777-777777777777\] \(tests\): has no test that must not match/);
   });
 });
+
+describe('keytrail rules test: scenarios (expected.yaml, closed world)', () => {
+  it('fails on a listed finding that is missing and on a finding that is not listed, naming rule and line', () => {
+    const d = tmpDir();
+    const expected = fs.readFileSync(path.join(ROOT, 'samples/leaked-key/expected.yaml'), 'utf8');
+    // Drop the CreateUser rule's entry, and claim the GPU rule flags one more event.
+    const edited = expected
+      .replace(/ {4}2b8c4d6e-0f1a-4b3c-8d5e-7f9a1b2c3d40:\n( {8}#.*\n {8}- .*\n)+/, '')
+      .replace(/( {4}d02dfe48-0526-4358-9cd7-b22080c9f446:\n)/, `$1        - ${truth.responder.deactivateLeakedKey}\n`)
+      .replace('evidence: evidence', `evidence: ${path.join(ROOT, 'samples/leaked-key/evidence')}`);
+    expect(edited).not.toBe(expected);
+    write(`${d}/leaked-key/expected.yaml`, edited);
+    const r = cli(['rules', 'test', '--samples', d]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`\\[2b8c4d6e-0f1a-4b3c-8d5e-7f9a1b2c3d40\\] scenario leaked-key: flagged ${truth.createdUsers[0].eventID} \\(.*created IAM user svc-backup\\), which expected.yaml does not list \\(the rule has no entry`));
+    expect(r.stderr).toMatch(new RegExp(`expected\\.yaml:\\d+: \\[d02dfe48-0526-4358-9cd7-b22080c9f446\\] scenario leaked-key: should flag ${truth.responder.deactivateLeakedKey} but did not`));
+    expect(r.stderr).toMatch(/1 scenario\(s\); 2 failed/);
+  });
+
+  it('an expected.yaml naming a rule that is not loaded, or with a bad shape, is a failure too', () => {
+    const d = tmpDir();
+    write(`${d}/s/expected.yaml`, `evidence: ${path.join(ROOT, 'samples/leaked-key/evidence')}\nrules:\n    no-such-rule: []\n`);
+    write(`${d}/t/expected.yaml`, 'rules: {x: 5}\n');
+    const r = cli(['rules', 'test', '--samples', d]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/s\/expected\.yaml:3: \[no-such-rule\] scenario s: expected\.yaml names this rule, which is not among the rules under test/);
+    expect(r.stderr).toMatch(/t\/expected\.yaml:1: \[\(expected\.yaml\)\] scenario t: rules\.x: /);
+  });
+});

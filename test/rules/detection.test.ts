@@ -49,6 +49,7 @@ describe('compiled text', () => {
       sql: `(coalesce(lower("eventName") = lower($1), false) AND coalesce(json_extract_string("requestParameters", $2) ILIKE $3 ESCAPE '\\', false))`,
       params: ['CreateUser', '/userName', 'svc-%'],
       unknownFields: [],
+      eventNames: ['createuser'],
     });
   });
 });
@@ -156,5 +157,24 @@ describe('condition grammar', () => {
       op: 'and',
       args: [{ op: 'of', quantifier: 'one', pattern: 'sel*' }, { op: 'or', args: [{ op: 'sel', name: 'x' }, { op: 'sel', name: 'y' }] }],
     });
+  });
+});
+
+describe('eventName prefilter (a necessary condition the runner tests once per event)', () => {
+  const names = (detection: Record<string, unknown>) => compileDetection(detection).eventNames;
+  it('plain eventName values constrain; AND takes the tightest part, OR the union', () => {
+    expect(names({ sel: { eventSource: 'iam.amazonaws.com', eventName: ['CreateUser', 'DeleteUser'] }, condition: 'sel' })).toEqual(['createuser', 'deleteuser']);
+    expect(names({ a: { eventName: 'A' }, b: { eventName: ['B', 'C'] }, condition: 'a or b' })).toEqual(['a', 'b', 'c']);
+    expect(names({ a: { eventName: ['A', 'B'] }, f: { eventName: 'A' }, condition: 'a and f' })).toEqual(['a']);
+    expect(names({ sel_1: { eventName: 'A' }, sel_2: [{ eventName: 'B' }, { eventName: 'C', errorCode: 'X' }], condition: '1 of sel_*' })).toEqual(['a', 'b', 'c']);
+    expect(names({ sel: { eventName: 'A' }, filter: { userAgent: 'x' }, condition: 'sel and not filter' })).toEqual(['a']);
+  });
+  it('anything else leaves the rule unconstrained (it is evaluated on every event)', () => {
+    expect(names({ sel: { 'eventName|startswith': 'Describe' }, condition: 'sel' })).toBeNull();
+    expect(names({ sel: { eventName: 'Get*' }, condition: 'sel' })).toBeNull();
+    expect(names({ sel: { eventName: 'A' }, other: { errorCode: 'X' }, condition: 'sel or other' })).toBeNull();
+    expect(names({ sel: { eventName: 'A' }, condition: 'not sel' })).toBeNull();
+    expect(names({ sel: { eventName: ['A', null] }, condition: 'sel' })).toBeNull();
+    expect(names({ sel: ['CreateUser'], condition: 'sel' })).toBeNull();
   });
 });

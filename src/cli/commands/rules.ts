@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
 import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
 import { formatProblem, loadRules } from '../../rules/loader.js';
+import { BUILTIN_SAMPLES, scenarioFiles, testScenario } from '../../rules/scenarios.js';
 import { testRules } from '../../rules/tester.js';
 import { say } from '../common.js';
 import { chunks, writeRows } from '../output.js';
@@ -43,15 +44,37 @@ export function register(program: Command): void {
   rules
     .command('test')
     .argument('[paths...]', 'rule files or folders', [])
-    .description("run every rule's inline tests (tests: match true/false events; a correlation's tests give a list of events); exit 1 on any failure")
-    .action(async (paths: string[]) => {
+    .option('--samples <dir>', 'also check the scenarios under this folder (each <scenario>/expected.yaml); repeatable', (v: string, prev: string[] = []) => prev.concat(v))
+    .option('--no-samples', "skip the scenarios (by default the built-in pack is checked against keytrail's own samples/)")
+    .description(
+      "run every rule's inline tests (tests: match true/false events; a correlation's tests give a list of events), then every scenario's expected.yaml " +
+        '(closed world: the exact findings each rule must produce on that evidence, nothing more); exit 1 on any failure',
+    )
+    .addHelpText('after', `\nExamples:\n  keytrail rules test                          # the built-in pack and keytrail's samples\n  keytrail rules test ./my-rules/              # your rules' inline tests\n  keytrail rules test ./my-rules/ --samples ./my-scenarios/`)
+    .action(async (paths: string[], opts: { samples?: string[] | boolean }) => {
       const { rules: loaded, correlations, problems } = await load(paths);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
       const report = await testRules(loaded, correlations);
-      for (const f of report.failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
+      const failures = [...report.failures];
+      const samples = Array.isArray(opts.samples) ? opts.samples : opts.samples === false || paths.length > 0 ? [] : [BUILTIN_SAMPLES];
+      let scenarios: string[];
+      try {
+        scenarios = await scenarioFiles(samples);
+      } catch (err) {
+        throw new KeytrailError('USAGE', `--samples ${(err as Error).message}`);
+      }
+      if (samples.length > 0 && scenarios.length === 0) throw new KeytrailError('INPUT', `no expected.yaml under ${samples.join(', ')}`);
+      for (const file of scenarios) {
+        const r = await testScenario(file, loaded, correlations);
+        say(`scenario ${file}: ${r.findings} finding(s), ${r.failures.length} failure(s)`);
+        failures.push(...r.failures);
+      }
+      for (const f of failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
       const failedCases = report.failures.filter((f) => f.test !== '(tests)').length;
-      say(`${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed, ${report.failures.length} failed`);
-      if (report.failures.length > 0) process.exitCode = 1;
+      say(
+        `${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed; ${scenarios.length} scenario(s); ${failures.length} failed`,
+      );
+      if (failures.length > 0) process.exitCode = 1;
     });
   rules
     .command('compile')
