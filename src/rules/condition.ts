@@ -22,6 +22,9 @@ export function parseCondition(text: string): Condition {
     end = re.lastIndex;
   }
   if (text.slice(end).trim() !== '') throw new ConditionError(`cannot read condition near ${JSON.stringify(text.slice(end))}`);
+  if (tokens.some((t) => t.startsWith('|'))) {
+    throw new ConditionError(`${JSON.stringify(text)} uses a Sigma 1 aggregation ("| count() ..."), which keytrail does not run; write it as a correlation rule (type event_count or value_count)`);
+  }
   let i = 0;
   const peek = () => tokens[i]?.toLowerCase();
   const expect = (t: string) => {

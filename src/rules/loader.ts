@@ -72,7 +72,7 @@ export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
     const id = r.rule.id;
     if (!id) continue;
     const first = seen.get(id);
-    if (first) problems.push({ file: r.file, line: r.line, ruleId: id, message: `duplicate rule id (also ${first.file}:${first.line})` });
+    if (first) problems.push({ file: r.file, line: r.line, ruleId: id, message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded` });
     else seen.set(id, r);
   }
   const dupes = new Set(problems.filter((p) => p.message.startsWith('duplicate rule id')).map((p) => p.ruleId));
@@ -153,6 +153,16 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         problems.push({ file, line: lineOf(doc, issue.path as (string | number)[], lc) ?? line, ruleId, message: `${issue.path.join('.') || 'rule'}: ${issue.message}` });
+      }
+      // Every problem at once: the detection is still compiled when the rest of the rule is wrong.
+      const detection = (value as { detection?: unknown }).detection;
+      if (!isCorrelation && detection !== null && typeof detection === 'object' && !Array.isArray(detection) && 'condition' in detection) {
+        try {
+          compileDetection(detection as Record<string, unknown>);
+        } catch (err) {
+          if (!(err instanceof DetectionError)) throw err;
+          problems.push({ file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
+        }
       }
       continue;
     }

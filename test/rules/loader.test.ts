@@ -108,9 +108,31 @@ detection:
     write(`${d}/copy.yml`, good);
     const { rules, problems } = await loadRules([d]);
     expect(problems.map((p) => formatProblem({ ...p, file: path.basename(p.file) }))).toEqual([
-      expect.stringMatching(/^copy\.yml:1: \[0f1e2d3c-4b5a-4697-8a8b-9c0d1e2f3a4b\] duplicate rule id \(also .*a\.yml:1\)/),
-      expect.stringMatching(/^copy\.yml:23: \[1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\] duplicate rule id \(also .*a\.yml:23\)/),
+      expect.stringMatching(/^copy\.yml:1: \[0f1e2d3c-4b5a-4697-8a8b-9c0d1e2f3a4b\] duplicate rule id \(also .*a\.yml:1\); neither rule is loaded/),
+      expect.stringMatching(/^copy\.yml:23: \[1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\] duplicate rule id \(also .*a\.yml:23\); neither rule is loaded/),
     ]);
     expect(rules).toEqual([]);
+  });
+
+  it('a schema problem does not hide a broken detection; a Sigma 1 aggregation says to write a correlation', async () => {
+    const d = tmpDir();
+    write(
+      `${d}/v1.yml`,
+      `title: Discovery burst (Sigma 1 style)
+id: 44444444-4444-4444-8444-444444444444
+logsource: {product: aws, service: cloudtrail}
+detection:
+    selection:
+        eventName|startswith: List
+    timeframe: 10m
+    condition: selection | count(eventName) by userIdentity.arn > 6
+timeframe: 10m
+`,
+    );
+    const { problems } = await loadRules([d]);
+    expect(problems.map((p) => formatProblem({ ...p, file: path.basename(p.file) }))).toEqual([
+      expect.stringMatching(/^v1\.yml:1: \[44444444-4444-4444-8444-444444444444\] rule: Unrecognized key: "timeframe"/),
+      expect.stringMatching(/^v1\.yml:5: \[44444444-4444-4444-8444-444444444444\] detection: .* uses a Sigma 1 aggregation \("\| count\(\) \.\.\."\), which keytrail does not run; write it as a correlation rule/),
+    ]);
   });
 });
