@@ -131,7 +131,7 @@ export function compileCorrelation(rule: SigmaCorrelation, bases: readonly BaseR
     SELECT ${outGroups}list(m.eid ORDER BY m.t, m.eid) AS event_ids, count(DISTINCT m.rid) AS n,
            ${type === 'value_count' ? 'list(DISTINCT m.v ORDER BY m.v)' : 'CAST(NULL AS VARCHAR[])'} AS vals,
            min(m.t) AS first_t, max(m.t) AS last_t, arg_max(m.rid, strftime(m.t, '%Y%m%d%H%M%S') || m.eid) AS last_rid
-    FROM c JOIN m ON ${join}
+    FROM c JOIN (SELECT DISTINCT rid, t, eid${gcols.map((g) => `, ${g}`).join('')}, v FROM m) m ON ${join}
     GROUP BY ${outGroups}c.cl ORDER BY first_t, event_ids`;
   return { sql, params, groupBy, unknownFields: [...unknown] };
 }

@@ -8,6 +8,7 @@
  * PATTERN_MODIFIERS (how a string value becomes a wildcard pattern).
  */
 import { ConditionError, expandPattern, parseCondition, type Condition } from './condition.js';
+import { RECORD_FIELDS, quoteIdent } from '../store/schema.js';
 import { fieldSql, resolveField, type Bind } from './catalog.js';
 
 export interface CompiledExpr {
@@ -16,11 +17,17 @@ export interface CompiledExpr {
   /** Fields the rule names that a CloudTrail record does not have (they match as absent). */
   unknownFields: string[];
   /**
-   * A necessary condition, when the rule has one: the lower-cased eventNames it can match at all.
-   * The runner tests it once per event for a whole pack, before any rule's own expression.
+   * A necessary condition, when the rule has one: the lower-cased eventNames it can match at all
+   * (`name*` for a prefix). The runner tests it once per event for a whole pack, and per rule
+   * before the rule's own expression.
    */
   eventNames: string[] | null;
+  /** The same for eventSource, for rules that name a service but no eventName. */
+  eventSources: string[] | null;
 }
+
+/** The fields a necessary condition may test: the two every CloudTrail record has and rules name most. */
+type KeyField = 'eventName' | 'eventSource';
 
 export class DetectionError extends Error {}
 
@@ -55,11 +62,17 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
     if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
       throw new DetectionError(`cidr value ${JSON.stringify(v)} is not an IPv4 network like 10.0.0.0/8 (IPv6 networks are not supported yet)`);
     }
+    const bits = Number(m[5]);
     const base = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
-    const size = 2 ** (32 - Number(m[5]));
+    const size = 2 ** (32 - bits);
     const lo = Math.floor(base / size) * size;
+    const loOctets = [24, 16, 8, 0].map((sh) => Math.floor(lo / 2 ** sh) % 256);
+    if (bits === 32) return `${field} = ${ctx.bind(loOctets.join('.'))}`;
     const oct = (k: number) => `TRY_CAST(split_part(${field}, '.', ${k}) AS BIGINT)`;
-    return `(regexp_full_match(${field}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') AND (${oct(1)} * 16777216 + ${oct(2)} * 65536 + ${oct(3)} * 256 + ${oct(4)}) BETWEEN ${ctx.bind(lo)} AND ${ctx.bind(lo + size - 1)})`;
+    const numeric = `regexp_full_match(${field}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') AND (${oct(1)} * 16777216 + ${oct(2)} * 65536 + ${oct(3)} * 256 + ${oct(4)}) BETWEEN ${ctx.bind(lo)} AND ${ctx.bind(lo + size - 1)}`;
+    // The octets the network fixes are a string prefix: a cheap test that spares the arithmetic on almost every event.
+    const fixed = Math.floor(bits / 8);
+    return fixed > 0 ? `(starts_with(${field}, ${ctx.bind(loOctets.slice(0, fixed).join('.') + '.')}) AND ${numeric})` : `(${numeric})`;
   },
   exists(field, v) {
     if (typeof v !== 'boolean') throw new DetectionError(`exists takes true or false, got ${JSON.stringify(v)}`);
@@ -160,7 +173,9 @@ function mapSql(name: string, map: Record<string, unknown>, ctx: Ctx): string {
 
 function keywordSql(v: Value, ctx: Ctx): string {
   const { pattern } = likePattern(`*${String(v)}*`);
-  return `coalesce(CAST(to_json(events) AS VARCHAR) ILIKE ${ctx.bind(pattern)} ESCAPE '\\', false)`;
+  // The record's own fields (and any it carried without a column), not keytrail's bookkeeping columns.
+  const record = [...RECORD_FIELDS, 'extra_fields'].map(quoteIdent).join(', ');
+  return `coalesce(CAST(to_json(struct_pack(${record})) AS VARCHAR) ILIKE ${ctx.bind(pattern)} ESCAPE '\\', false)`;
 }
 
 /** Compile `detection` (with its `condition`) to a WHERE expression. */
@@ -196,8 +211,9 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
     throw err;
   }
   const sql = parsed.length === 1 ? emit(parsed[0]!) : `(${parsed.map(emit).join(' OR ')})`;
-  const only = union(parsed.map((c) => eventNamesOf(c, selections)));
-  return { sql, params: ctx.params, unknownFields: [...ctx.unknown], eventNames: only && [...only].sort() };
+  const byName = union(parsed.map((c) => eventNamesOf(c, selections, 'eventName')));
+  const sources = union(parsed.map((c) => eventNamesOf(c, selections, 'eventSource')));
+  return { sql, params: ctx.params, unknownFields: [...ctx.unknown], eventNames: byName && [...byName].sort(), eventSources: sources && [...sources].sort() };
 }
 
 /** The union of the sets, or null (anything) when one of them is unconstrained. */
@@ -211,37 +227,46 @@ function union(sets: (Set<string> | null)[]): Set<string> | null {
  * when it tests eventName for plain values (no wildcard, no modifier but cased); AND takes the
  * tightest of its parts, OR the union, NOT constrains nothing.
  */
-function eventNamesOf(c: Condition, selections: Record<string, unknown>): Set<string> | null {
+function eventNamesOf(c: Condition, selections: Record<string, unknown>, field: KeyField = 'eventName'): Set<string> | null {
   const all = (parts: (Set<string> | null)[]) => {
     const known = parts.filter((x): x is Set<string> => x !== null);
     return known.length === 0 ? null : known.reduce((a, b) => (a.size <= b.size ? a : b));
   };
   switch (c.op) {
     case 'and':
-      return all(c.args.map((a) => eventNamesOf(a, selections)));
+      return all(c.args.map((a) => eventNamesOf(a, selections, field)));
     case 'or':
-      return union(c.args.map((a) => eventNamesOf(a, selections)));
+      return union(c.args.map((a) => eventNamesOf(a, selections, field)));
     case 'not':
       return null;
     case 'sel':
-      return selectionNames(selections[c.name]);
+      return selectionNames(selections[c.name], field);
     case 'of': {
-      const parts = expandPattern(c.pattern, Object.keys(selections)).map((n) => selectionNames(selections[n]));
+      const parts = expandPattern(c.pattern, Object.keys(selections)).map((n) => selectionNames(selections[n], field));
       return c.quantifier === 'all' ? all(parts) : union(parts);
     }
   }
 }
 
-function selectionNames(sel: unknown): Set<string> | null {
-  if (Array.isArray(sel)) return union(sel.map((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? mapNames(item as Record<string, unknown>) : null)));
-  if (sel !== null && typeof sel === 'object') return mapNames(sel as Record<string, unknown>);
+function selectionNames(sel: unknown, field: KeyField): Set<string> | null {
+  if (Array.isArray(sel)) return union(sel.map((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? mapNames(item as Record<string, unknown>, field) : null)));
+  if (sel !== null && typeof sel === 'object') return mapNames(sel as Record<string, unknown>, field);
   return null;
 }
 
-function mapNames(map: Record<string, unknown>): Set<string> | null {
-  const key = Object.keys(map).find((k) => k === 'eventName' || k === 'eventName|cased');
+function mapNames(map: Record<string, unknown>, field: KeyField): Set<string> | null {
+  // The field as is, cased, or startswith: exact values, and prefixes written as `value*`.
+  const key = Object.keys(map).find((k) => k.split('|')[0] === field && k.split('|').slice(1).every((m) => m === 'cased' || m === 'startswith'));
   if (key === undefined) return null;
+  const prefix = key.includes('startswith');
   const values = Array.isArray(map[key]) ? (map[key] as unknown[]) : [map[key]];
-  if (values.length === 0 || values.some((v) => typeof v !== 'string' || /[*?\\]/.test(v))) return null;
-  return new Set((values as string[]).map((v) => v.toLowerCase()));
+  const out = new Set<string>();
+  for (const v of values) {
+    if (typeof v !== 'string' || v === '') return null;
+    // A trailing * (unescaped) is a prefix; any other wildcard or escape leaves the rule unconstrained.
+    const body = v.endsWith('*') && !v.endsWith('\\*') ? v.slice(0, -1) : v;
+    if (body === '' || /[*?\\]/.test(body)) return null;
+    out.add(body.toLowerCase() + (prefix || body !== v ? '*' : ''));
+  }
+  return out.size > 0 ? out : null;
 }

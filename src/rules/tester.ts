@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
-import { correlationFindings, ruleId, scanHits, silentRules } from './detect.js';
+import { correlationFindings, finishRun, ruleId, scanHits, silentRules, startRun } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './loader.js';
 
 const BASE_TIME = '2026-01-01T00:00:00Z';
@@ -89,9 +89,12 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
           const bases = [...new Set(correlations.flatMap((k) => k.bases))];
           await scanHits(c, bases);
           for (const s of sequences) {
-            const found = await correlationFindings(c, s.corr, s.corr.bases.map((b) => bases.indexOf(b)), s.eventIDs);
-            if ((found.length > 0) !== s.match) {
-              failures.push({ ruleId: ruleId(s.corr), file: s.corr.file, line: s.corr.line, test: s.name, message: s.match ? 'should fire but did not' : `fired but should not (on ${found[0]!.eventIDs.join(', ')})` });
+            await startRun(c, [s.corr]);
+            await correlationFindings(c, s.corr, 0, s.corr.bases.map((b) => bases.indexOf(b)), s.eventIDs);
+            const fired = (await finishRun(c)) > 0;
+            if (fired !== s.match) {
+              const first = fired ? ((await c.all('SELECT event_ids FROM run_findings LIMIT 1'))[0]!.event_ids as string[]) : [];
+              failures.push({ ruleId: ruleId(s.corr), file: s.corr.file, line: s.corr.line, test: s.name, message: s.match ? 'should fire but did not' : `fired but should not (on ${first.join(', ')})` });
             }
           }
         }

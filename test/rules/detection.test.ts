@@ -50,6 +50,7 @@ describe('compiled text', () => {
       params: ['CreateUser', '/userName', 'svc-%'],
       unknownFields: [],
       eventNames: ['createuser'],
+      eventSources: null,
     });
   });
 });
@@ -168,10 +169,14 @@ describe('eventName prefilter (a necessary condition the runner tests once per e
     expect(names({ a: { eventName: ['A', 'B'] }, f: { eventName: 'A' }, condition: 'a and f' })).toEqual(['a']);
     expect(names({ sel_1: { eventName: 'A' }, sel_2: [{ eventName: 'B' }, { eventName: 'C', errorCode: 'X' }], condition: '1 of sel_*' })).toEqual(['a', 'b', 'c']);
     expect(names({ sel: { eventName: 'A' }, filter: { userAgent: 'x' }, condition: 'sel and not filter' })).toEqual(['a']);
+    // Prefixes (a trailing * or startswith) are kept as `name*`.
+    expect(names({ sel: { 'eventName|startswith': ['Describe', 'List'] }, condition: 'sel' })).toEqual(['describe*', 'list*']);
+    expect(names({ sel: { eventName: ['Get*', 'CreateUser'] }, condition: 'sel' })).toEqual(['createuser', 'get*']);
   });
   it('anything else leaves the rule unconstrained (it is evaluated on every event)', () => {
-    expect(names({ sel: { 'eventName|startswith': 'Describe' }, condition: 'sel' })).toBeNull();
-    expect(names({ sel: { eventName: 'Get*' }, condition: 'sel' })).toBeNull();
+    expect(names({ sel: { eventName: '*Policy' }, condition: 'sel' })).toBeNull();
+    expect(names({ sel: { eventName: 'Get?ser' }, condition: 'sel' })).toBeNull();
+    expect(names({ sel: { 'eventName|contains': 'User' }, condition: 'sel' })).toBeNull();
     expect(names({ sel: { eventName: 'A' }, other: { errorCode: 'X' }, condition: 'sel or other' })).toBeNull();
     expect(names({ sel: { eventName: 'A' }, condition: 'not sel' })).toBeNull();
     expect(names({ sel: { eventName: ['A', null] }, condition: 'sel' })).toBeNull();

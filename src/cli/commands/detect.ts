@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
-import { BUILTIN_RULES, runRules, storeFindings } from '../../rules/detect.js';
+import { BUILTIN_RULES, detect, findingsSql, storeFindings } from '../../rules/detect.js';
 import { formatProblem, loadRules } from '../../rules/loader.js';
 import { LEVELS, type Level } from '../../rules/schema.js';
 import { CaseDb } from '../../store/db.js';
 import { DEFAULT_DB, oneOf, say } from '../common.js';
-import { ROW_FORMATS, chunks, writeRows } from '../output.js';
+import { ROW_FORMATS, writeRows } from '../output.js';
 
 interface Opts {
   db: string;
@@ -41,12 +41,21 @@ export function register(program: Command): void {
       // A bounded cache, as for ingest: a scan over millions of events needs no more.
       const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
       try {
-        const findings = await runRules(db, rules, { minLevel, correlations });
-        await storeFindings(db, findings);
-        const rows = format === 'json' || format === 'jsonl' ? findings : findings.map((f) => ({ time: f.eventTime, level: f.rule.level, rule: f.rule.id, title: f.rule.title, summary: f.summary, eventID: f.eventIDs.join(' ') }));
-        await writeRows(chunks(rows as unknown as Record<string, unknown>[]), format === 'json' || format === 'jsonl' ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
-        say(`${findings.length} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
-        if (failOn && findings.some((f) => LEVELS.indexOf(f.rule.level) >= LEVELS.indexOf(failOn))) process.exitCode = 1;
+        const count = await detect(db, rules, { minLevel, correlations });
+        await storeFindings(db);
+        // Streamed from the case's findings table: a run that flags a million events prints them without holding them.
+        const structured = format === 'json' || format === 'jsonl';
+        const sql = structured
+          ? findingsSql('findings')
+          : `SELECT strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
+             FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
+        const { rows } = await db.query(sql);
+        await writeRows(rows, structured ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
+        say(`${count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
+        if (failOn) {
+          const hit = await db.all('SELECT count(*) AS n FROM findings WHERE level IN (SELECT unnest($1::VARCHAR[]))', [LEVELS.slice(LEVELS.indexOf(failOn))]);
+          if (Number(hit[0]!.n) > 0) process.exitCode = 1;
+        }
       } finally {
         db.close();
       }
