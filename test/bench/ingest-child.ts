@@ -1,7 +1,9 @@
 /**
  * keytrail's side of the benchmark, run as a child process by run.ts: `ingest([<export>/AWSLogs])` into a
  * fresh case database in a temp folder, exactly what `keytrail ingest <dir>` does (discovery, sniffing
- * that skips the digests, batched loads). Usage: node ingest-child.js <export>/AWSLogs
+ * that skips the digests, batched loads). Usage: node ingest-child.js <export>/AWSLogs [<keep.duckdb>]
+ * With a second argument the case is written there and kept (the rules benchmark's cached case);
+ * that file must not exist yet.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,10 +18,11 @@ function brief(summary: object): Record<string, unknown> {
   );
 }
 
-async function main(awsLogs: string): Promise<void> {
+async function main(awsLogs: string, keep: string | undefined): Promise<void> {
   if (!fs.existsSync(awsLogs)) throw new Error(`no export at ${awsLogs}`);
+  if (keep && fs.existsSync(keep)) throw new Error(`${keep} exists already: the case must be a fresh database`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keytrail-bench-ingest-'));
-  const db = path.join(tmp, 'case.duckdb');
+  const db = keep ?? path.join(tmp, 'case.duckdb');
   const sampler = startRssSampler();
   try {
     const t0 = performance.now();
@@ -45,4 +48,4 @@ async function main(awsLogs: string): Promise<void> {
   }
 }
 
-main(process.argv[2] ?? '').catch((err: unknown) => reply({ ok: false, error: errorText(err) }));
+main(process.argv[2] ?? '', process.argv[3]).catch((err: unknown) => reply({ ok: false, error: errorText(err) }));

@@ -1,29 +1,38 @@
 /**
  * `npm run bench`: generate (or reuse) a synthetic S3 export, then load it twice, each in a fresh
  * child process and a fresh database: DuckDB's own read_json (baseline.ts) and keytrail's ingest
- * (ingest-child.ts). Prints rate and peak RSS side by side with PASS/FAIL against the targets and
- * writes the same to .bench/results.json. A FAIL is a result, not an error: exit code 0. Exit 1 only
- * when a measurement could not be made (bad arguments, a child crashed).
+ * (ingest-child.ts). Then the rules (rules-child.ts): the built-in pack and a generated pack of 520
+ * single-event rules (rules-pack.ts) over a case of the same export, ingested once and cached in
+ * .bench/. Prints rate and peak RSS side by side with PASS/FAIL against the targets and writes the
+ * same to .bench/results.json. A FAIL is a result, not an error: exit code 0. Exit 1 only when a
+ * measurement could not be made (a child crashed, a rule did not load); 2 for bad arguments.
  *
- *   --events N                 events in the export (default 1,000,000)
- *   --flat                     also ingest a 5x export, to show memory does not grow with the corpus
- *   --only ingest|baseline     run one side only
- *   --seed S                   generator seed (default 1)
+ *   --events N                    events in the export (default 1,000,000)
+ *   --flat                        also ingest a 5x export, to show memory does not grow with the corpus
+ *   --only ingest|baseline|rules  run one part only (rules: reuses the cached case)
+ *   --seed S                      generator seed (default 1)
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILTIN_RULES } from '../../src/rules/detect.js';
+import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { generateExport, type ExportStats } from './generate.js';
-import { repoRoot, type ChildMessage, type ChildResult } from './measure.js';
+import { fileBytes, repoRoot, type ChildMessage, type ChildResult } from './measure.js';
+import { PACK_SIZE, writeRulesPack } from './rules-pack.js';
 
 const TARGET_RATIO = 0.8;
 const TARGET_PEAK_MB = 2048;
 const TARGET_FLAT = 1.25;
 const FLAT_FACTOR = 5;
+/** Seconds of the runRules scan (findings stored separately), from the issue. */
+const TARGET_BUILTIN_SECONDS = 5;
+const TARGET_PACK_SECONDS = 20;
 
-interface Args { events: number; flat: boolean; only: 'ingest' | 'baseline' | null; seed: number }
+const PARTS = ['ingest', 'baseline', 'rules'] as const;
+interface Args { events: number; flat: boolean; only: (typeof PARTS)[number] | null; seed: number }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { events: 1_000_000, flat: false, only: null, seed: 1 };
@@ -44,9 +53,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--flat') args.flat = true;
     else if (a === '--only') {
       const v = value();
-      if (v !== 'ingest' && v !== 'baseline') throw new Error(`--only: expected ingest or baseline, got ${v}`);
-      args.only = v;
-    } else throw new Error(`unknown argument ${a} (expected --events N, --flat, --only ingest|baseline, --seed S)`);
+      const part = PARTS.find((p) => p === v);
+      if (!part) throw new Error(`--only: expected ${PARTS.join(', ')}, got ${v}`);
+      args.only = part;
+    } else throw new Error(`unknown argument ${a} (expected --events N, --flat, --only ${PARTS.join('|')}, --seed S)`);
   }
   return args;
 }
@@ -54,10 +64,9 @@ function parseArgs(argv: string[]): Args {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Both sides get the export's AWSLogs folder, as a customer would hand it over (the cache marker stays outside). */
-function runChild(script: string, exportDir: string): Promise<ChildResult> {
+function runChild(script: string, argv: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(here, script), [path.join(exportDir, 'AWSLogs')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(here, script), argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let msg: ChildMessage | undefined;
     child.on('message', (m) => (msg = m as ChildMessage));
     child.on('error', reject);
@@ -81,10 +90,11 @@ async function prepare(root: string, events: number, seed: number): Promise<{ di
   return { dir, stats };
 }
 
+/** Both sides get the export's AWSLogs folder, as a customer would hand it over (the cache marker stays outside). */
 async function measure(label: string, script: string, dir: string): Promise<ChildResult | { error: string }> {
   process.stderr.write(`${label}: running...\n`);
   try {
-    const r = await runChild(script, dir);
+    const r = await runChild(script, [path.join(dir, 'AWSLogs')]);
     process.stderr.write(`${label}: ${fmt(r.events)} events in ${r.seconds.toFixed(1)} s, peak RSS ${fmt(r.peakRssMB)} MB\n`);
     return r;
   } catch (err) {
@@ -119,16 +129,20 @@ async function main(): Promise<number> {
   }
   const root = repoRoot();
   const big = args.events * FLAT_FACTOR;
-  const base = await prepare(root, args.events, args.seed);
-  const large = args.flat && args.only !== 'baseline' ? await prepare(root, big, args.seed) : undefined;
+  const doing = (part: (typeof PARTS)[number]) => args.only === null || args.only === part;
+  // --only rules with a cached case needs no export at all.
+  const base = doing('ingest') || doing('baseline') || !caseCached(root, args.events, args.seed) ? await prepare(root, args.events, args.seed) : undefined;
+  const large = args.flat && doing('ingest') ? await prepare(root, big, args.seed) : undefined;
 
   const runs: [string, ChildResult | { error: string }][] = [];
-  const baseline = args.only === 'ingest' ? undefined : await measure('baseline (DuckDB read_json)', 'baseline.js', base.dir);
+  const baseline = base && doing('baseline') ? await measure('baseline (DuckDB read_json)', 'baseline.js', base.dir) : undefined;
   if (baseline) runs.push(['baseline (DuckDB read_json)', baseline]);
-  const keytrail = args.only === 'baseline' ? undefined : await measure('keytrail ingest', 'ingest-child.js', base.dir);
+  const keytrail = base && doing('ingest') ? await measure('keytrail ingest', 'ingest-child.js', base.dir) : undefined;
   if (keytrail) runs.push(['keytrail ingest', keytrail]);
   const keytrailBig = large ? await measure(`keytrail ingest ${FLAT_FACTOR}x`, 'ingest-child.js', large.dir) : undefined;
   if (keytrailBig) runs.push([`keytrail ingest ${FLAT_FACTOR}x`, keytrailBig]);
+
+  const rules = doing('rules') ? await rulesBench(root, args, base) : undefined;
 
   const checks: Check[] = [];
   const ratio = ok(keytrail) && ok(baseline) ? keytrail.eventsPerSecond / baseline.eventsPerSecond : undefined;
@@ -147,10 +161,12 @@ async function main(): Promise<number> {
     checks.push({ name: `peak RSS ${FLAT_FACTOR}x / 1x`, target: `<= ${TARGET_FLAT}`, value: growth.toFixed(2), pass: growth <= TARGET_FLAT });
   }
   if (ok(baseline) && baseline.events !== args.events) checks.push({ name: 'baseline events loaded', target: `= ${fmt(args.events)}`, value: fmt(baseline.events), pass: false });
+  if (rules) checks.push(...rules.checks);
 
-  console.log(`\nkeytrail ingest benchmark: ${fmt(args.events)} events, seed ${args.seed}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}\n`);
-  console.log(table(runs));
+  console.log(`\nkeytrail benchmark: ${fmt(args.events)} events, seed ${args.seed}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}\n`);
+  if (runs.length > 0) console.log(table(runs));
   if (ratio !== undefined) console.log(`\nkeytrail / baseline rate: ${ratio.toFixed(2)}`);
+  if (rules) console.log(`${runs.length > 0 ? '\n' : ''}${rulesTable(rules.runs)}`);
   console.log('');
   for (const c of checks) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (target ${c.target})`);
   const failed = checks.filter((c) => !c.pass).length;
@@ -161,18 +177,128 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine: { cores: os.availableParallelism(), memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
     args,
-    targets: { ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT },
-    exports: { [args.events]: base.stats, ...(large ? { [big]: large.stats } : {}) },
+    targets: { ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT, rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS, rulesPackScanSeconds: TARGET_PACK_SECONDS },
+    exports: { ...(base ? { [args.events]: base.stats } : {}), ...(large ? { [big]: large.stats } : {}) },
     baseline: baseline ?? null,
     keytrail: keytrail ?? null,
     keytrailLarge: keytrailBig ?? null,
     ratio: ratio ?? null,
+    rules: rules ? { case: rules.case, builtin: rules.builtin, generated: rules.generated } : null,
     checks,
     pass: checks.length > 0 && failed === 0,
   };
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   console.log(`\nresults: ${path.relative(root, out)}`);
-  return runs.some(([, r]) => !ok(r)) ? 1 : 0;
+  return [...runs, ...(rules?.runs ?? [])].some(([, r]) => !ok(r)) ? 1 : 0;
+}
+
+// ---- rules ----
+
+interface CaseMarker { version: 1; events: number; seed: number; schemaVersion: number; ingestSeconds: number; dbBytes: number }
+const casePaths = (root: string, events: number, seed: number) => {
+  const db = path.join(root, '.bench', `case-${events}-s${seed}.duckdb`);
+  return { db, marker: `${db}.complete` };
+};
+
+function caseCached(root: string, events: number, seed: number): CaseMarker | undefined {
+  const { db, marker } = casePaths(root, events, seed);
+  try {
+    const m = JSON.parse(fs.readFileSync(marker, 'utf8')) as CaseMarker;
+    if (m.version === 1 && m.events === events && m.seed === seed && m.schemaVersion === SCHEMA_VERSION && fs.existsSync(db)) return m;
+  } catch {
+    // no usable marker
+  }
+  return undefined;
+}
+
+/**
+ * The case the rules run over: the export ingested once by ingest-child.js into .bench/ and reused
+ * while its marker matches (events, seed, case schema). Any other file at that path is replaced.
+ */
+async function prepareCase(root: string, args: Args, exportDir: string | undefined): Promise<{ path: string; cached: boolean; marker: CaseMarker }> {
+  const { db, marker } = casePaths(root, args.events, args.seed);
+  const cached = caseCached(root, args.events, args.seed);
+  const rel = path.relative(root, db);
+  if (cached) {
+    process.stderr.write(`case for the rules: ${rel} (cached, ${fmt(cached.events)} events)\n`);
+    return { path: db, cached: true, marker: cached };
+  }
+  if (!exportDir) throw new Error('no export to ingest the case from');
+  for (const f of [marker, db, `${db}.wal`]) fs.rmSync(f, { force: true });
+  process.stderr.write(`case for the rules: ingesting into ${rel}...\n`);
+  const r = await runChild('ingest-child.js', [path.join(exportDir, 'AWSLogs'), db]);
+  if (r.events !== args.events) throw new Error(`the case has ${r.events} events, expected ${args.events}`);
+  const m: CaseMarker = { version: 1, events: r.events, seed: args.seed, schemaVersion: SCHEMA_VERSION, ingestSeconds: r.seconds, dbBytes: fileBytes(db) };
+  fs.writeFileSync(marker, JSON.stringify(m, null, 2));
+  process.stderr.write(`case for the rules: ${fmt(r.events)} events in ${r.seconds.toFixed(1)} s\n`);
+  return { path: db, cached: false, marker: m };
+}
+
+interface RulesBench {
+  case: { path: string; cached: boolean; marker: CaseMarker } | { error: string };
+  builtin: ChildResult | { error: string };
+  generated: ChildResult | { error: string };
+  runs: [string, ChildResult | { error: string }][];
+  checks: Check[];
+}
+
+const detailNumber = (r: ChildResult, key: string) => Number(r.detail[key]);
+
+async function rulesBench(root: string, args: Args, base: { dir: string } | undefined): Promise<RulesBench> {
+  let kase: RulesBench['case'];
+  try {
+    kase = await prepareCase(root, args, base?.dir);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`case for the rules: ERROR ${error}\n`);
+    const failed = { error: 'no case' };
+    return { case: { error }, builtin: failed, generated: failed, runs: [['rules: case', { error }]], checks: [{ name: 'rules case ingested', target: 'completes', value: 'ERROR', pass: false }] };
+  }
+  const packDir = path.join(root, '.bench', `rules-${PACK_SIZE}-s${args.seed}`);
+  writeRulesPack(packDir, PACK_SIZE, args.seed);
+  const casePath = 'path' in kase ? kase.path : '';
+  const runs: RulesBench['runs'] = [];
+  const checks: Check[] = [];
+  const one = async (what: string, rulesPath: string, target: number): Promise<ChildResult | { error: string }> => {
+    process.stderr.write(`rules: ${what}: running...\n`);
+    let r: ChildResult | { error: string };
+    try {
+      r = await runChild('rules-child.js', [casePath, rulesPath]);
+      process.stderr.write(
+        `rules: ${what}: ${fmt(detailNumber(r, 'rules'))} rules, ${fmt(detailNumber(r, 'correlations'))} correlations, ${fmt(detailNumber(r, 'findings'))} findings, scan ${r.seconds.toFixed(2)} s, ` +
+          `store ${detailNumber(r, 'storeSeconds').toFixed(2)} s, peak RSS ${fmt(r.peakRssMB)} MB\n`,
+      );
+    } catch (err) {
+      r = { error: err instanceof Error ? err.message : String(err) };
+      process.stderr.write(`rules: ${what}: ERROR ${r.error}\n`);
+    }
+    const corr = ok(r) ? detailNumber(r, 'correlations') : 0;
+    const label = ok(r) ? `rules: ${what} (${fmt(detailNumber(r, 'rules'))} rules${corr ? ` + ${corr} correlations` : ''})` : `rules: ${what}`;
+    runs.push([label, r]);
+    // The issue sets time targets only; peak RSS is reported beside them.
+    if (!ok(r)) checks.push({ name: `${label} ran`, target: 'completes', value: 'ERROR', pass: false });
+    else {
+      checks.push({ name: `${label} scan seconds over ${fmt(r.events)} events`, target: `< ${target}`, value: r.seconds.toFixed(2), pass: r.seconds < target });
+    }
+    return r;
+  };
+  // BUILTIN_RULES is rules/ beside the compiled src/: the package root for dist/, but dist-bench/rules here.
+  const builtinDir = fs.existsSync(BUILTIN_RULES) ? BUILTIN_RULES : path.join(root, 'rules');
+  const builtin = await one('built-in pack', builtinDir, TARGET_BUILTIN_SECONDS);
+  const generated = await one('generated pack', packDir, TARGET_PACK_SECONDS);
+  return { case: kase, builtin, generated, runs, checks };
+}
+
+function rulesTable(rows: [string, ChildResult | { error: string }][]): string {
+  const head = ['run', 'events', 'findings', 'scan s', 'store s', 'events/s (scan)', 'peak RSS MB', 'sampled max MB'];
+  const body = rows.map(([name, r]) =>
+    ok(r)
+      ? [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
+      : [name, 'ERROR', '', '', '', '', '', ''],
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 main().then(
