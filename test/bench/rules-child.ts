@@ -2,40 +2,25 @@
  * The rules side of the benchmark, run as a child process by run.ts: `keytrail detect`'s steps
  * through the library API, timed one by one. `loadRules`, then on a copy of the cached case (so every run starts from the
  * same database: no findings table left by an earlier pack) `CaseDb.open(copy, { memoryLimit: '2GB' })`
- * as the CLI opens it, `runRules` with the pack's correlations as the CLI passes them (the scan: the
- * time the targets apply to) and `storeFindings`. A rule that does not load is an error, never a
- * quiet omission.
+ * as the CLI opens it, `detect` with the pack's correlations as the CLI passes them (the rules
+ * in SQL up to the run's findings table: the time the targets apply to), `storeFindings`, and the
+ * findings streamed out as the CLI prints them (timed apart). A rule that does not load is an
+ * error, never a quiet omission.
  *
  *   node rules-child.js <case.duckdb> <rules file or folder>
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runRules, storeFindings, type Finding } from '../../src/rules/detect.js';
+import { detect, findingsSql, storeFindings } from '../../src/rules/detect.js';
 import { formatProblem, loadRules } from '../../src/rules/loader.js';
 import { CaseDb } from '../../src/store/db.js';
 import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measure.js';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
-/**
- * storeFindings(db, findings), typed so that the benchmark also compiles against a storeFindings(db)
- * that keeps the run's findings in the case itself (an extra argument is ignored).
- */
-const store: (db: CaseDb, findings: Finding[]) => Promise<void> = storeFindings;
-
 function top(counts: Map<string, number>, n: number): Record<string, number> {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n));
-}
-
-function tally(findings: Finding[]): { byRule: Map<string, number>; byLevel: Map<string, number> } {
-  const byRule = new Map<string, number>();
-  const byLevel = new Map<string, number>();
-  for (const f of findings) {
-    byRule.set(f.rule.id, (byRule.get(f.rule.id) ?? 0) + 1);
-    byLevel.set(f.rule.level, (byLevel.get(f.rule.level) ?? 0) + 1);
-  }
-  return { byRule, byLevel };
 }
 
 async function main(casePath: string, rulesPath: string): Promise<void> {
@@ -54,23 +39,36 @@ async function main(casePath: string, rulesPath: string): Promise<void> {
     if (fs.existsSync(`${casePath}.wal`)) fs.copyFileSync(`${casePath}.wal`, `${copy}.wal`);
     t = performance.now();
     const db = await CaseDb.open(copy, { memoryLimit: '2GB' });
-    let scanSeconds: number, storeSeconds: number, openSeconds: number, events: number, findings: Finding[];
+    let scanSeconds: number, storeSeconds: number, outputSeconds: number, openSeconds: number, events: number, findings: number;
+    const byRule = new Map<string, number>();
+    const byLevel = new Map<string, number>();
     try {
       openSeconds = seconds(t);
       events = Number((await db.all('SELECT count(*) AS n FROM events'))[0]!.n);
+      // What `keytrail detect` does, step by step: the rules in SQL (the time the targets apply to),
+      // the findings kept in the case, then every finding streamed out as the CLI prints them.
       t = performance.now();
-      findings = await runRules(db, rules, { correlations });
+      findings = await detect(db, rules, { correlations });
       scanSeconds = seconds(t);
       t = performance.now();
-      await store(db, findings);
+      await storeFindings(db);
       storeSeconds = seconds(t);
-      const stored = Number((await db.all('SELECT count(*) AS n FROM findings'))[0]!.n);
-      if (stored !== findings.length) throw new Error(`storeFindings kept ${stored} of ${findings.length} findings`);
+      t = performance.now();
+      let streamed = 0;
+      const { rows } = await db.query(findingsSql('findings'));
+      for await (const chunk of rows) {
+        for (const f of chunk as { rule: { id: string; level: string } }[]) {
+          streamed++;
+          byRule.set(f.rule.id, (byRule.get(f.rule.id) ?? 0) + 1);
+          byLevel.set(f.rule.level, (byLevel.get(f.rule.level) ?? 0) + 1);
+        }
+      }
+      outputSeconds = seconds(t);
+      if (streamed !== findings) throw new Error(`the findings table holds ${streamed} of ${findings} findings`);
     } finally {
       db.close();
     }
     const rss = sampler.stop();
-    const { byRule, byLevel } = tally(findings);
     reply({
       ok: true,
       result: {
@@ -85,9 +83,10 @@ async function main(casePath: string, rulesPath: string): Promise<void> {
         detail: {
           rules: rules.length,
           correlations: correlations.length,
-          findings: findings.length,
+          findings,
           scanSeconds,
           storeSeconds,
+          outputSeconds,
           loadSeconds,
           openSeconds,
           rulesWithFindings: byRule.size,

@@ -266,7 +266,7 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
       r = await runChild('rules-child.js', [casePath, rulesPath]);
       process.stderr.write(
         `rules: ${what}: ${fmt(detailNumber(r, 'rules'))} rules, ${fmt(detailNumber(r, 'correlations'))} correlations, ${fmt(detailNumber(r, 'findings'))} findings, scan ${r.seconds.toFixed(2)} s, ` +
-          `store ${detailNumber(r, 'storeSeconds').toFixed(2)} s, peak RSS ${fmt(r.peakRssMB)} MB\n`,
+          `store ${detailNumber(r, 'storeSeconds').toFixed(2)} s, output ${detailNumber(r, 'outputSeconds').toFixed(2)} s, peak RSS ${fmt(r.peakRssMB)} MB\n`,
       );
     } catch (err) {
       r = { error: err instanceof Error ? err.message : String(err) };
@@ -290,11 +290,11 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
 }
 
 function rulesTable(rows: [string, ChildResult | { error: string }][]): string {
-  const head = ['run', 'events', 'findings', 'scan s', 'store s', 'events/s (scan)', 'peak RSS MB', 'sampled max MB'];
+  const head = ['run', 'events', 'findings', 'scan s', 'store s', 'output s', 'events/s (scan)', 'peak RSS MB', 'sampled max MB'];
   const body = rows.map(([name, r]) =>
     ok(r)
-      ? [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
-      : [name, 'ERROR', '', '', '', '', '', ''],
+      ? [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), detailNumber(r, 'outputSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
+      : [name, 'ERROR', '', '', '', '', '', '', ''],
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
