@@ -58,9 +58,10 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
     return `regexp_matches(${field}, ${ctx.bind(flags ? `(?${flags})${src}` : src)})`;
   },
   cidr(field, v, ctx) {
+    if (String(v).includes(':')) return ipv6Cidr(field, String(v), ctx);
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(v));
     if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-      throw new DetectionError(`cidr value ${JSON.stringify(v)} is not an IPv4 network like 10.0.0.0/8 (IPv6 networks are not supported yet)`);
+      throw new DetectionError(`cidr value ${JSON.stringify(v)} is not a network like 10.0.0.0/8 or 2001:db8::/32`);
     }
     const bits = Number(m[5]);
     const base = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
@@ -89,6 +90,38 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
   lt: (f, v, ctx) => numeric(f, '<', v, ctx),
   lte: (f, v, ctx) => numeric(f, '<=', v, ctx),
 };
+
+/** An IPv6 address (hextets, one `::` at most; no embedded IPv4) as 32 lower-case hex digits, or null. */
+export function ipv6Hex(text: string): string | null {
+  const halves = text.toLowerCase().split('::');
+  if (halves.length > 2) return null;
+  const groups = (h: string) => (h === '' ? [] : h.split(':'));
+  const [left, right] = [groups(halves[0]!), halves.length === 2 ? groups(halves[1]!) : []];
+  const fill = 8 - left.length - right.length;
+  if ((halves.length === 2 ? fill < 1 : fill !== 0) || [...left, ...right].some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
+  return [...left, ...Array<string>(fill).fill('0'), ...right].map((g) => g.padStart(4, '0')).join('');
+}
+
+/**
+ * cidr for an IPv6 network: the event's address expanded in SQL to 32 hex digits (only for values
+ * with a colon) and compared as text with the network's first and last address, which orders them
+ * as numbers would.
+ */
+function ipv6Cidr(field: string, v: string, ctx: Ctx): string {
+  const m = /^([0-9A-Fa-f:]+)\/(\d{1,3})$/.exec(v);
+  const hex = m ? ipv6Hex(m[1]!) : null;
+  const bits = m ? Number(m[2]) : NaN;
+  if (!hex || !(bits >= 0 && bits <= 128)) throw new DetectionError(`cidr value ${JSON.stringify(v)} is not a network like 10.0.0.0/8 or 2001:db8::/32`);
+  const base = BigInt(`0x${hex}`);
+  const size = 1n << BigInt(128 - bits);
+  const lo = (base / size) * size;
+  const toHex = (n: bigint) => n.toString(16).padStart(32, '0');
+  const f = `lower(${field})`;
+  const part = (k: 1 | 2) => `(CASE WHEN split_part(${f}, '::', ${k}) = '' THEN []::VARCHAR[] ELSE string_split(split_part(${f}, '::', ${k}), ':') END)`;
+  const groups = `(CASE WHEN contains(${f}, '::') THEN ${part(1)} || list_transform(range(8 - len(${part(1)}) - len(${part(2)})), x -> '0') || ${part(2)} ELSE string_split(${f}, ':') END)`;
+  const expanded = `array_to_string(list_transform(${groups}, g -> lpad(g, 4, '0')), '')`;
+  return `(contains(${field}, ':') AND regexp_full_match(${f}, '[0-9a-f:]{2,39}') AND len(string_split(${f}, '::')) <= 2 AND len(${groups}) = 8 AND list_bool_and(list_transform(${groups}, g -> length(g) <= 4)) AND ${expanded} BETWEEN ${ctx.bind(toHex(lo))} AND ${ctx.bind(toHex(lo + size - 1n))})`;
+}
 
 /** Modifiers that qualify others rather than compare on their own. */
 const FLAGS = new Set(['all', 'cased', 'i', 'm', 's']);

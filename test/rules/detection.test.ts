@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CaseDb, ingest } from '../../src/index.js';
-import { compileDetection, DetectionError } from '../../src/rules/detection.js';
+import { compileDetection, DetectionError, ipv6Hex } from '../../src/rules/detection.js';
 import { parseCondition } from '../../src/rules/condition.js';
 import { record, tmpDir, write } from '../helpers.js';
 
@@ -143,7 +143,9 @@ describe('hostile or broken rules', () => {
   it('invalid regex, unknown modifiers, bad values and bad conditions fail at compile time', () => {
     expect(() => compileDetection({ s: { 'eventName|re': '(unclosed' }, condition: 's' })).toThrow(DetectionError);
     expect(() => compileDetection({ s: { 'eventName|base64offset': 'x' }, condition: 's' })).toThrow(/unknown modifier "base64offset"/);
-    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '10.0.0.0/33' }, condition: 's' })).toThrow(/not an IPv4 network/);
+    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '10.0.0.0/33' }, condition: 's' })).toThrow(/not a network like 10\.0\.0\.0\/8 or 2001:db8::\/32/);
+    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '2001:db8::1::/64' }, condition: 's' })).toThrow(/not a network/);
+    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '2001:db8::/129' }, condition: 's' })).toThrow(/not a network/);
     expect(() => compileDetection({ s: { 'x|gt': 'abc' }, condition: 's' })).toThrow(/needs a number/);
     expect(() => compileDetection({ s: { eventName: 'x' }, condition: 's and' })).toThrow(DetectionError);
     expect(() => compileDetection({ s: { eventName: 'x' }, condition: 'other' })).toThrow(/not a selection/);
@@ -158,6 +160,27 @@ describe('condition grammar', () => {
       op: 'and',
       args: [{ op: 'of', quantifier: 'one', pattern: 'sel*' }, { op: 'or', args: [{ op: 'sel', name: 'x' }, { op: 'sel', name: 'y' }] }],
     });
+  });
+});
+
+describe('cidr over IPv6 addresses', () => {
+  it('expands both sides (:: anywhere, leading zeros, any case) and compares whole networks and partial hextets', async () => {
+    expect(ipv6Hex('2001:DB8::1')).toBe('20010db8000000000000000000000001');
+    expect(ipv6Hex('::')).toBe('0'.repeat(32));
+    expect(ipv6Hex('1:2:3:4:5:6:7:8')).toBe('00010002000300040005000600070008');
+    expect(ipv6Hex('1:2:3:4:5:6:7:8::')).toBeNull();
+    expect(ipv6Hex('12345::')).toBeNull();
+    const addrs = ['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db9::1', 'fe80::1', '::1', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '10.1.2.3', 'not:an:ip', '2001:db8::1::2', 'ec2.amazonaws.com'];
+    const hit = async (network: string) => {
+      const { sql, params } = compileDetection({ s: { 'sourceIPAddress|cidr': network }, condition: 's' });
+      const rows = await db.all(`SELECT "sourceIPAddress" FROM (SELECT unnest($${params.length + 1}::VARCHAR[]) AS "sourceIPAddress") WHERE ${sql}`, [...params, addrs]);
+      return rows.map((r) => r.sourceIPAddress);
+    };
+    expect(await hit('2001:db8::/32')).toEqual(['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
+    expect(await hit('2001:db8::/31')).toEqual(['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db9::1', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
+    expect(await hit('fe80::/10')).toEqual(['fe80::1']);
+    expect(await hit('::1/128')).toEqual(['::1']);
+    expect(await hit('::/0')).toEqual(['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db9::1', 'fe80::1', '::1', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
   });
 });
 
