@@ -9,7 +9,7 @@
  */
 import { ConditionError, expandPattern, parseCondition, type Condition } from './condition.js';
 import { RECORD_FIELDS, quoteIdent } from '../store/schema.js';
-import { fieldSql, resolveField, type Bind } from './catalog.js';
+import { fieldSql, resolveField, type Bind, type FieldRef } from './catalog.js';
 
 export interface CompiledExpr {
   sql: string;
@@ -183,8 +183,31 @@ function fieldItemSql(key: string, value: unknown, ctx: Ctx): string {
     if (v !== null && typeof v === 'object') throw new DetectionError(`${key}: a value must be a string, number, boolean or null`);
   }
   const field = fieldSql(ref, ctx.bind);
-  const parts = values.map((v) => `coalesce(${valueSql(field, v, mods, ctx)}, false)`);
+  // Inside a JSON column a path may cross arrays (requestParameters.containerDefinitions.command):
+  // the value matches the plain path, or any element reached through the arrays.
+  const json = ref.kind === 'json' && !mods.has('exists') ? ref : null;
+  const parts = values.map((v) => {
+    const plain = `coalesce(${valueSql(field, v, mods, ctx)}, false)`;
+    const elements = json && v !== null ? arrayElements(json, ctx) : null;
+    if (elements === null) return plain;
+    // Not a scalar there (absent, or an array, whose compact JSON text the plain test has seen):
+    // any element reached through arrays may match.
+    const scalar = `(${field} IS NOT NULL AND json_type(${json!.column}, ${ctx.bind(json!.pointer)}) <> 'ARRAY')`;
+    return `(${plain} OR (NOT coalesce(${scalar}, false) AND coalesce(list_bool_or(list_transform(${elements}, x -> coalesce(${valueSql('x', v, mods, ctx)}, false))), false)))`;
+  });
   return parts.length === 1 ? parts[0]! : `(${parts.join(mods.has('all') ? ' AND ' : ' OR ')})`;
+}
+
+/**
+ * The values a JSON path reaches when some of its steps are arrays: every way of reading a step as
+ * `[*]` (up to four steps; keys of plain characters only), as one list; the JSONPaths are bound.
+ */
+function arrayElements(ref: Extract<FieldRef, { kind: 'json' }>, ctx: Ctx): string | null {
+  const segs = ref.pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (segs.length > 4 || segs.some((s) => !/^[A-Za-z0-9_-]+$/.test(s))) return null;
+  const paths: string[] = [];
+  for (let mask = 1; mask < 1 << segs.length; mask++) paths.push('$' + segs.map((s, i) => `."${s}"${mask & (1 << i) ? '[*]' : ''}`).join(''));
+  return `flatten([${paths.map((p) => `json_extract_string(${ref.column}, ${ctx.bind(p)})`).join(', ')}])`;
 }
 
 function selectionSql(name: string, sel: unknown, ctx: Ctx): string {

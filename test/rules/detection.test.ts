@@ -46,8 +46,11 @@ async function matches(detection: Record<string, unknown>): Promise<string[]> {
 describe('compiled text', () => {
   it('is exact: fields from the catalog, values as numbered parameters', () => {
     expect(compileDetection({ sel: { eventName: 'CreateUser', 'requestParameters.userName|startswith': 'svc-' }, condition: 'sel' })).toEqual({
-      sql: `(coalesce(lower("eventName") = lower($1), false) AND coalesce(json_extract_string("requestParameters", $2) ILIKE $3 ESCAPE '\\', false))`,
-      params: ['CreateUser', '/userName', 'svc-%'],
+      sql:
+        `(coalesce(lower("eventName") = lower($1), false) AND (coalesce(json_extract_string("requestParameters", $2) ILIKE $3 ESCAPE '\\', false) OR ` +
+        `(NOT coalesce((json_extract_string("requestParameters", $2) IS NOT NULL AND json_type("requestParameters", $5) <> 'ARRAY'), false) AND ` +
+        `coalesce(list_bool_or(list_transform(flatten([json_extract_string("requestParameters", $4)]), x -> coalesce(x ILIKE $6 ESCAPE '\\', false))), false))))`,
+      params: ['CreateUser', '/userName', 'svc-%', '$."userName"[*]', '/userName', 'svc-%'],
       unknownFields: [],
       eventNames: ['createuser'],
       eventSources: null,
@@ -160,6 +163,32 @@ describe('condition grammar', () => {
       op: 'and',
       args: [{ op: 'of', quantifier: 'one', pattern: 'sel*' }, { op: 'or', args: [{ op: 'sel', name: 'x' }, { op: 'sel', name: 'y' }] }],
     });
+  });
+});
+
+describe('paths inside JSON that cross arrays', () => {
+  it('match the plain path (an array as its compact JSON text) or any element reached through the arrays; null keeps to the plain path', async () => {
+    const docs = [
+      { containerDefinitions: [{ name: 'web', command: ['sh', '-c', 'curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'] }, { name: 'side' }] },
+      { containerDefinitions: [{ name: 'web', command: ['nginx'] }] },
+      { containerDefinitions: { name: 'single', command: 'echo $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' } },
+      { userName: ['a', 'svc-x'] },
+      {},
+    ];
+    const hit = async (detection: Record<string, unknown>) => {
+      const { sql, params } = compileDetection(detection);
+      const rows = await db.all(
+        `SELECT i FROM (SELECT unnest(range(${docs.length})) AS i, unnest($${params.length + 1}::VARCHAR[])::JSON AS "requestParameters") WHERE ${sql} ORDER BY i`,
+        [...params, docs.map((d) => JSON.stringify(d))],
+      );
+      return rows.map((r) => r.i);
+    };
+    expect(await hit({ s: { 'requestParameters.containerDefinitions.command|contains': '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' }, condition: 's' })).toEqual([0, 2]);
+    expect(await hit({ s: { 'requestParameters.containerDefinitions.name': 'SIDE' }, condition: 's' })).toEqual([0]);
+    expect(await hit({ s: { 'requestParameters.containerDefinitions.command': 'nginx' }, condition: 's' })).toEqual([1]);
+    expect(await hit({ s: { 'requestParameters.userName|startswith': 'svc-' }, condition: 's' })).toEqual([3]);
+    expect(await hit({ s: { 'requestParameters.userName': null }, condition: 's' })).toEqual([0, 1, 2, 4]);
+    expect(await hit({ s: { 'requestParameters.containerDefinitions.command': 'nginx' }, condition: 'not s' })).toEqual([0, 2, 3, 4]);
   });
 });
 
