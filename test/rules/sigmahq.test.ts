@@ -2,7 +2,7 @@
  * Public SigmaHQ CloudTrail rules through the real path: rule files loaded by loadRules, events
  * ingested into a case, runRules over it, findings compared with a hand-checked table.
  *
- * test/fixtures/sigmahq/rules/ holds twelve SigmaHQ rules (rules/cloud/aws/cloudtrail/, DRL 1.1)
+ * test/fixtures/sigmahq/rules/ holds thirteen SigmaHQ rules (rules/cloud/aws/cloudtrail/, DRL 1.1)
  * whose id, title, logsource, level, tags and detection are kept as published, each file naming
  * the SigmaHQ path and commit it mirrors. Together they use: a list of values (OR), `selection and
  * not filter` where the filter's field is absent, `1 of selection_*`, `not 1 of` over a list of
@@ -38,6 +38,15 @@ interface Expectation {
 
 /** Rule id → expectation; each line checked by hand against the rule and the event. */
 const EXPECTED: Record<string, Expectation> = {
+  // ecs AND eventName in [DescribeTaskDefinition, RegisterTaskDefinition, RunTask] AND
+  // requestParameters.containerDefinitions.command contains the credential-endpoint variable: the path
+  // crosses the containerDefinitions array (and command is itself a list of words).
+  'b94bf91e-c2bf-4047-9c43-c6810f43baad': {
+    file: 'aws_ecs_task_definition_cred_endpoint_query.yml',
+    flags: ['ecs-register-cred-endpoint'],
+    // A plain command; the same text under an eventName the rule does not name.
+    spares: ['ecs-register-plain', 'ecs-listtasks-cred-endpoint'],
+  },
   // eventSource cloudtrail AND eventName in [StopLogging, UpdateTrail, DeleteTrail]; errors are not excluded.
   '4db60cc0-36fb-42b7-9b58-a5b53019fb74': {
     file: 'aws_cloudtrail_disable_logging.yml',
