@@ -20,7 +20,10 @@ interface Opts {
 export function register(program: Command): void {
   program
     .command('detect')
-    .description('run Sigma rules (the built-in pack and/or your own) over the case; findings are also kept in its findings table')
+    .description(
+      'run Sigma rules and correlation rules (the built-in pack and/or your own) over the case; findings are also kept in its findings table ' +
+        '(a correlation finding lists every event that contributed)',
+    )
     .option('--db <file>', 'case database', DEFAULT_DB)
     .option('--rules <path>', 'rule file or folder; repeatable', (v: string, prev: string[] = []) => prev.concat(v))
     .option('--no-builtin', 'do not run the built-in pack')
@@ -28,7 +31,11 @@ export function register(program: Command): void {
     .option('--fail-on <level>', 'exit with status 1 when a finding is at this level or above')
     .option('--format <format>', `output format: ${ROW_FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .addHelpText('after', `\nExamples:\n  keytrail detect\n  keytrail detect --rules ./my-rules/ --no-builtin --format json\n  keytrail detect --min-level high --fail-on critical`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  keytrail detect\n  keytrail detect --rules ./my-rules/ --no-builtin --format json\n  keytrail detect --min-level high --fail-on critical\n` +
+        `  keytrail query "SELECT level, rule_title, count(*) AS n FROM findings GROUP BY ALL ORDER BY n DESC"`,
+    )
     .action(async (opts: Opts) => {
       const format = oneOf(opts.format, ROW_FORMATS, '--format');
       const minLevel = opts.minLevel ? oneOf(opts.minLevel, LEVELS, '--min-level') : undefined;
