@@ -29,7 +29,7 @@ describe('samples/leaked-key', () => {
     expect(leaked.map((e: { eventID: string }) => e.eventID).filter((id: string) => created.includes(id))).toEqual(created);
   });
 
-  it('runs with no network at all (unshare -n): ingest, files, query, events, export', () => {
+  it('runs with no network at all (unshare -n): ingest, files, query, events, export, detect, rules test', () => {
     const probe = spawnSync('unshare', ['-n', 'true']);
     expect(probe.status, 'unshare -n must work here (root on these machines): it is how offline operation is proven').toBe(0);
     const d = tmpDir();
@@ -41,5 +41,8 @@ describe('samples/leaked-key', () => {
     expect(JSON.parse(q.stdout)).toEqual([{ n: truth.counts.distinctEvents }]);
     expect(run(['events', '--key', truth.leakedKey, '--db', db, '--format', 'jsonl']).stdout.trim().split('\n').length).toBeGreaterThan(10);
     expect(run(['export', '--format', 'parquet', '-o', path.join(d, 'pq'), '--db', db]).status).toBe(0);
+    const findings = JSON.parse(run(['detect', '--db', db, '--format', 'json']).stdout) as { eventIDs: string[] }[];
+    expect(findings.map((f) => f.eventIDs[0])).toContain(truth.createdUsers[0].eventID);
+    expect(run(['rules', 'test']).status).toBe(0);
   });
 });
