@@ -54,6 +54,8 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
     } catch (err) {
       throw new DetectionError(`invalid regular expression ${JSON.stringify(src)}: ${(err as Error).message}`);
     }
+    const unsupported = re2Unsupported(src);
+    if (unsupported) throw new DetectionError(`regular expression ${JSON.stringify(src)} uses ${unsupported}, which DuckDB's RE2 engine does not support`);
     const flags = ['i', 'm', 's'].filter((f) => mods.has(f)).join('');
     return `regexp_matches(${field}, ${ctx.bind(flags ? `(?${flags})${src}` : src)})`;
   },
@@ -90,6 +92,34 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
   lt: (f, v, ctx) => numeric(f, '<', v, ctx),
   lte: (f, v, ctx) => numeric(f, '<=', v, ctx),
 };
+
+/**
+ * What a JavaScript-valid pattern uses that RE2 (DuckDB's regex engine) refuses, so the rule fails
+ * at load rather than at match time: lookaround, backreferences, atomic groups.
+ */
+export function re2Unsupported(src: string): string | null {
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      const n = src[i + 1] ?? '';
+      if (!inClass && /[1-9]/.test(n)) return `a backreference (\\${n})`;
+      if (!inClass && n === 'k' && src[i + 2] === '<') return 'a named backreference (\\k<...>)';
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+      if (src[i + 1] === ']') i++;
+    } else if (c === '(' && src[i + 1] === '?') {
+      const rest = src.slice(i + 2, i + 4);
+      if (rest.startsWith('=') || rest.startsWith('!')) return 'a lookahead (?= or ?!)';
+      if (rest === '<=' || rest === '<!') return 'a lookbehind (?<= or ?<!)';
+      if (rest.startsWith('>')) return 'an atomic group (?>';
+    }
+  }
+  return null;
+}
 
 /** An IPv6 address (hextets, one `::` at most; no embedded IPv4) as 32 lower-case hex digits, or null. */
 export function ipv6Hex(text: string): string | null {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CaseDb, ingest } from '../../src/index.js';
-import { compileDetection, DetectionError, ipv6Hex } from '../../src/rules/detection.js';
+import { compileDetection, DetectionError, ipv6Hex, re2Unsupported } from '../../src/rules/detection.js';
 import { parseCondition } from '../../src/rules/condition.js';
 import { record, tmpDir, write } from '../helpers.js';
 
@@ -146,6 +146,12 @@ describe('hostile or broken rules', () => {
   it('invalid regex, unknown modifiers, bad values and bad conditions fail at compile time', () => {
     expect(() => compileDetection({ s: { 'eventName|re': '(unclosed' }, condition: 's' })).toThrow(DetectionError);
     expect(() => compileDetection({ s: { 'eventName|base64offset': 'x' }, condition: 's' })).toThrow(/unknown modifier "base64offset"/);
+    // Valid in JavaScript, refused by RE2 (DuckDB): caught at load, not when the rule runs.
+    expect(() => compileDetection({ s: { 'userAgent|re': 'boto(?!core)' }, condition: 's' })).toThrow(/uses a lookahead .* RE2/);
+    expect(() => compileDetection({ s: { 'userAgent|re': '(?<=x)y' }, condition: 's' })).toThrow(/lookbehind/);
+    expect(() => compileDetection({ s: { 'userAgent|re': '(a)\\1' }, condition: 's' })).toThrow(/backreference/);
+    expect(re2Unsupported(String.raw`\(?=literal[(?=]\\1x`)).toBeNull();
+    expect(re2Unsupported(String.raw`[\]](?:ok)(?i)x`)).toBeNull();
     expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '10.0.0.0/33' }, condition: 's' })).toThrow(/not a network like 10\.0\.0\.0\/8 or 2001:db8::\/32/);
     expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '2001:db8::1::/64' }, condition: 's' })).toThrow(/not a network/);
     expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '2001:db8::/129' }, condition: 's' })).toThrow(/not a network/);
