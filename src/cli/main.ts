@@ -11,10 +11,11 @@ import { register as registerEvents } from './commands/events.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerFiles } from './commands/files.js';
 import { register as registerIngest } from './commands/ingest.js';
+import { register as registerLineage } from './commands/lineage.js';
 import { register as registerQuery } from './commands/query.js';
 import { register as registerRules } from './commands/rules.js';
 
-const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport, registerDetect, registerRules];
+const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport, registerDetect, registerRules, registerLineage];
 
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 

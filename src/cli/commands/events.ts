@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
+import { buildLineage, taintedWhere, taintOf } from '../../lineage/lineage.js';
 import { CaseDb } from '../../store/db.js';
 import { RECORD_SQL } from '../../store/schema.js';
 import { EVENT_SUMMARY_SQL, filterSql, type EventFilter } from '../../store/event-filter.js';
@@ -20,6 +21,7 @@ interface Opts {
   errors?: boolean;
   write?: boolean;
   limit?: string;
+  lineage?: boolean;
   format: string;
   output?: string;
 }
@@ -41,6 +43,7 @@ export function register(program: Command): void {
     .option('--errors', 'only failed calls (errorCode set)')
     .option('--write', 'only calls that change something (readOnly false)')
     .option('--limit <n>', 'at most this many events')
+    .option('--lineage', "with --key/--user/--arn as seeds: every event made by any credential or identity of the seeds' lineage (keytrail lineage)")
     .option('--format <format>', `table and csv show key columns; json and jsonl whole records (${ROW_FORMATS.join(', ')})`, 'table')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .addHelpText(
@@ -50,7 +53,8 @@ Examples:
   keytrail events --key AKIAEXAMPLEKEY123456                  # everything the leaked key did
   keytrail events --key AKIAEXAMPLEKEY123456 --write --format json
   keytrail events --source iam --event CreateUser,CreateAccessKey,CreateLoginProfile
-  keytrail events --since 2026-10-14 --until 2026-10-15T12:00:00Z --region eu-west-1 --errors`,
+  keytrail events --since 2026-10-14 --until 2026-10-15T12:00:00Z --region eu-west-1 --errors
+  keytrail events --lineage --key AKIAEXAMPLEKEY123456 --write  # what the whole chain changed`,
     )
     .action(async (opts: Opts) => {
       const format = oneOf(opts.format, ROW_FORMATS, '--format');
@@ -58,13 +62,29 @@ Examples:
         keys: opts.key, users: opts.user, arns: opts.arn, since: opts.since, until: opts.until, regions: opts.region,
         events: opts.event, sources: opts.source, ips: opts.ip, errors: opts.errors, write: opts.write,
       };
-      const { where, params } = filterSql(filter);
+      if (opts.lineage && !opts.key?.length && !opts.user?.length && !opts.arn?.length) throw usageError('--lineage needs seeds: --key AKIA... (or --user, --arn)');
+      const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
+      let where: string;
+      let params: unknown[];
+      try {
+        // With --lineage the seeds widen to the chain; the other filters still narrow it.
+        const f = filterSql(opts.lineage ? { ...filter, keys: undefined, users: undefined, arns: undefined } : filter);
+        ({ where, params } = f);
+        if (opts.lineage) {
+          const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
+          const t = taintedWhere(taintOf(l));
+          where = `(${where}) AND ${t.sql}`;
+          params = [...params, ...t.params];
+        }
+      } catch (err) {
+        db.close();
+        throw err;
+      }
       const limit = opts.limit !== undefined ? ` LIMIT ${positiveInt(opts.limit)}` : '';
       const full = format === 'json' || format === 'jsonl';
       const sql = full
         ? `SELECT ${RECORD_SQL} AS record FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`
         : `SELECT ${EVENT_SUMMARY_SQL} FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`;
-      const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
       try {
         const { columns, rows } = await db.query(sql, params);
         await writeRows(full ? unwrap(rows) : rows, columns, format, opts.output);

@@ -1,0 +1,462 @@
+/**
+ * Access-key lineage (ARCHITECTURE.md §5): from the seed credentials, what a tainted actor created
+ * or obtained, repeated until nothing new appears. Each round is a few set-based queries over the
+ * whole `events` table (the tainted actors are bound lists); only the handful of creation events
+ * they return are read in JavaScript to name the new nodes and edges.
+ *
+ * Whole identity vs credential: an identity the attacker created (CreateUser, CreateRole) is
+ * tainted as a whole: every key, session and console login of it. A pre-existing identity is
+ * tainted only through the credentials the attacker holds: the seed key, keys the attacker created
+ * for it, sessions derived from those, and console sessions after the attacker set its password.
+ */
+import type { CaseDb, Row } from '../store/db.js';
+import { parseTime } from '../store/event-filter.js';
+
+export interface Seeds {
+  keys: string[];
+  users?: string[];
+  arns?: string[];
+  since?: string;
+  until?: string;
+}
+
+export type NodeKind = 'access_key' | 'user' | 'role' | 'group' | 'account' | 'service' | 'principal';
+
+export interface Activity {
+  events: number;
+  regions: Record<string, number>;
+  services: Record<string, number>;
+  sourceIPs: string[];
+  userAgents: string[];
+  errors: number;
+}
+
+export interface Attempt {
+  eventID: string;
+  eventName: string;
+  errorCode: string;
+  eventTime: string;
+}
+
+export interface LineageNode {
+  id: string;
+  kind: NodeKind;
+  name: string;
+  arn: string | null;
+  temporary: boolean;
+  createdByAttacker: boolean;
+  /** Part of the attacker's reach (a seed, or derived from one); other nodes are context: an admin key that made a key for a tainted user, a pre-existing role the attacker changed, an account that assumed a backdoor role. */
+  tainted: boolean;
+  seed: boolean;
+  /** For an access key: the user it belongs to, or the role whose session it is. */
+  owner: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  activity: Activity;
+  attempts: Attempt[];
+}
+
+export interface LineageEdge {
+  from: string;
+  to: string;
+  kind: string;
+  eventID: string;
+  eventTime: string;
+}
+
+export interface Lineage {
+  seeds: string[];
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+  warnings: string[];
+}
+
+/** The tainted credentials and identities: what `events --lineage` lists the events of. */
+export interface Taint {
+  keys: string[];
+  users: string[];
+  roles: string[];
+}
+
+export const taintOf = (l: Lineage): Taint => ({
+  keys: l.nodes.filter((n) => n.tainted && n.kind === 'access_key').map((n) => n.id),
+  users: l.nodes.filter((n) => n.tainted && n.kind === 'user').map((n) => n.name),
+  roles: l.nodes.filter((n) => n.tainted && n.kind === 'role').map((n) => n.name),
+});
+
+/** SQL (with `?` placeholders) and its parameters for the events made by a tainted credential or identity. */
+export function taintedWhere(t: Taint): { sql: string; params: unknown[] } {
+  return {
+    sql: `(userIdentity.accessKeyId IN (SELECT unnest(?::VARCHAR[]))
+      OR (userIdentity.type = 'IAMUser' AND userIdentity.userName IN (SELECT unnest(?::VARCHAR[])))
+      OR (userIdentity.type = 'AssumedRole' AND userIdentity.sessionContext.sessionIssuer.userName IN (SELECT unnest(?::VARCHAR[]))))`,
+    params: [list(t.keys), list(t.users), list(t.roles)],
+  };
+}
+
+/** A list to bind: DuckDB cannot type an empty list, so an impossible value stands in for none. */
+const list = (xs: Iterable<string>) => {
+  const a = [...xs];
+  return a.length ? a : ['\u0000'];
+};
+
+const time = (v: unknown) => (v === null || v === undefined ? null : String(v).replace(/\.000Z$/, 'Z'));
+const ISO = `strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ')`;
+
+const CREATION_EVENTS = [
+  'CreateUser', 'CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateRole', 'UpdateAssumeRolePolicy',
+  'AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy', 'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy',
+  'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'GetSessionToken', 'GetFederationToken',
+];
+
+const ROLE_NAME = (arn: string | null | undefined) => (arn ? arn.split('/').at(-1) ?? null : null);
+
+class Graph {
+  nodes = new Map<string, LineageNode>();
+  edges = new Map<string, LineageEdge>();
+
+  node(id: string, kind: NodeKind, name: string, extra: Partial<LineageNode> = {}): LineageNode {
+    let n = this.nodes.get(id);
+    if (!n) {
+      n = {
+        id, kind, name, arn: null, temporary: false, createdByAttacker: false, tainted: false, seed: false, owner: null, firstSeen: null, lastSeen: null,
+        activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 }, attempts: [],
+      };
+      this.nodes.set(id, n);
+    }
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== null && v !== false) (n as unknown as Record<string, unknown>)[k] = v;
+    return n;
+  }
+
+  edge(from: string, to: string, kind: string, eventID: string, eventTime: string): void {
+    const key = `${from}\u0000${to}\u0000${kind}\u0000${eventID}`;
+    if (!this.edges.has(key)) this.edges.set(key, { from, to, kind, eventID, eventTime });
+  }
+}
+
+/** The node id of the credential or principal that made an event. */
+function actorOf(r: Row, g: Graph): string {
+  const key = r.accessKeyId as string | null;
+  const type = r.identityType as string | null;
+  if (key) {
+    g.node(key, 'access_key', key, { temporary: key.startsWith('ASIA') });
+    return key;
+  }
+  if (type === 'IAMUser' && r.userName) return g.node(`user/${r.userName}`, 'user', String(r.userName), { arn: r.arn as string }).id;
+  if (type === 'AWSAccount' && r.accountId) return g.node(`account/${r.accountId}`, 'account', String(r.accountId)).id;
+  if (type === 'AWSService' && r.invokedBy) return g.node(`service/${r.invokedBy}`, 'service', String(r.invokedBy)).id;
+  const name = String(r.arn ?? r.principalId ?? type ?? 'unknown');
+  return g.node(`principal/${name}`, 'principal', name, { arn: (r.arn as string) ?? null }).id;
+}
+
+const EVENT_COLUMNS = `eventID, ${ISO} AS t, eventTime, eventName, errorCode,
+  userIdentity.type AS identityType, userIdentity.accessKeyId AS accessKeyId, userIdentity.userName AS userName,
+  userIdentity.arn AS arn, userIdentity.accountId AS accountId, userIdentity.invokedBy AS invokedBy, userIdentity.principalId AS principalId,
+  userIdentity.sessionContext.sessionIssuer.userName AS issuer,
+  json_extract_string(requestParameters, '$.userName') AS rpUser, json_extract_string(requestParameters, '$.roleName') AS rpRole,
+  json_extract_string(requestParameters, '$.groupName') AS rpGroup, json_extract_string(requestParameters, '$.roleArn') AS rpRoleArn,
+  json_extract_string(requestParameters, '$.policyArn') AS rpPolicyArn, json_extract_string(requestParameters, '$.policyName') AS rpPolicyName,
+  json_extract_string(responseElements, '$.user.userName') AS reUser, json_extract_string(responseElements, '$.user.arn') AS reUserArn,
+  json_extract_string(responseElements, '$.accessKey.accessKeyId') AS reKey, json_extract_string(responseElements, '$.accessKey.userName') AS reKeyUser,
+  json_extract_string(responseElements, '$.role.arn') AS reRoleArn, json_extract_string(responseElements, '$.credentials.accessKeyId') AS reCredKey,
+  json_extract_string(responseElements, '$.assumedRoleUser.arn') AS reAssumedArn`;
+
+export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
+  const window: string[] = [];
+  const windowParams: unknown[] = [];
+  if (seeds.since) {
+    window.push('eventTime >= ?::TIMESTAMP');
+    windowParams.push(parseTime(seeds.since, '--since'));
+  }
+  if (seeds.until) {
+    window.push('eventTime < ?::TIMESTAMP');
+    windowParams.push(parseTime(seeds.until, '--until'));
+  }
+  const inWindow = window.length ? window.join(' AND ') : 'true';
+
+  const g = new Graph();
+  const warnings: string[] = [];
+  const keys = new Set<string>();
+  const wholeUsers = new Set<string>();
+  const wholeRoles = new Set<string>();
+  /** Pre-existing users whose console password the attacker set: their console sessions from then on. */
+  const consoleUsers = new Map<string, string>();
+  /** Roles whose trust policy the attacker created or changed, and since when. */
+  const doors = new Map<string, string>();
+
+  for (const k of seeds.keys) {
+    keys.add(k);
+    g.node(k, 'access_key', k, { temporary: k.startsWith('ASIA'), seed: true });
+  }
+  for (const u of seeds.users ?? []) {
+    wholeUsers.add(u);
+    g.node(`user/${u}`, 'user', u, { seed: true });
+  }
+  for (const arn of seeds.arns ?? []) {
+    const m = /^arn:aws[\w-]*:(iam|sts)::\d*:(user|role|assumed-role)\/(.+)$/.exec(arn);
+    if (!m) {
+      warnings.push(`--arn ${arn} is not an IAM user, role or assumed-role ARN; ignored`);
+      continue;
+    }
+    const name = m[2] === 'assumed-role' ? m[3]!.split('/')[0]! : m[3]!.split('/').at(-1)!;
+    if (m[2] === 'user') {
+      wholeUsers.add(name);
+      g.node(`user/${name}`, 'user', name, { seed: true, arn });
+    } else {
+      wholeRoles.add(name);
+      g.node(`role/${name}`, 'role', name, { seed: true });
+    }
+  }
+
+  /** `?` placeholders become numbered ones ($n) after the parameters bound so far. */
+  const numberedWith = (sql: string, params: unknown[], values: unknown[]) => {
+    let i = params.length;
+    params.push(...values);
+    return sql.replace(/\?/g, () => `$${++i}`);
+  };
+  const tainted = (p: unknown[]) => {
+    const w = taintedWhere({ keys: [...keys], users: [...wholeUsers], roles: [...wholeRoles] });
+    return numberedWith(w.sql, p, w.params);
+  };
+  const numbered = (sql: string, params: unknown[]) => numberedWith(sql, params, windowParams);
+  const size = () => keys.size + wholeUsers.size + wholeRoles.size + consoleUsers.size + doors.size;
+
+  for (let round = 0; round < 100; round++) {
+    const before = size();
+    // 1. What tainted actors created or obtained.
+    const p: unknown[] = [CREATION_EVENTS];
+    const rows = await db.all(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE eventName IN (SELECT unnest($1::VARCHAR[])) AND errorCode IS NULL AND ${numbered(inWindow, p)}
+         AND (${tainted(p)}
+           -- every key of a user the attacker created is the attacker's, whoever made it
+           OR (eventName = 'CreateAccessKey' AND coalesce(json_extract_string(responseElements, '$.accessKey.userName'), json_extract_string(requestParameters, '$.userName'))
+               IN (SELECT unnest($${p.push(list(wholeUsers))}::VARCHAR[]))))
+       ORDER BY eventTime, eventID`,
+      p,
+    );
+    for (const r of rows) creation(r);
+    // 2. Sessions of roles the attacker created (any caller), or whose trust policy it opened
+    //    (another account or an AWS service, after the change).
+    const q: unknown[] = [list(wholeRoles), list(doors.keys())];
+    const sessions = await db.all(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE eventName IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') AND errorCode IS NULL
+         AND (regexp_extract(json_extract_string(requestParameters, '$.roleArn'), '[^/]+$') IN (SELECT unnest($1::VARCHAR[]))
+           OR (regexp_extract(json_extract_string(requestParameters, '$.roleArn'), '[^/]+$') IN (SELECT unnest($2::VARCHAR[]))
+               AND userIdentity.type IN ('AWSAccount', 'AWSService')))
+         AND ${numbered(inWindow, q)}
+       ORDER BY eventTime, eventID`,
+      q,
+    );
+    for (const r of sessions) {
+      const role = ROLE_NAME(r.rpRoleArn as string);
+      if (!role || !r.reCredKey) continue;
+      const door = doors.get(role);
+      if (!wholeRoles.has(role) && !(door && String(r.t) >= door)) continue;
+      const actor = actorOf(r, g);
+      addSession(String(r.reCredKey), role, actor, r);
+    }
+    // 3. Console sessions of tainted users: the ASIA keys their later events carry.
+    const users = [...wholeUsers, ...consoleUsers.keys()];
+    if (users.length > 0) {
+      const c: unknown[] = [users];
+      const consoles = await db.all(
+        `WITH s AS (
+           SELECT userIdentity.userName AS u, userIdentity.accessKeyId AS k, min(userIdentity.sessionContext.attributes.creationDate) AS created,
+                  arg_min(eventID, eventTime) AS firstEvent, strftime(min(eventTime), '%Y-%m-%dT%H:%M:%SZ') AS firstTime
+           FROM events
+           WHERE userIdentity.type = 'IAMUser' AND userIdentity.userName IN (SELECT unnest($1::VARCHAR[]))
+             AND userIdentity.accessKeyId LIKE 'ASIA%' AND userIdentity.sessionContext.attributes.creationDate IS NOT NULL AND ${numbered(inWindow, c)}
+             -- credentials an STS call handed out are sessions of that call, not of a console login
+             AND userIdentity.accessKeyId NOT IN (SELECT json_extract_string(responseElements, '$.credentials.accessKeyId') FROM events
+               WHERE eventName IN ('GetSessionToken', 'GetFederationToken', 'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
+                 AND json_extract_string(responseElements, '$.credentials.accessKeyId') IS NOT NULL)
+           GROUP BY 1, 2),
+         logins AS (
+           SELECT userIdentity.userName AS u, eventID, eventTime FROM events
+           WHERE eventName = 'ConsoleLogin' AND userIdentity.userName IN (SELECT unnest($1::VARCHAR[]))
+             AND coalesce(json_extract_string(responseElements, '$.ConsoleLogin'), 'Success') = 'Success' AND errorCode IS NULL)
+         SELECT s.*, (SELECT arg_max(l.eventID, l.eventTime) FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS login,
+                (SELECT strftime(max(l.eventTime), '%Y-%m-%dT%H:%M:%SZ') FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS loginTime
+         FROM s ORDER BY firstTime, k`,
+        c,
+      );
+      for (const s of consoles) {
+        const u = String(s.u);
+        const from = consoleUsers.get(u);
+        const created = String(s.created ?? '');
+        if (!wholeUsers.has(u) && !(from && created >= from)) continue;
+        const k = String(s.k);
+        if (!keys.has(k)) keys.add(k);
+        g.node(k, 'access_key', k, { temporary: true, owner: `user/${u}` });
+        g.node(`user/${u}`, 'user', u);
+        g.edge(`user/${u}`, k, 'console_login', String(s.login ?? s.firstEvent), String(s.loginTime ?? s.firstTime));
+      }
+    }
+    if (size() === before) break;
+  }
+
+  function addSession(key: string, role: string, actor: string, r: Row): void {
+    keys.add(key);
+    g.node(key, 'access_key', key, { temporary: true, owner: `role/${role}`, arn: (r.reAssumedArn as string) ?? null });
+    g.node(`role/${role}`, 'role', role, { arn: (r.rpRoleArn as string) ?? null });
+    g.edge(actor, key, 'assumed_role', String(r.eventID), String(r.t));
+    g.edge(`role/${role}`, key, 'session_of', String(r.eventID), String(r.t));
+  }
+
+  function creation(r: Row): void {
+    const actor = actorOf(r, g);
+    const id = String(r.eventID);
+    const t = String(r.t);
+    const caller = r.identityType === 'IAMUser' ? (r.userName as string | null) : null;
+    switch (r.eventName) {
+      case 'CreateUser': {
+        const u = (r.reUser ?? r.rpUser) as string | null;
+        if (!u) return;
+        wholeUsers.add(u);
+        g.node(`user/${u}`, 'user', u, { createdByAttacker: true, arn: (r.reUserArn as string) ?? null });
+        g.edge(actor, `user/${u}`, 'created_user', id, t);
+        return;
+      }
+      case 'CreateAccessKey': {
+        const k = r.reKey as string | null;
+        const u = (r.reKeyUser ?? r.rpUser ?? caller) as string | null;
+        if (!k) return;
+        keys.add(k);
+        g.node(k, 'access_key', k, { owner: u ? `user/${u}` : null, createdByAttacker: true });
+        g.edge(actor, k, 'created_access_key', id, t);
+        return;
+      }
+      case 'CreateLoginProfile':
+      case 'UpdateLoginProfile': {
+        const u = (r.rpUser ?? caller) as string | null;
+        if (!u) return;
+        if (!consoleUsers.has(u) || consoleUsers.get(u)! > t) consoleUsers.set(u, t);
+        g.node(`user/${u}`, 'user', u);
+        g.edge(actor, `user/${u}`, r.eventName === 'CreateLoginProfile' ? 'created_login_profile' : 'updated_login_profile', id, t);
+        return;
+      }
+      case 'CreateRole': {
+        const role = (r.rpRole ?? ROLE_NAME(r.reRoleArn as string)) as string | null;
+        if (!role) return;
+        wholeRoles.add(role);
+        if (!doors.has(role)) doors.set(role, t);
+        g.node(`role/${role}`, 'role', role, { createdByAttacker: true, arn: (r.reRoleArn as string) ?? null });
+        g.edge(actor, `role/${role}`, 'created_role', id, t);
+        return;
+      }
+      case 'UpdateAssumeRolePolicy': {
+        const role = r.rpRole as string | null;
+        if (!role) return;
+        if (!doors.has(role) || doors.get(role)! > t) doors.set(role, t);
+        g.node(`role/${role}`, 'role', role);
+        g.edge(actor, `role/${role}`, 'updated_trust_policy', id, t);
+        return;
+      }
+      case 'AttachUserPolicy':
+      case 'AttachRolePolicy':
+      case 'AttachGroupPolicy':
+      case 'PutUserPolicy':
+      case 'PutRolePolicy':
+      case 'PutGroupPolicy': {
+        const target = r.rpUser ? `user/${r.rpUser}` : r.rpRole ? `role/${r.rpRole}` : r.rpGroup ? `group/${r.rpGroup}` : null;
+        if (!target) return;
+        const [kind, name] = target.split('/') as [NodeKind, string];
+        g.node(target, kind, name);
+        g.edge(actor, target, String(r.eventName).startsWith('Attach') ? 'attached_policy' : 'put_policy', id, t);
+        return;
+      }
+      case 'AssumeRole':
+      case 'AssumeRoleWithSAML':
+      case 'AssumeRoleWithWebIdentity': {
+        const role = ROLE_NAME(r.rpRoleArn as string);
+        if (!role || !r.reCredKey) return;
+        addSession(String(r.reCredKey), role, actor, r);
+        return;
+      }
+      case 'GetSessionToken':
+      case 'GetFederationToken': {
+        const k = r.reCredKey as string | null;
+        if (!k) return;
+        keys.add(k);
+        g.node(k, 'access_key', k, { temporary: true, owner: caller ? `user/${caller}` : null });
+        g.edge(actor, k, r.eventName === 'GetSessionToken' ? 'session_token' : 'federation_token', id, t);
+        return;
+      }
+    }
+  }
+
+  for (const k of keys) g.node(k, 'access_key', k, { temporary: k.startsWith('ASIA') }).tainted = true;
+  for (const u of wholeUsers) g.node(`user/${u}`, 'user', u).tainted = true;
+  for (const r of wholeRoles) g.node(`role/${r}`, 'role', r).tainted = true;
+  await activity(db, g, { keys, wholeUsers, wholeRoles, inWindow, windowParams });
+  for (const k of seeds.keys) {
+    if (g.nodes.get(k)!.activity.events === 0) warnings.push(`seed key ${k} makes no event in this case (was it used? is the evidence complete for its regions and days?)`);
+  }
+  const nodes = [...g.nodes.values()].sort((a, b) => (a.firstSeen ?? '~').localeCompare(b.firstSeen ?? '~') || a.id.localeCompare(b.id));
+  const edges = [...g.edges.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventID.localeCompare(b.eventID) || a.kind.localeCompare(b.kind));
+  return { seeds: [...seeds.keys, ...(seeds.users ?? []).map((u) => `user/${u}`), ...(seeds.arns ?? [])], nodes, edges, warnings };
+}
+
+/**
+ * Each node's activity, in a few grouped queries: an access key's own events; a whole (created or
+ * seeded) user's events under any of its credentials; a whole role's sessions; an account or
+ * service, the role assumptions it made. Failed calls become the node's attempts.
+ */
+async function activity(
+  db: CaseDb,
+  g: Graph,
+  s: { keys: Set<string>; wholeUsers: Set<string>; wholeRoles: Set<string>; inWindow: string; windowParams: unknown[] },
+): Promise<void> {
+  const accounts = [...g.nodes.values()].filter((n) => n.kind === 'account').map((n) => n.name);
+  const services = [...g.nodes.values()].filter((n) => n.kind === 'service').map((n) => n.name);
+  const params: unknown[] = [list(s.keys), list(s.wholeUsers), list(s.wholeRoles), list(accounts), list(services)];
+  let i = params.length;
+  params.push(...s.windowParams);
+  const inWindow = s.inWindow.replace(/\?/g, () => `$${++i}`);
+  // One row per (node, event): an event counts for its key and for its whole user or role.
+  const matched = `WITH m AS (
+      SELECT userIdentity.accessKeyId AS node, * FROM events WHERE userIdentity.accessKeyId IN (SELECT unnest($1::VARCHAR[])) AND ${inWindow}
+      UNION ALL SELECT 'user/' || userIdentity.userName, * FROM events
+        WHERE userIdentity.type = 'IAMUser' AND userIdentity.userName IN (SELECT unnest($2::VARCHAR[])) AND ${inWindow}
+      UNION ALL SELECT 'role/' || userIdentity.sessionContext.sessionIssuer.userName, * FROM events
+        WHERE userIdentity.type = 'AssumedRole' AND userIdentity.sessionContext.sessionIssuer.userName IN (SELECT unnest($3::VARCHAR[])) AND ${inWindow}
+      UNION ALL SELECT 'account/' || userIdentity.accountId, * FROM events
+        WHERE userIdentity.type = 'AWSAccount' AND userIdentity.accountId IN (SELECT unnest($4::VARCHAR[])) AND eventName LIKE 'AssumeRole%' AND ${inWindow}
+      UNION ALL SELECT 'service/' || userIdentity.invokedBy, * FROM events
+        WHERE userIdentity.type = 'AWSService' AND userIdentity.invokedBy IN (SELECT unnest($5::VARCHAR[])) AND eventName LIKE 'AssumeRole%' AND ${inWindow})`;
+  const summary = await db.all(
+    `${matched}
+     SELECT node, count(*) AS events, count(errorCode) AS errors,
+            any_value(CASE userIdentity.type WHEN 'IAMUser' THEN 'user/' || userIdentity.userName
+                      WHEN 'AssumedRole' THEN 'role/' || userIdentity.sessionContext.sessionIssuer.userName END) AS holder, ${ISO.replace('eventTime', 'min(eventTime)')} AS first, ${ISO.replace('eventTime', 'max(eventTime)')} AS last,
+            list(DISTINCT sourceIPAddress ORDER BY sourceIPAddress) FILTER (WHERE sourceIPAddress IS NOT NULL) AS ips,
+            list(DISTINCT userAgent ORDER BY userAgent) FILTER (WHERE userAgent IS NOT NULL) AS agents
+     FROM m GROUP BY node`,
+    params,
+  );
+  for (const r of summary) {
+    const n = g.nodes.get(String(r.node));
+    if (!n) continue;
+    Object.assign(n.activity, { events: Number(r.events), errors: Number(r.errors), sourceIPs: (r.ips as string[]) ?? [], userAgents: ((r.agents as string[]) ?? []).slice(0, 50) });
+    n.firstSeen = time(r.first);
+    n.lastSeen = time(r.last);
+    if (n.kind === 'access_key' && !n.owner && r.holder) n.owner = String(r.holder);
+  }
+  for (const [column, field] of [['awsRegion', 'regions'], ['eventSource', 'services']] as const) {
+    const rows = await db.all(`${matched} SELECT node, ${column} AS v, count(*) AS n FROM m WHERE ${column} IS NOT NULL GROUP BY ALL ORDER BY node, n DESC, v`, params);
+    for (const r of rows) {
+      const n = g.nodes.get(String(r.node));
+      if (n) n.activity[field][String(r.v)] = Number(r.n);
+    }
+  }
+  const failed = await db.all(
+    `${matched} SELECT node, eventID, eventName, errorCode, ${ISO} AS t FROM m WHERE errorCode IS NOT NULL ORDER BY node, eventTime, eventID`,
+    params,
+  );
+  for (const r of failed) {
+    const n = g.nodes.get(String(r.node));
+    if (n) n.attempts.push({ eventID: String(r.eventID), eventName: String(r.eventName), errorCode: String(r.errorCode), eventTime: String(r.t) });
+  }
+}
