@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { buildLineage } from '../../lineage/lineage.js';
+import { renderHtml } from '../../lineage/html.js';
 import { renderDot, renderMermaid, renderTree } from '../../lineage/render.js';
 import { CaseDb } from '../../store/db.js';
 import { DEFAULT_DB, collect, oneOf, say } from '../common.js';
 
-export const LINEAGE_FORMATS = ['tree', 'json', 'dot', 'mermaid'] as const;
+export const LINEAGE_FORMATS = ['tree', 'json', 'dot', 'mermaid', 'html'] as const;
 
 interface Opts {
   db: string;
@@ -46,6 +47,7 @@ Examples:
   keytrail lineage --key AKIAEXAMPLEKEY123456
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format json -o lineage.json
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format dot | dot -Tsvg > lineage.svg
+  keytrail lineage --key AKIAEXAMPLEKEY123456 --format html -o lineage.html   # one file, works offline
   keytrail events --lineage --key AKIAEXAMPLEKEY123456        # every event of the chain, in time order`,
     )
     .action(async (opts: Opts) => {
@@ -56,7 +58,8 @@ Examples:
       try {
         const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
         for (const w of l.warnings) say(`warning: ${w}`);
-        text = format === 'json' ? JSON.stringify(l, null, 2) + '\n' : format === 'dot' ? renderDot(l) : format === 'mermaid' ? renderMermaid(l) : renderTree(l);
+        const title = `keytrail lineage of ${l.seeds.join(', ')}`;
+        text = format === 'json' ? JSON.stringify(l, null, 2) + '\n' : format === 'dot' ? renderDot(l) : format === 'mermaid' ? renderMermaid(l) : format === 'html' ? renderHtml(l, title) : renderTree(l);
         say(`${l.nodes.filter((n) => n.tainted).length} tainted node(s), ${l.edges.length} edge(s)`);
       } finally {
         db.close();
