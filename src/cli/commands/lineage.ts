@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { buildLineage } from '../../lineage/lineage.js';
+import { suggestKeys } from '../../lineage/suggest.js';
 import { renderHtml } from '../../lineage/html.js';
 import { renderDot, renderMermaid, renderTree } from '../../lineage/render.js';
 import { CaseDb } from '../../store/db.js';
@@ -18,6 +19,7 @@ interface Opts {
   until?: string;
   format: string;
   output?: string;
+  suggest?: boolean;
 }
 
 export function register(program: Command): void {
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .option('--arn <arn>', 'seed user or role ARN, followed as a whole; repeatable', collect)
     .option('--since <time>', 'only events from this time on (ISO-8601, UTC unless an offset is given)')
     .option('--until <time>', 'only events before this time')
+    .option('--suggest', 'no key to start from: rank the access keys that look leaked, with the reasons (new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts)')
     .option('--format <format>', `output: ${LINEAGE_FORMATS.join(', ')} (json is the contract of ARCHITECTURE.md section 5)`, 'tree')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .addHelpText(
@@ -48,10 +51,12 @@ Examples:
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format json -o lineage.json
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format dot | dot -Tsvg > lineage.svg
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format html -o lineage.html   # one file, works offline
+  keytrail lineage --suggest                                   # which key to start from
   keytrail events --lineage --key AKIAEXAMPLEKEY123456        # every event of the chain, in time order`,
     )
     .action(async (opts: Opts) => {
       const format = oneOf(opts.format, LINEAGE_FORMATS, '--format');
+      if (opts.suggest) return suggest(opts, format);
       if (!opts.key?.length && !opts.user?.length && !opts.arn?.length) throw usageError('lineage needs a seed: --key AKIA... (or --user NAME, --arn ARN)');
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
       let text: string;
@@ -67,4 +72,23 @@ Examples:
       if (opts.output) fs.writeFileSync(opts.output, text);
       else process.stdout.write(text);
     });
+}
+
+async function suggest(opts: Opts, format: (typeof LINEAGE_FORMATS)[number]): Promise<void> {
+  if (format !== 'tree' && format !== 'json') throw usageError('--suggest prints a ranked list: --format tree (the default) or json');
+  const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
+  let list;
+  try {
+    list = await suggestKeys(db);
+  } finally {
+    db.close();
+  }
+  const text =
+    format === 'json'
+      ? JSON.stringify(list, null, 2) + '\n'
+      : list.length === 0
+        ? 'no access key shows the signs of a leak (new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts)\n'
+        : list.map((s, i) => `${i + 1}. ${s.accessKeyId}${s.owner ? ` (${s.owner})` : ''}  score ${s.score}\n${s.reasons.map((r) => `   - ${r}`).join('\n')}\n   then: keytrail lineage --key ${s.accessKeyId}`).join('\n') + '\n';
+  if (opts.output) fs.writeFileSync(opts.output, text);
+  else process.stdout.write(text);
 }
