@@ -87,9 +87,9 @@ export const taintOf = (l: Lineage): Taint => ({
 /** SQL (with `?` placeholders) and its parameters for the events made by a tainted credential or identity. */
 export function taintedWhere(t: Taint): { sql: string; params: unknown[] } {
   return {
-    sql: `(userIdentity.accessKeyId IN (SELECT unnest(?::VARCHAR[]))
-      OR (userIdentity.type = 'IAMUser' AND userIdentity.userName IN (SELECT unnest(?::VARCHAR[])))
-      OR (userIdentity.type = 'AssumedRole' AND userIdentity.sessionContext.sessionIssuer.userName IN (SELECT unnest(?::VARCHAR[]))))`,
+    sql: `(list_contains(?::VARCHAR[], userIdentity.accessKeyId)
+      OR (userIdentity.type = 'IAMUser' AND list_contains(?::VARCHAR[], userIdentity.userName))
+      OR (userIdentity.type = 'AssumedRole' AND list_contains(?::VARCHAR[], userIdentity.sessionContext.sessionIssuer.userName)))`,
     params: [list(t.keys), list(t.users), list(t.roles)],
   };
 }
@@ -149,17 +149,20 @@ function actorOf(r: Row, g: Graph): string {
   return g.node(`principal/${name}`, 'principal', name, { arn: (r.arn as string) ?? null }).id;
 }
 
-const EVENT_COLUMNS = `eventID, ${ISO} AS t, eventTime, eventName, errorCode,
+/** Who made an event, flattened (the columns lin_events keeps). */
+const IDENTITY_COLUMNS = `eventID, eventTime, eventName, errorCode,
   userIdentity.type AS identityType, userIdentity.accessKeyId AS accessKeyId, userIdentity.userName AS userName,
   userIdentity.arn AS arn, userIdentity.accountId AS accountId, userIdentity.invokedBy AS invokedBy, userIdentity.principalId AS principalId,
-  userIdentity.sessionContext.sessionIssuer.userName AS issuer,
-  json_extract_string(requestParameters, '$.userName') AS rpUser, json_extract_string(requestParameters, '$.roleName') AS rpRole,
-  json_extract_string(requestParameters, '$.groupName') AS rpGroup, json_extract_string(requestParameters, '$.roleArn') AS rpRoleArn,
-  json_extract_string(requestParameters, '$.policyArn') AS rpPolicyArn, json_extract_string(requestParameters, '$.policyName') AS rpPolicyName,
-  json_extract_string(responseElements, '$.user.userName') AS reUser, json_extract_string(responseElements, '$.user.arn') AS reUserArn,
-  json_extract_string(responseElements, '$.accessKey.accessKeyId') AS reKey, json_extract_string(responseElements, '$.accessKey.userName') AS reKeyUser,
-  json_extract_string(responseElements, '$.role.arn') AS reRoleArn, json_extract_string(responseElements, '$.credentials.accessKeyId') AS reCredKey,
-  json_extract_string(responseElements, '$.assumedRoleUser.arn') AS reAssumedArn`;
+  userIdentity.sessionContext.sessionIssuer.userName AS issuer`;
+
+/** The request and response fields lineage reads, each document parsed once (one JSON path list per column). */
+const RP_PATHS = ['$.userName', '$.roleName', '$.groupName', '$.roleArn'];
+const RE_PATHS = ['$.user.userName', '$.user.arn', '$.accessKey.accessKeyId', '$.accessKey.userName', '$.role.arn', '$.credentials.accessKeyId', '$.assumedRoleUser.arn'];
+const pathList = (paths: string[]) => `[${paths.map((x) => `'${x}'`).join(', ')}]`;
+
+/** lin_events' row as creation() reads it. */
+const CALL_COLUMNS = `*, ${ISO} AS t, rp[1] AS rpUser, rp[2] AS rpRole, rp[3] AS rpGroup, rp[4] AS rpRoleArn,
+  re[1] AS reUser, re[2] AS reUserArn, re[3] AS reKey, re[4] AS reKeyUser, re[5] AS reRoleArn, re[6] AS reCredKey, re[7] AS reAssumedArn`;
 
 export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
   const window: string[] = [];
@@ -214,40 +217,70 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
     params.push(...values);
     return sql.replace(/\?/g, () => `$${++i}`);
   };
-  const tainted = (p: unknown[]) => {
-    const w = taintedWhere({ keys: [...keys], users: [...wholeUsers], roles: [...wholeRoles] });
-    return numberedWith(w.sql, p, w.params);
-  };
   const numbered = (sql: string, params: unknown[]) => numberedWith(sql, params, windowParams);
   const size = () => keys.size + wholeUsers.size + wholeRoles.size + consoleUsers.size + doors.size;
 
+  // Two scans of the whole table up front; the rounds then read only these small tables.
+  //  - lin_events: every successful creation or credential call in the window, its fields extracted;
+  //  - lin_consoles: every console session of an IAM user (an ASIA key no STS call handed out),
+  //    with its creation time and the ConsoleLogin that opened it.
+  const w: unknown[] = [CREATION_EVENTS];
+  await db.exec(
+    `CREATE OR REPLACE TEMP TABLE lin_events AS
+     SELECT *, regexp_extract(rp[4], '[^/]+$') AS rpRoleName, CASE WHEN eventName = 'CreateAccessKey' THEN coalesce(re[4], rp[1]) END AS keyFor,
+            CASE WHEN eventName IN ('GetSessionToken', 'GetFederationToken') OR eventName LIKE 'AssumeRole%' THEN re[6] END AS issuedKey
+     FROM (SELECT ${IDENTITY_COLUMNS}, json_extract_string(requestParameters, ${pathList(RP_PATHS)}) AS rp, json_extract_string(responseElements, ${pathList(RE_PATHS)}) AS re
+           FROM events WHERE list_contains($1::VARCHAR[], eventName) AND errorCode IS NULL AND ${numbered(inWindow, w)})`,
+    w,
+  );
+  const cw: unknown[] = [];
+  await db.exec(
+    `CREATE OR REPLACE TEMP TABLE lin_consoles AS
+     WITH s AS (
+       SELECT userIdentity.userName AS u, userIdentity.accessKeyId AS k, min(userIdentity.sessionContext.attributes.creationDate) AS created,
+              arg_min(eventID, eventTime) AS firstEvent, strftime(min(eventTime), '%Y-%m-%dT%H:%M:%SZ') AS firstTime
+       FROM events
+       WHERE userIdentity.type = 'IAMUser' AND userIdentity.accessKeyId LIKE 'ASIA%' AND userIdentity.sessionContext.attributes.creationDate IS NOT NULL
+         AND ${numbered(inWindow, cw)}
+       GROUP BY 1, 2),
+     logins AS (
+       SELECT userIdentity.userName AS u, eventID, eventTime FROM events
+       WHERE eventName = 'ConsoleLogin' AND coalesce(json_extract_string(responseElements, '$.ConsoleLogin'), 'Success') = 'Success' AND errorCode IS NULL)
+     SELECT s.*, (SELECT arg_max(l.eventID, l.eventTime) FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS login,
+            (SELECT strftime(max(l.eventTime), '%Y-%m-%dT%H:%M:%SZ') FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS loginTime
+     FROM s
+     -- credentials an STS call handed out are sessions of that call, not of a console login
+     WHERE s.k NOT IN (SELECT issuedKey FROM lin_events WHERE issuedKey IS NOT NULL)`,
+    cw,
+  );
+  /** The tainted-actor test over lin_events' extracted columns. */
+  const taintedRow = (p: unknown[]) => {
+    const n = p.push(list(keys), list(wholeUsers), list(wholeRoles));
+    return `(list_contains($${n - 2}::VARCHAR[], accessKeyId)
+      OR (identityType = 'IAMUser' AND list_contains($${n - 1}::VARCHAR[], userName))
+      OR (identityType = 'AssumedRole' AND list_contains($${n}::VARCHAR[], issuer)))`;
+  };
+
   for (let round = 0; round < 100; round++) {
     const before = size();
-    // 1. What tainted actors created or obtained.
-    const p: unknown[] = [CREATION_EVENTS];
+    // 1. What tainted actors created or obtained; and every key of a user the attacker created,
+    //    whoever made it.
+    const p: unknown[] = [];
     const rows = await db.all(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE eventName IN (SELECT unnest($1::VARCHAR[])) AND errorCode IS NULL AND ${numbered(inWindow, p)}
-         AND (${tainted(p)}
-           -- every key of a user the attacker created is the attacker's, whoever made it
-           OR (eventName = 'CreateAccessKey' AND coalesce(json_extract_string(responseElements, '$.accessKey.userName'), json_extract_string(requestParameters, '$.userName'))
-               IN (SELECT unnest($${p.push(list(wholeUsers))}::VARCHAR[]))))
+      `SELECT ${CALL_COLUMNS} FROM lin_events
+       WHERE ${taintedRow(p)} OR list_contains($${p.push(list(wholeUsers))}::VARCHAR[], keyFor)
        ORDER BY eventTime, eventID`,
       p,
     );
     for (const r of rows) creation(r);
     // 2. Sessions of roles the attacker created (any caller), or whose trust policy it opened
     //    (another account or an AWS service, after the change).
-    const q: unknown[] = [list(wholeRoles), list(doors.keys())];
     const sessions = await db.all(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE eventName IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') AND errorCode IS NULL
-         AND (regexp_extract(json_extract_string(requestParameters, '$.roleArn'), '[^/]+$') IN (SELECT unnest($1::VARCHAR[]))
-           OR (regexp_extract(json_extract_string(requestParameters, '$.roleArn'), '[^/]+$') IN (SELECT unnest($2::VARCHAR[]))
-               AND userIdentity.type IN ('AWSAccount', 'AWSService')))
-         AND ${numbered(inWindow, q)}
+      `SELECT ${CALL_COLUMNS} FROM lin_events
+       WHERE rpRoleName IS NOT NULL
+         AND (list_contains($1::VARCHAR[], rpRoleName) OR (list_contains($2::VARCHAR[], rpRoleName) AND identityType IN ('AWSAccount', 'AWSService')))
        ORDER BY eventTime, eventID`,
-      q,
+      [list(wholeRoles), list(doors.keys())],
     );
     for (const r of sessions) {
       const role = ROLE_NAME(r.rpRoleArn as string);
@@ -260,28 +293,7 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
     // 3. Console sessions of tainted users: the ASIA keys their later events carry.
     const users = [...wholeUsers, ...consoleUsers.keys()];
     if (users.length > 0) {
-      const c: unknown[] = [users];
-      const consoles = await db.all(
-        `WITH s AS (
-           SELECT userIdentity.userName AS u, userIdentity.accessKeyId AS k, min(userIdentity.sessionContext.attributes.creationDate) AS created,
-                  arg_min(eventID, eventTime) AS firstEvent, strftime(min(eventTime), '%Y-%m-%dT%H:%M:%SZ') AS firstTime
-           FROM events
-           WHERE userIdentity.type = 'IAMUser' AND userIdentity.userName IN (SELECT unnest($1::VARCHAR[]))
-             AND userIdentity.accessKeyId LIKE 'ASIA%' AND userIdentity.sessionContext.attributes.creationDate IS NOT NULL AND ${numbered(inWindow, c)}
-             -- credentials an STS call handed out are sessions of that call, not of a console login
-             AND userIdentity.accessKeyId NOT IN (SELECT json_extract_string(responseElements, '$.credentials.accessKeyId') FROM events
-               WHERE eventName IN ('GetSessionToken', 'GetFederationToken', 'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')
-                 AND json_extract_string(responseElements, '$.credentials.accessKeyId') IS NOT NULL)
-           GROUP BY 1, 2),
-         logins AS (
-           SELECT userIdentity.userName AS u, eventID, eventTime FROM events
-           WHERE eventName = 'ConsoleLogin' AND userIdentity.userName IN (SELECT unnest($1::VARCHAR[]))
-             AND coalesce(json_extract_string(responseElements, '$.ConsoleLogin'), 'Success') = 'Success' AND errorCode IS NULL)
-         SELECT s.*, (SELECT arg_max(l.eventID, l.eventTime) FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS login,
-                (SELECT strftime(max(l.eventTime), '%Y-%m-%dT%H:%M:%SZ') FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS loginTime
-         FROM s ORDER BY firstTime, k`,
-        c,
-      );
+      const consoles = await db.all(`SELECT * FROM lin_consoles WHERE list_contains($1::VARCHAR[], u) ORDER BY firstTime, k`, [users]);
       for (const s of consoles) {
         const u = String(s.u);
         const from = consoleUsers.get(u);
@@ -296,6 +308,8 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
     }
     if (size() === before) break;
   }
+  await db.exec('DROP TABLE IF EXISTS lin_events');
+  await db.exec('DROP TABLE IF EXISTS lin_consoles');
 
   function addSession(key: string, role: string, actor: string, r: Row): void {
     keys.add(key);
@@ -416,25 +430,31 @@ async function activity(
   params.push(...s.windowParams);
   const inWindow = s.inWindow.replace(/\?/g, () => `$${++i}`);
   // One row per (node, event): an event counts for its key and for its whole user or role.
-  const matched = `WITH m AS (
-      SELECT userIdentity.accessKeyId AS node, * FROM events WHERE userIdentity.accessKeyId IN (SELECT unnest($1::VARCHAR[])) AND ${inWindow}
-      UNION ALL SELECT 'user/' || userIdentity.userName, * FROM events
-        WHERE userIdentity.type = 'IAMUser' AND userIdentity.userName IN (SELECT unnest($2::VARCHAR[])) AND ${inWindow}
-      UNION ALL SELECT 'role/' || userIdentity.sessionContext.sessionIssuer.userName, * FROM events
-        WHERE userIdentity.type = 'AssumedRole' AND userIdentity.sessionContext.sessionIssuer.userName IN (SELECT unnest($3::VARCHAR[])) AND ${inWindow}
-      UNION ALL SELECT 'account/' || userIdentity.accountId, * FROM events
-        WHERE userIdentity.type = 'AWSAccount' AND userIdentity.accountId IN (SELECT unnest($4::VARCHAR[])) AND eventName LIKE 'AssumeRole%' AND ${inWindow}
-      UNION ALL SELECT 'service/' || userIdentity.invokedBy, * FROM events
-        WHERE userIdentity.type = 'AWSService' AND userIdentity.invokedBy IN (SELECT unnest($5::VARCHAR[])) AND eventName LIKE 'AssumeRole%' AND ${inWindow})`;
+  // One row per (node, event), kept once: an event counts for its key and for its whole user or role.
+  await db.exec(
+    `CREATE OR REPLACE TEMP TABLE lin_activity AS
+     SELECT node, eventID, eventTime, eventName, eventSource, awsRegion, sourceIPAddress, userAgent, errorCode,
+            CASE identityType WHEN 'IAMUser' THEN 'user/' || userName WHEN 'AssumedRole' THEN 'role/' || issuer END AS holder
+     FROM (
+       SELECT userIdentity.accessKeyId AS node, userIdentity.type AS identityType, userIdentity.userName AS userName,
+              userIdentity.sessionContext.sessionIssuer.userName AS issuer, * FROM events
+       WHERE list_contains($1::VARCHAR[], userIdentity.accessKeyId) AND ${inWindow}
+       UNION ALL SELECT 'user/' || userIdentity.userName, userIdentity.type, userIdentity.userName, NULL, * FROM events
+         WHERE userIdentity.type = 'IAMUser' AND list_contains($2::VARCHAR[], userIdentity.userName) AND ${inWindow}
+       UNION ALL SELECT 'role/' || userIdentity.sessionContext.sessionIssuer.userName, userIdentity.type, NULL, userIdentity.sessionContext.sessionIssuer.userName, * FROM events
+         WHERE userIdentity.type = 'AssumedRole' AND list_contains($3::VARCHAR[], userIdentity.sessionContext.sessionIssuer.userName) AND ${inWindow}
+       UNION ALL SELECT 'account/' || userIdentity.accountId, userIdentity.type, NULL, NULL, * FROM events
+         WHERE userIdentity.type = 'AWSAccount' AND list_contains($4::VARCHAR[], userIdentity.accountId) AND eventName LIKE 'AssumeRole%' AND ${inWindow}
+       UNION ALL SELECT 'service/' || userIdentity.invokedBy, userIdentity.type, NULL, NULL, * FROM events
+         WHERE userIdentity.type = 'AWSService' AND list_contains($5::VARCHAR[], userIdentity.invokedBy) AND eventName LIKE 'AssumeRole%' AND ${inWindow})`,
+    params,
+  );
   const summary = await db.all(
-    `${matched}
-     SELECT node, count(*) AS events, count(errorCode) AS errors,
-            any_value(CASE userIdentity.type WHEN 'IAMUser' THEN 'user/' || userIdentity.userName
-                      WHEN 'AssumedRole' THEN 'role/' || userIdentity.sessionContext.sessionIssuer.userName END) AS holder, ${ISO.replace('eventTime', 'min(eventTime)')} AS first, ${ISO.replace('eventTime', 'max(eventTime)')} AS last,
+    `SELECT node, count(*) AS events, count(errorCode) AS errors, any_value(holder) AS holder,
+            ${ISO.replace('eventTime', 'min(eventTime)')} AS first, ${ISO.replace('eventTime', 'max(eventTime)')} AS last,
             list(DISTINCT sourceIPAddress ORDER BY sourceIPAddress) FILTER (WHERE sourceIPAddress IS NOT NULL) AS ips,
             list(DISTINCT userAgent ORDER BY userAgent) FILTER (WHERE userAgent IS NOT NULL) AS agents
-     FROM m GROUP BY node`,
-    params,
+     FROM lin_activity GROUP BY node`,
   );
   for (const r of summary) {
     const n = g.nodes.get(String(r.node));
@@ -445,16 +465,14 @@ async function activity(
     if (n.kind === 'access_key' && !n.owner && r.holder) n.owner = String(r.holder);
   }
   for (const [column, field] of [['awsRegion', 'regions'], ['eventSource', 'services']] as const) {
-    const rows = await db.all(`${matched} SELECT node, ${column} AS v, count(*) AS n FROM m WHERE ${column} IS NOT NULL GROUP BY ALL ORDER BY node, n DESC, v`, params);
+    const rows = await db.all(`SELECT node, ${column} AS v, count(*) AS n FROM lin_activity WHERE ${column} IS NOT NULL GROUP BY ALL ORDER BY node, n DESC, v`);
     for (const r of rows) {
       const n = g.nodes.get(String(r.node));
       if (n) n.activity[field][String(r.v)] = Number(r.n);
     }
   }
-  const failed = await db.all(
-    `${matched} SELECT node, eventID, eventName, errorCode, ${ISO} AS t FROM m WHERE errorCode IS NOT NULL ORDER BY node, eventTime, eventID`,
-    params,
-  );
+  const failed = await db.all(`SELECT node, eventID, eventName, errorCode, ${ISO} AS t FROM lin_activity WHERE errorCode IS NOT NULL ORDER BY node, eventTime, eventID`);
+  await db.exec('DROP TABLE IF EXISTS lin_activity');
   for (const r of failed) {
     const n = g.nodes.get(String(r.node));
     if (n) n.attempts.push({ eventID: String(r.eventID), eventName: String(r.eventName), errorCode: String(r.errorCode), eventTime: String(r.t) });

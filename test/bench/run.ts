@@ -30,6 +30,8 @@ const FLAT_FACTOR = 5;
 /** Seconds of the runRules scan (findings stored separately), from the issue. */
 const TARGET_BUILTIN_SECONDS = 5;
 const TARGET_PACK_SECONDS = 20;
+/** Lineage from one seed, a six-level chain in 1M background events, activity included (issue 4). */
+const TARGET_LINEAGE_SECONDS = 2;
 
 const PARTS = ['ingest', 'baseline', 'rules'] as const;
 interface Args { events: number; flat: boolean; only: (typeof PARTS)[number] | null; seed: number }
@@ -177,7 +179,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine: { cores: os.availableParallelism(), memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
     args,
-    targets: { ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT, rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS, rulesPackScanSeconds: TARGET_PACK_SECONDS },
+    targets: { ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT, rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS, rulesPackScanSeconds: TARGET_PACK_SECONDS, lineageSeconds: TARGET_LINEAGE_SECONDS },
     exports: { ...(base ? { [args.events]: base.stats } : {}), ...(large ? { [big]: large.stats } : {}) },
     baseline: baseline ?? null,
     keytrail: keytrail ?? null,
@@ -286,15 +288,30 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
   const builtinDir = fs.existsSync(BUILTIN_RULES) ? BUILTIN_RULES : path.join(root, 'rules');
   const builtin = await one('built-in pack', builtinDir, TARGET_BUILTIN_SECONDS);
   const generated = await one('generated pack', packDir, TARGET_PACK_SECONDS);
+  // The lineage over the same background: a six-level chain added to a copy of the case.
+  process.stderr.write('lineage: running...\n');
+  let lin: ChildResult | { error: string };
+  try {
+    lin = await runChild('lineage-child.js', [casePath]);
+    process.stderr.write(`lineage: ${fmt(detailNumber(lin, 'nodes'))} nodes, ${fmt(detailNumber(lin, 'edges'))} edges in ${lin.seconds.toFixed(2)} s, peak RSS ${fmt(lin.peakRssMB)} MB\n`);
+    checks.push({ name: `lineage of a 6-level chain over ${fmt(lin.events)} events, seconds`, target: `< ${TARGET_LINEAGE_SECONDS}`, value: lin.seconds.toFixed(2), pass: lin.seconds < TARGET_LINEAGE_SECONDS });
+  } catch (err) {
+    lin = { error: err instanceof Error ? err.message : String(err) };
+    process.stderr.write(`lineage: ERROR ${lin.error}\n`);
+    checks.push({ name: 'lineage ran', target: 'completes', value: 'ERROR', pass: false });
+  }
+  runs.push(['lineage: 6-level chain from one seed', lin]);
   return { case: kase, builtin, generated, runs, checks };
 }
 
 function rulesTable(rows: [string, ChildResult | { error: string }][]): string {
   const head = ['run', 'events', 'findings', 'scan s', 'store s', 'output s', 'events/s (scan)', 'peak RSS MB', 'sampled max MB'];
   const body = rows.map(([name, r]) =>
-    ok(r)
-      ? [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), detailNumber(r, 'outputSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
-      : [name, 'ERROR', '', '', '', '', '', '', ''],
+    !ok(r)
+      ? [name, 'ERROR', '', '', '', '', '', '', '']
+      : 'levels' in r.detail
+        ? [name, fmt(r.events), `${fmt(detailNumber(r, 'nodes'))} nodes`, r.seconds.toFixed(2), '', '', fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
+        : [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), detailNumber(r, 'outputSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)],
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
