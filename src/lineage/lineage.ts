@@ -76,12 +76,15 @@ export interface Taint {
   keys: string[];
   users: string[];
   roles: string[];
+  /** Console logins that opened a tainted session (a ConsoleLogin carries no key). */
+  logins: string[];
 }
 
 export const taintOf = (l: Lineage): Taint => ({
   keys: l.nodes.filter((n) => n.tainted && n.kind === 'access_key').map((n) => n.id),
   users: l.nodes.filter((n) => n.tainted && n.kind === 'user').map((n) => n.name),
   roles: l.nodes.filter((n) => n.tainted && n.kind === 'role').map((n) => n.name),
+  logins: l.edges.filter((e) => e.kind === 'console_login').map((e) => e.eventID),
 });
 
 /** SQL (with `?` placeholders) and its parameters for the events made by a tainted credential or identity. */
@@ -89,8 +92,9 @@ export function taintedWhere(t: Taint): { sql: string; params: unknown[] } {
   return {
     sql: `(list_contains(?::VARCHAR[], userIdentity.accessKeyId)
       OR (userIdentity.type = 'IAMUser' AND list_contains(?::VARCHAR[], userIdentity.userName))
-      OR (userIdentity.type = 'AssumedRole' AND list_contains(?::VARCHAR[], userIdentity.sessionContext.sessionIssuer.userName)))`,
-    params: [list(t.keys), list(t.users), list(t.roles)],
+      OR (userIdentity.type = 'AssumedRole' AND list_contains(?::VARCHAR[], userIdentity.sessionContext.sessionIssuer.userName))
+      OR list_contains(?::VARCHAR[], eventID))`,
+    params: [list(t.keys), list(t.users), list(t.roles), list(t.logins)],
   };
 }
 
@@ -310,6 +314,31 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
   }
   await db.exec('DROP TABLE IF EXISTS lin_events');
   await db.exec('DROP TABLE IF EXISTS lin_consoles');
+
+  // A whole identity's credentials seen only in use (their creation is not in the evidence):
+  // tainted too, linked to the identity by the first event that used them.
+  const wp: unknown[] = [list(wholeUsers), list(wholeRoles)];
+  const inUse = await db.all(
+    `SELECT userIdentity.accessKeyId AS k, any_value(CASE WHEN userIdentity.type = 'IAMUser' THEN 'user/' || userIdentity.userName
+              ELSE 'role/' || userIdentity.sessionContext.sessionIssuer.userName END) AS owner,
+            arg_min(eventID, eventTime) AS first, strftime(min(eventTime), '%Y-%m-%dT%H:%M:%SZ') AS t
+     FROM events
+     WHERE userIdentity.accessKeyId IS NOT NULL AND ${numbered(inWindow, wp)}
+       AND ((userIdentity.type = 'IAMUser' AND list_contains($1::VARCHAR[], userIdentity.userName))
+         OR (userIdentity.type = 'AssumedRole' AND list_contains($2::VARCHAR[], userIdentity.sessionContext.sessionIssuer.userName)))
+     GROUP BY 1 ORDER BY t, k`,
+    wp,
+  );
+  for (const r of inUse) {
+    const k = String(r.k);
+    if (keys.has(k)) continue;
+    keys.add(k);
+    const owner = String(r.owner);
+    const [kind, name] = [owner.slice(0, owner.indexOf('/')) as NodeKind, owner.slice(owner.indexOf('/') + 1)];
+    g.node(owner, kind, name);
+    g.node(k, 'access_key', k, { temporary: k.startsWith('ASIA'), owner });
+    g.edge(owner, k, owner.startsWith('role/') ? 'session_of' : 'key_in_use', String(r.first), String(r.t));
+  }
 
   function addSession(key: string, role: string, actor: string, r: Row): void {
     keys.add(key);
