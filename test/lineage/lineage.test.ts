@@ -174,7 +174,9 @@ describe('keytrail lineage --format json: a leaked CI key (MAIN)', () => {
       expect(rec, `edge ${show(e)} names a fixture event`).toBeDefined();
       expect(ms(e.eventTime), show(e)).toBe(Date.parse(rec!.eventTime));
     }
-    expect(sorted([...new Set(g.edges.map((e) => e.kind))])).toEqual(sorted(EDGE_KINDS));
+    // every kind of the contract is exercised (a kind for a case the contract leaves open, e.g. a key
+    // seen only in use, may come on top: the exact list above leaves those edges out)
+    expect(sorted([...new Set(g.edges.map((e) => e.kind))])).toEqual(expect.arrayContaining(EDGE_KINDS));
     // every edge joins two nodes of the graph
     const ids = new Set(g.nodes.map((n) => n.id));
     for (const e of g.edges) expect([ids.has(e.from), ids.has(e.to)], show(e)).toEqual([true, true]);
@@ -379,8 +381,7 @@ describe('keytrail lineage: seeds and time window', () => {
     expect(nodeIds(byArn)).toEqual(nodeIds(byName));
     expect(sorted(byArn.edges.map(show))).toEqual(sorted(byName.edges.map(show)));
     const ids = nodeIds(byName);
-    // (its fourth key, seen only in use, is the subject of its own test above)
-    expect(ids).toEqual(expect.arrayContaining(['user/backdoor', K.backdoor1, K.backdoor2, K.backdoor3, K.backdoorConsole, K.backdoorSts, 'group/admins', 'user/carol']));
+    expect(ids).toEqual(expect.arrayContaining(['user/backdoor', K.backdoor1, K.backdoor2, K.backdoor3, K.backdoor4, K.backdoorConsole, K.backdoorSts, 'group/admins', 'user/carol']));
     for (const id of [K.opsSession, K.fed, 'role/backdoor-role', K.extSession, 'user/bob', K.webNew, K.ciOther]) expect(ids, id).not.toContain(id);
     expect(node(byName, K.backdoor1).activity.events).toBe(9);
   });
@@ -429,7 +430,9 @@ function resolver(g: Graph, labels: Map<string, string>) {
     return (label !== undefined && ids.find((id) => label.includes(id))) || `?${tok}`;
   };
 }
-const kindIn = (text: string) => [...EDGE_KINDS].sort((a, b) => b.length - a.length).find((k) => text.includes(k)) ?? `?${text}`;
+/** The edge kind a drawn edge's text names: the longest of the contract's kinds and the json's that it contains. */
+const kindIn = (g: Graph, text: string) =>
+  [...new Set([...EDGE_KINDS, ...g.edges.map((e) => e.kind)])].sort((a, b) => b.length - a.length).find((k) => text.includes(k)) ?? `?${text}`;
 
 const DOT_ID = String.raw`"((?:[^"\\]|\\.)*)"|([A-Za-z_][\w.]*)`;
 function parseDot(text: string, g: Graph): Drawn {
@@ -448,7 +451,7 @@ function parseDot(text: string, g: Graph): Drawn {
     if (n && !/^\s*(graph|node|edge)\b/.test(line)) labels.set(unq(n[1] ?? n[2]!), unq(n[3]!));
   }
   const res = resolver(g, labels);
-  const edges = raw.map(([f, t, attrs]) => ({ from: res(f), to: res(t), kind: kindIn(attrs) }));
+  const edges = raw.map(([f, t, attrs]) => ({ from: res(f), to: res(t), kind: kindIn(g, attrs) }));
   return { edges, unresolved: edges.flatMap((e) => [e.from, e.to, e.kind]).filter((x) => x.startsWith('?')) };
 }
 
@@ -467,7 +470,7 @@ function parseMermaid(text: string, g: Graph): Drawn {
     if (e) raw.push([e[1]!, e[3]!, e[2]!]);
   }
   const res = resolver(g, labels);
-  const edges = raw.map(([f, t, mid]) => ({ from: res(f), to: res(t), kind: kindIn(mid) }));
+  const edges = raw.map(([f, t, mid]) => ({ from: res(f), to: res(t), kind: kindIn(g, mid) }));
   return { edges, unresolved: edges.flatMap((e) => [e.from, e.to, e.kind]).filter((x) => x.startsWith('?')) };
 }
 
