@@ -439,7 +439,8 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
   }
   const nodes = [...g.nodes.values()].sort((a, b) => (a.firstSeen ?? '~').localeCompare(b.firstSeen ?? '~') || a.id.localeCompare(b.id));
   const edges = [...g.edges.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventID.localeCompare(b.eventID) || a.kind.localeCompare(b.kind));
-  return { seeds: [...seeds.keys, ...(seeds.users ?? []).map((u) => `user/${u}`), ...(seeds.arns ?? [])], nodes, edges, warnings };
+  const seedIds = [...g.nodes.values()].filter((n) => n.seed).map((n) => n.id);
+  return { seeds: [...seeds.keys, ...seedIds.filter((id) => !seeds.keys.includes(id))], nodes, edges, warnings };
 }
 
 /**
@@ -454,7 +455,8 @@ async function activity(
 ): Promise<void> {
   const accounts = [...g.nodes.values()].filter((n) => n.kind === 'account').map((n) => n.name);
   const services = [...g.nodes.values()].filter((n) => n.kind === 'service').map((n) => n.name);
-  const params: unknown[] = [list(s.keys), list(s.wholeUsers), list(s.wholeRoles), list(accounts), list(services)];
+  const roles = [...g.nodes.values()].filter((n) => n.kind === 'role').map((n) => n.name);
+  const params: unknown[] = [list(s.keys), list(s.wholeUsers), list(s.wholeRoles), list(accounts), list(services), list(roles)];
   let i = params.length;
   params.push(...s.windowParams);
   const inWindow = s.inWindow.replace(/\?/g, () => `$${++i}`);
@@ -474,8 +476,10 @@ async function activity(
          WHERE userIdentity.type = 'AssumedRole' AND list_contains($3::VARCHAR[], userIdentity.sessionContext.sessionIssuer.userName) AND ${inWindow}
        UNION ALL SELECT 'account/' || userIdentity.accountId, userIdentity.type, NULL, NULL, * FROM events
          WHERE userIdentity.type = 'AWSAccount' AND list_contains($4::VARCHAR[], userIdentity.accountId) AND eventName LIKE 'AssumeRole%' AND ${inWindow}
+           AND list_contains($6::VARCHAR[], regexp_extract(json_extract_string(requestParameters, '$.roleArn'), '[^/]+$'))
        UNION ALL SELECT 'service/' || userIdentity.invokedBy, userIdentity.type, NULL, NULL, * FROM events
-         WHERE userIdentity.type = 'AWSService' AND list_contains($5::VARCHAR[], userIdentity.invokedBy) AND eventName LIKE 'AssumeRole%' AND ${inWindow})`,
+         WHERE userIdentity.type = 'AWSService' AND list_contains($5::VARCHAR[], userIdentity.invokedBy) AND eventName LIKE 'AssumeRole%' AND ${inWindow}
+           AND list_contains($6::VARCHAR[], regexp_extract(json_extract_string(requestParameters, '$.roleArn'), '[^/]+$')))`,
     params,
   );
   const summary = await db.all(

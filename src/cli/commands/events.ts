@@ -4,7 +4,7 @@ import { buildLineage, taintedWhere, taintOf } from '../../lineage/lineage.js';
 import { CaseDb } from '../../store/db.js';
 import { RECORD_SQL } from '../../store/schema.js';
 import { EVENT_SUMMARY_SQL, filterSql, type EventFilter } from '../../store/event-filter.js';
-import { DEFAULT_DB, collect, oneOf } from '../common.js';
+import { DEFAULT_DB, collect, oneOf, say } from '../common.js';
 import { ROW_FORMATS, writeRows } from '../output.js';
 
 interface Opts {
@@ -72,6 +72,7 @@ Examples:
         ({ where, params } = f);
         if (opts.lineage) {
           const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
+          for (const w of l.warnings) say(`warning: ${w}`);
           const t = taintedWhere(taintOf(l));
           where = `(${where}) AND ${t.sql}`;
           params = [...params, ...t.params];
