@@ -122,9 +122,10 @@ export function compileCorrelation(rule: SigmaCorrelation, bases: readonly BaseR
   const partition = gcols.length ? `PARTITION BY ${gcols.join(', ')} ` : '';
   const join = [...sameGroup('m', 'c'), 'm.t BETWEEN c.cs AND c.ce'].join(' AND ');
   const sql = `WITH ${m},
-    w AS (SELECT *, ${agg} OVER win AS n, max(t) OVER win AS we FROM m
-          WINDOW win AS (${partition}ORDER BY t RANGE BETWEEN CURRENT ROW AND ${spanSql} FOLLOWING)),
-    s AS (SELECT ${gcols.map((g) => `${g}, `).join('')}t AS ws, we FROM w WHERE ${tests.join(' AND ')}),
+    w AS (SELECT *, ${agg} OVER (${partition}ORDER BY t RANGE BETWEEN CURRENT ROW AND ${spanSql} FOLLOWING) AS n FROM m),
+    -- A satisfying window runs from its event to the end of the timespan; one that starts inside
+    -- another shares that event with it, so they merge: one finding per burst.
+    s AS (SELECT ${gcols.map((g) => `${g}, `).join('')}t AS ws, t + ${spanSql} AS we FROM w WHERE ${tests.join(' AND ')}),
     s2 AS (SELECT *, CASE WHEN ws <= max(we) OVER (${partition}ORDER BY ws, we ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS brk FROM s),
     s3 AS (SELECT *, sum(brk) OVER (${partition}ORDER BY ws, we ROWS UNBOUNDED PRECEDING) AS cl FROM s2),
     c AS (SELECT ${gcols.map((g) => `${g}, `).join('')}cl, min(ws) AS cs, max(we) AS ce FROM s3 GROUP BY ALL)

@@ -109,4 +109,35 @@ describe('lineage --format html', () => {
     expect(requests).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('stays readable at 250 nodes: laid out in a few seconds, nodes spread apart, not piled up', async () => {
+    const nodes: Lineage['nodes'] = [];
+    const edges: Lineage['edges'] = [];
+    const node = (id: string, seed = false) =>
+      nodes.push({
+        id, kind: 'access_key', name: id, arn: null, temporary: false, createdByAttacker: !seed, tainted: true, seed, owner: null, firstSeen: null, lastSeen: null,
+        activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 }, attempts: [],
+      });
+    node('AKIASEED', true);
+    for (let i = 0; i < 249; i++) {
+      const id = `AKIANODE${String(i).padStart(4, '0')}`;
+      node(id);
+      edges.push({ from: i < 12 ? 'AKIASEED' : `AKIANODE${String(Math.floor(i / 12) - 1).padStart(4, '0')}`, to: id, kind: 'created_access_key', eventID: `e${i}`, eventTime: '2026-10-14T03:00:00Z' });
+    }
+    const file = path.join(dir, 'big.html');
+    fs.writeFileSync(file, renderHtml({ seeds: ['AKIASEED'], nodes, edges, warnings: [] }));
+    const started = Date.now();
+    const { page, problems } = await open(file);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const pos = (await page.evaluate(() =>
+      (window as unknown as { keytrail: { cy: { nodes(): { map(f: (n: { position(): { x: number; y: number } }) => unknown): unknown[] } } } }).keytrail.cy.nodes().map((n) => n.position()),
+    )) as { x: number; y: number }[];
+    expect(problems).toEqual([]);
+    expect(pos).toHaveLength(250);
+    // No two nodes closer than a node's width: labels stay apart when zoomed in.
+    let closest = Infinity;
+    for (let i = 0; i < pos.length; i++) for (let j = i + 1; j < pos.length; j++) closest = Math.min(closest, Math.hypot(pos[i]!.x - pos[j]!.x, pos[i]!.y - pos[j]!.y));
+    expect(closest).toBeGreaterThanOrEqual(26);
+    await page.close();
+  }, 60_000);
 });
