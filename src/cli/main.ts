@@ -13,9 +13,10 @@ import { register as registerFiles } from './commands/files.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerLineage } from './commands/lineage.js';
 import { register as registerQuery } from './commands/query.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerRules } from './commands/rules.js';
 
-const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport, registerDetect, registerRules, registerLineage];
+const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport, registerDetect, registerRules, registerLineage, registerReport];
 
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { KeytrailError, usageError } from '../../errors.js';
+import { exportTimeline } from '../../export/timeline.js';
+import { ingest } from '../../ingest/ingest.js';
+import { renderHtml } from '../../lineage/html.js';
+import { renderMarkdown } from '../../report/markdown.js';
+import { renderRemediation } from '../../report/remediation.js';
+import { buildReport, type Report } from '../../report/report.js';
+import { BUILTIN_RULES, findingsSql, storeFindings } from '../../rules/detect.js';
+import { formatProblem, loadRules } from '../../rules/loader.js';
+import { CaseDb } from '../../store/db.js';
+import { writeRowsToFile } from '../../export/rows.js';
+import { DEFAULT_DB, collect, oneOf, say } from '../common.js';
+import { ingestProgress } from '../progress.js';
+
+export const REPORT_FORMATS = ['md', 'json'] as const;
+
+interface Common {
+  key?: string[];
+  user?: string[];
+  since?: string;
+  until?: string;
+  rules?: string[];
+  builtin: boolean;
+}
+
+async function rulesFor(o: Common) {
+  const paths = [...(o.builtin ? [BUILTIN_RULES] : []), ...(o.rules ?? [])];
+  const { rules, correlations, problems } = await loadRules(paths);
+  for (const p of problems) say(formatProblem(p));
+  if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
+  return { rules, correlations };
+}
+
+function seeds(o: Common): void {
+  if (!o.key?.length && !o.user?.length) throw usageError('name the leaked key: --key AKIA... (or --user NAME)');
+}
+
+async function report(db: CaseDb, o: Common): Promise<Report> {
+  const { rules, correlations } = await rulesFor(o);
+  return buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations });
+}
+
+const reportOptions = (c: Command) =>
+  c
+    .option('--key <id>', 'the leaked access key (AKIA...); repeatable or comma-separated', collect)
+    .option('--user <name>', 'an IAM user to follow as a whole; repeatable', collect)
+    .option('--since <time>', 'only events from this time on (ISO-8601)')
+    .option('--until <time>', 'only events before this time')
+    .option('--rules <path>', 'your Sigma rules besides the built-in pack; repeatable', (v: string, prev: string[] = []) => prev.concat(v))
+    .option('--no-builtin', 'do not run the built-in pack');
+
+export function register(program: Command): void {
+  reportOptions(
+    program
+      .command('report')
+      .description("a report that walks the four steps of AWS's leaked-key notice (keys, IAM, resources in every region, billing adjustment), with coverage and findings")
+      .option('--db <file>', 'case database', DEFAULT_DB)
+      .option('--format <format>', `output: ${REPORT_FORMATS.join(', ')} (the HTML report is not built yet)`, 'md')
+      .option('-o, --output <file>', 'write to a file instead of stdout'),
+  )
+    .addHelpText('after', `\nExamples:\n  keytrail report --key AKIAEXAMPLEKEY123456 -o report.md\n  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`)
+    .action(async (o: Common & { db: string; format: string; output?: string }) => {
+      if (o.format === 'html') throw usageError('the HTML report is not built yet: use --format md or json (keytrail lineage --format html draws the graph)');
+      const format = oneOf(o.format, REPORT_FORMATS, '--format');
+      seeds(o);
+      const db = await CaseDb.open(o.db, { readOnly: true, fileAccess: false });
+      let text: string;
+      try {
+        const r = await report(db, o);
+        text = format === 'json' ? JSON.stringify(r, null, 2) + '\n' : renderMarkdown(r);
+        for (const w of r.coverage.warnings) say(`warning: ${w}`);
+      } finally {
+        db.close();
+      }
+      if (o.output) fs.writeFileSync(o.output, text);
+      else process.stdout.write(text);
+    });
+
+  reportOptions(
+    program
+      .command('investigate')
+      .description('one run from the evidence to a case folder: ingest, detect, lineage, report')
+      .argument('<evidence...>', 'files, folders or archives the customer sent')
+      .option('--out <dir>', 'the case folder (created; rerunning reuses its case database)', 'case'),
+  )
+    .addHelpText(
+      'after',
+      `
+The case folder holds keytrail.duckdb, report.md, report.json, findings.csv, lineage.html,
+timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them).
+
+Example:
+  keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/`,
+    )
+    .action(async (evidence: string[], o: Common & { out: string }) => {
+      seeds(o);
+      fs.mkdirSync(o.out, { recursive: true });
+      const dbPath = path.join(o.out, 'keytrail.duckdb');
+      say(`ingesting into ${dbPath}...`);
+      const bar = ingestProgress(false);
+      let summary;
+      try {
+        summary = await ingest(evidence, { db: dbPath, onProgress: bar.update });
+      } finally {
+        bar.stop();
+      }
+      say(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
+      const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
+      try {
+        say('detect, lineage, report...');
+        const r = await report(db, o);
+        await storeFindings(db);
+        const write = (name: string, text: string) => fs.writeFileSync(path.join(o.out, name), text);
+        write('report.md', renderMarkdown(r));
+        write('report.json', JSON.stringify(r, null, 2) + '\n');
+        write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
+        write('remediation.sh', renderRemediation(r));
+        const { rows } = await db.query(
+          `SELECT eventTime, level, rule, title, summary, eventIDs FROM (SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary,
+             array_to_string(eventIDs, ' ') AS eventIDs FROM (${findingsSql('findings')}))`,
+        );
+        await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs'], path.join(o.out, 'findings.csv'));
+        await exportTimeline(db, path.join(o.out, 'timeline.csv'));
+        for (const w of r.coverage.warnings) say(`warning: ${w}`);
+        for (const s of r.summary) say(s);
+        say(`case folder: ${o.out} (report.md, report.json, findings.csv, lineage.html, timeline.csv, remediation.sh)`);
+      } finally {
+        db.close();
+      }
+    });
+}

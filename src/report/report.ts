@@ -1,0 +1,265 @@
+/**
+ * The report's facts, walking the four steps of AWS's leaked-key notice (ARCHITECTURE.md §6): the
+ * tainted keys and their status history (Step 1), IAM changes by tainted actors (Step 2), what they
+ * created or changed in every region (Step 3), what the evidence covers (its gaps included), and the
+ * findings. Everything comes from the case database through set-based queries; the renderers
+ * (markdown.ts, remediation.ts) only format it.
+ */
+import type { CaseDb } from '../store/db.js';
+import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
+import { detect, findingsSql, type Finding } from '../rules/detect.js';
+import type { LoadedCorrelation, LoadedRule } from '../rules/loader.js';
+
+export interface KeyStatusChange {
+  eventName: string;
+  status: string;
+  eventTime: string;
+  eventID: string;
+  by: string | null;
+}
+
+export interface ReportKey {
+  accessKeyId: string;
+  temporary: boolean;
+  owner: string | null;
+  seed: boolean;
+  createdByAttacker: boolean;
+  firstUse: string | null;
+  lastUse: string | null;
+  events: number;
+  sourceIPs: string[];
+  statusChanges: KeyStatusChange[];
+  /** As far as the logs show: Active, Inactive, Deleted, Expires (temporary), or Unknown. */
+  lastKnownStatus: string;
+}
+
+export interface Change {
+  eventTime: string;
+  eventName: string;
+  eventSource: string;
+  region: string;
+  target: string | null;
+  /** The policy a policy call names (its ARN, or an inline policy's name). */
+  policy: string | null;
+  by: string;
+  accessKeyId: string | null;
+  eventID: string;
+  errorCode: string | null;
+}
+
+export interface Resource {
+  region: string;
+  service: string;
+  eventName: string;
+  resourceId: string | null;
+  eventID: string;
+  eventTime: string;
+  by: string;
+  failed: boolean;
+  errorCode: string | null;
+}
+
+export interface Coverage {
+  regions: { region: string; days: number; events: number; first: string; last: string }[];
+  days: string[];
+  gaps: string[];
+  usEast1: boolean;
+  lookupOnly: boolean;
+  partialFiles: string[];
+  warnings: string[];
+}
+
+export interface Report {
+  generatedAt: string;
+  seeds: string[];
+  window: { first: string | null; last: string | null };
+  summary: string[];
+  keys: ReportKey[];
+  iamChanges: Change[];
+  resources: Resource[];
+  heatmap: { region: string; day: string; events: number }[];
+  coverage: Coverage;
+  findings: Finding[];
+  lineage: Lineage;
+}
+
+const ISO = (c: string) => `strftime(${c}, '%Y-%m-%dT%H:%M:%SZ')`;
+
+/** A resource's id in the request or response of the calls that create or change one. */
+const RESOURCE_ID = `coalesce(
+  json_extract_string(responseElements, '$.instancesSet.items[0].instanceId'),
+  json_extract_string(responseElements, '$.spotInstanceRequestSet.items[0].spotInstanceRequestId'),
+  json_extract_string(responseElements, '$.fleetId'), json_extract_string(responseElements, '$.spotFleetRequestId'),
+  json_extract_string(requestParameters, '$.functionName'), json_extract_string(responseElements, '$.functionName'),
+  json_extract_string(requestParameters, '$.keyName'), json_extract_string(responseElements, '$.groupId'),
+  json_extract_string(requestParameters, '$.groupId'), json_extract_string(requestParameters, '$.groupName'),
+  json_extract_string(requestParameters, '$.emailAddress'), json_extract_string(requestParameters, '$.emailIdentity'),
+  json_extract_string(requestParameters, '$.domain'), json_extract_string(requestParameters, '$.identity'),
+  json_extract_string(requestParameters, '$.snapshotId'), json_extract_string(requestParameters, '$.imageId'),
+  json_extract_string(requestParameters, '$.bucketName'), json_extract_string(requestParameters, '$.name'),
+  json_extract_string(requestParameters, '$.trailName'), json_extract_string(requestParameters, '$.detectorId'),
+  json_extract_string(requestParameters, '$.secretId'), json_extract_string(requestParameters, '$.instanceId'),
+  json_extract_string(requestParameters, '$.instancesSet.items[0].instanceId'))`;
+
+const IAM_TARGET = `coalesce(json_extract_string(requestParameters, '$.userName'), json_extract_string(requestParameters, '$.roleName'),
+  json_extract_string(requestParameters, '$.groupName'), json_extract_string(requestParameters, '$.policyArn'),
+  json_extract_string(requestParameters, '$.accessKeyId'), json_extract_string(requestParameters, '$.serialNumber'),
+  json_extract_string(requestParameters, '$.roleArn'), json_extract_string(requestParameters, '$.name'))`;
+
+/** A call that changes something: the record says so, or (when readOnly is absent) its verb does. */
+const WRITE = `NOT coalesce(readOnly, regexp_matches(eventName, '^(Get|List|Describe|Head|Lookup|Search|Check|Test|Validate|Estimate|Preview)'))`;
+
+export interface ReportOptions {
+  keys: string[];
+  users?: string[];
+  since?: string;
+  until?: string;
+  rules: LoadedRule[];
+  correlations: LoadedCorrelation[];
+  now?: Date;
+}
+
+export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report> {
+  const lineage = await buildLineage(db, { keys: o.keys, users: o.users, since: o.since, until: o.until });
+  const t = taintedWhere(taintOf(lineage));
+  const n = (sql: string, offset: number) => {
+    let i = offset;
+    return sql.replace(/\?/g, () => `$${++i}`);
+  };
+  const taintedAny = n(t.sql, 0);
+  // The attack window: from the first thing the chain did that was not the seed key's own routine
+  // (an edge, a derived credential's first call, or the seed's first call from an address new to it),
+  // to the last call of any tainted credential.
+  const seedStarts = await db.all(
+    `WITH k AS (SELECT userIdentity.accessKeyId AS key, eventTime AS t, sourceIPAddress AS ip FROM events WHERE list_contains($1::VARCHAR[], userIdentity.accessKeyId)),
+          f AS (SELECT key, min(t) AS first FROM k GROUP BY key),
+          ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip)
+     SELECT ${ISO('min(ips.t)')} AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY`,
+    [o.keys.length ? o.keys : ['\u0000']],
+  );
+  const starts = [
+    ...lineage.edges.map((e) => e.eventTime),
+    ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!),
+    ...seedStarts.map((x) => x.t as string | null).filter((x): x is string => !!x),
+  ].sort();
+  const lasts = lineage.nodes.filter((x) => x.tainted && x.lastSeen).map((x) => x.lastSeen!).sort();
+  const firstSeed = lineage.nodes.filter((x) => x.seed && x.firstSeen).map((x) => x.firstSeen!).sort()[0] ?? null;
+  const win = { first: starts[0] ?? firstSeed, last: lasts.at(-1) ?? null };
+
+  // The seed key's own routine before the attack is not the attacker's doing: Step 2 and 3 start at the window.
+  const seedParam = t.params.length + 1;
+  const tainted = `(${taintedAny} AND NOT (list_contains($${seedParam}::VARCHAR[], userIdentity.accessKeyId) AND eventTime < $${seedParam + 1}::TIMESTAMPTZ))`;
+  t.params.push(o.keys.length ? o.keys : ['\u0000'], win.first ?? '1970-01-01T00:00:00Z');
+
+  const keys: ReportKey[] = [];
+  const keyNodes = lineage.nodes.filter((x) => x.kind === 'access_key' && x.tainted);
+  const changes = await db.all(
+    `SELECT json_extract_string(requestParameters, '$.accessKeyId') AS k, eventName, coalesce(json_extract_string(requestParameters, '$.status'), 'Deleted') AS status,
+            ${ISO('eventTime')} AS t, eventID, coalesce(userIdentity.arn, userIdentity.userName) AS by
+     FROM events WHERE eventName IN ('UpdateAccessKey', 'DeleteAccessKey') AND errorCode IS NULL
+       AND list_contains($1::VARCHAR[], json_extract_string(requestParameters, '$.accessKeyId'))
+     ORDER BY eventTime, eventID`,
+    [keyNodes.length ? keyNodes.map((x) => x.id) : ['\u0000']],
+  );
+  for (const k of keyNodes) {
+    const statusChanges = changes.filter((c) => c.k === k.id).map((c) => ({ eventName: String(c.eventName), status: String(c.status), eventTime: String(c.t), eventID: String(c.eventID), by: (c.by as string) ?? null }));
+    const last = statusChanges.at(-1);
+    keys.push({
+      accessKeyId: k.id, temporary: k.temporary, owner: k.owner, seed: k.seed, createdByAttacker: k.createdByAttacker, firstUse: k.firstSeen, lastUse: k.lastSeen,
+      events: k.activity.events, sourceIPs: k.activity.sourceIPs, statusChanges,
+      lastKnownStatus: last ? last.status : k.temporary ? 'Expires (temporary credentials cannot be deactivated; revoke the role sessions or delete the user)' : 'Unknown: no status change in the logs (treat as Active)',
+    });
+  }
+
+  const iam = await db.all(
+    `SELECT ${ISO('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
+            coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
+            coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, userIdentity.accessKeyId AS k, eventID, errorCode
+     FROM events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE} AND ${tainted}
+     ORDER BY eventTime, eventID`,
+    t.params,
+  );
+  const iamChanges: Change[] = iam.map((r) => ({
+    eventTime: String(r.t), eventName: String(r.eventName), eventSource: String(r.eventSource), region: String(r.region), target: (r.target as string) ?? null,
+    policy: (r.policy as string) ?? null,
+    by: String(r.by), accessKeyId: (r.k as string) ?? null, eventID: String(r.eventID), errorCode: (r.errorCode as string) ?? null,
+  }));
+
+  const res = await db.all(
+    `SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${ISO('eventTime')} AS t,
+            coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, errorCode
+     FROM events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${WRITE} AND ${tainted}
+     ORDER BY awsRegion, eventSource, eventTime, eventID`,
+    t.params,
+  );
+  const resources: Resource[] = res.map((r) => ({
+    region: String(r.region), service: String(r.service), eventName: String(r.eventName), resourceId: (r.resourceId as string) ?? null, eventID: String(r.eventID),
+    eventTime: String(r.t), by: String(r.by), failed: r.errorCode !== null && r.errorCode !== undefined, errorCode: (r.errorCode as string) ?? null,
+  }));
+
+  const heat = await db.all(
+    `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM events WHERE ${tainted} GROUP BY ALL ORDER BY region, day`,
+    t.params,
+  );
+  const coverage = await buildCoverage(db, heat.map((h) => String(h.region)), o.now ?? new Date());
+
+  await detect(db, o.rules, { correlations: o.correlations });
+  const findings = (await db.all(findingsSql('run_findings'))) as unknown as Finding[];
+
+  const report: Report = {
+    generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
+    seeds: lineage.seeds,
+    window: win,
+    summary: [],
+    keys, iamChanges, resources,
+    heatmap: heat.map((h) => ({ region: String(h.region), day: String(h.day), events: Number(h.n) })),
+    coverage, findings, lineage,
+  };
+  report.summary = summarize(report);
+  return report;
+}
+
+async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date): Promise<Coverage> {
+  const regions = await db.all(
+    `SELECT awsRegion AS region, count(DISTINCT eventTime::DATE) AS days, count(*) AS events, ${ISO('min(eventTime)')} AS first, ${ISO('max(eventTime)')} AS last
+     FROM events GROUP BY 1 ORDER BY 1`,
+  );
+  const days = (await db.all(`SELECT DISTINCT strftime(eventTime, '%Y-%m-%d') AS d FROM events ORDER BY 1`)).map((r) => String(r.d));
+  const gaps: string[] = [];
+  if (days.length > 1) {
+    for (let d = new Date(`${days[0]}T00:00:00Z`); d <= new Date(`${days.at(-1)}T00:00:00Z`); d = new Date(d.getTime() + 86400000)) {
+      const s = d.toISOString().slice(0, 10);
+      if (!days.includes(s)) gaps.push(s);
+    }
+  }
+  const formats = (await db.all(`SELECT format, count(*) AS n FROM files WHERE status IN ('ingested', 'partial') GROUP BY 1`)).map((r) => String(r.format));
+  const partialFiles = (await db.all(`SELECT path FROM files WHERE status = 'partial' ORDER BY path`)).map((r) => String(r.path));
+  const usEast1 = regions.some((r) => r.region === 'us-east-1');
+  const lookupOnly = formats.length > 0 && formats.every((f) => f === 'lookup-events' || f.startsWith('console'));
+  const warnings: string[] = [];
+  if (!usEast1) warnings.push('us-east-1 is missing: IAM and STS events (users, keys, roles, sessions) are logged there, so Step 1 and Step 2 cannot be answered from this evidence.');
+  for (const r of attackerRegions) if (!regions.some((x) => x.region === r)) warnings.push(`no evidence from ${r}`);
+  if (gaps.length) warnings.push(`no events at all on ${gaps.length} day(s) inside the covered span: ${gaps.slice(0, 10).join(', ')}${gaps.length > 10 ? ', ...' : ''}`);
+  const oldest = days[0] ? new Date(`${days[0]}T00:00:00Z`) : null;
+  if (lookupOnly) warnings.push('the evidence is console event history / lookup-events only: it keeps 90 days of management events per region and no data events; anything older, and S3 object or Lambda invoke activity, is not here.');
+  if (lookupOnly && oldest && now.getTime() - oldest.getTime() > 85 * 86400000) warnings.push(`the oldest event is ${days[0]}, near the 90-day limit of event history: earlier activity may have aged out.`);
+  if (partialFiles.length) warnings.push(`${partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`);
+  const regionsOut = regions.map((r) => ({ region: String(r.region), days: Number(r.days), events: Number(r.events), first: String(r.first), last: String(r.last) }));
+  return { regions: regionsOut, days, gaps, usEast1, lookupOnly, partialFiles, warnings };
+}
+
+function summarize(r: Report): string[] {
+  const longTerm = r.keys.filter((k) => !k.temporary);
+  const temp = r.keys.filter((k) => k.temporary);
+  const regions = [...new Set(r.resources.filter((x) => !x.failed).map((x) => x.region))];
+  const identities = r.lineage.nodes.filter((n) => n.tainted && n.createdByAttacker && n.kind !== 'access_key').map((n) => n.id);
+  const severe = r.findings.filter((f) => f.rule.level === 'critical' || f.rule.level === 'high');
+  const titles = [...new Set(severe.map((f) => f.rule.title))];
+  return [
+    `Attacker activity from ${r.window.first ?? '?'} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}.`,
+    `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
+    `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
+    `${r.findings.length} finding(s), ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}.`,
+    r.coverage.warnings.length ? `Evidence limits: ${r.coverage.warnings[0]}` : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
+  ];
+}

@@ -1,0 +1,136 @@
+/**
+ * investigate and report on the sample incident, checked against its known truth, and the output's
+ * safety: values from the logs cannot format or inject into the Markdown, nor run in remediation.sh.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { md } from '../../src/report/markdown.js';
+import { sh } from '../../src/report/remediation.js';
+import { ROOT, cli, record, s3File, tmpDir, write } from '../helpers.js';
+
+const truth = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/leaked-key/truth.json'), 'utf8'));
+const SAMPLE = path.join(ROOT, 'samples/leaked-key/evidence');
+let out: string;
+
+beforeAll(() => {
+  out = path.join(tmpDir(), 'case');
+  const r = cli(['investigate', SAMPLE, '--key', truth.leakedKey, '--out', out]);
+  expect(r.status, r.stderr).toBe(0);
+}, 120_000);
+
+describe('keytrail investigate on the sample', () => {
+  it('writes the whole case folder; a rerun reuses the case database', () => {
+    for (const f of ['keytrail.duckdb', 'report.md', 'report.json', 'findings.csv', 'lineage.html', 'timeline.csv', 'remediation.sh']) {
+      expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    }
+    const again = cli(['investigate', SAMPLE, '--key', truth.leakedKey, '--out', out]);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/ingest: 0 new event\(s\)/);
+    const n = JSON.parse(cli(['query', 'SELECT count(*) AS n FROM events', '--db', path.join(out, 'keytrail.duckdb'), '--format', 'json']).stdout);
+    expect(n).toEqual([{ n: truth.counts.distinctEvents }]);
+  }, 120_000);
+
+  it('Step 1: every tainted key, with the status history the logs show', () => {
+    const r = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(r.keys.map((k: { accessKeyId: string }) => k.accessKeyId).sort()).toEqual([...truth.attackerAccessKeys].sort());
+    const leaked = r.keys.find((k: { accessKeyId: string }) => k.accessKeyId === truth.leakedKey);
+    expect(leaked.statusChanges).toEqual([expect.objectContaining({ eventName: 'UpdateAccessKey', status: 'Inactive', eventID: truth.responder.deactivateLeakedKey })]);
+    expect(leaked.lastKnownStatus).toBe('Inactive');
+    const created = r.keys.find((k: { accessKeyId: string }) => k.accessKeyId === truth.createdAccessKeys[0].accessKeyId);
+    expect(created.lastKnownStatus).toBe('Deleted');
+    expect(created.statusChanges[0].eventID).toBe(truth.responder.deleteCreatedKey);
+  });
+
+  it('Step 2 and 3: every IAM change and every resource the attacker made, in every attacker region; failed ones apart', () => {
+    const r = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const listed = new Set([...r.resources, ...r.iamChanges].map((x: { eventID: string }) => x.eventID));
+    for (const res of truth.attackerResources) expect(listed.has(res.eventID), `${res.eventName} ${res.region}`).toBe(true);
+    const regions = new Set(r.resources.filter((x: { failed: boolean }) => !x.failed).map((x: { region: string }) => x.region));
+    expect([...regions].sort()).toEqual([...truth.counts.regions].sort());
+    for (const x of r.resources) expect(Object.keys(x)).toEqual(expect.arrayContaining(['region', 'service', 'eventName', 'resourceId', 'eventID', 'eventTime']));
+    // The refused p3.16xlarge in us-west-2 is a failed attempt, not a resource.
+    const refused = r.resources.filter((x: { failed: boolean }) => x.failed).map((x: { errorCode: string }) => x.errorCode);
+    expect(refused).toContain('Client.VcpuLimitExceeded');
+    // Nothing from before the leak: the pipeline's own deployments are not the attacker's.
+    expect(r.resources.every((x: { eventTime: string }) => x.eventTime >= r.window.first)).toBe(true);
+    expect(r.window.first).toBe('2026-10-14T03:02:11Z');
+    const text = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    for (const h of ['## Summary', '## Step 1: access keys', '## Step 2: IAM changes', '## Step 3: resources in every region', '## Coverage', '## Findings', '## Step 4']) expect(text).toContain(h);
+    for (const region of truth.counts.regions) expect(text).toContain(`### ${region}`);
+  });
+
+  it('remediation.sh: every command commented out, with its evidence; running it does nothing', () => {
+    const file = path.join(out, 'remediation.sh');
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#!'));
+    expect(lines.filter((l) => !l.startsWith('#'))).toEqual(['set -euo pipefail']);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain(`terminate-instances --instance-ids`);
+    expect(text).toMatch(new RegExp(`delete-user --user-name 'svc-backup'.*${truth.createdUsers[0].eventID}`));
+    const run = spawnSync('/bin/bash', [file], { encoding: 'utf8', env: { PATH: '' } });
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, '', '']);
+  });
+});
+
+describe('coverage', () => {
+  it('says plainly when us-east-1 (IAM and STS) is missing from the evidence', () => {
+    const d = tmpDir();
+    const db = path.join(d, 'case.duckdb');
+    const west = path.join(SAMPLE, 's3/AWSLogs/111122223333/CloudTrail/us-west-2');
+    expect(cli(['ingest', west, '--db', db, '--quiet']).status).toBe(0);
+    const r = cli(['report', '--key', truth.leakedKey, '--db', db, '--format', 'json']);
+    expect(r.status).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.coverage.usEast1).toBe(false);
+    expect(rep.coverage.warnings.join('\n')).toMatch(/us-east-1 is missing: IAM and STS events .* cannot be answered from this evidence/);
+    expect(r.stderr).toMatch(/warning: us-east-1 is missing/);
+  });
+});
+
+describe('escaping: values from the logs are data', () => {
+  it('md() leaves no markup and no table break; sh() is one shell word', () => {
+    const hostile = '<script>alert(1)</script> | **bold** [link](http://x) `code` _u_ # h\nnext line';
+    const out = md(hostile);
+    expect(out).not.toMatch(/<script>|\n/);
+    expect(out.replace(/\\\|/g, '')).not.toContain('|');
+    expect(out).toContain('&lt;script&gt;');
+    const word = sh(`a'; rm -rf / #`);
+    const echoed = spawnSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
+    expect(echoed.stdout).toBe(`a'; rm -rf / #`);
+  });
+
+  it('a report over hostile evidence: user agents, user names and session names stay text', () => {
+    const d = tmpDir();
+    const evil = `x<img src=x onerror=alert(1)>|*y*`;
+    const who = { type: 'IAMUser', principalId: 'AIDAEVIL', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333', accessKeyId: 'AKIAEVILKEY000000001', userName: 'ci' };
+    write(
+      path.join(d, 'ev/a.json.gz'),
+      s3File([
+        record({ userIdentity: who, eventName: 'CreateUser', readOnly: false, userAgent: evil, requestParameters: { userName: evil }, responseElements: { user: { userName: evil } } }),
+        record({ userIdentity: who, eventSource: 'ec2.amazonaws.com', eventName: 'ImportKeyPair', readOnly: false, userAgent: evil, requestParameters: { keyName: `k'; touch /tmp/pwned #` } }),
+      ]),
+    );
+    const db = path.join(d, 'case.duckdb');
+    expect(cli(['ingest', path.join(d, 'ev'), '--db', db, '--quiet']).status).toBe(0);
+    const r = cli(['investigate', path.join(d, 'ev'), '--key', 'AKIAEVILKEY000000001', '--out', path.join(d, 'case')]);
+    expect(r.status, r.stderr).toBe(0);
+    const text = fs.readFileSync(path.join(d, 'case/report.md'), 'utf8');
+    expect(text).not.toContain('<img');
+    expect(text).toContain('&lt;img');
+    // Every table row keeps its header's column count: no value split a cell.
+    const lines = text.split('\n');
+    const cells = (l: string) => l.replace(/\\\|/g, '').split('|').length;
+    let tables = 0;
+    lines.forEach((l, i) => {
+      if (!l.startsWith('| --- ')) return;
+      tables++;
+      const width = cells(lines[i - 1]!);
+      for (let j = i + 1; j < lines.length && lines[j]!.startsWith('| '); j++) expect(cells(lines[j]!), lines[j]).toBe(width);
+    });
+    expect(tables).toBeGreaterThan(3);
+    const script = fs.readFileSync(path.join(d, 'case/remediation.sh'), 'utf8');
+    expect(script).toContain(`'k'\\''; touch /tmp/pwned #'`);
+    expect(spawnSync('bash', ['-n', path.join(d, 'case/remediation.sh')]).status).toBe(0);
+  });
+});
