@@ -11,10 +11,35 @@ import type { Lineage } from './lineage.js';
 const require = createRequire(import.meta.url);
 
 /** JSON for a <script type="application/json"> block: `<` escaped so no value can close the block. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+export const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+/** Draws a lineage (its JSON) with cytoscape into a container; returns the cytoscape instance. Shared by the lineage page and the report. */
+export const GRAPH_JS = `
+function drawLineage(container, data) {
+  function colour(n) { return n.seed ? '#e06666' : n.createdByAttacker ? '#f6b26b' : n.tainted ? '#ffe599' : '#d9d9d9'; }
+  var elements = data.nodes.map(function (n) {
+    return { data: { id: n.id, label: n.kind === 'access_key' ? n.id : n.name, colour: colour(n), shape: n.kind === 'access_key' ? 'round-rectangle' : n.kind === 'user' ? 'ellipse' : n.kind === 'role' ? 'diamond' : 'hexagon' } };
+  }).concat(data.edges.map(function (e, i) {
+    return { data: { id: 'e' + i, source: e.from, target: e.to, label: e.kind } };
+  }));
+  return cytoscape({
+    container: container, elements: elements, wheelSensitivity: 0.3,
+    style: [
+      { selector: 'node', style: { 'background-color': 'data(colour)', shape: 'data(shape)', label: 'data(label)', 'font-size': 9, 'text-valign': 'bottom', 'text-margin-y': 3, width: 26, height: 26, 'border-width': 1, 'border-color': '#666' } },
+      { selector: 'edge', style: { width: 1.5, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', label: 'data(label)', 'font-size': 7, 'text-rotation': 'autorotate', color: '#555', 'line-color': '#999', 'target-arrow-color': '#999' } },
+      { selector: '.hit', style: { 'border-width': 4, 'border-color': '#1155cc' } },
+      { selector: ':selected', style: { 'border-width': 4, 'border-color': '#000' } }
+    ],
+    layout: { name: 'breadthfirst', directed: true, roots: data.nodes.filter(function (n) { return n.seed; }).map(function (n) { return '#' + CSS.escape(n.id); }).join(', ') || undefined, spacingFactor: 1.1, padding: 20 }
+  });
+}
+`;
+
+/** cytoscape's own build (MIT), to inline: the pages load nothing from anywhere. */
+export const cytoscapeSource = () => fs.readFileSync(require.resolve('cytoscape/dist/cytoscape.min.js'), 'utf8');
 
 export function renderHtml(l: Lineage, title = 'keytrail lineage'): string {
-  const library = fs.readFileSync(require.resolve('cytoscape/dist/cytoscape.min.js'), 'utf8');
+  const library = cytoscapeSource();
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html>
 <html lang="en">
@@ -45,25 +70,10 @@ export function renderHtml(l: Lineage, title = 'keytrail lineage'): string {
 <div id="main"><div id="cy"></div><div id="panel"><p>Click a node to see its activity and the events that prove its edges.</p></div></div>
 <script type="application/json" id="lineage-data">${scriptJson(l)}</script>
 <script>${library}</script>
-<script>
+<script>${GRAPH_JS}
 (function () {
   var data = JSON.parse(document.getElementById('lineage-data').textContent);
-  function colour(n) { return n.seed ? '#e06666' : n.createdByAttacker ? '#f6b26b' : n.tainted ? '#ffe599' : '#d9d9d9'; }
-  var elements = data.nodes.map(function (n) {
-    return { data: { id: n.id, label: n.kind === 'access_key' ? n.id : n.name, colour: colour(n), shape: n.kind === 'access_key' ? 'round-rectangle' : n.kind === 'user' ? 'ellipse' : n.kind === 'role' ? 'diamond' : 'hexagon' } };
-  }).concat(data.edges.map(function (e, i) {
-    return { data: { id: 'e' + i, source: e.from, target: e.to, label: e.kind } };
-  }));
-  var cy = cytoscape({
-    container: document.getElementById('cy'), elements: elements, wheelSensitivity: 0.3,
-    style: [
-      { selector: 'node', style: { 'background-color': 'data(colour)', shape: 'data(shape)', label: 'data(label)', 'font-size': 9, 'text-valign': 'bottom', 'text-margin-y': 3, width: 26, height: 26, 'border-width': 1, 'border-color': '#666' } },
-      { selector: 'edge', style: { width: 1.5, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', label: 'data(label)', 'font-size': 7, 'text-rotation': 'autorotate', color: '#555', 'line-color': '#999', 'target-arrow-color': '#999' } },
-      { selector: '.hit', style: { 'border-width': 4, 'border-color': '#1155cc' } },
-      { selector: ':selected', style: { 'border-width': 4, 'border-color': '#000' } }
-    ],
-    layout: { name: 'breadthfirst', directed: true, roots: data.nodes.filter(function (n) { return n.seed; }).map(function (n) { return '#' + CSS.escape(n.id); }).join(', ') || undefined, spacingFactor: 1.1, padding: 20 }
-  });
+  var cy = drawLineage(document.getElementById('cy'), data);
   var byId = {};
   data.nodes.forEach(function (n) { byId[n.id] = n; });
   function el(tag, text) { var x = document.createElement(tag); if (text !== undefined) x.textContent = String(text); return x; }

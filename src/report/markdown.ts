@@ -52,11 +52,6 @@ export function renderMarkdown(r: Report): string {
   out.push('', '## Findings', '', table(['time', 'level', 'rule', 'summary', 'events'], r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')])));
 
   out.push('', '## Step 4: for the billing adjustment request', '', 'A factual timeline of the incident and of the remediation, as the logs show it.', '');
-  const timeline = [
-    ...r.keys.flatMap((k) => k.statusChanges.map((c) => ({ t: c.eventTime, what: `${c.eventName} ${k.accessKeyId} -> ${c.status} by ${c.by ?? '?'}`, id: c.eventID }))),
-    ...r.iamChanges.filter((c) => !c.errorCode).map((c) => ({ t: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, id: c.eventID })),
-    ...done.filter((x) => /^(RunInstances|RequestSpot|CreateFleet|CreateFunction|ImportKeyPair|VerifyEmail|CreateSecurityGroup)/.test(x.eventName)).map((x) => ({ t: x.eventTime, what: `${x.eventName} ${x.resourceId ?? ''} in ${x.region}`, id: x.eventID })),
-  ].sort((a, b) => a.t.localeCompare(b.t));
-  out.push(table(['time', 'what', 'eventID'], timeline.map((x) => [x.t, x.what, x.id])));
+  out.push(table(['time', 'what', 'eventID'], r.timeline.map((x) => [x.eventTime, x.what, x.eventID])));
   return out.join('\n') + '\n';
 }

@@ -78,6 +78,10 @@ export interface Report {
   iamChanges: Change[];
   resources: Resource[];
   heatmap: { region: string; day: string; events: number }[];
+  /** Step 4: the incident and its remediation as the logs show them, in time order. */
+  timeline: { eventTime: string; what: string; eventID: string }[];
+  /** Attacker events per hour (UTC), for the activity chart. */
+  activity: { hour: string; events: number; failed: number }[];
   coverage: Coverage;
   findings: Finding[];
   lineage: Lineage;
@@ -197,6 +201,10 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     eventTime: String(r.t), by: String(r.by), failed: r.errorCode !== null && r.errorCode !== undefined, errorCode: (r.errorCode as string) ?? null,
   }));
 
+  const hourly = await db.all(
+    `SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS n, count(errorCode) AS failed FROM events WHERE ${tainted} GROUP BY 1 ORDER BY 1`,
+    t.params,
+  );
   const heat = await db.all(
     `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM events WHERE ${tainted} GROUP BY ALL ORDER BY region, day`,
     t.params,
@@ -213,9 +221,11 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     summary: [],
     keys, iamChanges, resources,
     heatmap: heat.map((h) => ({ region: String(h.region), day: String(h.day), events: Number(h.n) })),
-    coverage, findings, lineage,
+    activity: hourly.map((h) => ({ hour: String(h.hour), events: Number(h.n), failed: Number(h.failed) })),
+    coverage, findings, lineage, timeline: [],
   };
   report.summary = summarize(report);
+  report.timeline = billingTimeline(report);
   return report;
 }
 
@@ -262,4 +272,16 @@ function summarize(r: Report): string[] {
     `${r.findings.length} finding(s), ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}.`,
     r.coverage.warnings.length ? `Evidence limits: ${r.coverage.warnings[0]}` : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
   ];
+}
+
+/** What a support case needs: key status changes, IAM changes and the costly resources, in time order. */
+function billingTimeline(r: Report): Report['timeline'] {
+  const done = r.resources.filter((x) => !x.failed);
+  return [
+    ...r.keys.flatMap((k) => k.statusChanges.map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${k.accessKeyId} -> ${c.status} by ${c.by ?? '?'}`, eventID: c.eventID }))),
+    ...r.iamChanges.filter((c) => !c.errorCode).map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, eventID: c.eventID })),
+    ...done
+      .filter((x) => /^(RunInstances|RequestSpot|CreateFleet|CreateFunction|ImportKeyPair|VerifyEmail|CreateSecurityGroup)/.test(x.eventName))
+      .map((x) => ({ eventTime: x.eventTime, what: `${x.eventName} ${x.resourceId ?? ''} in ${x.region}`, eventID: x.eventID })),
+  ].sort((a, b) => a.eventTime.localeCompare(b.eventTime));
 }

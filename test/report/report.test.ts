@@ -3,9 +3,10 @@
  * safety: values from the logs cannot format or inject into the Markdown, nor run in remediation.sh.
  */
 import { spawnSync } from 'node:child_process';
+import { chromium, type Browser } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { md } from '../../src/report/markdown.js';
 import { sh } from '../../src/report/remediation.js';
 import { ROOT, cli, record, s3File, tmpDir, write } from '../helpers.js';
@@ -22,7 +23,7 @@ beforeAll(() => {
 
 describe('keytrail investigate on the sample', () => {
   it('writes the whole case folder; a rerun reuses the case database', () => {
-    for (const f of ['keytrail.duckdb', 'report.md', 'report.json', 'findings.csv', 'lineage.html', 'timeline.csv', 'remediation.sh']) {
+    for (const f of ['keytrail.duckdb', 'report.html', 'report.md', 'report.json', 'findings.csv', 'lineage.html', 'timeline.csv', 'remediation.sh']) {
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);
     }
     const again = cli(['investigate', SAMPLE, '--key', truth.leakedKey, '--out', out]);
@@ -129,8 +130,63 @@ describe('escaping: values from the logs are data', () => {
       for (let j = i + 1; j < lines.length && lines[j]!.startsWith('| '); j++) expect(cells(lines[j]!), lines[j]).toBe(width);
     });
     expect(tables).toBeGreaterThan(3);
+    // In report.html the payload is JSON data inside a script block: no `<` survives there to close it.
+    const html = fs.readFileSync(path.join(d, 'case/report.html'), 'utf8');
+    const data = html.slice(html.indexOf('id="report-data">'), html.indexOf('</script>', html.indexOf('id="report-data">')));
+    expect(data).not.toContain('<img');
+    expect(data).toContain('\\u003cimg');
     const script = fs.readFileSync(path.join(d, 'case/remediation.sh'), 'utf8');
     expect(script).toContain(`'k'\\''; touch /tmp/pwned #'`);
     expect(spawnSync('bash', ['-n', path.join(d, 'case/remediation.sh')]).status).toBe(0);
   });
+});
+
+describe('report.html in a real browser (Debian chromium, headless)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => browser?.close());
+
+  async function open(file: string) {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on('request', (q) => q.url() !== `file://${file}` && requests.push(q.url()));
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(() => (window as unknown as { keytrailReport?: unknown }).keytrailReport !== undefined);
+    return { page, problems, requests };
+  }
+
+  it('loads offline with no error and no request; every section, both charts and the lineage graph are drawn', async () => {
+    const file = path.join(out, 'report.html');
+    const r = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const { page, problems, requests } = await open(file);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    for (const id of ['summary', 'step1', 'step2', 'step3', 'coverage', 'findings', 'step4']) expect(await page.locator(`#${id} h2`).count(), id).toBe(1);
+    expect(await page.locator('#chart-time rect.bar').count()).toBe(r.activity.length);
+    const regions = new Set(r.heatmap.map((h: { region: string }) => h.region)).size;
+    const days = new Set(r.heatmap.map((h: { day: string }) => h.day)).size;
+    expect(await page.locator('#chart-heat rect.cell').count()).toBe(regions * days);
+    expect(await page.locator('#lineage canvas').count()).toBeGreaterThan(0);
+    const nodes = await page.evaluate(() => (window as unknown as { keytrailReport: { cy: { nodes(): { length: number } } } }).keytrailReport.cy.nodes().length);
+    expect(nodes).toBe(r.lineage.nodes.length);
+    const text = (await page.locator('body').textContent())!;
+    for (const region of truth.counts.regions) expect(text).toContain(region);
+    expect(text).toContain(truth.createdAccessKeys[0].accessKeyId);
+    await page.locator('#step3').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(out, 'report.png') });
+    expect(fs.statSync(path.join(out, 'report.png')).size).toBeGreaterThan(10_000);
+    await page.close();
+  }, 60_000);
 });

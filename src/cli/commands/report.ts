@@ -5,6 +5,7 @@ import { KeytrailError, usageError } from '../../errors.js';
 import { exportTimeline } from '../../export/timeline.js';
 import { ingest } from '../../ingest/ingest.js';
 import { renderHtml } from '../../lineage/html.js';
+import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { renderRemediation } from '../../report/remediation.js';
 import { buildReport, type Report } from '../../report/report.js';
@@ -15,7 +16,7 @@ import { writeRowsToFile } from '../../export/rows.js';
 import { DEFAULT_DB, collect, oneOf, say } from '../common.js';
 import { ingestProgress } from '../progress.js';
 
-export const REPORT_FORMATS = ['md', 'json'] as const;
+export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
 
 interface Common {
   key?: string[];
@@ -58,19 +59,18 @@ export function register(program: Command): void {
       .command('report')
       .description("a report that walks the four steps of AWS's leaked-key notice (keys, IAM, resources in every region, billing adjustment), with coverage and findings")
       .option('--db <file>', 'case database', DEFAULT_DB)
-      .option('--format <format>', `output: ${REPORT_FORMATS.join(', ')} (the HTML report is not built yet)`, 'md')
+      .option('--format <format>', `output: ${REPORT_FORMATS.join(', ')} (html: one file that works offline, with charts and the lineage graph)`, 'html')
       .option('-o, --output <file>', 'write to a file instead of stdout'),
   )
-    .addHelpText('after', `\nExamples:\n  keytrail report --key AKIAEXAMPLEKEY123456 -o report.md\n  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`)
+    .addHelpText('after', `\nExamples:\n  keytrail report --key AKIAEXAMPLEKEY123456 -o report.html\n  keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md\n  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`)
     .action(async (o: Common & { db: string; format: string; output?: string }) => {
-      if (o.format === 'html') throw usageError('the HTML report is not built yet: use --format md or json (keytrail lineage --format html draws the graph)');
       const format = oneOf(o.format, REPORT_FORMATS, '--format');
       seeds(o);
       const db = await CaseDb.open(o.db, { readOnly: true, fileAccess: false });
       let text: string;
       try {
         const r = await report(db, o);
-        text = format === 'json' ? JSON.stringify(r, null, 2) + '\n' : renderMarkdown(r);
+        text = format === 'json' ? JSON.stringify(r, null, 2) + '\n' : format === 'html' ? renderReportHtml(r) : renderMarkdown(r);
         for (const w of r.coverage.warnings) say(`warning: ${w}`);
       } finally {
         db.close();
@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-The case folder holds keytrail.duckdb, report.md, report.json, findings.csv, lineage.html,
+The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
 timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them).
 
 Example:
@@ -114,6 +114,7 @@ Example:
         const r = await report(db, o);
         await storeFindings(db);
         const write = (name: string, text: string) => fs.writeFileSync(path.join(o.out, name), text);
+        write('report.html', renderReportHtml(r));
         write('report.md', renderMarkdown(r));
         write('report.json', JSON.stringify(r, null, 2) + '\n');
         write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
@@ -126,7 +127,7 @@ Example:
         await exportTimeline(db, path.join(o.out, 'timeline.csv'));
         for (const w of r.coverage.warnings) say(`warning: ${w}`);
         for (const s of r.summary) say(s);
-        say(`case folder: ${o.out} (report.md, report.json, findings.csv, lineage.html, timeline.csv, remediation.sh)`);
+        say(`case folder: ${o.out} (report.html, report.md, report.json, findings.csv, lineage.html, timeline.csv, remediation.sh)`);
       } finally {
         db.close();
       }
