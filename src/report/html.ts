@@ -124,7 +124,7 @@ export function renderReportHtml(r: Report): string {
   put('coverage-body', el('p', 'Days covered: ' + (r.coverage.days[0] || '-') + ' to ' + (r.coverage.days[r.coverage.days.length - 1] || '-') + '; us-east-1 ' + (r.coverage.usEast1 ? 'present' : 'MISSING') + '.'));
   put('coverage-body', table(['region', 'days', 'events', 'first', 'last'], r.coverage.regions.map(function (x) { return [x.region, x.days, x.events, x.first, x.last]; })));
   r.coverage.warnings.forEach(function (w) { put('coverage-body', el('p', w, 'warn')); });
-  if (r.findingsTotal > r.findings.length) put('findings-body', el('p', 'The first ' + r.findings.length + ' of ' + r.findingsTotal + ' findings; all of them are in findings.csv and report.json.'));
+  put('findings-body', el('p', "Findings on the chain's events" + (r.findingsTotal > r.findings.length ? ' (the first ' + r.findings.length + ' of ' + r.findingsTotal + ', all in report.json)' : '') + '; ' + r.otherFindings + ' more elsewhere in the case are in findings.csv.'));
   put('findings-body', table(['time', 'level', 'rule', 'summary', 'events'], r.findings.map(function (f) { return [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]; })));
   put('timeline', table(['time', 'what', 'eventID'], r.timeline.map(function (x) { return [x.eventTime, x.what, x.eventID]; })));
   var cy = drawLineage(document.getElementById('lineage'), r.lineage);

@@ -49,7 +49,7 @@ export function renderMarkdown(r: Report): string {
   out.push(table(['region', 'days', 'events', 'first', 'last'], r.coverage.regions.map((x) => [x.region, x.days, x.events, x.first, x.last])));
   if (r.coverage.warnings.length) out.push('', ...r.coverage.warnings.map((w) => `- ${md(w)}`));
 
-  out.push('', '## Findings', '', table(['time', 'level', 'rule', 'summary', 'events'], r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')])));
+  out.push('', '## Findings', '', `On the chain's events; ${r.otherFindings} more elsewhere in the case are in findings.csv.`, '', table(['time', 'level', 'rule', 'summary', 'events'], r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')])));
 
   out.push('', '## Step 4: for the billing adjustment request', '', 'A factual timeline of the incident and of the remediation, as the logs show it.', '');
   out.push(table(['time', 'what', 'eventID'], r.timeline.map((x) => [x.eventTime, x.what, x.eventID])));

@@ -83,7 +83,10 @@ export interface Report {
   /** Attacker events per hour (UTC), for the activity chart. */
   activity: { hour: string; events: number; failed: number }[];
   coverage: Coverage;
+  /** Findings on the chain's events. */
   findings: Finding[];
+  /** Findings elsewhere in the case (in findings.csv and the case's findings table). */
+  otherFindings: number;
   lineage: Lineage;
 }
 
@@ -156,6 +159,8 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   t.params.push(o.keys.length ? o.keys : ['\u0000'], win.first ?? '1970-01-01T00:00:00Z');
 
   const keys: ReportKey[] = [];
+  // The chain's events, read once: every section below reads this table, not the whole case.
+  await db.exec(`CREATE OR REPLACE TEMP TABLE rep_events AS SELECT * FROM events WHERE ${tainted}`, t.params);
   const keyNodes = lineage.nodes.filter((x) => x.kind === 'access_key' && x.tainted);
   const changes = await db.all(
     `SELECT json_extract_string(requestParameters, '$.accessKeyId') AS k, eventName, coalesce(json_extract_string(requestParameters, '$.status'), 'Deleted') AS status,
@@ -179,9 +184,8 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     `SELECT ${ISO('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
             coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
             coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, userIdentity.accessKeyId AS k, eventID, errorCode
-     FROM events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE} AND ${tainted}
+     FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE}
      ORDER BY eventTime, eventID`,
-    t.params,
   );
   const iamChanges: Change[] = iam.map((r) => ({
     eventTime: String(r.t), eventName: String(r.eventName), eventSource: String(r.eventSource), region: String(r.region), target: (r.target as string) ?? null,
@@ -192,9 +196,8 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   const res = await db.all(
     `SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${ISO('eventTime')} AS t,
             coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, errorCode
-     FROM events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${WRITE} AND ${tainted}
+     FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${WRITE}
      ORDER BY awsRegion, eventSource, eventTime, eventID`,
-    t.params,
   );
   const resources: Resource[] = res.map((r) => ({
     region: String(r.region), service: String(r.service), eventName: String(r.eventName), resourceId: (r.resourceId as string) ?? null, eventID: String(r.eventID),
@@ -202,17 +205,23 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   }));
 
   const hourly = await db.all(
-    `SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS n, count(errorCode) AS failed FROM events WHERE ${tainted} GROUP BY 1 ORDER BY 1`,
-    t.params,
+    `SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS n, count(errorCode) AS failed FROM rep_events GROUP BY 1 ORDER BY 1`,
   );
   const heat = await db.all(
-    `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM events WHERE ${tainted} GROUP BY ALL ORDER BY region, day`,
-    t.params,
+    `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM rep_events GROUP BY ALL ORDER BY region, day`,
   );
   const coverage = await buildCoverage(db, heat.map((h) => String(h.region)), o.now ?? new Date());
 
-  await detect(db, o.rules, { correlations: o.correlations });
-  const findings = (await db.all(findingsSql('run_findings'))) as unknown as Finding[];
+  // Findings: the ones on the chain's events (any of a correlation's); the rest of the case's are counted.
+  const total = await detect(db, o.rules, { correlations: o.correlations });
+  await db.exec(
+    `CREATE OR REPLACE TEMP TABLE rep_findings AS
+     SELECT * FROM run_findings WHERE rowid IN (
+       SELECT f.rowid FROM run_findings f, unnest(f.event_ids) AS u(id) WHERE u.id IN (SELECT eventID FROM rep_events))`,
+  );
+  const findings = (await db.all(findingsSql('rep_findings'))) as unknown as Finding[];
+  await db.exec('DROP TABLE IF EXISTS rep_events');
+  await db.exec('DROP TABLE IF EXISTS rep_findings');
 
   const report: Report = {
     generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -222,7 +231,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     keys, iamChanges, resources,
     heatmap: heat.map((h) => ({ region: String(h.region), day: String(h.day), events: Number(h.n) })),
     activity: hourly.map((h) => ({ hour: String(h.hour), events: Number(h.n), failed: Number(h.failed) })),
-    coverage, findings, lineage, timeline: [],
+    coverage, findings, otherFindings: total - findings.length, lineage, timeline: [],
   };
   report.summary = summarize(report);
   report.timeline = billingTimeline(report);
@@ -269,7 +278,7 @@ function summarize(r: Report): string[] {
     `Attacker activity from ${r.window.first ?? '?'} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}.`,
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
     `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
-    `${r.findings.length} finding(s), ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}.`,
+    `${r.findings.length} finding(s) on the chain's events, ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
     r.coverage.warnings.length ? `Evidence limits: ${r.coverage.warnings[0]}` : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
   ];
 }

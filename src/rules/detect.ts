@@ -57,7 +57,7 @@ const FINDINGS_COLUMNS = `rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, ta
   eventName VARCHAR, eventSource VARCHAR, awsRegion VARCHAR, principal VARCHAR, accessKeyId VARCHAR, sourceIPAddress VARCHAR, summary VARCHAR`;
 
 /** Findings of a findings table in the shape of ARCHITECTURE.md §6, in their deterministic order. */
-export const findingsSql = (table: 'findings' | 'run_findings') =>
+export const findingsSql = (table: 'findings' | 'run_findings' | 'rep_findings') =>
   `SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags} AS rule, event_ids AS eventIDs,
           strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
    FROM ${table} ORDER BY ${table}.eventTime, rule_id, event_ids[1]`;
