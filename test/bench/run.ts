@@ -301,6 +301,21 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
     checks.push({ name: 'lineage ran', target: 'completes', value: 'ERROR', pass: false });
   }
   runs.push(['lineage: 6-level chain from one seed', lin]);
+  // investigate end to end on the export the case came from (reported; the issue sets no target).
+  const exportDir = base?.dir ?? path.join(root, '.bench', `export-${args.events}-s${args.seed}`);
+  if (fs.existsSync(path.join(exportDir, 'AWSLogs'))) {
+    process.stderr.write('investigate: running...\n');
+    let inv: ChildResult | { error: string };
+    try {
+      inv = await runChild('investigate-child.js', [path.join(exportDir, 'AWSLogs'), casePath]);
+      process.stderr.write(`investigate: ${fmt(inv.events)} events in ${inv.seconds.toFixed(1)} s (report step ${detailNumber(inv, 'reportSeconds').toFixed(1)} s), peak RSS ${fmt(inv.peakRssMB)} MB\n`);
+    } catch (err) {
+      inv = { error: err instanceof Error ? err.message : String(err) };
+      process.stderr.write(`investigate: ERROR ${inv.error}\n`);
+      checks.push({ name: 'investigate ran', target: 'completes', value: 'ERROR', pass: false });
+    }
+    runs.push(['investigate: ingest + detect + lineage + report', inv]);
+  }
   return { case: kase, builtin, generated, runs, checks };
 }
 
@@ -309,7 +324,9 @@ function rulesTable(rows: [string, ChildResult | { error: string }][]): string {
   const body = rows.map(([name, r]) =>
     !ok(r)
       ? [name, 'ERROR', '', '', '', '', '', '', '']
-      : 'levels' in r.detail
+      : 'reportSeconds' in r.detail
+        ? [name, fmt(r.events), `report ${detailNumber(r, 'reportSeconds').toFixed(1)} s`, r.seconds.toFixed(2), '', '', fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
+        : 'levels' in r.detail
         ? [name, fmt(r.events), `${fmt(detailNumber(r, 'nodes'))} nodes`, r.seconds.toFixed(2), '', '', fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
         : [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), detailNumber(r, 'outputSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)],
   );

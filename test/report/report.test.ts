@@ -187,6 +187,57 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
     await page.locator('#step3').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(out, 'report.png') });
     expect(fs.statSync(path.join(out, 'report.png')).size).toBeGreaterThan(10_000);
+    // Prints to PDF: several A4 pages, the charts and tables in them.
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect((pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBeGreaterThan(1);
     await page.close();
   }, 60_000);
+
+  it('hostile values from the logs stay text in the page: no script runs, nothing is fetched', async () => {
+    const d = tmpDir();
+    const evil = `<img src=x onerror=alert(1)><script>alert(2)</script>`;
+    const who = { type: 'IAMUser', principalId: 'AIDAEVIL', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333', accessKeyId: 'AKIAEVILKEY000000002', userName: 'ci' };
+    const session = {
+      type: 'AssumedRole', principalId: `AROAEVIL:${evil}`, arn: `arn:aws:sts::111122223333:assumed-role/evil-role/${evil}`, accountId: '111122223333', accessKeyId: 'ASIAEVILSESSION00001',
+      sessionContext: { sessionIssuer: { type: 'Role', userName: 'evil-role', arn: 'arn:aws:iam::111122223333:role/evil-role' }, attributes: { creationDate: '2026-10-14T09:00:00Z' } },
+    };
+    write(
+      path.join(d, 'ev/a.json.gz'),
+      s3File([
+        record({ userIdentity: who, eventName: 'CreateRole', readOnly: false, userAgent: evil, requestParameters: { roleName: 'evil-role', tags: [{ key: evil, value: evil }] }, responseElements: { role: { arn: 'arn:aws:iam::111122223333:role/evil-role' } } }),
+        record({ userIdentity: who, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', userAgent: evil, requestParameters: { roleArn: 'arn:aws:iam::111122223333:role/evil-role', roleSessionName: evil }, responseElements: { credentials: { accessKeyId: 'ASIAEVILSESSION00001' } } }),
+        record({ userIdentity: session, eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', readOnly: false, userAgent: evil, awsRegion: 'eu-west-1', requestParameters: { instanceType: 'p3.2xlarge' }, responseElements: { instancesSet: { items: [{ instanceId: evil }] } } }),
+      ]),
+    );
+    expect(cli(['investigate', path.join(d, 'ev'), '--key', 'AKIAEVILKEY000000002', '--out', path.join(d, 'case')]).status).toBe(0);
+    for (const name of ['report.html', 'lineage.html']) {
+      const file = path.join(d, 'case', name);
+      const { page, problems, requests } = name === 'report.html' ? await open(file) : await openLineage(file);
+      expect(problems, name).toEqual([]);
+      expect(requests, name).toEqual([]);
+      expect(await page.locator('img').count(), name).toBe(0);
+      await page.close();
+    }
+    const { page } = await open(path.join(d, 'case/report.html'));
+    expect(await page.locator('#step3').textContent()).toContain(evil);
+    await page.close();
+  }, 90_000);
+
+  /** lineage.html sets window.keytrail, not keytrailReport. */
+  async function openLineage(file: string) {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('dialog', (dg) => {
+      problems.push(`dialog: ${dg.message()}`);
+      void dg.dismiss();
+    });
+    page.on('request', (q) => q.url() !== `file://${file}` && requests.push(q.url()));
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(() => (window as unknown as { keytrail?: unknown }).keytrail !== undefined);
+    return { page, problems, requests };
+  }
 });

@@ -1,18 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { KeytrailError, usageError } from '../../errors.js';
-import { exportTimeline } from '../../export/timeline.js';
-import { ingest } from '../../ingest/ingest.js';
-import { renderHtml } from '../../lineage/html.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
-import { renderRemediation } from '../../report/remediation.js';
 import { buildReport, type Report } from '../../report/report.js';
-import { BUILTIN_RULES, findingsSql, storeFindings } from '../../rules/detect.js';
+import { BUILTIN_RULES } from '../../rules/detect.js';
+import { CASE_FILES, investigate } from '../../report/investigate.js';
 import { formatProblem, loadRules } from '../../rules/loader.js';
 import { CaseDb } from '../../store/db.js';
-import { writeRowsToFile } from '../../export/rows.js';
 import { DEFAULT_DB, collect, oneOf, say } from '../common.js';
 import { ingestProgress } from '../progress.js';
 
@@ -97,39 +92,22 @@ Example:
     )
     .action(async (evidence: string[], o: Common & { out: string }) => {
       seeds(o);
-      fs.mkdirSync(o.out, { recursive: true });
-      const dbPath = path.join(o.out, 'keytrail.duckdb');
-      say(`ingesting into ${dbPath}...`);
+      const { rules, correlations } = await rulesFor(o);
       const bar = ingestProgress(false);
-      let summary;
+      let r: Report;
       try {
-        summary = await ingest(evidence, { db: dbPath, onProgress: bar.update });
+        ({ report: r } = await investigate(evidence, {
+          out: o.out, keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, onProgress: bar.update,
+          onStep: (what) => {
+            bar.stop();
+            say(what);
+          },
+        }));
       } finally {
         bar.stop();
       }
-      say(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
-      const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
-      try {
-        say('detect, lineage, report...');
-        const r = await report(db, o);
-        await storeFindings(db);
-        const write = (name: string, text: string) => fs.writeFileSync(path.join(o.out, name), text);
-        write('report.html', renderReportHtml(r));
-        write('report.md', renderMarkdown(r));
-        write('report.json', JSON.stringify(r, null, 2) + '\n');
-        write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
-        write('remediation.sh', renderRemediation(r));
-        const { rows } = await db.query(
-          `SELECT eventTime, level, rule, title, summary, eventIDs FROM (SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary,
-             array_to_string(eventIDs, ' ') AS eventIDs FROM (${findingsSql('findings')}))`,
-        );
-        await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs'], path.join(o.out, 'findings.csv'));
-        await exportTimeline(db, path.join(o.out, 'timeline.csv'));
-        for (const w of r.coverage.warnings) say(`warning: ${w}`);
-        for (const s of r.summary) say(s);
-        say(`case folder: ${o.out} (report.html, report.md, report.json, findings.csv, lineage.html, timeline.csv, remediation.sh)`);
-      } finally {
-        db.close();
-      }
+      for (const w of r.coverage.warnings) say(`warning: ${w}`);
+      for (const s of r.summary) say(s);
+      say(`case folder: ${o.out} (${CASE_FILES.join(', ')})`);
     });
 }
