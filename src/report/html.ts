@@ -76,8 +76,8 @@ export function renderReportHtml(r: Report): string {
     return [k.accessKeyId, k.owner, (k.temporary ? 'temporary' : 'long-term') + (k.seed ? ', seed' : '') + (k.createdByAttacker ? ', created by the attacker' : ''), k.firstUse, k.lastUse, k.events, k.sourceIPs.join(', '),
       k.statusChanges.map(function (c) { return c.eventTime + ' ' + c.status + ' (' + c.eventID + ')'; }).join('; '), k.lastKnownStatus];
   })));
-  put('iam', table(['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'eventID'], r.iamChanges.map(function (c) {
-    return [c.eventTime, c.eventName, c.target, c.policy, c.by, c.accessKeyId, c.errorCode ? 'failed: ' + c.errorCode : 'done', c.eventID];
+  put('iam', table(['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'to undo', 'eventID'], r.iamChanges.map(function (c) {
+    return [c.eventTime, c.eventName, c.target, c.policy, c.by, c.accessKeyId, c.errorCode ? 'failed: ' + c.errorCode : 'done', c.undo, c.eventID];
   }), r.iamChanges.map(function (c) { return !!c.errorCode; })));
 
   // Activity over time: one bar per hour, failed calls darker on top.

@@ -32,7 +32,7 @@ export function renderMarkdown(r: Report): string {
       k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '), k.lastKnownStatus])));
 
   out.push('', '## Step 2: IAM changes', '', 'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.', '');
-  out.push(table(['time', 'call', 'target', 'by', 'key', 'result', 'eventID'], r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.eventID])));
+  out.push(table(['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'], r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.undo, c.eventID])));
 
   out.push('', '## Step 3: resources in every region', '');
   const done = r.resources.filter((x) => !x.failed);

@@ -32,9 +32,8 @@ export function renderRemediation(r: Report): string {
     }
   }
   lines.push('', '# ---- Step 2: IAM (each line names the event that made the change)');
-  for (const c of r.iamChanges.filter((x) => !x.errorCode)) {
-    const cmd = undoIam(c.eventName, c.target, c.policy);
-    if (cmd) lines.push(`# ${cmd}    # undoes ${comment(c.eventName)} ${comment(c.eventID)}`);
+  for (const c of r.iamChanges.filter((x) => !x.errorCode && x.eventName !== 'CreateAccessKey')) {
+    if (c.undo) lines.push(`# ${c.undo}    # undoes ${comment(c.eventName)} ${comment(c.eventID)}`);
   }
   const roles = r.lineage.nodes.filter((n) => n.kind === 'role' && n.tainted && n.createdByAttacker);
   for (const role of roles) lines.push(`# aws iam put-role-policy --role-name ${sh(role.name)} --policy-name AWSRevokeOlderSessions --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}}}]}'    # revoke its sessions`);
@@ -54,7 +53,7 @@ export function renderRemediation(r: Report): string {
   return lines.join('\n') + '\n';
 }
 
-function undoIam(event: string, target: string | null, policy: string | null): string | null {
+export function undoIam(event: string, target: string | null, policy: string | null): string | null {
   if (!target) return null;
   const t = sh(target);
   const p = policy ? sh(policy) : '<policy>';
@@ -70,7 +69,7 @@ function undoIam(event: string, target: string | null, policy: string | null): s
     case 'UpdateAssumeRolePolicy': return `aws iam update-assume-role-policy --role-name ${t} --policy-document file://trust-policy-before.json`;
     case 'DeleteLoginProfile': return `aws iam create-login-profile --user-name ${t} --password-reset-required --password <new>    # restores a removed console password`;
     case 'AddUserToGroup': return `aws iam remove-user-from-group --user-name <user> --group-name ${t}`;
-    case 'CreateAccessKey': return null; // in Step 1
+    case 'CreateAccessKey': return `aws iam delete-access-key --user-name ${t} --access-key-id <the key>    # see Step 1`;
     default: return `review ${event} on ${t}`;
   }
 }

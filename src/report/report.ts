@@ -8,6 +8,7 @@
 import type { CaseDb } from '../store/db.js';
 import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, findingsSql, type Finding } from '../rules/detect.js';
+import { undoIam } from './remediation.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/loader.js';
 
 export interface KeyStatusChange {
@@ -41,6 +42,8 @@ export interface Change {
   target: string | null;
   /** The policy a policy call names (its ARN, or an inline policy's name). */
   policy: string | null;
+  /** The aws-cli command that would undo it (remediation.sh has it too, commented out). */
+  undo: string | null;
   by: string;
   accessKeyId: string | null;
   eventID: string;
@@ -190,6 +193,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   const iamChanges: Change[] = iam.map((r) => ({
     eventTime: String(r.t), eventName: String(r.eventName), eventSource: String(r.eventSource), region: String(r.region), target: (r.target as string) ?? null,
     policy: (r.policy as string) ?? null,
+    undo: r.errorCode ? null : undoIam(String(r.eventName), (r.target as string) ?? null, (r.policy as string) ?? null),
     by: String(r.by), accessKeyId: (r.k as string) ?? null, eventID: String(r.eventID), errorCode: (r.errorCode as string) ?? null,
   }));
 
