@@ -23,7 +23,7 @@ export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 export function buildProgram(): Command {
   const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
   const program = new Command('keytrail')
-    .description('Offline forensics for AWS CloudTrail after an access key leak: ingest exported evidence into a case database, then search it.')
+    .description('Offline forensics for AWS CloudTrail after an access key leak: ingest exported evidence into a case database, detect, follow the leaked key\'s chain, report.')
     .version(version)
     .option('--debug', 'show stack traces and SQL on errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -35,10 +35,14 @@ export function buildProgram(): Command {
     'after',
     `
 Start here:
+  keytrail investigate ./evidence/ --key AKIA... --out case/   # the whole job: a case folder with the report
+Or step by step:
   keytrail ingest samples/leaked-key/evidence/   # load evidence into ./keytrail.duckdb
   keytrail files                               # what was read, skipped or rejected, and why
   keytrail events --key AKIA...                # what a key did, in time order
   keytrail detect                              # the built-in Sigma pack over the case
+  keytrail lineage --key AKIA...               # the chain it led to (--suggest: which key to start from)
+  keytrail report --key AKIA... -o report.html # the four steps of the notice, for the customer
 Run 'keytrail <command> --help' for each command's options and examples.`,
   );
   return program;
