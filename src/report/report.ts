@@ -215,6 +215,8 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM rep_events GROUP BY ALL ORDER BY region, day`,
   );
   const coverage = await buildCoverage(db, heat.map((h) => String(h.region)), o.now ?? new Date());
+  // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
+  coverage.warnings.unshift(...lineage.warnings);
 
   // Findings: the ones on the chain's events (any of a correlation's); the rest of the case's are counted.
   const total = await detect(db, o.rules, { correlations: o.correlations });
@@ -279,7 +281,9 @@ function summarize(r: Report): string[] {
   const severe = r.findings.filter((f) => f.rule.level === 'critical' || f.rule.level === 'high');
   const titles = [...new Set(severe.map((f) => f.rule.title))];
   return [
-    `Attacker activity from ${r.window.first ?? '?'} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}.`,
+    r.window.first
+      ? `Attacker activity from ${r.window.first} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}.`
+      : `No activity of ${r.seeds.join(', ')} in this evidence: nothing below is the attacker's.`,
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
     `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
     `${r.findings.length} finding(s) on the chain's events, ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,

@@ -89,6 +89,19 @@ describe('coverage', () => {
   });
 });
 
+describe('a key that never appears', () => {
+  it('is said first, in the summary and on stderr; the report still describes the evidence', () => {
+    const r = cli(['report', '--key', 'AKIANEVERSEEN0000000', '--db', path.join(out, 'keytrail.duckdb'), '--format', 'json']);
+    expect(r.status).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.summary[0]).toBe('No activity of AKIANEVERSEEN0000000 in this evidence: nothing below is the attacker\'s.');
+    expect(rep.coverage.warnings[0]).toMatch(/seed key AKIANEVERSEEN0000000 makes no event in this case/);
+    expect(r.stderr).toMatch(/warning: seed key AKIANEVERSEEN0000000 makes no event/);
+    expect([rep.keys.length, rep.iamChanges, rep.resources]).toEqual([1, [], []]);
+    expect(rep.coverage.regions.map((x: { region: string }) => x.region).sort()).toEqual([...truth.counts.regions].sort());
+  });
+});
+
 describe('escaping: values from the logs are data', () => {
   it('md() leaves no markup and no table break; sh() is one shell word', () => {
     const hostile = '<script>alert(1)</script> | **bold** [link](http://x) `code` _u_ # h\nnext line';
