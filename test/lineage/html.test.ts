@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/lineage/html.js';
 import type { Lineage } from '../../src/lineage/lineage.js';
+import { launchChromium, openWatched } from '../fixtures/browser.js';
 import { ROOT, cli, tmpDir } from '../helpers.js';
 
 const truth = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/leaked-key/truth.json'), 'utf8'));
@@ -16,10 +17,7 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   dir = tmpDir();
   const db = path.join(dir, 'case.duckdb');
   expect(cli(['ingest', path.join(ROOT, 'samples/leaked-key/evidence'), '--db', db, '--quiet']).status).toBe(0);
@@ -28,22 +26,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => browser?.close());
 
-/** Open a file with every request that is not the file itself recorded, and every console error. */
-async function open(file: string) {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on('request', (r) => r.url() !== `file://${file}` && requests.push(r.url()));
-  await page.goto(`file://${file}`);
-  await page.waitForFunction(() => (window as unknown as { keytrail?: unknown }).keytrail !== undefined);
-  return { page, problems, requests };
-}
+const open = (file: string) => openWatched(browser, file, 'keytrail');
 
 describe('lineage --format html', () => {
   it('loads offline without errors and draws the same graph as the JSON; a click shows the evidence', async () => {

@@ -3,12 +3,13 @@
  * safety: values from the logs cannot format or inject into the Markdown, nor run in remediation.sh.
  */
 import { spawnSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { md } from '../../src/report/markdown.js';
 import { sh } from '../../src/report/remediation.js';
+import { launchChromium, openWatched } from '../fixtures/browser.js';
 import { ROOT, cli, record, s3File, tmpDir, write } from '../helpers.js';
 
 const truth = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/leaked-key/truth.json'), 'utf8'));
@@ -157,28 +158,11 @@ describe('escaping: values from the logs are data', () => {
 describe('report.html in a real browser (Debian chromium, headless)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
 
-  async function open(file: string) {
-    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on('request', (q) => q.url() !== `file://${file}` && requests.push(q.url()));
-    await page.goto(`file://${file}`);
-    await page.waitForFunction(() => (window as unknown as { keytrailReport?: unknown }).keytrailReport !== undefined);
-    return { page, problems, requests };
-  }
+  const open = (file: string) => openWatched(browser, file, 'keytrailReport', { width: 1300, height: 900 });
 
   it('loads offline with no error and no request; every section, both charts and the lineage graph are drawn', async () => {
     const file = path.join(out, 'report.html');
@@ -226,7 +210,7 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
     expect(cli(['investigate', path.join(d, 'ev'), '--key', 'AKIAEVILKEY000000002', '--out', path.join(d, 'case')]).status).toBe(0);
     for (const name of ['report.html', 'lineage.html']) {
       const file = path.join(d, 'case', name);
-      const { page, problems, requests } = name === 'report.html' ? await open(file) : await openLineage(file);
+      const { page, problems, requests } = await openWatched(browser, file, name === 'report.html' ? 'keytrailReport' : 'keytrail');
       expect(problems, name).toEqual([]);
       expect(requests, name).toEqual([]);
       expect(await page.locator('img').count(), name).toBe(0);
@@ -236,21 +220,4 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
     expect(await page.locator('#step3').textContent()).toContain(evil);
     await page.close();
   }, 90_000);
-
-  /** lineage.html sets window.keytrail, not keytrailReport. */
-  async function openLineage(file: string) {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('dialog', (dg) => {
-      problems.push(`dialog: ${dg.message()}`);
-      void dg.dismiss();
-    });
-    page.on('request', (q) => q.url() !== `file://${file}` && requests.push(q.url()));
-    await page.goto(`file://${file}`);
-    await page.waitForFunction(() => (window as unknown as { keytrail?: unknown }).keytrail !== undefined);
-    return { page, problems, requests };
-  }
 });
