@@ -9,7 +9,7 @@
  * tainted only through the credentials the attacker holds: the seed key, keys the attacker created
  * for it, sessions derived from those, and console sessions after the attacker set its password.
  */
-import type { CaseDb, Row } from '../store/db.js';
+import { bindList as list, numberPlaceholders, type CaseDb, type Row } from '../store/db.js';
 import { parseTime } from '../store/event-filter.js';
 
 export interface Seeds {
@@ -98,11 +98,6 @@ export function taintedWhere(t: Taint): { sql: string; params: unknown[] } {
   };
 }
 
-/** A list to bind: DuckDB cannot type an empty list, so an impossible value stands in for none. */
-const list = (xs: Iterable<string>) => {
-  const a = [...xs];
-  return a.length ? a : ['\u0000'];
-};
 
 const time = (v: unknown) => (v === null || v === undefined ? null : String(v).replace(/\.000Z$/, 'Z'));
 const ISO = `strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ')`;
@@ -215,13 +210,12 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
     }
   }
 
-  /** `?` placeholders become numbered ones ($n) after the parameters bound so far. */
-  const numberedWith = (sql: string, params: unknown[], values: unknown[]) => {
-    let i = params.length;
-    params.push(...values);
-    return sql.replace(/\?/g, () => `$${++i}`);
+  /** The window's condition, its `?` numbered after the parameters bound so far (whose list it joins). */
+  const numbered = (sql: string, params: unknown[]) => {
+    const numberedSql = numberPlaceholders(sql, params.length);
+    params.push(...windowParams);
+    return numberedSql;
   };
-  const numbered = (sql: string, params: unknown[]) => numberedWith(sql, params, windowParams);
   const size = () => keys.size + wholeUsers.size + wholeRoles.size + consoleUsers.size + doors.size;
 
   // Two scans of the whole table up front; the rounds then read only these small tables.
@@ -457,9 +451,8 @@ async function activity(
   const services = [...g.nodes.values()].filter((n) => n.kind === 'service').map((n) => n.name);
   const roles = [...g.nodes.values()].filter((n) => n.kind === 'role').map((n) => n.name);
   const params: unknown[] = [list(s.keys), list(s.wholeUsers), list(s.wholeRoles), list(accounts), list(services), list(roles)];
-  let i = params.length;
+  const inWindow = numberPlaceholders(s.inWindow, params.length);
   params.push(...s.windowParams);
-  const inWindow = s.inWindow.replace(/\?/g, () => `$${++i}`);
   // One row per (node, event): an event counts for its key and for its whole user or role.
   // One row per (node, event), kept once: an event counts for its key and for its whole user or role.
   await db.exec(

@@ -10,23 +10,16 @@ import { writeRowsToFile } from '../export/rows.js';
 import { ingest, type IngestProgress, type IngestSummary } from '../ingest/ingest.js';
 import { renderHtml } from '../lineage/html.js';
 import { findingsSql, storeFindings } from '../rules/detect.js';
-import type { LoadedCorrelation, LoadedRule } from '../rules/loader.js';
 import { CaseDb } from '../store/db.js';
 import { renderReportHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderRemediation } from './remediation.js';
-import { buildReport, type Report } from './report.js';
+import { buildReport, type Report, type ReportOptions } from './report.js';
 
 export const CASE_FILES = ['report.html', 'report.md', 'report.json', 'findings.csv', 'lineage.html', 'timeline.csv', 'remediation.sh'] as const;
 
-export interface InvestigateOptions {
+export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
   out: string;
-  keys: string[];
-  users?: string[];
-  since?: string;
-  until?: string;
-  rules: LoadedRule[];
-  correlations: LoadedCorrelation[];
   onProgress?: (p: IngestProgress) => void;
   /** Called between the steps, for the CLI's messages. */
   onStep?: (what: string) => void;
@@ -41,7 +34,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
   const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
   try {
     o.onStep?.('detect, lineage, report...');
-    const r = await buildReport(db, { keys: o.keys, users: o.users, since: o.since, until: o.until, rules: o.rules, correlations: o.correlations });
+    const r = await buildReport(db, o);
     await storeFindings(db);
     const write = (name: (typeof CASE_FILES)[number], text: string) => fs.writeFileSync(path.join(o.out, name), text);
     write('report.html', renderReportHtml(r));

@@ -5,7 +5,7 @@
  * findings. Everything comes from the case database through set-based queries; the renderers
  * (markdown.ts, remediation.ts) only format it.
  */
-import type { CaseDb } from '../store/db.js';
+import { bindList, numberPlaceholders, type CaseDb } from '../store/db.js';
 import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, findingsSql, type Finding } from '../rules/detect.js';
 import { undoIam } from './remediation.js';
@@ -132,11 +132,7 @@ export interface ReportOptions {
 export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report> {
   const lineage = await buildLineage(db, { keys: o.keys, users: o.users, since: o.since, until: o.until });
   const t = taintedWhere(taintOf(lineage));
-  const n = (sql: string, offset: number) => {
-    let i = offset;
-    return sql.replace(/\?/g, () => `$${++i}`);
-  };
-  const taintedAny = n(t.sql, 0);
+  const taintedAny = numberPlaceholders(t.sql, 0);
   // The attack window: from the first thing the chain did that was not the seed key's own routine
   // (an edge, a derived credential's first call, or the seed's first call from an address new to it),
   // to the last call of any tainted credential.
@@ -145,7 +141,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
           f AS (SELECT key, min(t) AS first FROM k GROUP BY key),
           ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip)
      SELECT ${ISO('min(ips.t)')} AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY`,
-    [o.keys.length ? o.keys : ['\u0000']],
+    [bindList(o.keys)],
   );
   const starts = [
     ...lineage.edges.map((e) => e.eventTime),
@@ -159,7 +155,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   // The seed key's own routine before the attack is not the attacker's doing: Step 2 and 3 start at the window.
   const seedParam = t.params.length + 1;
   const tainted = `(${taintedAny} AND NOT (list_contains($${seedParam}::VARCHAR[], userIdentity.accessKeyId) AND eventTime < $${seedParam + 1}::TIMESTAMPTZ))`;
-  t.params.push(o.keys.length ? o.keys : ['\u0000'], win.first ?? '1970-01-01T00:00:00Z');
+  t.params.push(bindList(o.keys), win.first ?? '1970-01-01T00:00:00Z');
 
   const keys: ReportKey[] = [];
   // The chain's events, read once: every section below reads this table, not the whole case.
@@ -171,7 +167,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
      FROM events WHERE eventName IN ('UpdateAccessKey', 'DeleteAccessKey') AND errorCode IS NULL
        AND list_contains($1::VARCHAR[], json_extract_string(requestParameters, '$.accessKeyId'))
      ORDER BY eventTime, eventID`,
-    [keyNodes.length ? keyNodes.map((x) => x.id) : ['\u0000']],
+    [bindList(keyNodes.map((x) => x.id))],
   );
   for (const k of keyNodes) {
     const statusChanges = changes.filter((c) => c.k === k.id).map((c) => ({ eventName: String(c.eventName), status: String(c.status), eventTime: String(c.t), eventID: String(c.eventID), by: (c.by as string) ?? null }));

@@ -23,7 +23,8 @@ export const RuleOutput = z.strictObject({
   fields: z.array(z.string()).optional(),
 });
 
-export const SigmaRule = z.strictObject({
+/** The keys every Sigma document has, a detection rule and a correlation rule alike. */
+const META = {
   title: z.string().min(1).max(256),
   id: z.uuid().optional(),
   name: z.string().optional(),
@@ -38,6 +39,14 @@ export const SigmaRule = z.strictObject({
   modified: z.union([z.string(), z.date()]).optional(),
   tags: z.array(z.string()).optional(),
   scope: z.array(z.string()).optional(),
+  fields: z.array(z.string()).optional(),
+  falsepositives: stringOrList.optional(),
+  level: z.enum(LEVELS).optional(),
+  output: RuleOutput.optional(),
+};
+
+export const SigmaRule = z.strictObject({
+  ...META,
   logsource: z.strictObject({
     product: z.string().optional(),
     service: z.string().optional(),
@@ -45,11 +54,7 @@ export const SigmaRule = z.strictObject({
     definition: z.string().optional(),
   }),
   detection: z.record(z.string(), z.unknown()).refine((d) => 'condition' in d, { message: 'detection needs a condition' }),
-  fields: z.array(z.string()).optional(),
-  falsepositives: stringOrList.optional(),
-  level: z.enum(LEVELS).optional(),
   tests: z.array(RuleTest).optional(),
-  output: RuleOutput.optional(),
 });
 
 export type SigmaRule = z.infer<typeof SigmaRule>;
@@ -71,20 +76,7 @@ const count = z.number().int().nonnegative();
  * (where pySigma reads it).
  */
 export const SigmaCorrelation = z.strictObject({
-  title: z.string().min(1).max(256),
-  id: z.uuid().optional(),
-  name: z.string().optional(),
-  related: SigmaRule.shape.related,
-  taxonomy: z.string().optional(),
-  status: SigmaRule.shape.status,
-  description: z.string().optional(),
-  license: z.string().optional(),
-  author: z.string().optional(),
-  references: z.array(z.string()).optional(),
-  date: z.union([z.string(), z.date()]).optional(),
-  modified: z.union([z.string(), z.date()]).optional(),
-  tags: z.array(z.string()).optional(),
-  scope: z.array(z.string()).optional(),
+  ...META,
   correlation: z.strictObject({
     type: z.enum(CORRELATION_TYPES),
     rules: z.array(z.string().min(1)).min(1),
@@ -97,11 +89,7 @@ export const SigmaCorrelation = z.strictObject({
     generate: z.boolean().optional(),
   }),
   generate: z.boolean().optional(),
-  fields: z.array(z.string()).optional(),
-  falsepositives: stringOrList.optional(),
-  level: z.enum(LEVELS).optional(),
   tests: z.array(CorrelationTest).optional(),
-  output: RuleOutput.optional(),
 });
 
 export type SigmaCorrelation = z.infer<typeof SigmaCorrelation>;
