@@ -12,7 +12,7 @@ import {
   ATTACKER_IP, BACKDOOR_KEY, CI_ARN, LEAKED_KEY, ROLE_ARN, ROLE_NAME, SESSION_ARN, SESSION_KEY,
   ids, ingestCase, labelsWhere, type Case,
 } from '../fixtures/use/case.js';
-import { STACK_LINE, cliAsync } from '../fixtures/use/run.js';
+import { cliAsync, expectUserError } from '../fixtures/use/run.js';
 
 type Json = Record<string, any>;
 
@@ -214,12 +214,9 @@ describe.concurrent('keytrail events --format json: nothing of a record is lost'
 describe('keytrail events: errors', () => {
   it('a bad --since gives exit 2 and a message, no stack trace', async () => {
     const r = await cliAsync(['events', '--db', db, '--since', 'last-tuesday']);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
+    expectUserError(r);
     expect(r.stderr).toContain('--since');
     expect(r.stderr).toContain('last-tuesday');
-    expect(r.stderr).not.toMatch(STACK_LINE);
-    expect(r.stderr).not.toMatch(/internal error|bug in keytrail/);
   });
 });
 
