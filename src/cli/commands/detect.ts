@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
-import { BUILTIN_RULES, detect, findingsSql, storeFindings } from '../../rules/detect.js';
-import { formatProblem, loadRules } from '../../rules/loader.js';
+import { detect, findingsSql, storeFindings } from '../../rules/detect.js';
 import { LEVELS, type Level } from '../../rules/schema.js';
 import { CaseDb } from '../../store/db.js';
-import { DEFAULT_DB, oneOf, say } from '../common.js';
+import { DEFAULT_DB, loadRulesForRun, oneOf, rulePaths, say } from '../common.js';
 import { ROW_FORMATS, writeRows } from '../output.js';
 
 interface Opts {
@@ -40,11 +39,9 @@ export function register(program: Command): void {
       const format = oneOf(opts.format, ROW_FORMATS, '--format');
       const minLevel = opts.minLevel ? oneOf(opts.minLevel, LEVELS, '--min-level') : undefined;
       const failOn: Level | undefined = opts.failOn ? oneOf(opts.failOn, LEVELS, '--fail-on') : undefined;
-      const paths = [...(opts.builtin ? [BUILTIN_RULES] : []), ...(opts.rules ?? [])];
+      const paths = rulePaths(opts);
       if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
-      const { rules, correlations, problems } = await loadRules(paths);
-      for (const p of problems) say(formatProblem(p));
-      if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
+      const { rules, correlations } = await loadRulesForRun(paths);
       // A bounded cache, as for ingest: a scan over millions of events needs no more.
       const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
       try {

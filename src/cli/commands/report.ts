@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { KeytrailError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { buildReport, type Report } from '../../report/report.js';
-import { BUILTIN_RULES } from '../../rules/detect.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
-import { formatProblem, loadRules } from '../../rules/loader.js';
 import { CaseDb } from '../../store/db.js';
-import { DEFAULT_DB, collect, oneOf, say } from '../common.js';
+import { DEFAULT_DB, collect, loadRulesForRun, oneOf, rulePaths, say } from '../common.js';
 import { ingestProgress } from '../progress.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
@@ -22,13 +20,7 @@ interface Common {
   builtin: boolean;
 }
 
-async function rulesFor(o: Common) {
-  const paths = [...(o.builtin ? [BUILTIN_RULES] : []), ...(o.rules ?? [])];
-  const { rules, correlations, problems } = await loadRules(paths);
-  for (const p of problems) say(formatProblem(p));
-  if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
-  return { rules, correlations };
-}
+const rulesFor = (o: Common) => loadRulesForRun(rulePaths(o));
 
 function seeds(o: Common): void {
   if (!o.key?.length && !o.user?.length) throw usageError('name the leaked key: --key AKIA... (or --user NAME)');
