@@ -2,6 +2,8 @@
  * Errors a user can act on. Anything that is not a KeytrailError is a bug in keytrail and is shown
  * with its stack; a KeytrailError is shown as one readable line (the stack only with --debug).
  */
+import { printable } from './escape.js';
+
 export type ErrorCode =
   | 'USAGE' // wrong arguments or options
   | 'INPUT' // an input file or path the user named cannot be used
@@ -29,17 +31,20 @@ export class KeytrailError extends Error {
 
 export const usageError = (message: string) => new KeytrailError('USAGE', message);
 
-/** `file:line: [rule] message`, the form editors and terminals link to. */
+/**
+ * `file:line: [rule] message`, the form editors and terminals link to; one line however hostile the
+ * path or message (a file name inside an archive is the attacker's), the stack's frames below it with --debug.
+ */
 export function formatError(err: unknown, debug = false): string {
+  const frames = (e: Error) => (debug ? (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).map((l) => `\n${printable(l)}`).join('') : '');
   if (err instanceof KeytrailError) {
     const { file, line, ruleId } = err.location;
     const where = file ? `${file}${line !== undefined ? `:${line}` : ''}: ` : '';
     const rule = ruleId ? `[${ruleId}] ` : '';
-    const text = `${where}${rule}${err.message}`;
-    return debug && err.stack ? `${text}\n${err.stack}` : text;
+    return printable(`${where}${rule}${err.message}`) + frames(err);
   }
-  if (err instanceof Error) return debug ? (err.stack ?? err.message) : `internal error: ${err.message}`;
-  return `internal error: ${String(err)}`;
+  if (err instanceof Error) return printable(debug ? `${err.name}: ${err.message}` : `internal error: ${err.message}`) + frames(err);
+  return printable(`internal error: ${String(err)}`);
 }
 
 /** The message of anything thrown, for use in a reason column. */

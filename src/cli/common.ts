@@ -1,4 +1,5 @@
 /** What every command shares: the --db option, messages on stderr, format checks. */
+import { printable } from '../escape.js';
 import { KeytrailError, usageError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/detect.js';
 import { formatProblem, loadRules } from '../rules/loader.js';
@@ -9,9 +10,12 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
-/** Messages for a person go to stderr, so stdout carries only data. */
-export function say(msg: string): void {
-  process.stderr.write(msg.endsWith('\n') ? msg : msg + '\n');
+/**
+ * Messages for a person go to stderr, so stdout carries only data. Each argument is one line: a
+ * newline or terminal sequence inside it (a name from the logs) is shown escaped, never acted on.
+ */
+export function say(...lines: string[]): void {
+  process.stderr.write(lines.map((l) => printable(l) + '\n').join(''));
 }
 
 export function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {

@@ -1,11 +1,14 @@
 /**
- * Row output in the formats every data command shares. Rows arrive in chunks (from
+ * Row output in the formats every data command shares. Values from the logs are the attacker's: the
+ * table shows each cell printable (a terminal sequence or newline escaped), JSON escapes what
+ * JSON.stringify leaves raw, CSV neutralises formulas (export/rows.ts). Rows arrive in chunks (from
  * CaseDb.stream) so that a large result never has to fit in memory, except for `table`, which must
  * measure its columns and is meant for a terminal. To add a format: one entry in WRITERS.
  */
 import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { excerpt, jsonText } from '../escape.js';
 import { writeCsv } from '../export/rows.js';
 import type { Row } from '../store/db.js';
 
@@ -25,7 +28,7 @@ const WRITERS: Record<RowFormat, Writer> = {
   async jsonl(rows, _columns, out) {
     let n = 0;
     for await (const chunk of rows) {
-      await write(out, chunk.map((r) => JSON.stringify(r)).join('\n') + (chunk.length ? '\n' : ''));
+      await write(out, chunk.map((r) => jsonText(r)).join('\n') + (chunk.length ? '\n' : ''));
       n += chunk.length;
     }
     return n;
@@ -34,7 +37,7 @@ const WRITERS: Record<RowFormat, Writer> = {
     let n = 0;
     await write(out, '[');
     for await (const chunk of rows) {
-      for (const r of chunk) await write(out, `${n++ === 0 ? '\n' : ',\n'}  ${JSON.stringify(r)}`);
+      for (const r of chunk) await write(out, `${n++ === 0 ? '\n' : ',\n'}  ${jsonText(r)}`);
     }
     await write(out, n ? '\n]\n' : ']\n');
     return n;
@@ -44,7 +47,7 @@ const WRITERS: Record<RowFormat, Writer> = {
     const all: Row[] = [];
     for await (const chunk of rows) all.push(...chunk);
     const MAX = 60;
-    const text = all.map((r) => columns.map((c) => truncate(cell(r[c]).replace(/\s+/g, ' '), MAX)));
+    const text = all.map((r) => columns.map((c) => excerpt(cell(r[c]), MAX)));
     const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
     await write(out, line(columns));
@@ -54,10 +57,6 @@ const WRITERS: Record<RowFormat, Writer> = {
     return all.length;
   },
 };
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
-}
 
 /** Write rows to `-o FILE` or stdout; returns the row count. */
 export async function writeRows(rows: Rows, columns: string[], format: RowFormat, outFile?: string): Promise<number> {

@@ -1,15 +1,21 @@
-/** CSV through @json2csv/node, streamed chunk by chunk; objects and structs as JSON text. */
+/**
+ * CSV through @json2csv/node, streamed chunk by chunk; objects and structs as JSON text. Customers open
+ * these in spreadsheets: a text cell that would be a formula gets OWASP's prefix (escape.ts csvCell).
+ */
 import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Transform as CsvTransform } from '@json2csv/node';
+import { csvCell } from '../escape.js';
 import type { Row } from '../store/db.js';
 
 /** Write rows as CSV to `out` (left open); returns the row count. A header is written even for no rows. */
+const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
 export async function writeCsv(rows: AsyncIterable<Row[]>, columns: string[], out: Writable): Promise<number> {
   const csv = new CsvTransform(
     // json2csv hands null to the object formatter too (typeof null is 'object'): NULL is an empty cell.
-    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => (v === null ? '' : `"${JSON.stringify(v).replace(/"/g, '""')}"`) } },
+    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => (v === null ? '' : quoted(JSON.stringify(v))), string: (v: string) => quoted(csvCell(v)) } },
     {},
     { objectMode: true },
   );
@@ -23,9 +29,8 @@ export async function writeCsv(rows: AsyncIterable<Row[]>, columns: string[], ou
   }
   csv.end();
   await once(csv, 'end');
-  // json2csv writes the header with the first row and no newline after the last one.
-  if (n === 0) out.write(columns.map((c) => JSON.stringify(c)).join(',') + '\n');
-  else out.write('\n');
+  // json2csv writes the header (also for no rows) and no newline after the last line.
+  out.write('\n');
   return n;
 }
 

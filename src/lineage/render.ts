@@ -1,7 +1,9 @@
 /**
  * The lineage graph as text: an indented tree for the terminal, Graphviz DOT and Mermaid. All three
- * draw the same nodes and edges as the JSON (every value from the logs escaped for its format).
+ * draw the same nodes and edges as the JSON. Names come from the logs: each is made printable first
+ * (no newline, CR or terminal sequence can end a line or a statement), then escaped for its format.
  */
+import { printable } from '../escape.js';
 import type { Lineage, LineageNode } from './lineage.js';
 
 const short = (id: string) => (id.length > 12 && /^[0-9a-f-]{36}$/.test(id) ? id.slice(0, 8) : id);
@@ -51,24 +53,25 @@ export function renderTree(l: Lineage): string {
   }
   for (const n of l.nodes) if (!seen.has(n.id)) lines.push(describe(n));
   for (const w of l.warnings) lines.push(`warning: ${w}`);
-  return lines.join('\n') + '\n';
+  return lines.map(printable).join('\n') + '\n';
 }
 
-const dotString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+/** A DOT string from text lines: each line printable, backslash and quote escaped, lines joined with DOT's \n. */
+const dotString = (...lines: string[]) => `"${lines.map((s) => printable(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"')).join('\\n')}"`;
 
 export function renderDot(l: Lineage): string {
   const lines = ['digraph lineage {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica"];'];
   for (const n of l.nodes) {
     const style = n.seed ? ', style=filled, fillcolor="#f4cccc"' : n.tainted ? ', style=filled, fillcolor="#fce5cd"' : '';
-    lines.push(`  ${dotString(n.id)} [label=${dotString(`${n.kind}\n${n.name}${n.activity.events ? `\n${n.activity.events} events` : ''}`)}${style}];`);
+    lines.push(`  ${dotString(n.id)} [label=${dotString(n.kind, n.name, ...(n.activity.events ? [`${n.activity.events} events`] : []))}${style}];`);
   }
-  for (const e of l.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [label=${dotString(`${e.kind}\n${e.eventTime}`)}, tooltip=${dotString(e.eventID)}];`);
+  for (const e of l.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [label=${dotString(e.kind, e.eventTime)}, tooltip=${dotString(e.eventID)}];`);
   lines.push('}');
   return lines.join('\n') + '\n';
 }
 
-/** Mermaid labels cannot hold quotes or brackets safely: they are written as HTML entities. */
-const mermaidText = (s: string) => s.replace(/[&"<>#\[\]{}()|`]/g, (c) => `#${c.charCodeAt(0)};`);
+/** Mermaid labels cannot hold quotes, brackets or markup safely: printable first, then those as Mermaid's #code; entities. */
+const mermaidText = (s: string) => printable(s).replace(/[&"<>#%;\[\]{}()|`]/g, (c) => `#${c.charCodeAt(0)};`);
 
 export function renderMermaid(l: Lineage): string {
   const ids = new Map(l.nodes.map((n, i) => [n.id, `n${i}`]));

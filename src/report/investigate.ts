@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { jsonText } from '../escape.js';
 import { exportTimeline } from '../export/timeline.js';
 import { writeRowsToFile } from '../export/rows.js';
 import { ingest, type IngestProgress, type IngestSummary } from '../ingest/ingest.js';
@@ -39,7 +40,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     const write = (name: (typeof CASE_FILES)[number], text: string) => fs.writeFileSync(path.join(o.out, name), text);
     write('report.html', renderReportHtml(r));
     write('report.md', renderMarkdown(r));
-    write('report.json', JSON.stringify(r, null, 2) + '\n');
+    write('report.json', jsonText(r, 2) + '\n');
     write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
     write('remediation.sh', renderRemediation(r));
     const { rows } = await db.query(

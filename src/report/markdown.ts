@@ -1,20 +1,21 @@
 /**
  * The report as Markdown, walking the four steps of the notice. Every value that comes from the logs
  * (user agents, names, session names, tags...) is attacker-controlled: it goes through `md()`, which
+ * makes it printable (no newline or terminal sequence: report.md is also read with cat and less) and
  * escapes Markdown and HTML so it can neither format the page nor inject markup when rendered.
  */
+import { printable } from '../escape.js';
 import type { Report } from './report.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
   if (v === null || v === undefined || v === '') return '-';
-  return String(v)
+  return printable(String(v))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     // Markdown's own punctuation, backslash-escaped (still readable in the raw file)
-    .replace(/[\\`*_{}[\]#!|~]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ');
+    .replace(/[\\`*_{}[\]#!|~]/g, (c) => `\\${c}`);
 }
 
 const table = (head: string[], rows: unknown[][]) =>

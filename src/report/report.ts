@@ -8,7 +8,7 @@
 import { bindList, numberPlaceholders, type CaseDb } from '../store/db.js';
 import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, findingsSql, type Finding } from '../rules/detect.js';
-import { undoIam } from './remediation.js';
+import { undoIam, type IamTarget } from './remediation.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/loader.js';
 
 export interface KeyStatusChange {
@@ -129,6 +129,11 @@ export interface ReportOptions {
   now?: Date;
 }
 
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const iamTarget = (r: Record<string, unknown>): IamTarget => ({
+  userName: text(r.userName), roleName: text(r.roleName), groupName: text(r.groupName), policyArn: text(r.policyArn), policyName: text(r.policyName), target: text(r.target),
+});
+
 export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report> {
   const lineage = await buildLineage(db, { keys: o.keys, users: o.users, since: o.since, until: o.until });
   const t = taintedWhere(taintOf(lineage));
@@ -182,6 +187,9 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   const iam = await db.all(
     `SELECT ${ISO('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
             coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
+            json_extract_string(requestParameters, '$.userName') AS userName, json_extract_string(requestParameters, '$.roleName') AS roleName,
+            json_extract_string(requestParameters, '$.groupName') AS groupName, json_extract_string(requestParameters, '$.policyArn') AS policyArn,
+            json_extract_string(requestParameters, '$.policyName') AS policyName,
             coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, userIdentity.accessKeyId AS k, eventID, errorCode
      FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE}
      ORDER BY eventTime, eventID`,
@@ -189,7 +197,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   const iamChanges: Change[] = iam.map((r) => ({
     eventTime: String(r.t), eventName: String(r.eventName), eventSource: String(r.eventSource), region: String(r.region), target: (r.target as string) ?? null,
     policy: (r.policy as string) ?? null,
-    undo: r.errorCode ? null : undoIam(String(r.eventName), (r.target as string) ?? null, (r.policy as string) ?? null),
+    undo: r.errorCode ? null : undoIam(String(r.eventName), iamTarget(r)),
     by: String(r.by), accessKeyId: (r.k as string) ?? null, eventID: String(r.eventID), errorCode: (r.errorCode as string) ?? null,
   }));
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonText } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
 import { DEFAULT_DB, say } from '../common.js';
@@ -42,8 +43,8 @@ Examples:
       } finally {
         bar.stop();
       }
-      if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-      else if (!opts.quiet) say(describe(summary));
+      if (opts.json) process.stdout.write(jsonText(summary, 2) + '\n');
+      else if (!opts.quiet) say(...describe(summary));
       for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
       const rejected = summary.files.rejected;
       if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
@@ -53,7 +54,8 @@ Examples:
     });
 }
 
-export function describe(s: IngestSummary): string {
+/** The summary as lines for a person. */
+export function describe(s: IngestSummary): string[] {
   const f = s.files;
   const lines = [
     `${s.db}: ${s.events} new events from ${f.ingested + f.partial} files in ${s.seconds.toFixed(1)} s` +
@@ -65,5 +67,5 @@ export function describe(s: IngestSummary): string {
   const shown = s.problems.slice(0, 20);
   for (const p of shown) lines.push(`  ${p.status}: ${p.path}: ${p.reason}`);
   if (s.problems.length > shown.length) lines.push(`  ... and ${s.problems.length - shown.length} more: keytrail files --status rejected,partial`);
-  return lines.join('\n');
+  return lines;
 }

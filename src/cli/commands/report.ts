@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
@@ -57,7 +58,7 @@ export function register(program: Command): void {
       let text: string;
       try {
         const r = await report(db, o);
-        text = format === 'json' ? JSON.stringify(r, null, 2) + '\n' : format === 'html' ? renderReportHtml(r) : renderMarkdown(r);
+        text = format === 'json' ? jsonText(r, 2) + '\n' : format === 'html' ? renderReportHtml(r) : renderMarkdown(r);
         for (const w of r.coverage.warnings) say(`warning: ${w}`);
       } finally {
         db.close();
@@ -77,7 +78,8 @@ export function register(program: Command): void {
       'after',
       `
 The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
-timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them).
+timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them;
+a value from the logs that AWS would not allow in its place is withheld, not passed as an argument).
 
 Example:
   keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/`,

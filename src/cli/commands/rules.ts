@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonText, printable } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
 import { formatProblem, loadRules } from '../../rules/loader.js';
@@ -83,14 +84,14 @@ export function register(program: Command): void {
     .action(async (paths: string[]) => {
       const { rules: loaded, correlations, problems } = await load(paths);
       for (const r of loaded) {
-        process.stdout.write(`-- ${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${JSON.stringify(r.compiled.params)}\n\n`);
+        process.stdout.write(`-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${jsonText(r.compiled.params)}\n\n`);
       }
       for (const c of correlations) {
-        const bases = c.bases.map((b, i) => `--   r = ${i}: ${ruleId(b)} (${b.file}:${b.line})`).join('\n');
+        const bases = c.bases.map((b, i) => `--   r = ${i}: ${printable(`${ruleId(b)} (${b.file}:${b.line})`)}`).join('\n');
         process.stdout.write(
-          `-- ${ruleId(c)}: ${c.rule.title} (${c.file}:${c.line}), ${c.rule.correlation.type}\n` +
+          `-- ${printable(`${ruleId(c)}: ${c.rule.title} (${c.file}:${c.line}), ${c.rule.correlation.type}`)}\n` +
             `-- reads corr_input(rid, r): the rowid of each event a base rule matched, and which rule:\n${bases}\n` +
-            `${c.compiled.sql.replace(/\n\s*\n/g, '\n')};\n-- parameters: ${JSON.stringify(c.compiled.params)}\n\n`,
+            `${c.compiled.sql.replace(/\n\s*\n/g, '\n')};\n-- parameters: ${jsonText(c.compiled.params)}\n\n`,
         );
       }
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
