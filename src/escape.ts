@@ -7,6 +7,7 @@
  *   - jsonText(): JSON that other tools print or embed (no raw C1 or line separator).
  * The shell has its own rules (report/shell.ts): a value becomes an argument only in a shape AWS allows.
  */
+import { restoreExact } from './store/exact-json.js';
 
 /**
  * What must never reach a terminal raw: C0 controls (ESC starts every terminal sequence, newline and
@@ -43,5 +44,5 @@ export function csvCell(s: string): string {
 
 /** JSON.stringify, with the characters it leaves raw but a terminal or an HTML page may act on written as \u escapes (the same JSON value). */
 export function jsonText(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return restoreExact(JSON.stringify(value, null, indent)).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

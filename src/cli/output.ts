@@ -22,7 +22,7 @@ async function write(out: Writable, s: string): Promise<void> {
   if (!out.write(s)) await once(out, 'drain');
 }
 
-const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? jsonText(v) : String(v));
 
 const WRITERS: Record<RowFormat, Writer> = {
   async jsonl(rows, _columns, out) {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Transform as CsvTransform } from '@json2csv/node';
-import { csvCell } from '../escape.js';
+import { csvCell, jsonText } from '../escape.js';
 import type { Row } from '../store/db.js';
 
 /** Write rows as CSV to `out` (left open); returns the row count. A header is written even for no rows. */
@@ -15,7 +15,7 @@ const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export async function writeCsv(rows: AsyncIterable<Row[]>, columns: string[], out: Writable): Promise<number> {
   const csv = new CsvTransform(
     // json2csv hands null to the object formatter too (typeof null is 'object'): NULL is an empty cell.
-    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => (v === null ? '' : quoted(JSON.stringify(v))), string: (v: string) => quoted(csvCell(v)) } },
+    { fields: columns, eol: '\n', formatters: { object: (v: unknown) => (v === null ? '' : quoted(jsonText(v))), string: (v: string) => quoted(csvCell(v)) } },
     {},
     { objectMode: true },
   );

@@ -16,25 +16,117 @@ export interface Probe {
   head: Buffer;
   /** The last four bytes (a gzip trailer's ISIZE). */
   tail: Buffer;
+  /**
+   * For JSON text (plain or gzip): the deepest nesting in it, counted up to `MAX_NATIVE_DEPTH + 1`.
+   * DuckDB's JSON reader overflows its stack (SIGSEGV, the whole process) somewhere past 30,000
+   * levels, so a file deeper than MAX_NATIVE_DEPTH is never given to it.
+   */
+  depth?: number;
+  /** For gzip: the bytes it decompressed to, or `cap + 1` when it expands past the cap (a bomb). */
+  expanded?: number;
 }
 
-export async function probeFile(path: string): Promise<Probe> {
+/** Deeper than this, a file goes to the record reader (which rejects the deep record alone), not to DuckDB. */
+export const MAX_NATIVE_DEPTH = 1000;
+
+/** Read a file once: hash, head, tail, and for JSON its depth; gzip is decompressed (in zlib's threads) up to `cap` bytes. */
+export async function probeFile(path: string, cap = Number.MAX_SAFE_INTEGER): Promise<Probe> {
   const hash = crypto.createHash('sha256');
   const headParts: Buffer[] = [];
   let headLen = 0;
   let tail = Buffer.alloc(0);
   let size = 0;
+  let scan: DepthScanner | undefined;
+  let gunzip: GunzipMembers | undefined;
+  let gunzipped: Promise<void> | undefined;
+  let expanded = 0;
   for await (const c of fs.createReadStream(path, { flags: 'r', highWaterMark: 1 << 20 })) {
     const chunk = c as Buffer;
     hash.update(chunk);
+    if (size === 0) {
+      // JSON text, or gzip of it, is scanned for depth as it is read (gzip in zlib's threads).
+      if (isGzip(chunk)) {
+        scan = new DepthScanner(MAX_NATIVE_DEPTH);
+        const g = (gunzip = new GunzipMembers());
+        gunzipped = new Promise((res) => {
+          g.on('data', (d: Buffer) => {
+            expanded += d.length;
+            if (!scan!.push(d) || expanded > cap) g.destroy();
+          });
+          g.on('error', () => res());
+          g.on('close', () => res());
+          g.on('end', () => res());
+        });
+      } else if (/^\s*[[{]/.test(chunk.subarray(0, 64).toString('latin1').replace(/^\ufeff|^\xef\xbb\xbf/, ''))) scan = new DepthScanner(MAX_NATIVE_DEPTH);
+    }
     size += chunk.length;
+    if (gunzip && !gunzip.destroyed) gunzip.write(chunk);
+    else if (scan && !gunzip) scan.push(chunk);
     if (headLen < HEAD_BYTES) {
       headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
       headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
     }
     tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 4))]).subarray(-4);
   }
-  return { size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), tail };
+  if (gunzip && !gunzip.destroyed) gunzip.end();
+  await gunzipped;
+  return {
+    size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), tail,
+    ...(scan ? { depth: scan.max } : {}), ...(gunzip ? { expanded: Math.min(expanded, cap + 1) } : {}),
+  };
+}
+
+/**
+ * The nesting depth of JSON text fed in pieces: brackets outside strings. Strings are skipped with
+ * indexOf (most of a CloudTrail file is inside strings), so this runs at several hundred MB/s.
+ */
+export class DepthScanner {
+  private depth = 0;
+  max = 0;
+  private inString = false;
+  /** Backslashes at the end of the previous piece, inside a string. */
+  private slashes = 0;
+
+  constructor(private readonly stopAt: number) {}
+
+  /** Feed bytes; false once the depth is past `stopAt` (nothing more to learn). */
+  push(b: Buffer): boolean {
+    let i = 0;
+    const n = b.length;
+    while (i < n) {
+      if (this.inString) {
+        const q = b.indexOf(0x22, i);
+        if (q < 0) {
+          this.slashes = trailingSlashes(b, n, i, this.slashes);
+          return true;
+        }
+        const before = trailingSlashes(b, q, i, this.slashes);
+        this.slashes = 0;
+        i = q + 1;
+        if (before % 2 === 0) this.inString = false;
+        continue;
+      }
+      const c = b[i++]!;
+      if (c === 0x22) {
+        this.inString = true;
+        this.slashes = 0;
+      } else if (c === 0x7b || c === 0x5b) {
+        if (++this.depth > this.max) {
+          this.max = this.depth;
+          if (this.max > this.stopAt) return false;
+        }
+      } else if (c === 0x7d || c === 0x5d) this.depth--;
+    }
+    return true;
+  }
+}
+
+/** How many backslashes end b[from, end), continuing `carried` when the run reaches `from`. */
+function trailingSlashes(b: Buffer, end: number, from: number, carried: number): number {
+  let k = end - 1;
+  while (k >= from && b[k] === 0x5c) k--;
+  const run = end - 1 - k;
+  return k < from ? carried + run : run;
 }
 
 /** The gzip trailer's ISIZE: the uncompressed size of the last member, modulo 2^32. */
@@ -51,7 +143,10 @@ export const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 
 export function gunzipHead(raw: Buffer): { head: Buffer; error?: string } {
   try {
     // 16 KiB of compressed input is well over 64 KiB of CloudTrail JSON; decompressing more is waste.
-    const out = zlib.gunzipSync(raw.subarray(0, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 });
+    // The first member only (raw inflate stops at its end), so trailing bytes after it are no error here.
+    const h = gzipHeaderLength(raw);
+    if (h < 0) throw Object.assign(new Error(h === -1 ? 'unexpected end of file' : 'incorrect header check'), { code: h === -1 ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR' });
+    const out = zlib.inflateRawSync(raw.subarray(h, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 });
     return { head: out.subarray(0, HEAD_BYTES) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { head: Buffer.alloc(0), error: 'its first 64 KiB expand beyond 64 MiB: a decompression bomb' };
@@ -100,15 +195,149 @@ export interface ExpansionLimits {
 
 export const DEFAULT_EXPANSION: ExpansionLimits = { maxBytes: 16 * 2 ** 30, floorBytes: 256 * 2 ** 20, maxRatio: 200 };
 
-/** A file's bytes, decompressed when gzip, through the expansion guard. */
-export function openContent(path: string, gzip: boolean, limit: number): Readable {
+/**
+ * A file's bytes, decompressed when gzip, through the expansion guard. `onTrailing` hears of bytes
+ * after the last gzip member that are not another member (ignored, as `gzip -d` does).
+ */
+export function openContent(path: string, gzip: boolean, limit: number, onTrailing?: (bytes: number) => void): Readable {
   const src = fs.createReadStream(path, { flags: 'r', highWaterMark: 1 << 20 });
   if (!gzip) return src;
-  const gunzip = zlib.createGunzip();
+  const gunzip = new GunzipMembers(onTrailing);
   const guard = expansionGuard(limit);
   src.on('error', (e) => guard.destroy(e));
   gunzip.on('error', (e) => guard.destroy(new Error(describeZlibError(e))));
   return src.pipe(gunzip).pipe(guard);
+}
+
+/**
+ * The length of the gzip member header at the start of `b` (RFC 1952: 10 bytes and the optional
+ * extra field, name, comment and header CRC); -1 when `b` ends inside it, -2 when it is no header.
+ */
+export function gzipHeaderLength(b: Buffer): number {
+  if (b.length >= 2 && (b[0] !== 0x1f || b[1] !== 0x8b)) return -2;
+  if (b.length < 10) return -1;
+  if (b[2] !== 8) return -2;
+  const flags = b[3]!;
+  let p = 10;
+  if (flags & 4) {
+    if (b.length < p + 2) return -1;
+    p += 2 + b.readUInt16LE(p);
+  }
+  for (const bit of [8, 16]) {
+    if (!(flags & bit)) continue;
+    const z = b.indexOf(0, p);
+    if (z < 0) return -1;
+    p = z + 1;
+  }
+  if (flags & 2) p += 2;
+  return b.length < p ? -1 : p;
+}
+
+/**
+ * gunzip as `gzip -d` reads a file: member after member, each checked against its trailer (length,
+ * and CRC-32 where zlib offers it); bytes after the last member that do not start another one are
+ * trailing garbage, reported and ignored. Node's own Gunzip fails the whole file on them (and may
+ * drop the output of the last chunk when it does).
+ */
+export class GunzipMembers extends Transform {
+  private pending: Buffer = Buffer.alloc(0);
+  private inflate: zlib.InflateRaw | undefined;
+  private ended = false;
+  private members = 0;
+  private garbage = 0;
+  private crc = 0;
+  private length = 0;
+
+  constructor(private readonly onTrailing?: (bytes: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pump(false).then(() => cb(), (e: Error) => cb(e));
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.pump(true).then(
+      () => {
+        if (this.garbage > 0) this.onTrailing?.(this.garbage);
+        cb();
+      },
+      (e: Error) => cb(e),
+    );
+  }
+
+  private async pump(final: boolean): Promise<void> {
+    for (;;) {
+      if (this.garbage > 0) {
+        this.garbage += this.pending.length;
+        this.pending = Buffer.alloc(0);
+        return;
+      }
+      if (!this.inflate) {
+        if (this.pending.length === 0) return;
+        const h = gzipHeaderLength(this.pending);
+        if (h === -2 && this.members > 0) {
+          this.garbage = this.pending.length;
+          this.pending = Buffer.alloc(0);
+          return;
+        }
+        if (h === -2) throw Object.assign(new Error('not a gzip header'), { code: 'Z_DATA_ERROR' });
+        if (h === -1) {
+          if (!final && this.pending.length < 1 << 20) return;
+          if (this.members > 0) return void ((this.garbage = this.pending.length), (this.pending = Buffer.alloc(0)));
+          throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+        }
+        this.pending = this.pending.subarray(h);
+        this.startMember();
+      }
+      if (this.ended) {
+        // The member's trailer: CRC-32 and length of its content.
+        if (this.pending.length < 8) {
+          if (final) throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+          return;
+        }
+        const crc = this.pending.readUInt32LE(0);
+        const isize = this.pending.readUInt32LE(4);
+        if (isize !== this.length % 2 ** 32 || (typeof zlib.crc32 === 'function' && crc !== this.crc)) {
+          throw Object.assign(new Error('incorrect data check'), { code: 'Z_DATA_ERROR' });
+        }
+        this.pending = this.pending.subarray(8);
+        this.members++;
+        this.inflate = undefined;
+        continue;
+      }
+      if (this.pending.length === 0) {
+        if (final) throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+        return;
+      }
+      const inflate = this.inflate!;
+      const buf = this.pending;
+      this.pending = Buffer.alloc(0);
+      const before = inflate.bytesWritten;
+      await new Promise<void>((res, rej) => {
+        inflate.once('error', rej);
+        inflate.write(buf, () => res());
+      });
+      // Let 'end' arrive if the member ended inside this chunk.
+      await new Promise((r) => setImmediate(r));
+      if (this.ended) this.pending = buf.subarray(inflate.bytesWritten - before);
+    }
+  }
+
+  private startMember(): void {
+    const inflate = zlib.createInflateRaw();
+    this.inflate = inflate;
+    this.ended = false;
+    this.crc = 0;
+    this.length = 0;
+    inflate.on('data', (d: Buffer) => {
+      this.length += d.length;
+      if (typeof zlib.crc32 === 'function') this.crc = zlib.crc32(d, this.crc);
+      this.push(d);
+    });
+    inflate.on('end', () => (this.ended = true));
+  }
 }
 
 export function formatBytes(n: number): string {

@@ -14,6 +14,7 @@ import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, typ
 import { discover } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
+import { DEFAULT_SPLIT_LIMITS, type SplitLimits } from './json-values.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
 import { sniff } from './sniff.js';
 
@@ -27,6 +28,10 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Where archives are unpacked and normalized records staged; removed afterwards. */
   tmpDir?: string;
+  /** A record longer than this (bytes of JSON text) is rejected alone; the rest of its file loads. */
+  maxRecordBytes?: number;
+  /** A record nested deeper than this is rejected alone. */
+  maxDepth?: number;
 }
 
 export interface IngestProgress {
@@ -94,7 +99,8 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     problems: [],
   };
   try {
-    const loader = new BatchLoader(db, memoryLimit);
+    const split: SplitLimits = { ...DEFAULT_SPLIT_LIMITS, ...(options.maxRecordBytes ? { maxBytes: options.maxRecordBytes } : {}), ...(options.maxDepth ? { maxDepth: options.maxDepth } : {}) };
+    const loader = new BatchLoader(db, memoryLimit, split.maxBytes);
     await loader.init();
     const known = await db.all(`SELECT id, path, sha256 FROM files WHERE sha256 IS NOT NULL`);
     const bySha = new Map<string, { id: number; path: string }>();
@@ -123,7 +129,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       batch = newBatch();
       lap(`examined ${current.rows.length} files (hash, sniff)`);
       await loading;
-      loading = loadBatch(loader, current, tmp, limits).then((finals) => {
+      loading = loadBatch(loader, current, tmp, limits, split).then((finals) => {
         for (const f of finals) {
           const status = f.status as FileStatus;
           summary.files[status]++;
@@ -145,7 +151,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const probeAhead = () => {
       for (const q of queue.slice(0, PROBE_AHEAD)) {
         if (!probes.has(q)) {
-          const p = probeFile(q.real);
+          const p = fs.promises.stat(q.real).then((st) => probeFile(q.real, expansionLimit(st.size, limits)));
           p.catch(() => undefined);
           probes.set(q, p);
         }
@@ -255,8 +261,9 @@ async function examine(
     case 'tar':
       return { ...row, format: s.kind === 'zip' ? 'zip' : s.gzip ? 'tar.gz' : 'tar', status: 'ingested', archive: { kind: s.kind, gzip: s.kind === 'tar' && s.gzip } };
     case 'records':
-      batch.bytes += s.gzip ? Math.max(s.isize ?? 0, size * 10) : size;
-      return { ...row, real: item.real, format: 'cloudtrail-records', status: 'ingested', counted: true, native: { gzip: s.gzip, isize: s.isize }, read: { kind: 'records', gzip: s.gzip } };
+      batch.bytes += s.gzip ? Math.max(probe.expanded ?? s.isize ?? 0, size * 10) : size;
+      // The size it really decompresses to (the probe read it), not the trailer's word, decides the path.
+      return { ...row, real: item.real, format: 'cloudtrail-records', status: 'ingested', counted: true, native: { gzip: s.gzip, isize: probe.expanded ?? s.isize }, read: { kind: 'records', gzip: s.gzip } };
     case 'json':
     case 'csv':
       batch.bytes += s.gzip ? size * 10 : size;
@@ -265,7 +272,7 @@ async function examine(
 }
 
 /** Read what needs the record reader, then load the batch in one transaction. */
-async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits: ExpansionLimits) {
+async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits: ExpansionLimits, split: SplitLimits) {
   const lap = tracer(`batch of ${batch.rows.length} files`);
   const natives: NativeUnit[] = [];
   const viaReader: ExaminedRow[] = [];
@@ -281,7 +288,7 @@ async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits:
     if (rows.length === 0) return;
     const writer = new NormalizedWriter(path.join(tmp, `normalized-${normalized.length}-${rows[0]!.id}.jsonl`));
     try {
-      for (const r of rows) await readOne(r, writer, limits);
+      for (const r of rows) await readOne(r, writer, limits, split);
     } finally {
       writer.close();
     }
@@ -314,7 +321,7 @@ function withinLimit(r: ExaminedRow, limits: ExpansionLimits): boolean {
   return isize === undefined || (isize <= expansionLimit(r.bytes ?? 0, limits) && isize <= MAX_OBJECT_BYTES);
 }
 
-async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: ExpansionLimits): Promise<void> {
+async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: ExpansionLimits, split: SplitLimits): Promise<void> {
   let skippedReason: string | undefined;
   const sink = writer.sinkFor(
     r.id,
@@ -322,9 +329,13 @@ async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: Expansi
     (why) => (skippedReason = why),
   );
   try {
-    const out = await readRecords(r.real!, r.read!, expansionLimit(r.bytes ?? 0, limits), sink);
+    const out = await readRecords(r.real!, r.read!, expansionLimit(r.bytes ?? 0, limits), sink, split);
     r.format = out.format;
     if (out.error) r.readError = out.error;
+    if (out.note) r.notice = out.note;
+    if (sink.repaired > 0) {
+      r.notes = [`${sink.repaired} record(s) held \\u escapes that are no character (lone surrogates), each written as U+FFFD (first: record ${sink.firstRepaired})`];
+    }
     if (r.format === 'csv-limited') r.partialSource = 'field-limited CSV (no full CloudTrail event): its records are marked partial';
   } catch (err) {
     if (!(err instanceof NotEvidence)) throw err;

@@ -18,7 +18,6 @@ const FIELDS = Object.keys(RECORD);
  * default, and a generous fixed bound would cost gigabytes of buffers.
  */
 export const MAX_OBJECT_BYTES = 512 << 20;
-const RECORD_LINE_BYTES = 64 << 20;
 
 function objectBound(bytes: number): number {
   let b = 16 << 20;
@@ -49,6 +48,10 @@ export interface FileRow {
   partialSource?: string;
   /** Reading stopped early; records before were kept. */
   readError?: string;
+  /** What a person should know about how the file was read (a repaired record...): the file is partial. */
+  notes?: string[];
+  /** What a person should know that lost nothing: in the reason, the status unchanged. */
+  notice?: string;
 }
 
 export interface FileCounts {
@@ -59,11 +62,13 @@ export interface FileCounts {
   firstReject?: string;
 }
 
-const INVALID = `(eventTime IS NULL OR eventID IS NULL)`;
+/** A record cannot stay without a time or an id (an empty or blank eventID is none: two such records are not one event). */
+const INVALID = `(eventTime IS NULL OR eventID IS NULL OR trim(eventID) = '')`;
 /** Why an inserted row cannot stay, from its columns (see eventsSelect). */
 const REJECT_REASON = `'record ' || record_index || ': ' || CASE
     WHEN eventTime IS NULL AND json_exists(extra_fields, '$.eventTime') THEN 'eventTime ' || (extra_fields->'$.eventTime') || ' is not a valid time'
     WHEN eventTime IS NULL THEN 'no eventTime'
+    WHEN eventID IS NOT NULL THEN 'eventID ' || to_json(eventID) || ' is empty (every CloudTrail record has one)'
     ELSE 'no eventID (every CloudTrail record has one)' END`;
 const REJECT_RAW = `${RECORD_SQL}::VARCHAR`;
 
@@ -77,6 +82,8 @@ export class BatchLoader {
     private readonly db: CaseDb,
     /** DuckDB's memory limit during the load (see release()). */
     private readonly memoryLimit?: string,
+    /** The longest record the record reader passes on: a normalized line holds one and its provenance. */
+    private readonly maxRecordBytes = 64 << 20,
   ) {}
 
   /**
@@ -151,7 +158,7 @@ export class BatchLoader {
       }
       if (normalized.length > 0) {
         const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'MAP(VARCHAR, JSON)', w: 'VARCHAR', x: 'VARCHAR'},
-                                format = 'newline_delimited', maximum_object_size = ${RECORD_LINE_BYTES})`;
+                                format = 'newline_delimited', maximum_object_size = ${this.maxRecordBytes + (1 << 20)})`;
         await this.db.exec(
           `INSERT INTO events (${cols}) ${eventsSelect(`SELECT f AS file_id, i AS record_index, j AS m, coalesce(p, false) AS is_partial FROM ${read} WHERE w IS NULL`)}`,
           [normalized],
@@ -260,8 +267,9 @@ export function finalizeFile(f: FileRow, c: FileCounts | undefined): FinalRow {
   if (f.readError) notes.push(f.readError + (kept > 0 ? `; the ${kept} records before it were kept` : ''));
   if (c.rejected > 0) notes.push(`${c.rejected} of ${c.records} records rejected (first: ${c.firstReject}); see the rejects table`);
   if (f.partialSource) notes.push(f.partialSource);
+  notes.push(...(f.notes ?? []));
   if (kept === 0 && (c.rejected > 0 || f.readError)) return { ...base, ...nums, status: 'rejected', reason: notes.join('; ') };
   if (kept === 0 && c.records === 0) return { ...base, ...nums, status: 'ingested', reason: 'no records in the file' };
-  if (notes.length > 0) return { ...base, ...nums, status: 'partial', reason: notes.join('; ') };
-  return { ...base, ...nums, status: 'ingested', reason: null };
+  if (notes.length > 0) return { ...base, ...nums, status: 'partial', reason: [...notes, ...(f.notice ? [f.notice] : [])].join('; ') };
+  return { ...base, ...nums, status: 'ingested', reason: f.notice ?? null };
 }

@@ -4,7 +4,7 @@
  * detector here and, if it needs its own reader, a reader in records.ts.
  */
 import path from 'node:path';
-import { gunzipHead, gzipIsize, isGzip, type Probe } from './bytes.js';
+import { MAX_NATIVE_DEPTH, gunzipHead, gzipIsize, isGzip, type Probe } from './bytes.js';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
@@ -46,10 +46,10 @@ export function sniff(probe: Probe, displayPath: string): Sniffed {
     if (isTar(head)) return { kind: 'tar', gzip: true };
     isize = gzipIsize(probe);
   }
-  return classifyText(head, gzip, isize);
+  return classifyText(head, gzip, isize, probe.depth);
 }
 
-function classifyText(head: Buffer, gzip: boolean, isize: number | undefined): Sniffed {
+function classifyText(head: Buffer, gzip: boolean, isize: number | undefined, depth: number | undefined): Sniffed {
   const { encoding, bom } = detectEncoding(head);
   if (encoding === 'utf-8' && looksBinary(head)) {
     return { kind: 'reject', format: 'binary', reason: `binary data, not text (first bytes: ${hex(head.subarray(0, 8))}); CloudTrail evidence is JSON, JSON Lines or CSV` };
@@ -60,7 +60,8 @@ function classifyText(head: Buffer, gzip: boolean, isize: number | undefined): S
   const first = text[start];
   if (first === '{' || first === '[') {
     const rest = text.slice(start);
-    if (encoding === 'utf-8' && !bom && /^\{\s*"Records"\s*:\s*\[/.test(rest)) return { kind: 'records', gzip, isize };
+    // DuckDB reads a CloudTrail file directly, unless the file nests too deep for it (see probeFile).
+    if (encoding === 'utf-8' && !bom && /^\{\s*"Records"\s*:\s*\[/.test(rest) && (depth ?? 0) <= MAX_NATIVE_DEPTH) return { kind: 'records', gzip, isize };
     if (/^\{\s*"Records"\s*:\s*[^[\s]/.test(rest)) {
       return { kind: 'reject', format: 'json', reason: '"Records" is not a list: a CloudTrail file holds {"Records": [ ...events... ]}' };
     }

@@ -3,6 +3,7 @@
  * one statement with bound values: SQL text and values never mix, and a string with two statements
  * is refused before anything runs (DuckDB would otherwise run all but the last unbound).
  */
+import { parseExact } from './exact-json.js';
 import fs from 'node:fs';
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, listValue } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
@@ -190,13 +191,14 @@ export class SqlError extends KeytrailError {
 
 /**
  * DuckDB values → JSON-safe JS: BIGINT as a number when it fits (else a string), timestamps as
- * ISO-8601 UTC, DATE as YYYY-MM-DD, JSON columns parsed so they nest as objects in JSON output.
+ * ISO-8601 UTC, DATE as YYYY-MM-DD, JSON columns parsed so they nest as objects in JSON output (numbers
+ * that a double cannot hold exactly as ExactNumber, written back as written).
  */
 export function toPlain(v: unknown, type: DuckDBType): unknown {
   if (v === null || v === undefined) return null;
   if (type.alias === 'JSON' && typeof v === 'string') {
     try {
-      return JSON.parse(v);
+      return parseExact(v);
     } catch {
       return v;
     }
