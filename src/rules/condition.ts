@@ -10,6 +10,12 @@ export type Condition =
 
 export class ConditionError extends Error {}
 
+/**
+ * How deep `(` and `not` may nest. The parser, the SQL it becomes and DuckDB's own expression depth
+ * all recurse; real conditions nest two or three levels, and 64 keeps every one of them far from a stack overflow.
+ */
+export const MAX_CONDITION_DEPTH = 64;
+
 const TOKEN = /\s*(\(|\)|[^\s()]+)/y;
 
 export function parseCondition(text: string): Condition {
@@ -26,6 +32,13 @@ export function parseCondition(text: string): Condition {
     throw new ConditionError(`${JSON.stringify(text)} uses a Sigma 1 aggregation ("| count() ..."), which keytrail does not run; write it as a correlation rule (type event_count or value_count)`);
   }
   let i = 0;
+  let depth = 0;
+  const deeper = <T>(f: () => T): T => {
+    if (++depth > MAX_CONDITION_DEPTH) throw new ConditionError(`condition nested more than ${MAX_CONDITION_DEPTH} levels (parentheses and not)`);
+    const out = f();
+    depth--;
+    return out;
+  };
   const peek = () => tokens[i]?.toLowerCase();
   const expect = (t: string) => {
     if (peek() !== t) throw new ConditionError(`expected "${t}" at token ${i + 1} of condition ${JSON.stringify(text)}, found ${tokens[i] === undefined ? 'the end' : JSON.stringify(tokens[i])}`);
@@ -44,7 +57,7 @@ export function parseCondition(text: string): Condition {
   const not = (): Condition => {
     if (peek() === 'not') {
       i++;
-      return { op: 'not', arg: not() };
+      return { op: 'not', arg: deeper(not) };
     }
     return primary();
   };
@@ -53,7 +66,7 @@ export function parseCondition(text: string): Condition {
     if (t === undefined) throw new ConditionError(`condition ${JSON.stringify(text)} ends where a selection was expected`);
     if (t === '(') {
       i++;
-      const e = or();
+      const e = deeper(or);
       expect(')');
       return e;
     }

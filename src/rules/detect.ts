@@ -7,7 +7,8 @@
  * of ARCHITECTURE.md §6.
  */
 import { fileURLToPath } from 'node:url';
-import type { CaseDb } from '../store/db.js';
+import { KeytrailError } from '../errors.js';
+import { SqlError, type CaseDb } from '../store/db.js';
 import { fieldSql, resolveField, type Bind } from './catalog.js';
 import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './loader.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
@@ -75,13 +76,42 @@ export async function detect(db: CaseDb, rules: LoadedRule[], opts: RunOptions =
   const output = rules.filter((r) => !silent.has(r) && atLevel(r.rule.level));
   const scanned = [...new Set([...output, ...correlations.flatMap((c) => c.bases)])];
   const index = new Map(scanned.map((r, k) => [r, k]));
-  await scanHits(db, scanned);
+  const failures = await scanHits(db, scanned);
+  const failed = new Set(failures.map((f) => f.ruleId));
   await startRun(db, [...scanned, ...correlations]);
   await eventFindings(db, output.map((r) => index.get(r)!), scanned);
   for (const [ci, c] of correlations.entries()) {
-    await correlationFindings(db, c, scanned.length + ci, c.bases.map((b) => index.get(b)!));
+    const broken = c.bases.find((b) => failed.has(ruleId(b)));
+    if (broken) failures.push({ file: c.file, line: c.line, ruleId: ruleId(c), message: `its base rule ${ruleId(broken)} cannot run` });
+    else await correlationFindings(db, c, scanned.length + ci, c.bases.map((b) => index.get(b)!));
   }
-  return finishRun(db);
+  const count = await finishRun(db);
+  if (failures.length > 0) throw new RulesFailedError(failures, count);
+  return count;
+}
+
+/** A rule DuckDB refused to run, with DuckDB's message. */
+export interface RuleFailure {
+  file: string;
+  line: number;
+  ruleId: string;
+  message: string;
+}
+
+export const formatFailure = (f: RuleFailure) => `${f.file}:${f.line}: [${f.ruleId}] cannot run: ${f.message}`;
+
+/**
+ * Some rules could not run; the others did, and their findings are in run_findings. The caller
+ * may show them, but must not pass the run off as complete.
+ */
+export class RulesFailedError extends KeytrailError {
+  constructor(
+    readonly failures: RuleFailure[],
+    readonly findings: number,
+  ) {
+    const [first] = failures;
+    super('INPUT', `cannot run: ${first!.message}${failures.length > 1 ? ` (and ${failures.length - 1} more rule(s) that cannot run)` : ''}`, { file: first!.file, line: first!.line, ruleId: first!.ruleId });
+  }
 }
 
 /** detect, then the findings as objects: for tests and callers that want them in memory. */
@@ -109,46 +139,67 @@ export async function storeFindings(db: CaseDb): Promise<void> {
  * its names. Rules named by prefix join on starts_with; the rules that name neither get one scan
  * for the lot, the OR of them filtering and a CASE per rule telling which matched.
  */
-export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promise<void> {
+export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promise<RuleFailure[]> {
   await db.exec('CREATE OR REPLACE TEMP TABLE rule_hits (rid BIGINT, k INTEGER)');
   let mixed = false;
+  const failures: RuleFailure[] = [];
   for (let i = 0; i < rules.length; i += RULES_PER_SCAN) {
     const group = rules.slice(i, i + RULES_PER_SCAN).map((r, n) => ({ r, k: i + n }));
-    // A rule's key: the eventNames it names, else the eventSources.
-    const keyOf = (r: LoadedRule) => (r.compiled.eventNames ? { field: 'eventName', values: r.compiled.eventNames } : r.compiled.eventSources ? { field: 'eventSource', values: r.compiled.eventSources } : null);
-    const named = group.filter(({ r }) => keyOf(r) !== null);
-    for (const field of ['eventName', 'eventSource']) {
-      for (const prefix of [false, true]) {
-        // Each (value, rule) pair; the CASE holds only the rules that have such a pair.
-        const pairs = named.flatMap(({ r, k }) => {
-          const key = keyOf(r)!;
-          return key.field !== field ? [] : key.values.filter((n) => n.endsWith('*') === prefix).map((n) => [prefix ? n.slice(0, -1) : n, k] as const);
-        });
-        if (pairs.length === 0) continue;
-        const ks = new Set(pairs.map((p) => p[1]));
-        const { params, sqlOf } = binder();
-        const arms = named.filter(({ k }) => ks.has(k)).map(({ r, k }) => `WHEN ${k} THEN ${sqlOf(r)}`).join(' ');
-        const values = `(SELECT unnest($${params.push(pairs.map((p) => p[0]))}::VARCHAR[]) AS __value, unnest($${params.push(pairs.map((p) => p[1]))}::INTEGER[]) AS __k)`;
-        const on = prefix ? `starts_with(lower(events."${field}"), n.__value)` : `lower(events."${field}") = n.__value`;
-        await db.exec(`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM events JOIN ${values} n ON ${on} WHERE CASE n.__k ${arms} END`, params);
+    try {
+      mixed = (await scanGroup(db, group)) || mixed;
+    } catch (err) {
+      if (!(err instanceof SqlError)) throw err;
+      // One rule DuckDB cannot run fails its whole batch: find it by running each alone, keep the others' hits.
+      await db.exec('DELETE FROM rule_hits WHERE k BETWEEN $1 AND $2', [i, i + group.length - 1]);
+      for (const one of group) {
+        try {
+          mixed = (await scanGroup(db, [one])) || mixed;
+        } catch (e) {
+          if (!(e instanceof SqlError)) throw e;
+          failures.push({ file: one.r.file, line: one.r.line, ruleId: ruleId(one.r), message: e.message });
+        }
       }
-    }
-    mixed ||= named.some(({ r }) => keyOf(r)!.values.some((n) => n.endsWith('*')) && keyOf(r)!.values.some((n) => !n.endsWith('*')));
-    const anyName = group.filter(({ r }) => keyOf(r) === null);
-    if (anyName.length > 0) {
-      const { params, sqlOf } = binder();
-      const exprs = anyName.map(({ r }) => sqlOf(r));
-      const cases = exprs.map((e, n) => `CASE WHEN ${e} THEN ${anyName[n]!.k} END`);
-      await db.exec(
-        `INSERT INTO rule_hits SELECT rid, unnest(ks) FROM (
-           SELECT rowid AS rid, list_filter([${cases.join(', ')}], x -> x IS NOT NULL) AS ks FROM events
-           WHERE ${exprs.map((e) => `(${e})`).join(' OR ')})`,
-        params,
-      );
     }
   }
   // A rule named both exactly and by a prefix that match the same event pairs with it once.
   if (mixed) await db.exec('CREATE OR REPLACE TEMP TABLE rule_hits AS SELECT DISTINCT rid, k FROM rule_hits');
+  return failures;
+}
+
+/** One batch of scanHits; true when a rule in it is named both exactly and by prefix. */
+async function scanGroup(db: CaseDb, group: { r: LoadedRule; k: number }[]): Promise<boolean> {
+  // A rule's key: the eventNames it names, else the eventSources.
+  const keyOf = (r: LoadedRule) => (r.compiled.eventNames ? { field: 'eventName', values: r.compiled.eventNames } : r.compiled.eventSources ? { field: 'eventSource', values: r.compiled.eventSources } : null);
+  const named = group.filter(({ r }) => keyOf(r) !== null);
+  for (const field of ['eventName', 'eventSource']) {
+    for (const prefix of [false, true]) {
+      // Each (value, rule) pair; the CASE holds only the rules that have such a pair.
+      const pairs = named.flatMap(({ r, k }) => {
+        const key = keyOf(r)!;
+        return key.field !== field ? [] : key.values.filter((n) => n.endsWith('*') === prefix).map((n) => [prefix ? n.slice(0, -1) : n, k] as const);
+      });
+      if (pairs.length === 0) continue;
+      const ks = new Set(pairs.map((p) => p[1]));
+      const { params, sqlOf } = binder();
+      const arms = named.filter(({ k }) => ks.has(k)).map(({ r, k }) => `WHEN ${k} THEN ${sqlOf(r)}`).join(' ');
+      const values = `(SELECT unnest($${params.push(pairs.map((p) => p[0]))}::VARCHAR[]) AS __value, unnest($${params.push(pairs.map((p) => p[1]))}::INTEGER[]) AS __k)`;
+      const on = prefix ? `starts_with(lower(events."${field}"), n.__value)` : `lower(events."${field}") = n.__value`;
+      await db.exec(`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM events JOIN ${values} n ON ${on} WHERE CASE n.__k ${arms} END`, params);
+    }
+  }
+  const anyName = group.filter(({ r }) => keyOf(r) === null);
+  if (anyName.length > 0) {
+    const { params, sqlOf } = binder();
+    const exprs = anyName.map(({ r }) => sqlOf(r));
+    const cases = exprs.map((e, n) => `CASE WHEN ${e} THEN ${anyName[n]!.k} END`);
+    await db.exec(
+      `INSERT INTO rule_hits SELECT rid, unnest(ks) FROM (
+         SELECT rowid AS rid, list_filter([${cases.join(', ')}], x -> x IS NOT NULL) AS ks FROM events
+         WHERE ${exprs.map((e) => `(${e})`).join(' OR ')})`,
+      params,
+    );
+  }
+  return named.some(({ r }) => keyOf(r)!.values.some((n) => n.endsWith('*')) && keyOf(r)!.values.some((n) => !n.endsWith('*')));
 }
 
 /** Parameters for one statement, and a rule's SQL renumbered to follow the ones bound so far. */
@@ -156,7 +207,8 @@ function binder() {
   const params: unknown[] = [];
   const sqlOf = (r: LoadedRule) => {
     const offset = params.length;
-    params.push(...r.compiled.params);
+    // One at a time: spreading a rule's thousands of values as arguments would overflow the stack.
+    for (const p of r.compiled.params) params.push(p);
     return r.compiled.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
   };
   return { params, sqlOf };

@@ -24,6 +24,8 @@ export interface CompiledExpr {
   eventNames: string[] | null;
   /** The same for eventSource, for rules that name a service but no eventName. */
   eventSources: string[] | null;
+  /** Every regular expression as the rule hands it to DuckDB (flags included), for the loader to compile once in RE2. */
+  regexes: string[];
 }
 
 /** The fields a necessary condition may test: the two every CloudTrail record has and rules name most. */
@@ -31,12 +33,21 @@ type KeyField = 'eventName' | 'eventSource';
 
 export class DetectionError extends Error {}
 
+/**
+ * Values one field (or one selection list) may hold. Real rules list at most a few dozen (SigmaHQ's
+ * CloudTrail rules: 23); each value is a bound parameter and a test on every candidate event, so
+ * 10,000 is room for a generated allow- or deny-list while a rule stays a statement DuckDB runs in seconds.
+ */
+export const MAX_LIST_VALUES = 10_000;
+const tooMany = (what: string, n: number) => new DetectionError(`${what} lists ${n} values, more than the ${MAX_LIST_VALUES} a list may hold`);
+
 type Value = string | number | boolean | null;
 
 interface Ctx {
   params: unknown[];
   bind: Bind;
   unknown: Set<string>;
+  regexes: Set<string>;
 }
 
 const PATTERN_MODIFIERS: Record<string, (v: string) => string> = {
@@ -57,7 +68,9 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
     const unsupported = re2Unsupported(src);
     if (unsupported) throw new DetectionError(`regular expression ${JSON.stringify(src)} uses ${unsupported}, which DuckDB's RE2 engine does not support`);
     const flags = ['i', 'm', 's'].filter((f) => mods.has(f)).join('');
-    return `regexp_matches(${field}, ${ctx.bind(flags ? `(?${flags})${src}` : src)})`;
+    const pattern = flags ? `(?${flags})${src}` : src;
+    ctx.regexes.add(pattern);
+    return `regexp_matches(${field}, ${ctx.bind(pattern)})`;
   },
   cidr(field, v, ctx) {
     if (String(v).includes(':')) return ipv6Cidr(field, String(v), ctx);
@@ -201,7 +214,7 @@ function valueSql(field: string, v: Value, mods: Set<string>, ctx: Ctx): string 
 
 const KNOWN_MODIFIERS = new Set([...Object.keys(PATTERN_MODIFIERS), ...Object.keys(VALUE_MODIFIERS), ...FLAGS]);
 
-function fieldItemSql(key: string, value: unknown, ctx: Ctx): string {
+function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx): string {
   const [name, ...modList] = key.split('|');
   const mods = new Set(modList);
   for (const m of mods) if (!KNOWN_MODIFIERS.has(m)) throw new DetectionError(`unknown modifier "${m}" on ${key} (supported: ${[...KNOWN_MODIFIERS].join(', ')})`);
@@ -209,6 +222,7 @@ function fieldItemSql(key: string, value: unknown, ctx: Ctx): string {
   if (ref.kind === 'unknown') ctx.unknown.add(ref.name);
   const values: Value[] = Array.isArray(value) ? (value as Value[]) : [value as Value];
   if (values.length === 0) throw new DetectionError(`${key} has an empty list of values`);
+  if (values.length > MAX_LIST_VALUES) throw tooMany(`${key} (in ${selection})`, values.length);
   for (const v of values) {
     if (v !== null && typeof v === 'object') throw new DetectionError(`${key}: a value must be a string, number, boolean or null`);
   }
@@ -243,6 +257,7 @@ function arrayElements(ref: Extract<FieldRef, { kind: 'json' }>, ctx: Ctx): stri
 function selectionSql(name: string, sel: unknown, ctx: Ctx): string {
   if (Array.isArray(sel)) {
     if (sel.length === 0) throw new DetectionError(`selection ${name} is an empty list`);
+    if (sel.length > MAX_LIST_VALUES) throw tooMany(`selection ${name}`, sel.length);
     // A list of maps is OR of ANDs; a list of plain values is a keyword search over the whole record.
     return `(${sel.map((item) => (item !== null && typeof item === 'object' ? mapSql(name, item as Record<string, unknown>, ctx) : keywordSql(item as Value, ctx))).join(' OR ')})`;
   }
@@ -253,7 +268,7 @@ function selectionSql(name: string, sel: unknown, ctx: Ctx): string {
 function mapSql(name: string, map: Record<string, unknown>, ctx: Ctx): string {
   const keys = Object.keys(map);
   if (keys.length === 0) throw new DetectionError(`selection ${name} has no fields`);
-  const parts = keys.map((k) => fieldItemSql(k, map[k], ctx));
+  const parts = keys.map((k) => fieldItemSql(name, k, map[k], ctx));
   return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
 }
 
@@ -271,7 +286,7 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
   const conditions = Array.isArray(condition) ? condition : [condition];
   if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new DetectionError('detection.condition must be a string (or a list of strings)');
   const params: unknown[] = [];
-  const ctx: Ctx = { params, bind: (v) => `$${params.push(v)}`, unknown: new Set() };
+  const ctx: Ctx = { params, bind: (v) => `$${params.push(v)}`, unknown: new Set(), regexes: new Set() };
   const emit = (c: Condition): string => {
     switch (c.op) {
       case 'and':
@@ -299,7 +314,7 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
   const sql = parsed.length === 1 ? emit(parsed[0]!) : `(${parsed.map(emit).join(' OR ')})`;
   const byName = union(parsed.map((c) => eventNamesOf(c, selections, 'eventName')));
   const sources = union(parsed.map((c) => eventNamesOf(c, selections, 'eventSource')));
-  return { sql, params: ctx.params, unknownFields: [...ctx.unknown], eventNames: byName && [...byName].sort(), eventSources: sources && [...sources].sort() };
+  return { sql, params: ctx.params, unknownFields: [...ctx.unknown], eventNames: byName && [...byName].sort(), eventSources: sources && [...sources].sort(), regexes: [...ctx.regexes] };
 }
 
 /** The union of the sets, or null (anything) when one of them is unconstrained. */

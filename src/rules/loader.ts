@@ -7,10 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
-import { LineCounter, isMap, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, isCollection, isMap, isPair, parseAllDocuments, type Document } from 'yaml';
 import { CORRELATION_PLACEHOLDERS, compileCorrelation, CorrelationError, type CompiledCorrelation } from './correlation.js';
 import { compileDetection, DetectionError, type CompiledExpr } from './detection.js';
 import { SigmaCorrelation, SigmaRule } from './schema.js';
+import { CaseDb, SqlError } from '../store/db.js';
 
 export interface LoadedRule {
   rule: SigmaRule;
@@ -48,25 +49,94 @@ interface PendingCorrelation {
   line: number;
 }
 
-export const formatProblem = (p: RuleProblem) => `${p.file}:${p.line}: ${p.ruleId ? `[${p.ruleId}] ` : ''}${p.message}`;
+/** `file:line: [id] message`; line 0 is a problem with the path itself (`file: message`). */
+export const formatProblem = (p: RuleProblem) => `${p.file}${p.line > 0 ? `:${p.line}` : ''}: ${p.ruleId ? `[${p.ruleId}] ` : ''}${p.message}`;
 
-/** Rule files under the given files and folders (*.yml, *.yaml), in a stable order. */
+/**
+ * Bounds a rule file must keep, for packs keytrail did not write. The largest real rule file (the
+ * built-in pack, SigmaHQ's CloudTrail rules) is 16 KB; 1 MiB leaves room for a pack in one file,
+ * while the YAML parser, at about 3 MB/s over a list, still reads the worst such file in seconds.
+ * No real rule nests its YAML more than a dozen levels deep or uses an alias at all.
+ */
+export const MAX_RULE_FILE_BYTES = 2 ** 20;
+export const MAX_YAML_DEPTH = 64;
+/** yaml's own default, stated: how far aliases may expand before a file is a billion-laughs attack. */
+const MAX_ALIAS_COUNT = 100;
+
+/** What a path is that is neither a regular file nor a folder (its stat, never an open). */
+function notRegular(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a file';
+}
+const notRegularProblem = (file: string, st: fs.Stats): RuleProblem => ({ file, line: 0, message: `not a regular file (${notRegular(st)}): not read` });
+
+const statOf = (p: string) => {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Rule files under the given files and folders (*.yml, *.yaml), in a stable order. A FIFO, socket
+ * or device, named or found in a folder, is a problem and is never opened: reading a FIFO waits
+ * forever for a writer.
+ */
 export async function ruleFiles(paths: readonly string[]): Promise<{ files: string[]; problems: RuleProblem[] }> {
   const files: string[] = [];
   const problems: RuleProblem[] = [];
   for (const p of paths) {
-    if (!fs.existsSync(p)) problems.push({ file: p, line: 0, message: 'no such file or folder' });
-    else if (fs.statSync(p).isDirectory()) files.push(...(await fg('**/*.{yml,yaml}', { cwd: p, absolute: true })).sort());
-    else files.push(path.resolve(p));
+    const st = statOf(p);
+    if (!st) problems.push({ file: p, line: 0, message: 'no such file or folder' });
+    else if (st.isFile()) files.push(path.resolve(p));
+    else if (!st.isDirectory()) problems.push(notRegularProblem(p, st));
+    else {
+      for (const f of (await fg('**/*.{yml,yaml}', { cwd: p, absolute: true, onlyFiles: false, suppressErrors: true })).sort()) {
+        const s = statOf(f);
+        if (!s) problems.push({ file: f, line: 0, message: 'cannot read (a broken link?)' });
+        else if (s.isFile()) files.push(f);
+        else if (!s.isDirectory()) problems.push(notRegularProblem(f, s));
+      }
+    }
   }
   return { files, problems };
+}
+
+/**
+ * A rule file's text, or the problem that stops it being read. Opened non-blocking and checked
+ * again on the open file, so a file swapped for a FIFO after ruleFiles() looked cannot block.
+ */
+function readRuleFile(file: string): string | RuleProblem {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    return { file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return notRegularProblem(file, st);
+    if (st.size > MAX_RULE_FILE_BYTES) return { file, line: 0, message: `${(st.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RULE_FILE_BYTES / 2 ** 20} MiB a rule file may hold: not read` };
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
   const { files, problems } = await ruleFiles(paths);
   const rules: LoadedRule[] = [];
   const pending: PendingCorrelation[] = [];
-  for (const file of files) loadFile(file, fs.readFileSync(file, 'utf8'), rules, problems, pending);
+  for (const file of files) {
+    const text = readRuleFile(file);
+    if (typeof text === 'string') loadFile(file, text, rules, problems, pending);
+    else problems.push(text);
+  }
+  await refuseUncompilableRegexes(rules, problems);
   const seen = new Map<string, { file: string; line: number }>();
   for (const r of [...rules, ...pending]) {
     const id = r.rule.id;
@@ -83,6 +153,39 @@ export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
     problems,
   );
   return { rules: kept, correlations, problems };
+}
+
+/**
+ * Compile each distinct regular expression once in DuckDB's RE2, exactly as the rules hand it over:
+ * RE2 refuses patterns JavaScript accepts (a repetition over 1000, nested ones whose product is,
+ * a program over its memory budget), and such a rule must fail here, naming itself, rather than
+ * abort a whole detect. A refused rule is dropped from `rules` and becomes a problem.
+ */
+async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProblem[]): Promise<void> {
+  const patterns = [...new Set(rules.flatMap((r) => r.compiled.regexes))];
+  if (patterns.length === 0) return;
+  const refused = new Map<string, string>();
+  const db = await CaseDb.open(':memory:', { fileAccess: false });
+  try {
+    for (const p of patterns) {
+      try {
+        await db.exec(`SELECT regexp_matches('', ?)`, [p]);
+      } catch (err) {
+        if (!(err instanceof SqlError)) throw err;
+        refused.set(p, err.message.replace(/^Invalid Input Error: /, ''));
+      }
+    }
+  } finally {
+    db.close();
+  }
+  const kept = rules.filter((r) => {
+    const bad = r.compiled.regexes.find((p) => refused.has(p));
+    if (bad === undefined) return true;
+    const shown = JSON.stringify(bad.length > 80 ? `${bad.slice(0, 80)}...` : bad);
+    problems.push({ file: r.file, line: r.line, ruleId: r.rule.id ?? r.rule.title, message: `detection: regular expression ${shown} cannot compile in DuckDB's RE2: ${refused.get(bad)}` });
+    return false;
+  });
+  rules.splice(0, rules.length, ...kept);
 }
 
 const namesOf = (r: { rule: { id?: string; name?: string; title: string } }) => [r.rule.id, r.rule.name, r.rule.title].filter((x): x is string => !!x);
@@ -136,17 +239,42 @@ export const placeholdersOf = (template: string) => [...template.matchAll(PLACEH
 /** Parse one file's YAML documents (a file may hold several rules separated by ---). */
 export function loadFile(file: string, text: string, rules: LoadedRule[], problems: RuleProblem[], correlations: PendingCorrelation[]): void {
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  } catch (err) {
+    // The parser recurses into flow collections: a file deep enough overflows it before any bound can look.
+    if (!(err instanceof RangeError)) throw err;
+    problems.push({ file, line: 1, message: `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` });
+    return;
+  }
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
     const at = (offset: number | undefined) => (offset === undefined ? 1 : lc.linePos(offset).line);
+    const line = at(doc.contents?.range?.[0]);
+    const header = isMap(doc.contents) ? doc.get('id') : undefined;
+    const docId = typeof header === 'string' ? header : undefined;
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push({ file, line: at(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` });
+      for (const e of doc.errors) {
+        const deep = /call stack/i.test(e.message);
+        problems.push({ file, line: at(e.pos[0]), message: deep ? `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` : `YAML: ${e.message.split('\n')[0]}` });
+      }
       continue;
     }
-    const value: unknown = doc.toJS();
+    const deep = deeperThan(doc, MAX_YAML_DEPTH);
+    if (deep) {
+      problems.push({ file, line: at(deep.range?.[0]), ruleId: docId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const m = (err as Error).message;
+      problems.push({ file, line, ruleId: docId, message: /alias/i.test(m) ? `YAML: its aliases expand more than ${MAX_ALIAS_COUNT} times (a billion-laughs file?): not loaded` : `YAML: ${m}` });
+      continue;
+    }
     if (value === null || value === undefined) continue;
-    const line = at(doc.contents?.range?.[0]);
     const ruleId = typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
     const isCorrelation = typeof value === 'object' && Object.hasOwn(value as object, 'correlation');
     const parsed = isCorrelation ? SigmaCorrelation.safeParse(value) : SigmaRule.safeParse(value);
@@ -177,6 +305,21 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
       problems.push({ file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
     }
   }
+}
+
+/** The first node nested more than `max` collections deep, found without recursion (the walk must not overflow either). */
+function deeperThan(doc: Document, max: number): { range?: [number, number, number] | null } | undefined {
+  const stack: [unknown, number][] = [[doc.contents, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (isPair(node)) {
+      stack.push([node.key, depth], [node.value, depth]);
+    } else if (isCollection(node)) {
+      if (depth + 1 > max) return node;
+      for (const item of node.items) stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
 }
 
 /** The line of the node at `path` (or its nearest existing parent) in a YAML document. */

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
-import { correlationFindings, finishRun, ruleId, scanHits, silentRules, startRun } from './detect.js';
+import { correlationFindings, finishRun, ruleId, RulesFailedError, scanHits, silentRules, startRun } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './loader.js';
 
 const BASE_TIME = '2026-01-01T00:00:00Z';
@@ -87,7 +87,8 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
         if (sequences.length > 0) {
           // Every base rule over every test event once; then each case sees only its own events.
           const bases = [...new Set(correlations.flatMap((k) => k.bases))];
-          await scanHits(c, bases);
+          const cannot = await scanHits(c, bases);
+          if (cannot.length > 0) throw new RulesFailedError(cannot, 0);
           for (const s of sequences) {
             await startRun(c, [s.corr]);
             await correlationFindings(c, s.corr, 0, s.corr.bases.map((b) => bases.indexOf(b)), s.eventIDs);

@@ -37,6 +37,11 @@ export interface OpenOptions {
   threads?: number;
   /** Let SQL read or write files (read_json, COPY). Off for user queries: they see the case only. */
   fileAccess?: boolean;
+  /**
+   * Never spill to a temporary directory: memoryLimit is then the whole bound. For the read-only
+   * query connection, which must write nothing beside the case and not fill the disk instead.
+   */
+  noSpill?: boolean;
 }
 
 /** Settings that keep keytrail offline and deterministic whatever the environment says. */
@@ -47,6 +52,8 @@ const OFFLINE_CONFIG: Record<string, string> = {
 };
 
 export class CaseDb {
+  private interrupted = false;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
@@ -63,6 +70,7 @@ export class CaseDb {
     if (opts.readOnly && !inMemory) config.access_mode = 'READ_ONLY';
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     if (opts.threads) config.threads = String(opts.threads);
+    if (opts.noSpill) config.temp_directory = '';
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);
@@ -130,14 +138,23 @@ export class CaseDb {
     const result = await this.guarded(sql, () => this.conn.stream(sql, bind(params)));
     const names = result.columnNames();
     const types = result.columnTypes();
+    const interrupted = () => this.interrupted;
     async function* rows(): AsyncGenerator<Row[]> {
-      for await (const chunk of result.yieldRowsJs()) {
-        if (chunk.length === 0) continue;
-        yield chunk.map((r) => {
-          const o: Row = {};
-          names.forEach((n, i) => (o[n] = toPlain(r[i], types[i]!)));
-          return o;
-        });
+      // A statement can still fail while its rows stream (interrupted, out of memory): DuckDB's message, as for any statement.
+      try {
+        for await (const chunk of result.yieldRowsJs()) {
+          if (chunk.length === 0) continue;
+          yield chunk.map((r) => {
+            const o: Row = {};
+            names.forEach((n, i) => (o[n] = toPlain(r[i], types[i]!)));
+            return o;
+          });
+        }
+        // An interrupted stream just ends, as if it were complete: say it was not.
+        if (interrupted()) throw new SqlError('INTERRUPT Error: Interrupted!', sql);
+      } catch (err) {
+        if (err instanceof KeytrailError) throw err;
+        throw new SqlError(messageOf(err), sql, { cause: err });
       }
     }
     return { columns: [...names], rows: rows() };
@@ -153,6 +170,12 @@ export class CaseDb {
       await this.exec('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Stop the statement running on this connection (from a timer): it fails with DuckDB's INTERRUPT error. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.conn.interrupt();
   }
 
   close(): void {

@@ -54,6 +54,7 @@ describe('compiled text', () => {
       unknownFields: [],
       eventNames: ['createuser'],
       eventSources: null,
+      regexes: [],
     });
   });
 });

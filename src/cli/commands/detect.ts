@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
-import { detect, findingsSql, storeFindings } from '../../rules/detect.js';
+import { detect, findingsSql, formatFailure, RulesFailedError, storeFindings } from '../../rules/detect.js';
 import { LEVELS, type Level } from '../../rules/schema.js';
 import { CaseDb } from '../../store/db.js';
 import { DEFAULT_DB, loadRulesForRun, oneOf, rulePaths, say } from '../common.js';
@@ -45,7 +45,16 @@ export function register(program: Command): void {
       // A bounded cache, as for ingest: a scan over millions of events needs no more.
       const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
       try {
-        const count = await detect(db, rules, { minLevel, correlations });
+        // A rule DuckDB cannot run does not stop the others: their findings are shown and kept, then the run fails (exit 2).
+        let count: number;
+        let failed: RulesFailedError | undefined;
+        try {
+          count = await detect(db, rules, { minLevel, correlations });
+        } catch (err) {
+          if (!(err instanceof RulesFailedError)) throw err;
+          failed = err;
+          count = err.findings;
+        }
         await storeFindings(db);
         // Streamed from the case's findings table: a run that flags a million events prints them without holding them.
         const structured = format === 'json' || format === 'jsonl';
@@ -56,6 +65,10 @@ export function register(program: Command): void {
         const { rows } = await db.query(sql);
         await writeRows(rows, structured ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
         say(`${count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
+        if (failed) {
+          for (const f of failed.failures) say(formatFailure(f));
+          throw new KeytrailError('INPUT', `${failed.failures.length} rule(s) could not run; the findings above are from the others`);
+        }
         if (failOn) {
           const hit = await db.all('SELECT count(*) AS n FROM findings WHERE level IN (SELECT unnest($1::VARCHAR[]))', [LEVELS.slice(LEVELS.indexOf(failOn))]);
           if (Number(hit[0]!.n) > 0) process.exitCode = 1;
