@@ -11,7 +11,7 @@ import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import { extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
-import { discover } from './discover.js';
+import { discover, type SpecialObject } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
@@ -109,6 +109,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const queue: Pending[] = found.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 }));
     const progress: IngestProgress = { filesDone: 0, filesTotal: queue.length, events: 0 };
     let batch = newBatch();
+    // What could not be read last time and still cannot, for the same reason, is not written again.
+    const unread = new Set((await db.all(`SELECT path, reason FROM files WHERE sha256 IS NULL AND parent_id IS NULL`)).map((r) => `${String(r.path)}\0${String(r.reason)}`));
+    addObjectRows(found.objects, unread, batch, () => nextId++, summary);
     // An archive's own row is committed with (or after) its last entry, so a crash part-way
     // through never leaves an archive marked as ingested with entries missing.
     const pendingArchives: ExaminedRow[] = [];
@@ -158,7 +161,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       probes.delete(item);
       const row = await examine(item, probed, nextId, bySha, byPathSha, batch);
       progress.filesDone++;
-      if (row === 'already') {
+      if (row === 'already' || (row.sha256 === null && unread.has(`${row.path}\0${row.reason}`))) {
         summary.alreadyInCase++;
         continue;
       }
@@ -206,6 +209,17 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * Objects discovery does not read (links, FIFOs, unreadable folders...) join the first batch with
+ * their rows; one already in the case with the same reason is left alone, like a file already read.
+ */
+function addObjectRows(objects: readonly SpecialObject[], unread: Set<string>, batch: Batch, nextId: () => number, summary: IngestSummary): void {
+  for (const o of objects) {
+    if (unread.has(`${o.path}\0${o.reason}`)) summary.alreadyInCase++;
+    else batch.rows.push({ id: nextId(), parentId: null, path: o.path, sha256: null, bytes: null, format: o.format, status: o.status, reason: o.reason });
+  }
 }
 
 interface Batch {
