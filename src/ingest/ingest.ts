@@ -15,6 +15,7 @@ import { discover, type SpecialObject } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
+import { makeRunTmp, removeStaleTmp } from './run-tmp.js';
 import { sniff } from './sniff.js';
 
 export interface IngestOptions {
@@ -81,7 +82,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
   const db = await CaseDb.open(options.db, { create: true, memoryLimit });
-  const tmp = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'keytrail-'));
+  // A run killed before its `finally` leaves its temp folder; the next run removes it.
+  removeStaleTmp(options.tmpDir ?? os.tmpdir());
+  const tmp = makeRunTmp(options.tmpDir ?? os.tmpdir());
   const summary: IngestSummary = {
     db: options.db,
     files: { ingested: 0, partial: 0, skipped: 0, 'duplicate-file': 0, rejected: 0 },
