@@ -1,50 +1,221 @@
 /**
- * Inputs → the list of files to account for. A path is a file or a folder (read recursively,
- * hidden files included: every file is accounted for); anything else is a glob.
+ * Inputs → every object to account for. A path is a file or a folder (read recursively, hidden
+ * files included); anything else is a glob. Objects that are not regular files — symlinks, FIFOs,
+ * sockets, devices, folders that cannot be read, paths too long to open — are not read but each
+ * gets a row with what it is, so nothing under an input goes unaccounted for. Evidence may be
+ * crafted: a link is never followed out of the inputs, and a FIFO is never opened (that blocks).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 
 export interface Discovered {
+  /** Regular files to read, absolute, sorted. */
   files: string[];
+  /** Everything else found under the inputs: not read, each written as its own files row. */
+  objects: SpecialObject[];
   /** Inputs that named nothing: `path: what is wrong`. */
   errors: { input: string; message: string }[];
 }
 
+/** An object that is not read, with the files row it gets. */
+export interface SpecialObject {
+  path: string;
+  format: 'symlink' | 'fifo' | 'socket' | 'char-device' | 'block-device' | 'folder' | 'unknown';
+  status: 'skipped' | 'rejected' | 'duplicate-file';
+  reason: string;
+}
+
+/** What the walk and the globs found, before links are resolved against the files found. */
+interface Found {
+  files: string[];
+  links: string[];
+  objects: SpecialObject[];
+  seen: Set<string>;
+}
+
 export async function discover(inputs: readonly string[]): Promise<Discovered> {
-  const files: string[] = [];
+  const found: Found = { files: [], links: [], objects: [], seen: new Set() };
   const errors: Discovered['errors'] = [];
-  const seen = new Set<string>();
-  const add = (f: string) => {
-    const abs = path.resolve(f);
-    if (!seen.has(abs)) {
-      seen.add(abs);
-      files.push(abs);
-    }
-  };
   for (const input of inputs) {
-    let st: fs.Stats | undefined;
+    const before = found.seen.size;
+    let st: fs.Stats;
     try {
-      st = fs.statSync(input);
-    } catch {
-      st = undefined;
+      st = fs.lstatSync(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (fg.isDynamicPattern(input)) {
+        await glob(input, found);
+        if (found.seen.size === before) errors.push({ input, message: 'no files match this pattern' });
+      } else if (code === 'ENOENT' || code === 'ENOTDIR') errors.push({ input, message: 'no such file or folder' });
+      else add(found, unreadable(path.resolve(input), err));
+      continue;
     }
-    if (st?.isFile()) {
-      add(input);
-    } else if (st?.isDirectory()) {
-      const found = await fg('**/*', { cwd: input, dot: true, onlyFiles: true, followSymbolicLinks: false, absolute: true, suppressErrors: true });
-      if (found.length === 0) errors.push({ input, message: 'folder holds no files' });
-      found.sort().forEach(add);
-    } else if (st) {
-      errors.push({ input, message: 'not a regular file or folder' });
-    } else if (fg.isDynamicPattern(input)) {
-      const found = await fg(input, { dot: true, onlyFiles: true, absolute: true, suppressErrors: true });
-      if (found.length === 0) errors.push({ input, message: 'no files match this pattern' });
-      found.sort().forEach(add);
-    } else {
-      errors.push({ input, message: 'no such file or folder' });
+    if (st.isDirectory()) {
+      walk(path.resolve(input), found);
+      if (found.seen.size === before) errors.push({ input, message: 'folder holds no files' });
+    } else classify(path.resolve(input), st, found);
+  }
+  const objects = [...found.objects, ...resolveLinks(found)].sort((a, b) => compare(a.path, b.path));
+  return { files: found.files.sort(compare), objects, errors };
+}
+
+/** Code-unit order, the same for every run: ids and "which copy came first" depend on it. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function add(found: Found, o: SpecialObject): void {
+  if (found.seen.has(o.path)) return;
+  found.seen.add(o.path);
+  found.objects.push(o);
+}
+
+/** A non-folder object, by what lstat says it is. */
+function classify(p: string, st: fs.Stats, found: Found): void {
+  if (found.seen.has(p)) return;
+  if (st.isFile()) found.files.push(p);
+  else if (st.isSymbolicLink()) found.links.push(p);
+  else if (st.isDirectory()) return;
+  else return add(found, { path: p, format: kindOf(st).format, status: 'skipped', reason: `${kindOf(st).what}: not read` });
+  found.seen.add(p);
+}
+
+/**
+ * Lists a folder tree without following links. Iterative (a stack of folders, not recursion), so
+ * a tree thousands of levels deep costs memory, not the call stack.
+ */
+function walk(root: string, found: Found): void {
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let names: string[];
+    try {
+      names = list(dir);
+    } catch (err) {
+      add(found, folderError(dir, err));
+      continue;
+    }
+    for (const name of names) {
+      const p = path.join(dir, name);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(p);
+      } catch (err) {
+        add(found, unreadable(p, err));
+        continue;
+      }
+      if (st.isDirectory()) stack.push(p);
+      else classify(p, st, found);
     }
   }
-  return { files, errors };
+}
+
+function list(dir: string): string[] {
+  const d = fs.opendirSync(dir);
+  const names: string[] = [];
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) names.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return names;
+}
+
+/**
+ * fast-glob matches the pattern (folders it matches are not walked: the pattern says which files);
+ * what it finds is classified like the walk's. Its readdir is watched so that a folder it cannot
+ * enter gets a row instead of being passed over.
+ */
+async function glob(pattern: string, found: Found): Promise<void> {
+  const failed: SpecialObject[] = [];
+  const readdir = ((dir: string, opts: object, cb: (err: NodeJS.ErrnoException | null, ents: fs.Dirent[]) => void) =>
+    fs.readdir(dir, opts as { withFileTypes: true }, (err, ents) => {
+      if (err && err.code !== 'ENOENT') failed.push(folderError(path.resolve(dir), err));
+      cb(err, ents);
+    })) as unknown as typeof fs.readdir;
+  const matches = await fg(pattern, { dot: true, onlyFiles: false, followSymbolicLinks: false, absolute: true, suppressErrors: true, fs: { readdir } });
+  for (const p of matches.sort(compare)) {
+    try {
+      classify(p, fs.lstatSync(p), found);
+    } catch (err) {
+      add(found, unreadable(p, err));
+    }
+  }
+  for (const f of failed) add(found, f);
+}
+
+/**
+ * A link is read only as the file it names, and only when that file is itself among the inputs:
+ * the file gets its own row (read once, under its own path) and the link's row points at it. A
+ * link never leads out of the inputs, into a folder, or to anything that is not a regular file.
+ */
+function resolveLinks(found: Found): SpecialObject[] {
+  if (found.links.length === 0) return [];
+  const byReal = new Map<string, string>();
+  for (const f of found.files) {
+    try {
+      byReal.set(fs.realpathSync.native(f), f);
+    } catch {
+      // Unreadable or gone: its own row says so when it is examined.
+    }
+  }
+  return found.links.map((link) => resolveLink(link, byReal));
+}
+
+function resolveLink(link: string, byReal: Map<string, string>): SpecialObject {
+  const row = (status: SpecialObject['status'], reason: string): SpecialObject => ({ path: link, format: 'symlink', status, reason });
+  let target = '?';
+  try {
+    target = fs.readlinkSync(link);
+  } catch {
+    // Shown as '?' below: the link itself vanished or cannot be read.
+  }
+  let real: string;
+  let st: fs.Stats;
+  try {
+    real = fs.realpathSync.native(link);
+    st = fs.statSync(real);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return row('rejected', `symbolic link to ${target}, which does not exist (a dangling link): nothing to read`);
+    if (code === 'ELOOP') return row('rejected', `symbolic link that loops (its target ${target} leads back to it): nothing to read`);
+    if (code === 'EACCES') return row('rejected', `symbolic link to ${target}, which cannot be read: permission denied`);
+    if (code === 'ENAMETOOLONG') return row('rejected', `symbolic link to ${target}: the path it leads to is longer than the system allows (ENAMETOOLONG)`);
+    return row('rejected', `symbolic link to ${target}: cannot be followed (${(err as Error).message})`);
+  }
+  if (st.isFile()) {
+    const inside = byReal.get(real);
+    if (inside) return row('duplicate-file', `symbolic link to ${inside}: read once, under that path`);
+    return row('rejected', `symbolic link to a file outside the inputs (${real}): not read; name that file as an input to read it`);
+  }
+  if (st.isDirectory()) return row('rejected', `symbolic link to a folder (${real}): not followed; name that folder as an input to read it`);
+  return row('skipped', `symbolic link to ${kindOf(st).what} (${real}): not read`);
+}
+
+function kindOf(st: fs.Stats): { format: SpecialObject['format']; what: string } {
+  if (st.isFIFO()) return { format: 'fifo', what: 'a FIFO (named pipe)' };
+  if (st.isSocket()) return { format: 'socket', what: 'a Unix socket' };
+  if (st.isCharacterDevice()) return { format: 'char-device', what: 'a character device' };
+  if (st.isBlockDevice()) return { format: 'block-device', what: 'a block device' };
+  return { format: 'unknown', what: 'not a regular file, folder or link' };
+}
+
+/** An object lstat could not look at. */
+function unreadable(p: string, err: unknown): SpecialObject {
+  return { path: p, format: 'unknown', status: 'rejected', reason: tooLong(p, err) ?? `cannot read: ${describe(err)}` };
+}
+
+function folderError(dir: string, err: unknown): SpecialObject {
+  return { path: dir, format: 'folder', status: 'rejected', reason: tooLong(dir, err) ?? `cannot read folder: ${describe(err)} (the files in it are not read)` };
+}
+
+function tooLong(p: string, err: unknown): string | undefined {
+  if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') return undefined;
+  return `path is ${Buffer.byteLength(p).toLocaleString('en-US')} bytes, longer than the system allows (ENAMETOOLONG): cannot be opened; move the evidence to a shorter path`;
+}
+
+function describe(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'it vanished while being read';
+  return (err as Error).message;
 }

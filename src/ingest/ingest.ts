@@ -11,11 +11,12 @@ import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import { extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
-import { discover } from './discover.js';
+import { discover, type SpecialObject } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { DEFAULT_SPLIT_LIMITS, type SplitLimits } from './json-values.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
+import { makeRunTmp, removeStaleTmp } from './run-tmp.js';
 import { sniff } from './sniff.js';
 
 export interface IngestOptions {
@@ -86,7 +87,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
   const db = await CaseDb.open(options.db, { create: true, memoryLimit });
-  const tmp = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'keytrail-'));
+  // A run killed before its `finally` leaves its temp folder; the next run removes it.
+  removeStaleTmp(options.tmpDir ?? os.tmpdir());
+  const tmp = makeRunTmp(options.tmpDir ?? os.tmpdir());
   const summary: IngestSummary = {
     db: options.db,
     files: { ingested: 0, partial: 0, skipped: 0, 'duplicate-file': 0, rejected: 0 },
@@ -115,6 +118,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const queue: Pending[] = found.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 }));
     const progress: IngestProgress = { filesDone: 0, filesTotal: queue.length, events: 0 };
     let batch = newBatch();
+    // What could not be read last time and still cannot, for the same reason, is not written again.
+    const unread = new Set((await db.all(`SELECT path, reason FROM files WHERE sha256 IS NULL AND parent_id IS NULL`)).map((r) => `${String(r.path)}\0${String(r.reason)}`));
+    addObjectRows(found.objects, unread, batch, () => nextId++, summary);
     // An archive's own row is committed with (or after) its last entry, so a crash part-way
     // through never leaves an archive marked as ingested with entries missing.
     const pendingArchives: ExaminedRow[] = [];
@@ -164,7 +170,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       probes.delete(item);
       const row = await examine(item, probed, nextId, bySha, byPathSha, batch);
       progress.filesDone++;
-      if (row === 'already') {
+      if (row === 'already' || (row.sha256 === null && unread.has(`${row.path}\0${row.reason}`))) {
         summary.alreadyInCase++;
         continue;
       }
@@ -212,6 +218,17 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * Objects discovery does not read (links, FIFOs, unreadable folders...) join the first batch with
+ * their rows; one already in the case with the same reason is left alone, like a file already read.
+ */
+function addObjectRows(objects: readonly SpecialObject[], unread: Set<string>, batch: Batch, nextId: () => number, summary: IngestSummary): void {
+  for (const o of objects) {
+    if (unread.has(`${o.path}\0${o.reason}`)) summary.alreadyInCase++;
+    else batch.rows.push({ id: nextId(), parentId: null, path: o.path, sha256: null, bytes: null, format: o.format, status: o.status, reason: o.reason });
+  }
 }
 
 interface Batch {
