@@ -9,7 +9,7 @@ import path from 'node:path';
 import { KeytrailError } from '../errors.js';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
-import { extractArchive } from './archive.js';
+import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
@@ -27,6 +27,8 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Where archives are unpacked and normalized records staged; removed afterwards. */
   tmpDir?: string;
+  /** Archive extraction stops while the temporary folder has less than this free (default 1 GiB). */
+  minFreeBytes?: number;
 }
 
 export interface IngestProgress {
@@ -57,6 +59,10 @@ interface Pending {
   real: string;
   parentId: number | null;
   depth: number;
+  /** The expansion budget of the input archive this came out of, shared by all archives inside it. */
+  budget?: ExpansionBudget;
+  /** The archive ends inside this entry: it holds only the bytes before the cut. */
+  cut?: string;
 }
 
 const MAX_ARCHIVE_DEPTH = 4;
@@ -157,6 +163,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       const probed = probes.get(item)!;
       probes.delete(item);
       const row = await examine(item, probed, nextId, bySha, byPathSha, batch);
+      if (item.cut && row !== 'already') markCut(row, item.cut);
       progress.filesDone++;
       if (row === 'already') {
         summary.alreadyInCase++;
@@ -166,11 +173,16 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       if (row.sha256 && row.status !== 'duplicate-file') bySha.set(row.sha256, { id: row.id, path: row.path });
       if (row.sha256) byPathSha.add(`${row.path}\0${row.sha256}`);
       if (row.archive && item.depth < MAX_ARCHIVE_DEPTH) {
-        const res = await extractArchive(item.real, row.archive.kind, row.archive.gzip, path.join(tmp, `archive-${row.id}`), limits);
+        const budget = item.budget ?? new ExpansionBudget(expansionLimit(row.bytes ?? 0, limits));
+        const res = await extractArchive(item.real, row.archive.kind, row.archive.gzip, path.join(tmp, `archive-${row.id}`), {
+          limits,
+          budget,
+          minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+        });
         const entries = res.entries.map((e) => ({ ...e, display: `${row.path}!/${e.name}` }));
         const children: Pending[] = [];
         for (const e of entries) {
-          if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1 });
+          if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1, budget, cut: e.cut });
           else
             batch.rows.push({
               id: nextId++, parentId: row.id, path: e.display, sha256: null, bytes: e.bytes, format: 'archive-entry',
@@ -178,7 +190,8 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
             });
         }
         row.reason = `${row.archive.kind} archive: ${entries.length} entries${res.error ? `; ${res.error}` : ''}`;
-        if (res.error && children.length === 0) row.status = 'rejected';
+        // Rejected when nothing could be read from it; partial when some entries are missing or were refused.
+        if (res.error) row.status = entries.length === 0 ? 'rejected' : 'partial';
         queue.unshift(...children);
         progress.filesTotal += children.length;
         pendingArchives.push(row);
@@ -206,6 +219,17 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * An archive member cut short by the end of its archive: the record reader reads what it holds (so
+ * records complete before the cut are kept) and its row says why the rest is missing.
+ */
+function markCut(row: ExaminedRow, cut: string): void {
+  if (row.counted) {
+    delete row.native;
+    row.readError = cut;
+  } else row.reason = row.reason ? `${cut}; ${row.reason}` : cut;
 }
 
 interface Batch {
@@ -324,7 +348,7 @@ async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: Expansi
   try {
     const out = await readRecords(r.real!, r.read!, expansionLimit(r.bytes ?? 0, limits), sink);
     r.format = out.format;
-    if (out.error) r.readError = out.error;
+    if (out.error) r.readError = r.readError ? `${r.readError}; ${out.error}` : out.error;
     if (r.format === 'csv-limited') r.partialSource = 'field-limited CSV (no full CloudTrail event): its records are marked partial';
   } catch (err) {
     if (!(err instanceof NotEvidence)) throw err;
