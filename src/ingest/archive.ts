@@ -436,10 +436,11 @@ const keptBefore = (n: number) => `the ${n === 1 ? '1 member' : `${n} members`} 
 async function extractTar(archive: string, size: number, gzip: boolean, ex: Extractor): Promise<ArchiveResult> {
   const src = fs.createReadStream(archive, { flags: 'r', highWaterMark: 1 << 20 });
   let stream: Readable = src;
+  let gunzip: zlib.Gunzip | undefined;
   if (gzip) {
     // Reading through a tar.gz to find its members means decompressing it, kept members or not:
     // never more than one file's maximum, however the budget is doing.
-    const gunzip = zlib.createGunzip();
+    gunzip = zlib.createGunzip();
     const guard = expansionGuard(ex.opts.limits.maxBytes);
     src.on('error', (e) => guard.destroy(e));
     gunzip.on('error', (e) => guard.destroy(new Error(describeZlibError(e))));
@@ -450,6 +451,7 @@ async function extractTar(archive: string, size: number, gzip: boolean, ex: Extr
     return await readTar(r, gzip ? undefined : size, ex);
   } finally {
     await r.close();
+    gunzip?.destroy();
     src.destroy();
   }
 }
