@@ -1,33 +1,67 @@
 /**
  * Bundles (.zip, .tar, .tar.gz): entries are copied into keytrail's own temporary folder under
  * generated names, so no path from an archive is ever used to write; an entry whose path would
- * leave the archive (`../`, absolute) is not extracted and is reported. Extraction is bounded by the
- * same expansion limits as gzip files.
+ * leave the archive (`../`, absolute) is not extracted and is reported.
+ *
+ * An archive may be hostile or broken, so every entry becomes a result (extracted, skipped with its
+ * type, or rejected with why) and one entry never stops the others: a bomb entry is rejected and the
+ * next one is read. Extraction is bounded while it streams: per entry by the expansion limits, and
+ * across an input archive and everything nested in it by one ExpansionBudget; the temporary folder
+ * always keeps `minFreeBytes` free. Tar is read by a small reader of our own (readTar) rather than a
+ * library, because a truncated or crafted tar must say exactly where it breaks and keep what came
+ * before, which a parser that warns and carries on cannot tell us.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import * as tar from 'tar';
 import yauzl from 'yauzl';
-import { ExpansionError, describeZlibError, expansionGuard, expansionLimit, type ExpansionLimits } from './bytes.js';
+import { ExpansionError, describeZlibError, expansionGuard, expansionLimit, formatBytes, type ExpansionLimits } from './bytes.js';
 
 export interface ArchiveEntry {
   /** The entry's path inside the archive, as written there. */
   name: string;
   /** Where keytrail extracted it; absent when it was not extracted. */
   extracted?: string;
-  bytes: number;
+  /** Its size: the bytes extracted, or the size the archive declares; null when that is not a number. */
+  bytes: number | null;
   /** Why the entry was not extracted. */
   rejected?: string;
   skipped?: string;
+  /** The archive ends inside this entry: what it holds was extracted, and this says how much. */
+  cut?: string;
 }
 
 export interface ArchiveResult {
   entries: ArchiveEntry[];
-  /** Why extraction stopped before the end, if it did. */
+  /** Why the archive could not be read to its end, or not all of it extracted, if so. */
   error?: string;
+}
+
+/** Temporary disk keytrail leaves free for the case database and its staging files. */
+export const DEFAULT_MIN_FREE_BYTES = 2 ** 30;
+
+/**
+ * One expansion budget for an input archive and everything nested in it: without it, each nested
+ * archive would get a limit of its own and three levels of sixteen copies multiply them.
+ */
+export class ExpansionBudget {
+  spent = 0;
+  constructor(readonly total: number) {}
+  get left(): number {
+    return Math.max(0, this.total - this.spent);
+  }
+  /** The reason an entry was not extracted because the budget ran out. */
+  spentReason(): string {
+    return `not extracted: the expansion budget of ${formatBytes(this.total)} for this input archive and the archives inside it is spent (extract the archive yourself, or raise the limit)`;
+  }
+}
+
+export interface ExtractOptions {
+  limits: ExpansionLimits;
+  budget: ExpansionBudget;
+  /** Extraction stops while the temporary folder has less than this free. */
+  minFreeBytes: number;
 }
 
 /** A name that is safe to report and whose path stays inside the archive; else the reason. */
@@ -38,12 +72,22 @@ export function unsafeEntryPath(name: string): string | undefined {
   return undefined;
 }
 
+/** An entry went past what is left of the shared budget. */
+class BudgetSpent extends Error {}
+/** The temporary folder is (nearly) full. */
+class NoSpace extends Error {}
+
+/** Bytes copied between checks of the temporary folder's free space. */
+const FREE_CHECK_BYTES = 32 << 20;
+const WRITE_BYTES = 1 << 20;
+
 class Extractor {
   private n = 0;
-  private total = 0;
+  /** The first entry the budget stopped, for the archive's row. */
+  spentAt?: string;
   constructor(
     private readonly dir: string,
-    private readonly totalLimit: number,
+    readonly opts: ExtractOptions,
   ) {}
 
   target(name: string): string {
@@ -51,31 +95,114 @@ class Extractor {
     return path.join(this.dir, `${String(this.n++).padStart(6, '0')}-${safe}`);
   }
 
-  /** Copy an entry's stream to disk through the per-entry and whole-archive limits. */
-  async write(stream: Readable, to: string, entryLimit: number): Promise<number> {
+  /** The archive's note when the budget stopped some of its entries. */
+  budgetNote(): string[] {
+    return this.spentAt ? [`the expansion budget ran out at ${this.spentAt}: it and the entries after it that did not fit were not extracted`] : [];
+  }
+
+  /** Why an entry of `declared` bytes (its limit `entryLimit`) cannot be extracted, checked before reading it. */
+  async refuse(name: string, declared: number, entryLimit: number): Promise<string | undefined> {
+    if (declared > entryLimit) return new ExpansionError(entryLimit).message;
+    // More than the whole budget is a bomb, not bad luck: it spends nothing and the next entries are read.
+    if (declared > this.opts.budget.total) return new ExpansionError(this.opts.budget.total).message;
+    if (declared > this.opts.budget.left) {
+      this.spentAt ??= name;
+      return this.opts.budget.spentReason();
+    }
+    const free = await freeBytes(this.dir);
+    if (free !== undefined && free - declared < this.opts.minFreeBytes) return this.noSpace(free).message;
+    return undefined;
+  }
+
+  /**
+   * Copy an entry's bytes to disk through its own limit, the shared budget and the free-space
+   * reserve. Every byte written counts against the budget, kept or not: it bounds the work too.
+   */
+  async write(chunks: AsyncIterable<Buffer>, to: string, entryLimit: number): Promise<number> {
+    const budget = this.opts.budget;
+    const fh = await fs.promises.open(to, 'wx');
     let written = 0;
-    const guard = expansionGuard(Math.min(entryLimit, this.totalLimit - this.total));
-    guard.on('data', (c: Buffer) => (written += c.length));
-    await pipeline(stream, guard, fs.createWriteStream(to, { flags: 'wx' }));
-    this.total += written;
+    let sinceCheck = 0;
+    let parts: Buffer[] = [];
+    let held = 0;
+    const flush = async () => {
+      if (held === 0) return;
+      const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      parts = [];
+      held = 0;
+      await fh.write(buf);
+    };
+    try {
+      for await (const c of chunks) {
+        const chunk = c as Buffer;
+        written += chunk.length;
+        budget.spent += chunk.length;
+        if (written > entryLimit) throw new ExpansionError(entryLimit);
+        if (budget.spent > budget.total) throw new BudgetSpent(`expands beyond what was left of the expansion budget (${formatBytes(budget.total)} for this input archive and the archives inside it): not extracted`);
+        parts.push(chunk);
+        held += chunk.length;
+        if (held >= WRITE_BYTES) await flush();
+        sinceCheck += chunk.length;
+        if (sinceCheck >= FREE_CHECK_BYTES) {
+          sinceCheck = 0;
+          const free = await freeBytes(this.dir);
+          if (free !== undefined && free < this.opts.minFreeBytes) throw this.noSpace(free);
+        }
+      }
+      await flush();
+    } finally {
+      await fh.close();
+    }
     return written;
+  }
+
+  private noSpace(free: number): NoSpace {
+    return new NoSpace(
+      `not extracted: the temporary folder has ${formatBytes(free)} free and keytrail keeps ${formatBytes(this.opts.minFreeBytes)} free for the case (set TMPDIR to a larger disk)`,
+    );
+  }
+
+  /** Why writing an entry failed, as a reason that names no temporary file. */
+  describe(err: unknown, name: string): string {
+    if (err instanceof BudgetSpent) this.spentAt ??= name;
+    if (err instanceof ExpansionError || err instanceof BudgetSpent || err instanceof NoSpace) return err.message;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'not extracted: the temporary folder is full (set TMPDIR to a larger disk)';
+    return `cannot extract: ${String(e.message).split(this.dir + path.sep).join('').split(this.dir).join('')}`;
   }
 }
 
-export async function extractArchive(archive: string, kind: 'zip' | 'tar', gzip: boolean, dir: string, limits: ExpansionLimits): Promise<ArchiveResult> {
-  const size = fs.statSync(archive).size;
-  await fs.promises.mkdir(dir, { recursive: true });
-  const ex = new Extractor(dir, expansionLimit(size, limits));
-  return kind === 'zip' ? extractZip(archive, ex, limits) : extractTar(archive, gzip, ex, expansionLimit(size, limits));
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const s = await fs.promises.statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
 }
 
-async function extractZip(archive: string, ex: Extractor, limits: ExpansionLimits): Promise<ArchiveResult> {
+export async function extractArchive(archive: string, kind: 'zip' | 'tar', gzip: boolean, dir: string, opts: ExtractOptions): Promise<ArchiveResult> {
+  try {
+    const size = fs.statSync(archive).size;
+    await fs.promises.mkdir(dir, { recursive: true });
+    const ex = new Extractor(dir, opts);
+    return kind === 'zip' ? await extractZip(archive, ex) : await extractTar(archive, size, gzip, ex);
+  } catch (err) {
+    // Each reader returns its problems as values; this is the last guard, so one archive never stops the run.
+    return { entries: [], error: `cannot read the archive: ${(err as Error).message.split(dir).join('')}` };
+  }
+}
+
+const S_IFMT = 0o170000;
+const ZIP_TYPES: Record<number, string> = { 0o120000: 'symbolic link', 0o020000: 'character device', 0o060000: 'block device', 0o010000: 'FIFO', 0o140000: 'socket' };
+
+async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult> {
   const entries: ArchiveEntry[] = [];
   let zip: yauzl.ZipFile;
   try {
     // decodeStrings: false so that yauzl does not abort the whole archive on one bad name: we check names ourselves.
     zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-      yauzl.open(archive, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (e, z) => (e ? rej(e) : res(z!))),
+      yauzl.open(archive, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false }, (e, z) => (e ? rej(e) : res(z!))),
     );
   } catch (err) {
     return { entries, error: `not a readable zip archive: ${(err as Error).message}` };
@@ -98,82 +225,356 @@ async function extractZip(archive: string, ex: Extractor, limits: ExpansionLimit
       const raw = e.fileName as unknown as Buffer;
       const name = (e.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : raw.toString('latin1')) || '(unnamed)';
       if (name.endsWith('/')) continue;
-      const unsafe = unsafeEntryPath(name);
-      if (unsafe) {
-        entries.push({ name, bytes: e.uncompressedSize, rejected: unsafe });
-        continue;
-      }
-      const to = ex.target(name);
-      try {
-        const stream = await new Promise<Readable>((res, rej) => zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))));
-        const bytes = await ex.write(stream, to, expansionLimit(e.compressedSize, limits));
-        entries.push({ name, extracted: to, bytes });
-      } catch (err) {
-        fs.rmSync(to, { force: true });
-        const msg = err instanceof ExpansionError ? err.message : `cannot extract: ${(err as Error).message}`;
-        entries.push({ name, bytes: e.uncompressedSize, rejected: msg });
-        if (err instanceof ExpansionError) return { entries, error: `extraction stopped at ${name}: ${msg}` };
-      }
+      entries.push(await extractZipEntry(zip, e, name, ex));
     }
   } catch (err) {
-    return { entries, error: `zip archive is damaged: ${(err as Error).message}` };
+    return { entries, error: [...ex.budgetNote(), `zip archive is damaged after ${entries.length} entries: ${(err as Error).message}`].join('; ') };
   } finally {
     zip.close();
   }
-  return { entries };
+  return { entries, error: ex.budgetNote()[0] };
 }
 
-async function extractTar(archive: string, gzip: boolean, ex: Extractor, limit: number): Promise<ArchiveResult> {
-  const entries: ArchiveEntry[] = [];
-  const writes: Promise<void>[] = [];
-  let stopped: string | undefined;
-  const parser = new tar.Parser({
-    strict: false,
-    onwarn: () => undefined,
-  });
-  parser.on('entry', (entry: tar.ReadEntry) => {
-    const name = entry.path;
-    if (stopped) return entry.resume();
-    if (entry.type === 'Directory') return entry.resume();
-    if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
-      entries.push({ name, bytes: 0, skipped: `${entry.type} entry in the archive: not followed` });
-      return entry.resume();
-    }
-    const unsafe = unsafeEntryPath(name);
-    if (unsafe) {
-      entries.push({ name, bytes: entry.size ?? 0, rejected: unsafe });
-      return entry.resume();
-    }
-    const to = ex.target(name);
-    const rec: ArchiveEntry = { name, extracted: to, bytes: 0 };
-    entries.push(rec);
-    writes.push(
-      ex.write(entry as unknown as Readable, to, Number.MAX_SAFE_INTEGER).then(
-        (n) => void (rec.bytes = n),
-        (err: Error) => {
-          fs.rmSync(to, { force: true });
-          delete rec.extracted;
-          rec.rejected = err instanceof ExpansionError ? err.message : `cannot extract: ${err.message}`;
-          if (err instanceof ExpansionError) stopped = `extraction stopped at ${name}: ${err.message}`;
-          entry.resume();
-        },
-      ),
-    );
-  });
+async function extractZipEntry(zip: yauzl.ZipFile, e: yauzl.Entry, name: string, ex: Extractor): Promise<ArchiveEntry> {
+  const type = ZIP_TYPES[(e.externalFileAttributes >>> 16) & S_IFMT];
+  if (type) return { name, bytes: e.uncompressedSize, skipped: `${type} in the archive: not followed` };
+  const unsafe = unsafeEntryPath(name);
+  if (unsafe) return { name, bytes: e.uncompressedSize, rejected: unsafe };
+  const entryLimit = expansionLimit(e.compressedSize, ex.opts.limits);
+  const refused = await ex.refuse(name, e.uncompressedSize, entryLimit);
+  if (refused) return { name, bytes: e.uncompressedSize, rejected: refused };
+  const to = ex.target(name);
   try {
-    const src = fs.createReadStream(archive, { flags: 'r' });
-    if (gzip) {
-      const gunzip = zlib.createGunzip();
-      gunzip.on('error', (e) => gunzip.destroy(new Error(describeZlibError(e))));
-      await pipeline(src, gunzip, expansionGuard(limit), parser);
-    } else {
-      await pipeline(src, parser);
-    }
+    const stream = await new Promise<Readable>((res, rej) => zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))));
+    const bytes = await ex.write(stream, to, entryLimit);
+    return { name, extracted: to, bytes };
   } catch (err) {
-    await Promise.allSettled(writes);
-    const msg = err instanceof ExpansionError ? `extraction stopped: the archive ${err.message}` : `tar archive is damaged: ${(err as Error).message}`;
-    return { entries, error: stopped ?? msg };
+    fs.rmSync(to, { force: true });
+    return { name, bytes: e.uncompressedSize, rejected: ex.describe(err, name) };
   }
-  await Promise.allSettled(writes);
-  return { entries, error: stopped };
+}
+
+// ---- tar ----
+
+const BLOCK = 512;
+/** Extended headers (pax, GNU long names) larger than this are not read: no real one comes close. */
+const MAX_META_BYTES = 1 << 20;
+
+const TAR_TYPES: Record<string, string> = {
+  '1': 'hard link',
+  '2': 'symbolic link',
+  '3': 'character device',
+  '4': 'block device',
+  '6': 'FIFO',
+  S: 'GNU sparse file',
+  V: 'volume label',
+  M: 'multi-volume continuation',
+  D: 'GNU directory listing',
+};
+
+/** Pulls exact byte counts out of a stream and counts where it is; a failing source reads as its end. */
+class ByteReader {
+  private it: AsyncIterator<Buffer>;
+  private buf: Buffer = Buffer.alloc(0);
+  private done = false;
+  /** Bytes handed out so far: the position in the (decompressed) tar. */
+  offset = 0;
+  /** Why the source ended early (a truncated or corrupt gzip, the scan limit). */
+  failure?: unknown;
+
+  constructor(src: AsyncIterable<Buffer>) {
+    this.it = src[Symbol.asyncIterator]();
+  }
+
+  private async fill(): Promise<boolean> {
+    if (this.done) return false;
+    try {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value;
+    } catch (err) {
+      this.failure = err;
+      this.done = true;
+    }
+    return !this.done;
+  }
+
+  /** The next `n` bytes, or fewer when the source ends first. */
+  async take(n: number): Promise<Buffer> {
+    while (this.buf.length < n && (await this.fill()));
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(out.length);
+    this.offset += out.length;
+    return out;
+  }
+
+  /** The next `n` bytes as chunks, as they arrive; fewer when the source ends first. */
+  async *chunks(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      if (this.buf.length === 0 && !(await this.fill())) return;
+      const out = this.buf.subarray(0, Math.min(left, this.buf.length));
+      this.buf = this.buf.subarray(out.length);
+      this.offset += out.length;
+      left -= out.length;
+      yield out;
+    }
+  }
+
+  /** Pass over `n` bytes; returns how many there were. */
+  async skip(n: number): Promise<number> {
+    let seen = 0;
+    for await (const c of this.chunks(n)) seen += c.length;
+    return seen;
+  }
+
+  /** Put back a block read too far (a header found while scanning). */
+  unshift(b: Buffer): void {
+    this.buf = Buffer.concat([b, this.buf]);
+    this.offset -= b.length;
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+interface TarHeader {
+  name: string;
+  type: string;
+  /** The declared size; undefined when the field is not a size (with sizeError saying why). */
+  size?: number;
+  sizeError?: string;
+  linkname: string;
+}
+
+const cstr = (b: Buffer, off: number, len: number) => {
+  const s = b.subarray(off, off + len);
+  const z = s.indexOf(0);
+  return (z < 0 ? s : s.subarray(0, z)).toString('utf8');
+};
+
+function octal(b: Buffer, off: number, len: number): number | undefined {
+  const s = cstr(b, off, len).trim();
+  if (!/^[0-7]*$/.test(s)) return undefined;
+  return s === '' ? 0 : parseInt(s, 8);
+}
+
+function isZeroBlock(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** A header block's checksum is right (unsigned sum, or the signed sum old tars wrote). */
+function checksumOk(b: Buffer): boolean {
+  const want = octal(b, 148, 8);
+  if (want === undefined) return false;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const v = i >= 148 && i < 156 ? 0x20 : b[i]!;
+    unsigned += v;
+    signed += v > 127 ? v - 256 : v;
+  }
+  return want === unsigned || want === signed;
+}
+
+/** The size field: octal digits, or base-256 when its high bit is set (GNU, for large files). */
+function sizeField(b: Buffer): { size?: number; error?: string } {
+  const f = b.subarray(124, 136);
+  if (f[0]! & 0x80) {
+    if (f[0] === 0xff) return { error: 'a negative size (base-256)' };
+    let v = BigInt(f[0]! & 0x7f);
+    for (let i = 1; i < f.length; i++) v = (v << 8n) | BigInt(f[i]!);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) return { error: `a size of ${v} bytes (base-256), more than any archive holds` };
+    return { size: Number(v) };
+  }
+  const n = octal(b, 124, 12);
+  return n === undefined ? { error: `a size field that is not a number (${JSON.stringify(cstr(b, 124, 12))})` } : { size: n };
+}
+
+function parseHeader(b: Buffer, pax: Record<string, string>): TarHeader {
+  const magic = b.subarray(257, 263).toString('latin1');
+  let name = cstr(b, 0, 100);
+  // POSIX ustar keeps long paths' directories in the prefix field; GNU tar uses those bytes for times.
+  if (magic === 'ustar\0') {
+    const prefix = cstr(b, 345, 155);
+    if (prefix) name = `${prefix}/${name}`;
+  }
+  const type = String.fromCharCode(b[156]!) === '\0' ? '0' : String.fromCharCode(b[156]!);
+  const h: TarHeader = { name: pax.path ?? name, type, linkname: pax.linkpath ?? cstr(b, 157, 100), ...sizeOf(b, pax) };
+  return h;
+}
+
+function sizeOf(b: Buffer, pax: Record<string, string>): { size?: number; sizeError?: string } {
+  if (pax.size !== undefined) {
+    const n = /^\d+$/.test(pax.size) ? Number(pax.size) : NaN;
+    return Number.isSafeInteger(n) ? { size: n } : { sizeError: `a size of ${JSON.stringify(pax.size)} (pax header), more than any archive holds` };
+  }
+  const s = sizeField(b);
+  return s.error ? { sizeError: s.error } : { size: s.size };
+}
+
+/** pax records: `<length> <key>=<value>\n`, one after another. */
+function parsePax(text: string, into: Record<string, string>): void {
+  let i = 0;
+  while (i < text.length) {
+    const sp = text.indexOf(' ', i);
+    const len = parseInt(text.slice(i, sp), 10);
+    if (sp < 0 || !(len > 0)) return;
+    const rec = text.slice(sp + 1, i + len - 1);
+    const eq = rec.indexOf('=');
+    if (eq > 0) into[rec.slice(0, eq)] = rec.slice(eq + 1);
+    i += len;
+  }
+}
+
+const pad = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
+/** "the 2 members before it were kept" */
+const keptBefore = (n: number) => `the ${n === 1 ? '1 member' : `${n} members`} before it ${n === 1 ? 'was' : 'were'} kept`;
+
+async function extractTar(archive: string, size: number, gzip: boolean, ex: Extractor): Promise<ArchiveResult> {
+  const src = fs.createReadStream(archive, { flags: 'r', highWaterMark: 1 << 20 });
+  let stream: Readable = src;
+  let gunzip: zlib.Gunzip | undefined;
+  if (gzip) {
+    // Reading through a tar.gz to find its members means decompressing it, kept members or not:
+    // never more than one file's maximum, however the budget is doing.
+    gunzip = zlib.createGunzip();
+    const guard = expansionGuard(ex.opts.limits.maxBytes);
+    src.on('error', (e) => guard.destroy(e));
+    gunzip.on('error', (e) => guard.destroy(new Error(describeZlibError(e))));
+    stream = src.pipe(gunzip).pipe(guard);
+  }
+  const r = new ByteReader(stream);
+  try {
+    return await readTar(r, gzip ? undefined : size, ex);
+  } finally {
+    await r.close();
+    gunzip?.destroy();
+    src.destroy();
+  }
+}
+
+
+/** Read members one after another until the end marker, the end of the data, or damage that stops it. */
+async function readTar(r: ByteReader, fileSize: number | undefined, ex: Extractor): Promise<ArchiveResult> {
+  const entries: ArchiveEntry[] = [];
+  const notes: string[] = [];
+  let pax: Record<string, string> = {};
+  const globalPax: Record<string, string> = {};
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  const done = (error?: string): ArchiveResult => {
+    const all = [...notes, ...ex.budgetNote(), ...(error ? [error] : [])];
+    return { entries, error: all.length ? all.join('; ') : undefined };
+  };
+  /** How far the archive got: where it stopped, why, and what was kept before. */
+  const stop = (where: string, plain = 'truncated'): ArchiveResult => {
+    const f = r.failure;
+    const what =
+      f instanceof ExpansionError ? `reading stopped ${where}: the archive ${f.message}`
+      : f ? `the archive ends ${where}: ${(f as Error).message}`
+      : `the archive ends ${where}: ${plain}`;
+    return done(`${what}; ${keptBefore(entries.filter((e) => e.extracted && !e.cut).length)}`);
+  };
+  const resume = async (at: number, what: string, name?: string): Promise<ArchiveResult | undefined> => {
+    const next = await resync(r);
+    if (next === undefined) return done(`${what} and no valid tar header follows: the archive cannot be read past byte ${at}; ${keptBefore(entries.filter((e) => e.extracted).length)}`);
+    notes.push(`${what}: keytrail skipped to the next valid tar header at byte ${next.at}${name ? ` (the data of ${name} was not read)` : ''}`);
+    r.unshift(next.block);
+    return undefined;
+  };
+  for (;;) {
+    const at = r.offset;
+    const block = await r.take(BLOCK);
+    if (block.length === 0) {
+      const last = entries.at(-1)?.name;
+      return stop(last ? `after member ${last} without tar's end marker` : 'before its first member', 'it may have been cut there');
+    }
+    if (block.length < BLOCK) return stop(`inside a tar header at byte ${at}`);
+    if (isZeroBlock(block)) return done();
+    if (!checksumOk(block)) {
+      const stopped = await resume(at, `the tar header at byte ${at} is damaged (checksum mismatch)`);
+      if (stopped) return stopped;
+      continue;
+    }
+    const h = parseHeader(block, { ...globalPax, ...pax });
+    if (longName !== undefined) h.name = longName;
+    if (longLink !== undefined) h.linkname = longLink;
+    pax = {};
+    longName = longLink = undefined;
+    const name = h.name || '(unnamed)';
+    if (h.size === undefined) {
+      // Where the next member starts is unknown: look for the next header that checks out.
+      entries.push({ name, bytes: null, rejected: `its tar header declares ${h.sizeError}: not extracted` });
+      const stopped = await resume(at, `member ${name} at byte ${at} declares ${h.sizeError}`, name);
+      if (stopped) return stopped;
+      continue;
+    }
+    const size = h.size;
+    if (h.type === 'x' || h.type === 'g' || h.type === 'L' || h.type === 'K') {
+      if (size > MAX_META_BYTES) return done(`the extended header at byte ${at} is ${formatBytes(size)}, more than keytrail reads (${formatBytes(MAX_META_BYTES)}): the archive cannot be read past it`);
+      const body = await r.take(size);
+      if (body.length < size) return stop(`inside an extended header at byte ${at}`);
+      await r.skip(pad(size));
+      const text = body.toString('utf8');
+      if (h.type === 'x') parsePax(text, pax);
+      else if (h.type === 'g') parsePax(text, globalPax);
+      else if (h.type === 'L') longName = text.replace(/\0[\s\S]*$/, '');
+      else longLink = text.replace(/\0[\s\S]*$/, '');
+      continue;
+    }
+    const m = await readMember(r, { ...h, name }, size, fileSize, ex);
+    if (m.entry) entries.push(m.entry);
+    if (m.truncated) return stop(`inside member ${name} at byte ${r.offset}`);
+    const padding = pad(size);
+    if ((await r.skip(padding)) < padding) return stop(`inside the padding after member ${name}`);
+  }
+}
+
+/**
+ * One member: a file is extracted (or refused with why), anything else is a row saying what it is
+ * (a directory has no row: its files have theirs). `truncated` when the data ends inside it; a file
+ * cut that way keeps what it holds, so the records complete before the cut can still be read.
+ */
+async function readMember(r: ByteReader, h: TarHeader, size: number, fileSize: number | undefined, ex: Extractor): Promise<{ entry?: ArchiveEntry; truncated: boolean }> {
+  const name = h.name;
+  const passOver = async (entry?: ArchiveEntry) => ({ entry, truncated: (await r.skip(size)) < size });
+  if (h.type === '5') return passOver();
+  if (h.type !== '0' && h.type !== '7') {
+    const what = TAR_TYPES[h.type] ?? `entry of unknown type ${JSON.stringify(h.type)}`;
+    return passOver({ name, bytes: size, skipped: `${what}${h.linkname ? ` to ${h.linkname}` : ''} in the archive: not followed` });
+  }
+  const unsafe = unsafeEntryPath(name);
+  if (unsafe) return passOver({ name, bytes: size, rejected: unsafe });
+  // A plain tar stores members as they are, so none can hold more than the archive; one that claims
+  // more is cut short by the end of the archive, and what it holds is read.
+  const entryLimit = fileSize ?? Number.MAX_SAFE_INTEGER;
+  const refused = await ex.refuse(name, Math.min(size, entryLimit), entryLimit);
+  if (refused) return passOver({ name, bytes: size, rejected: refused });
+  const to = ex.target(name);
+  let bytes: number;
+  try {
+    bytes = await ex.write(r.chunks(size), to, entryLimit);
+  } catch (err) {
+    fs.rmSync(to, { force: true });
+    return passOver({ name, bytes: size, rejected: ex.describe(err, name) });
+  }
+  if (bytes === size) return { entry: { name, extracted: to, bytes }, truncated: false };
+  if (bytes === 0) {
+    fs.rmSync(to, { force: true });
+    return { entry: { name, bytes: 0, rejected: `the archive ends inside this member before any of its ${size} bytes: nothing to read` }, truncated: true };
+  }
+  return { entry: { name, extracted: to, bytes, cut: `the archive ends inside this member after ${bytes} of its ${size} bytes: truncated, only what it holds was read` }, truncated: true };
+}
+
+/** Scan block by block for the next header whose checksum is right; undefined at the end of the data. */
+async function resync(r: ByteReader): Promise<{ at: number; block: Buffer } | undefined> {
+  for (;;) {
+    const at = r.offset;
+    const b = await r.take(BLOCK);
+    if (b.length < BLOCK) return undefined;
+    if (!isZeroBlock(b) && checksumOk(b) && b.subarray(257, 262).toString('latin1') === 'ustar') return { at, block: b };
+  }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { KeytrailError } from '../errors.js';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
-import { extractArchive } from './archive.js';
+import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover, type SpecialObject } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
@@ -33,6 +33,8 @@ export interface IngestOptions {
   maxRecordBytes?: number;
   /** A record nested deeper than this is rejected alone. */
   maxDepth?: number;
+  /** Archive extraction stops while the temporary folder has less than this free (default 1 GiB). */
+  minFreeBytes?: number;
 }
 
 export interface IngestProgress {
@@ -63,6 +65,10 @@ interface Pending {
   real: string;
   parentId: number | null;
   depth: number;
+  /** The expansion budget of the input archive this came out of, shared by all archives inside it. */
+  budget?: ExpansionBudget;
+  /** The archive ends inside this entry: it holds only the bytes before the cut. */
+  cut?: string;
 }
 
 const MAX_ARCHIVE_DEPTH = 4;
@@ -169,6 +175,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       const probed = probes.get(item)!;
       probes.delete(item);
       const row = await examine(item, probed, nextId, bySha, byPathSha, batch);
+      if (item.cut && row !== 'already') markCut(row, item.cut);
       progress.filesDone++;
       if (row === 'already' || (row.sha256 === null && unread.has(`${row.path}\0${row.reason}`))) {
         summary.alreadyInCase++;
@@ -178,11 +185,16 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       if (row.sha256 && row.status !== 'duplicate-file') bySha.set(row.sha256, { id: row.id, path: row.path });
       if (row.sha256) byPathSha.add(`${row.path}\0${row.sha256}`);
       if (row.archive && item.depth < MAX_ARCHIVE_DEPTH) {
-        const res = await extractArchive(item.real, row.archive.kind, row.archive.gzip, path.join(tmp, `archive-${row.id}`), limits);
+        const budget = item.budget ?? new ExpansionBudget(expansionLimit(row.bytes ?? 0, limits));
+        const res = await extractArchive(item.real, row.archive.kind, row.archive.gzip, path.join(tmp, `archive-${row.id}`), {
+          limits,
+          budget,
+          minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+        });
         const entries = res.entries.map((e) => ({ ...e, display: `${row.path}!/${e.name}` }));
         const children: Pending[] = [];
         for (const e of entries) {
-          if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1 });
+          if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1, budget, cut: e.cut });
           else
             batch.rows.push({
               id: nextId++, parentId: row.id, path: e.display, sha256: null, bytes: e.bytes, format: 'archive-entry',
@@ -190,7 +202,8 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
             });
         }
         row.reason = `${row.archive.kind} archive: ${entries.length} entries${res.error ? `; ${res.error}` : ''}`;
-        if (res.error && children.length === 0) row.status = 'rejected';
+        // Rejected when nothing could be read from it; partial when some entries are missing or were refused.
+        if (res.error) row.status = entries.length === 0 ? 'rejected' : 'partial';
         queue.unshift(...children);
         progress.filesTotal += children.length;
         pendingArchives.push(row);
@@ -229,6 +242,17 @@ function addObjectRows(objects: readonly SpecialObject[], unread: Set<string>, b
     if (unread.has(`${o.path}\0${o.reason}`)) summary.alreadyInCase++;
     else batch.rows.push({ id: nextId(), parentId: null, path: o.path, sha256: null, bytes: null, format: o.format, status: o.status, reason: o.reason });
   }
+}
+
+/**
+ * An archive member cut short by the end of its archive: the record reader reads what it holds (so
+ * records complete before the cut are kept) and its row says why the rest is missing.
+ */
+function markCut(row: ExaminedRow, cut: string): void {
+  if (row.counted) {
+    delete row.native;
+    row.readError = cut;
+  } else row.reason = row.reason ? `${cut}; ${row.reason}` : cut;
 }
 
 interface Batch {
@@ -348,7 +372,7 @@ async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: Expansi
   try {
     const out = await readRecords(r.real!, r.read!, expansionLimit(r.bytes ?? 0, limits), sink, split);
     r.format = out.format;
-    if (out.error) r.readError = out.error;
+    if (out.error) r.readError = r.readError ? `${r.readError}; ${out.error}` : out.error;
     if (out.note) r.notice = out.note;
     if (sink.repaired > 0) {
       r.notes = [`${sink.repaired} record(s) held \\u escapes that are no character (lone surrogates), each written as U+FFFD (first: record ${sink.firstRepaired})`];
