@@ -22,8 +22,10 @@ export interface Probe {
    * levels, so a file deeper than MAX_NATIVE_DEPTH is never given to it.
    */
   depth?: number;
-  /** For gzip: the bytes it decompressed to, or `cap + 1` when it expands past the cap (a bomb). */
+  /** For gzip: the bytes it decompressed to, or `cap + 1` when it expands past the cap. */
   expanded?: number;
+  /** For gzip that expands past the cap: the cap (a decompression bomb, unless it is an archive, whose members are judged one by one). */
+  bomb?: number;
 }
 
 /** Deeper than this, a file goes to the record reader (which rejects the deep record alone), not to DuckDB. */
@@ -50,6 +52,8 @@ export async function probeFile(path: string, cap = Number.MAX_SAFE_INTEGER): Pr
         const g = (gunzip = new GunzipMembers());
         gunzipped = new Promise((res) => {
           g.on('data', (d: Buffer) => {
+            // A tar inside: extraction reads it (entry by entry, with its own bounds), not this scan.
+            if (expanded === 0 && d.length > 262 && d.subarray(257, 262).toString('latin1') === 'ustar') return void (g.destroy(), (scan = undefined));
             expanded += d.length;
             if (!scan!.push(d) || expanded > cap) g.destroy();
           });
@@ -72,7 +76,7 @@ export async function probeFile(path: string, cap = Number.MAX_SAFE_INTEGER): Pr
   await gunzipped;
   return {
     size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), tail,
-    ...(scan ? { depth: scan.max } : {}), ...(gunzip ? { expanded: Math.min(expanded, cap + 1) } : {}),
+    ...(scan ? { depth: scan.max } : {}), ...(gunzip && scan ? { expanded: Math.min(expanded, cap + 1) } : {}), ...(scan && expanded > cap ? { bomb: cap } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import { KeytrailError } from '../errors.js';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive } from './archive.js';
-import { DEFAULT_EXPANSION, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
+import { DEFAULT_EXPANSION, ExpansionError, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover, type SpecialObject } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
@@ -294,6 +294,10 @@ async function examine(
     return { ...row, format: 'duplicate', status: 'duplicate-file', reason: `same content (sha256) as file #${same.id} ${same.path}` };
   }
   const s = sniff(probe, item.display);
+  // The probe already decompressed it past its limit: rejected without a second read.
+  if (probe.bomb !== undefined && (s.kind === 'records' || s.kind === 'json' || s.kind === 'csv')) {
+    return { ...row, format: 'gzip', status: 'rejected', reason: new ExpansionError(probe.bomb).message };
+  }
   switch (s.kind) {
     case 'skip':
     case 'reject':

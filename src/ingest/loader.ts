@@ -60,6 +60,8 @@ export interface FileCounts {
   duplicates: number;
   rejected: number;
   firstReject?: string;
+  /** Records that wrote a field twice, and which fields. */
+  duplicateKeys?: { records: number; fields: string[] };
 }
 
 /** A record cannot stay without a time or an id (an empty or blank eventID is none: two such records are not one event). */
@@ -210,11 +212,17 @@ export class BatchLoader {
       ]),
     );
     const inserted = new Map(read.map((r) => [Number(r.file_id), Number(r.n)]));
+    const dupKeys = new Map(
+      (await this.db.all(`SELECT file_id, count(*) AS n, list_sort(list_distinct(flatten(list(duplicate_keys)))) AS fields FROM events WHERE file_id >= ? AND duplicate_keys IS NOT NULL GROUP BY file_id`, [minId])).map((r) => [
+        Number(r.file_id),
+        { records: Number(r.n), fields: (r.fields as string[]) ?? [] },
+      ]),
+    );
     for (const id of ids) {
       const rej = rejected.get(id);
       const events = kept.get(id) ?? 0;
       const records = inserted.get(id) ?? 0;
-      counts.set(id, { records, events, rejected: rej?.n ?? 0, duplicates: records - (rej?.n ?? 0) - events, firstReject: rej?.first });
+      counts.set(id, { records, events, rejected: rej?.n ?? 0, duplicates: records - (rej?.n ?? 0) - events, firstReject: rej?.first, duplicateKeys: dupKeys.get(id) });
     }
     return counts;
   }
@@ -267,6 +275,10 @@ export function finalizeFile(f: FileRow, c: FileCounts | undefined): FinalRow {
   if (f.readError) notes.push(f.readError + (kept > 0 ? `; the ${kept} records before it were kept` : ''));
   if (c.rejected > 0) notes.push(`${c.rejected} of ${c.records} records rejected (first: ${c.firstReject}); see the rejects table`);
   if (f.partialSource) notes.push(f.partialSource);
+  if (c.duplicateKeys) {
+    const d = c.duplicateKeys;
+    notes.push(`${d.records} record(s) write a field twice (duplicate JSON keys: ${d.fields.slice(0, 5).join(', ')}): the first value is the one read, the other is not kept; they are flagged in events.duplicate_keys`);
+  }
   notes.push(...(f.notes ?? []));
   if (kept === 0 && (c.rejected > 0 || f.readError)) return { ...base, ...nums, status: 'rejected', reason: notes.join('; ') };
   if (kept === 0 && c.records === 0) return { ...base, ...nums, status: 'ingested', reason: 'no records in the file' };

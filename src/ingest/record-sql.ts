@@ -71,7 +71,8 @@ export function eventsSelect(source: string): string {
     SELECT ${cols.join(', ')},
       file_id, record_index, is_partial,
       CASE WHEN adds = '{}' THEN rest ELSE coalesce(json_merge_patch(rest, adds), adds::JSON) END AS extra_fields,
-      nullif((${mask})::BIGINT, 0) AS null_field_mask
+      nullif((${mask})::BIGINT, 0) AS null_field_mask,
+      CASE WHEN cardinality(m) <> len(list_distinct(map_keys(m))) THEN list_sort(list_distinct(list_filter(map_keys(m), (k, i) -> list_position(map_keys(m), k) <> i))) END AS duplicate_keys
     FROM (
       SELECT *,
         CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(to_json(m), '${PATCH}')`)} END AS rest,

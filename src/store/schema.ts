@@ -80,6 +80,11 @@ export const PROVENANCE_COLUMNS = {
    * stands for the i-th field of RECORD (a list column cost a fifth of the load time).
    */
   null_field_mask: 'BIGINT',
+  /**
+   * Top-level fields the record wrote more than once (duplicate JSON keys, which RFC 8259 leaves
+   * undefined): the record is flagged, and on every input path the first value is the one read.
+   */
+  duplicate_keys: 'VARCHAR[]',
 } as const;
 
 export const RECORD_FIELDS = Object.keys(RECORD);
@@ -109,7 +114,7 @@ export function quoteIdent(name: string): string {
 }
 
 /** Bumped when the layout changes; a case written by another version is refused with a clear message. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const FILE_STATUSES = ['ingested', 'partial', 'skipped', 'duplicate-file', 'rejected'] as const;
 export type FileStatus = (typeof FILE_STATUSES)[number];
