@@ -73,6 +73,8 @@ export interface IamTarget {
   policyName: string | null;
   /** What the report shows as the change's target (the first of the names above, or another id). */
   target: string | null;
+  /** The access key a CreateAccessKey made (its response). */
+  accessKeyId?: string | null;
 }
 
 /** The aws-cli command that undoes an IAM change, a "value withheld" note, a "review" note, or null when the event names nothing. */
@@ -92,7 +94,7 @@ export function undoIam(event: string, t: IamTarget): string | null {
     case 'UpdateAssumeRolePolicy': return `${command`aws iam update-assume-role-policy --role-name ${role} --policy-document file://trust-policy-before.json`}    # the trust policy as it was`;
     case 'DeleteLoginProfile': return `${command`aws iam create-login-profile --user-name ${user} --password-reset-required --password "$NEW_PASSWORD"`}    # restores a removed console password`;
     case 'AddUserToGroup': return command`aws iam remove-user-from-group --user-name ${user} --group-name ${group}`;
-    case 'CreateAccessKey': return `${command`aws iam list-access-keys --user-name ${user}`}    # then delete the key (see Step 1)`;
+    case 'CreateAccessKey': return `${command`aws iam delete-access-key --user-name ${user} --access-key-id ${arg('accessKey', t.accessKeyId ?? null)}`}    # see Step 1: deactivate first`;
     default: return t.target ? `review ${excerpt(event, 200)} on ${excerpt(t.target, 200)}` : null;
   }
 }

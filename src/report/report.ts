@@ -132,6 +132,7 @@ export interface ReportOptions {
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const iamTarget = (r: Record<string, unknown>): IamTarget => ({
   userName: text(r.userName), roleName: text(r.roleName), groupName: text(r.groupName), policyArn: text(r.policyArn), policyName: text(r.policyName), target: text(r.target),
+  accessKeyId: text(r.createdKey),
 });
 
 export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report> {
@@ -189,7 +190,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
             coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
             json_extract_string(requestParameters, '$.userName') AS userName, json_extract_string(requestParameters, '$.roleName') AS roleName,
             json_extract_string(requestParameters, '$.groupName') AS groupName, json_extract_string(requestParameters, '$.policyArn') AS policyArn,
-            json_extract_string(requestParameters, '$.policyName') AS policyName,
+            json_extract_string(requestParameters, '$.policyName') AS policyName, json_extract_string(responseElements, '$.accessKey.accessKeyId') AS createdKey,
             coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, userIdentity.accessKeyId AS k, eventID, errorCode
      FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE}
      ORDER BY eventTime, eventID`,

@@ -12,7 +12,7 @@ function split(text: string, size = 7, limits?: ConstructorParameters<typeof Jso
   for (let i = 0; i < text.length; i += size) out.push(...s.push(text.slice(i, i + size)));
   return [...out, ...s.end()];
 }
-const brief = (p: Piece) => (p.kind === 'item' || p.kind === 'value' || p.kind === 'junk' ? `${p.kind}@${p.line}:${p.text}` : p.kind === 'oversize' ? `oversize@${p.line}:${p.why}` : `${p.kind}:${p.wrapper}${p.unterminated ? ' (cut)' : ''}`);
+const brief = (p: Piece) => (p.kind === 'item' || p.kind === 'value' || p.kind === 'junk' ? `${p.kind}@${p.line}:${p.text}` : p.kind === 'oversize' ? `oversize@${p.line}:${p.why}` : `${p.kind}:${p.wrapper}${p.kind === 'close' && p.unterminated ? ' (cut)' : ''}`);
 
 describe('JsonSplitter', () => {
   it('a CloudTrail file: its records one by one, as written', () => {
