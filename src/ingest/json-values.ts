@@ -92,9 +92,10 @@ export class JsonSplitter {
           const next = q < 0 ? b : b < 0 ? q : Math.min(q, b);
           const stop = next < 0 ? n : next;
           this.countLines(chunk, i, stop);
-          if (this.brokenString(chunk, i, stop, from)) {
-            from = this.lastCut;
-            i = this.lastCut - 1;
+          const resume = this.brokenString(chunk, i, stop, from);
+          if (resume >= 0) {
+            from = resume;
+            i = resume - 1;
             continue;
           }
           if (next < 0) {
@@ -215,17 +216,15 @@ export class JsonSplitter {
     return this.out;
   }
 
-  private lastCut = 0;
-
   /**
    * A raw newline inside a string of a top-level value cannot be JSON: in JSON Lines it is a line
    * whose string was never closed. The value ends there (broken) and reading goes on with the next
-   * line, so one bad line does not swallow the lines after it.
+   * line, so one bad line does not swallow the lines after it. Returns where reading resumes, or -1.
    */
-  private brokenString(chunk: string, i: number, stop: number, from: number): boolean {
-    if (this.mode !== 'value' && this.mode !== 'head') return false;
+  private brokenString(chunk: string, i: number, stop: number, from: number): number {
+    if (this.mode !== 'value' && this.mode !== 'head') return -1;
     const nl = chunk.indexOf('\n', i);
-    if (nl < 0 || nl >= stop) return false;
+    if (nl < 0 || nl >= stop) return -1;
     this.keep(chunk, from, nl);
     const text = this.take();
     this.out.push({ kind: 'value', text, line: this.startLine, broken: true });
@@ -233,8 +232,7 @@ export class JsonSplitter {
     this.escape = false;
     this.depth = 0;
     this.mode = 'top';
-    this.lastCut = nl + 1;
-    return true;
+    return nl + 1;
   }
 
   private countLines(chunk: string, from: number, to: number): void {
