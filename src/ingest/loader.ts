@@ -99,6 +99,9 @@ export class BatchLoader {
   }
 
   async init(): Promise<void> {
+    // Rows carry their own order (file_id, record_index); keeping insertion order across the
+    // files of one read_json costs DuckDB 2-3x the time and gigabytes over many small files.
+    await this.db.exec(`SET preserve_insertion_order = false`);
     await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
     const [p] = await this.db.all(`SELECT count(*) AS n FROM events`);
     this.empty = Number(p?.n) === 0;
