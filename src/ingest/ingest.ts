@@ -176,7 +176,14 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
         }
       }
     };
+    let sinceYield = 0;
     while (queue.length > 0) {
+      // Small files are probed synchronously: let the batch loading meanwhile hear from DuckDB
+      // (each statement's completion waits for the event loop) every few files, not once a batch.
+      if (++sinceYield >= 32) {
+        sinceYield = 0;
+        await new Promise((r) => setImmediate(r));
+      }
       probeAhead();
       const item = queue.shift()!;
       const probed = probes.get(item)!;
