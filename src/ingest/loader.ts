@@ -101,6 +101,9 @@ export class BatchLoader {
   }
 
   async init(): Promise<void> {
+    // Rows carry their own order (file_id, record_index); keeping insertion order across the
+    // files of one read_json costs DuckDB 2-3x the time and gigabytes over many small files.
+    await this.db.exec(`SET preserve_insertion_order = false`);
     await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
     const [p] = await this.db.all(`SELECT count(*) AS n FROM events`);
     this.empty = Number(p?.n) === 0;
@@ -231,13 +234,19 @@ export class BatchLoader {
   private async insertFiles(files: FileRow[], counts: Map<number, FileCounts>): Promise<FinalRow[]> {
     const rows = files.map((f) => finalizeFile(f, counts.get(f.id)));
     if (rows.length === 0) return rows;
-    const cols = ['id', 'parent_id', 'path', 'sha256', 'bytes', 'format', 'status', 'reason', 'records', 'events', 'duplicates', 'rejected_records'];
-    const params: unknown[] = [];
-    const tuples = rows.map((r) => {
-      params.push(r.id, r.parentId, r.path, r.sha256, r.bytes, r.format, r.status, r.reason, r.records, r.events, r.duplicates, r.rejected);
-      return `(${cols.map(() => '?').join(', ')}, now()::TIMESTAMP)`;
-    });
-    await this.db.exec(`INSERT INTO files (${cols.join(', ')}, ingested_at) VALUES ${tuples.join(', ')}`, params);
+    // One statement with one list per column: a VALUES list with twelve parameters a row costs
+    // seconds per thousand files (2.7 s for 5,400 rows), the lists a few milliseconds.
+    const cols: [string, string, (r: FinalRow) => unknown][] = [
+      ['id', 'INTEGER', (r) => r.id], ['parent_id', 'INTEGER', (r) => r.parentId], ['path', 'VARCHAR', (r) => r.path],
+      ['sha256', 'VARCHAR', (r) => r.sha256], ['bytes', 'BIGINT', (r) => r.bytes], ['format', 'VARCHAR', (r) => r.format],
+      ['status', 'VARCHAR', (r) => r.status], ['reason', 'VARCHAR', (r) => r.reason], ['records', 'INTEGER', (r) => r.records],
+      ['events', 'INTEGER', (r) => r.events], ['duplicates', 'INTEGER', (r) => r.duplicates], ['rejected_records', 'INTEGER', (r) => r.rejected],
+    ];
+    await this.db.exec(
+      `INSERT INTO files (${cols.map(([c]) => c).join(', ')}, ingested_at)
+       SELECT *, now()::TIMESTAMP FROM (SELECT ${cols.map(([c, t]) => `unnest(?::${t}[]) AS ${c}`).join(', ')})`,
+      cols.map(([, , get]) => rows.map(get)),
+    );
     return rows;
   }
 

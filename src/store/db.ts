@@ -5,7 +5,7 @@
  */
 import { parseExact } from './exact-json.js';
 import fs from 'node:fs';
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, listValue } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, DuckDBConnection, DuckDBInstance, DuckDBTypeId, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { KeytrailError, messageOf } from '../errors.js';
 import { createStatements, SCHEMA_VERSION } from './schema.js';
@@ -111,14 +111,14 @@ export class CaseDb {
   /** Run one statement that returns nothing of interest. */
   async exec(sql: string, params: Params = []): Promise<void> {
     await this.guarded(sql, async () => {
-      await this.conn.run(sql, bind(params));
+      await this.conn.run(sql, bind(params), bindTypes(params));
     });
   }
 
   /** Run one statement and return its rows as plain JSON-safe objects (see toPlain). */
   async all(sql: string, params: Params = []): Promise<Row[]> {
     return this.guarded(sql, async () => {
-      const reader = await this.conn.runAndReadAll(sql, bind(params));
+      const reader = await this.conn.runAndReadAll(sql, bind(params), bindTypes(params));
       const names = reader.columnNames();
       const types = reader.columnTypes();
       return reader.getRowsJS().map((r) => {
@@ -135,7 +135,7 @@ export class CaseDb {
    * wrapped in anything (its errors quote it as written).
    */
   async query(sql: string, params: Params = []): Promise<{ columns: string[]; rows: AsyncGenerator<Row[]> }> {
-    const result = await this.guarded(sql, () => this.conn.stream(sql, bind(params)));
+    const result = await this.guarded(sql, () => this.conn.stream(sql, bind(params), bindTypes(params)));
     const names = result.columnNames();
     const types = result.columnTypes();
     const interrupted = () => this.interrupted;
@@ -250,6 +250,22 @@ export function toPlain(v: unknown, type: DuckDBType): unknown {
       if (typeof v === 'object' && !Array.isArray(v)) return String(v);
       return v;
   }
+}
+
+/**
+ * The types of bound lists, from their first non-null element: left to itself DuckDB types a list
+ * from its first element, so [null, 'x'] would bind as a list of NULLs and lose the 'x'.
+ */
+function bindTypes(params: Params): DuckDBType[] {
+  return params.map((p) => {
+    if (!Array.isArray(p)) return undefined;
+    const first = (p as unknown[]).find((x) => x !== null && x !== undefined);
+    if (first === undefined || typeof first === 'string') return LIST(VARCHAR);
+    if (typeof first === 'number') return LIST(DOUBLE);
+    if (typeof first === 'bigint') return LIST(BIGINT);
+    if (typeof first === 'boolean') return LIST(BOOLEAN);
+    return undefined;
+  }) as DuckDBType[];
 }
 
 /** JS values → DuckDB values: arrays become LISTs (e.g. a file list for read_json). */

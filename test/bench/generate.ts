@@ -62,6 +62,49 @@ function fileSize(rng: Rng, remaining: number): number {
   return n;
 }
 
+/**
+ * The many-small-files shape: a quiet account over 90 days, CloudTrail delivering one file per
+ * region every 5 minutes (12 an hour) with 1-20 records each (skewed towards few), `files` event
+ * files in all, each region-hour with its digest.
+ */
+export function planSmallExport(files: number, seed: number): GroupPlan[] {
+  const rng = new Rng(seed, 0x5a11);
+  const acct = makeWorld(seed).account;
+  const days = 90;
+  const slots: { region: string; hour: number }[] = [];
+  for (const region of REGIONS) for (let h = 0; h < days * 24; h++) slots.push({ region, hour: START + h * HOUR });
+  const groups: GroupPlan[] = [];
+  let fileIndex = 0;
+  let eventIndex = 0;
+  // Busy region-hours first, picked at random without repeats (more files than slots: more per hour).
+  const perHour = Math.max(12, Math.ceil(files / slots.length));
+  for (let i = slots.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [slots[i], slots[j]] = [slots[j]!, slots[i]!];
+  }
+  for (const slot of slots) {
+    if (fileIndex >= files) break;
+    const plan: FilePlan[] = [];
+    for (let k = 0; k < perHour && fileIndex < files; k++) {
+      const n = 1 + Math.floor(20 * rng.float() ** 2);
+      plan.push({ index: fileIndex++, events: n, firstEvent: eventIndex, minute: Math.min(59, Math.floor((k * 60) / perHour) + rng.int(3)) });
+      eventIndex += n;
+    }
+    groups.push({ region: slot.region, hour: slot.hour, files: plan, digestTime: slot.hour + HOUR + rng.range(60, 900) * 1000, previousDigest: null });
+  }
+  linkDigests(groups, acct);
+  return groups;
+}
+
+function linkDigests(groups: GroupPlan[], acct: string): void {
+  const last = new Map<string, GroupPlan>();
+  for (const g of [...groups].sort((a, b) => a.hour - b.hour)) {
+    const prev = last.get(g.region);
+    if (prev) g.previousDigest = digestKey(acct, g.region, prev.digestTime);
+    last.set(g.region, g);
+  }
+}
+
 export function planExport(events: number, seed: number): GroupPlan[] {
   const rng = new Rng(seed, 0x91a4);
   const acct = makeWorld(seed).account;
@@ -92,12 +135,7 @@ export function planExport(events: number, seed: number): GroupPlan[] {
     files.sort((a, b) => a.minute - b.minute);
     groups.push({ region, hour, files, digestTime: hour + HOUR + rng.range(60, 900) * 1000, previousDigest: null });
   }
-  const last = new Map<string, GroupPlan>();
-  for (const g of [...groups].sort((a, b) => a.hour - b.hour)) {
-    const prev = last.get(g.region);
-    if (prev) g.previousDigest = digestKey(acct, g.region, prev.digestTime);
-    last.set(g.region, g);
-  }
+  linkDigests(groups, acct);
   return groups;
 }
 
@@ -173,17 +211,60 @@ function workerMain(init: WorkerInit): void {
   port.postMessage({ ready: true } satisfies FromWorker);
 }
 
-interface Marker { version: number; events: number; seed: number; stats: ExportStats }
+interface Marker { version: number; events: number; seed: number; stats: ExportStats; smallFiles?: number }
 
 /**
  * Generate (or reuse) an export of `events` events under `dir`. `dir/.complete` records the
  * parameters of a finished run; anything else in `dir/AWSLogs` is deleted and rewritten.
  */
 export async function generateExport(dir: string, events: number, seed = 1): Promise<ExportStats> {
+  return writeExport(dir, seed, { events }, () => planExport(events, seed));
+}
+
+/**
+ * Generate (or reuse) a many-small-files export of `files` event files (planSmallExport) under
+ * `dir`; with `zip`, also one zip of the same AWSLogs tree (stored, not deflated: the entries are
+ * gzip already), cached beside it.
+ */
+export async function generateSmallExport(dir: string, files: number, seed = 1, zip?: string): Promise<ExportStats> {
+  const stats = await writeExport(dir, seed, { smallFiles: files }, () => planSmallExport(files, seed));
+  if (zip && (!stats.cached || !fs.existsSync(`${zip}.complete`))) {
+    fs.rmSync(`${zip}.complete`, { force: true });
+    await writeStoredZip(path.join(dir, 'AWSLogs'), zip);
+    fs.writeFileSync(`${zip}.complete`, JSON.stringify({ version: GENERATOR_VERSION, smallFiles: files, seed }));
+  }
+  return stats;
+}
+
+/** Every file under `root` as one zip (store), entry names relative to root's parent (AWSLogs/...), sorted. */
+async function writeStoredZip(root: string, to: string): Promise<void> {
+  const { default: yazl } = await import('yazl');
+  const files: string[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? stack : files).push(path.join(d, e.name));
+  }
+  files.sort();
+  const zip = new yazl.ZipFile();
+  const out = fs.createWriteStream(to);
+  const done = new Promise<void>((res, rej) => {
+    out.on('close', () => res());
+    out.on('error', rej);
+  });
+  zip.outputStream.pipe(out);
+  const base = path.dirname(root);
+  for (const f of files) zip.addFile(f, path.relative(base, f).split(path.sep).join('/'), { compress: false, mtime: new Date('2024-08-01T00:00:00Z') });
+  zip.end();
+  await done;
+}
+
+async function writeExport(dir: string, seed: number, shape: { events: number } | { smallFiles: number }, plan: () => GroupPlan[]): Promise<ExportStats> {
   const markerPath = path.join(dir, '.complete');
   try {
     const m = JSON.parse(fs.readFileSync(markerPath, 'utf8')) as Marker;
-    if (m.version === GENERATOR_VERSION && m.events === events && m.seed === seed) return { ...m.stats, cached: true };
+    const same = 'events' in shape ? m.events === shape.events && m.smallFiles === undefined : m.smallFiles === shape.smallFiles;
+    if (m.version === GENERATOR_VERSION && same && m.seed === seed) return { ...m.stats, cached: true };
   } catch {
     // no usable marker: generate
   }
@@ -191,7 +272,8 @@ export async function generateExport(dir: string, events: number, seed = 1): Pro
   fs.rmSync(path.join(dir, 'AWSLogs'), { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
-  const groups = planExport(events, seed);
+  const groups = plan();
+  const events = groups.reduce((s, g) => s + g.files.reduce((t, f) => t + f.events, 0), 0);
   const stats: ExportStats = { files: 0, digestFiles: 0, events: 0, bytes: 0, uncompressedBytes: 0 };
   const workerCount = Math.max(1, Math.min(os.availableParallelism(), groups.length));
   let next = 0;
@@ -220,7 +302,8 @@ export async function generateExport(dir: string, events: number, seed = 1): Pro
   );
   stats.seconds = (performance.now() - t0) / 1000;
   if (stats.events !== events) throw new Error(`generator wrote ${stats.events} events, expected ${events}`);
-  fs.writeFileSync(markerPath, JSON.stringify({ version: GENERATOR_VERSION, events, seed, stats } satisfies Marker, null, 2));
+  const smallFiles = 'smallFiles' in shape ? shape.smallFiles : undefined;
+  fs.writeFileSync(markerPath, JSON.stringify({ version: GENERATOR_VERSION, events, seed, stats, ...(smallFiles ? { smallFiles } : {}) } satisfies Marker, null, 2));
   return stats;
 }
 

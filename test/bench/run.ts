@@ -9,7 +9,8 @@
  *
  *   --events N                    events in the export (default 1,000,000)
  *   --flat                        also ingest a 5x export, to show memory does not grow with the corpus
- *   --only ingest|baseline|rules  run one part only (rules: reuses the cached case)
+ *   --only ingest|baseline|rules|small  run one part only (rules: reuses the cached case)
+ *   --small-files N               event files in the many-small-files export (default 100,000)
  *   --seed S                      generator seed (default 1)
  */
 import { fork } from 'node:child_process';
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_RULES } from '../../src/rules/detect.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
-import { generateExport, type ExportStats } from './generate.js';
+import { generateExport, generateSmallExport, type ExportStats } from './generate.js';
 import { fileBytes, repoRoot, type ChildMessage, type ChildResult } from './measure.js';
 import { PACK_SIZE, writeRulesPack } from './rules-pack.js';
 
@@ -33,11 +34,16 @@ const TARGET_PACK_SECONDS = 20;
 /** Lineage from one seed, a six-level chain in 1M background events, activity included (issue 4). */
 const TARGET_LINEAGE_SECONDS = 2;
 
-const PARTS = ['ingest', 'baseline', 'rules'] as const;
-interface Args { events: number; flat: boolean; only: (typeof PARTS)[number] | null; seed: number }
+/** Many small files (issue 10): folder and zip through keytrail, DuckDB's read_json over the folder. */
+const TARGET_SMALL_FILES_PER_SECOND = 2000;
+const TARGET_SMALL_VS_BASELINE = 1.5;
+const TARGET_SMALL_PEAK_MB = 1024;
+
+const PARTS = ['ingest', 'baseline', 'rules', 'small'] as const;
+interface Args { events: number; flat: boolean; only: (typeof PARTS)[number] | null; seed: number; smallFiles: number }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { events: 1_000_000, flat: false, only: null, seed: 1 };
+  const args: Args = { events: 1_000_000, flat: false, only: null, seed: 1, smallFiles: 100_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -52,13 +58,14 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === '--events') args.events = count(value());
     else if (a === '--seed') args.seed = count(value());
+    else if (a === '--small-files') args.smallFiles = count(value());
     else if (a === '--flat') args.flat = true;
     else if (a === '--only') {
       const v = value();
       const part = PARTS.find((p) => p === v);
       if (!part) throw new Error(`--only: expected ${PARTS.join(', ')}, got ${v}`);
       args.only = part;
-    } else throw new Error(`unknown argument ${a} (expected --events N, --flat, --only ${PARTS.join('|')}, --seed S)`);
+    } else throw new Error(`unknown argument ${a} (expected --events N, --flat, --only ${PARTS.join('|')}, --small-files N, --seed S)`);
   }
   return args;
 }
@@ -133,7 +140,8 @@ async function main(): Promise<number> {
   const big = args.events * FLAT_FACTOR;
   const doing = (part: (typeof PARTS)[number]) => args.only === null || args.only === part;
   // --only rules with a cached case needs no export at all.
-  const base = doing('ingest') || doing('baseline') || !caseCached(root, args.events, args.seed) ? await prepare(root, args.events, args.seed) : undefined;
+  const needBase = doing('ingest') || doing('baseline') || (doing('rules') && !caseCached(root, args.events, args.seed));
+  const base = needBase ? await prepare(root, args.events, args.seed) : undefined;
   const large = args.flat && doing('ingest') ? await prepare(root, big, args.seed) : undefined;
 
   const runs: [string, ChildResult | { error: string }][] = [];
@@ -145,6 +153,7 @@ async function main(): Promise<number> {
   if (keytrailBig) runs.push([`keytrail ingest ${FLAT_FACTOR}x`, keytrailBig]);
 
   const rules = doing('rules') ? await rulesBench(root, args, base) : undefined;
+  const small = doing('small') ? await smallBench(root, args) : undefined;
 
   const checks: Check[] = [];
   const ratio = ok(keytrail) && ok(baseline) ? keytrail.eventsPerSecond / baseline.eventsPerSecond : undefined;
@@ -164,11 +173,13 @@ async function main(): Promise<number> {
   }
   if (ok(baseline) && baseline.events !== args.events) checks.push({ name: 'baseline events loaded', target: `= ${fmt(args.events)}`, value: fmt(baseline.events), pass: false });
   if (rules) checks.push(...rules.checks);
+  if (small) checks.push(...small.checks);
 
   console.log(`\nkeytrail benchmark: ${fmt(args.events)} events, seed ${args.seed}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}\n`);
   if (runs.length > 0) console.log(table(runs));
   if (ratio !== undefined) console.log(`\nkeytrail / baseline rate: ${ratio.toFixed(2)}`);
   if (rules) console.log(`${runs.length > 0 ? '\n' : ''}${rulesTable(rules.runs)}`);
+  if (small) console.log(`${runs.length > 0 || rules ? '\n' : ''}many small files: ${fmt(small.stats.files)} event files (${fmt(small.stats.events)} events) + ${fmt(small.stats.digestFiles)} digests\n${smallTable(small.runs, small.stats.files)}`);
   console.log('');
   for (const c of checks) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (target ${c.target})`);
   const failed = checks.filter((c) => !c.pass).length;
@@ -179,19 +190,99 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine: { cores: os.availableParallelism(), memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
     args,
-    targets: { ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT, rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS, rulesPackScanSeconds: TARGET_PACK_SECONDS, lineageSeconds: TARGET_LINEAGE_SECONDS },
+    targets: { smallFilesPerSecond: TARGET_SMALL_FILES_PER_SECOND, smallVsBaseline: TARGET_SMALL_VS_BASELINE, smallPeakRssMB: TARGET_SMALL_PEAK_MB, ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT, rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS, rulesPackScanSeconds: TARGET_PACK_SECONDS, lineageSeconds: TARGET_LINEAGE_SECONDS },
     exports: { ...(base ? { [args.events]: base.stats } : {}), ...(large ? { [big]: large.stats } : {}) },
     baseline: baseline ?? null,
     keytrail: keytrail ?? null,
     keytrailLarge: keytrailBig ?? null,
     ratio: ratio ?? null,
     rules: rules ? { case: rules.case, builtin: rules.builtin, generated: rules.generated } : null,
+    small: small ? { export: small.stats, baseline: small.baseline, folder: small.folder, zip: small.zip } : null,
     checks,
     pass: checks.length > 0 && failed === 0,
   };
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   console.log(`\nresults: ${path.relative(root, out)}`);
-  return [...runs, ...(rules?.runs ?? [])].some(([, r]) => !ok(r)) ? 1 : 0;
+  return [...runs, ...(rules?.runs ?? []), ...(small?.runs ?? [])].some(([, r]) => !ok(r)) ? 1 : 0;
+}
+
+// ---- many small files ----
+
+interface SmallBench {
+  stats: ExportStats;
+  baseline: ChildResult | { error: string };
+  folder: ChildResult | { error: string };
+  zip: ChildResult | { error: string };
+  runs: [string, ChildResult | { error: string }][];
+  checks: Check[];
+}
+
+/**
+ * The many-small-files export (generate.ts planSmallExport) loaded three ways in the same run:
+ * DuckDB's read_json over the folder (baseline.js, one statement), keytrail over the folder, and
+ * keytrail over one stored zip of the same AWSLogs tree.
+ */
+async function smallBench(root: string, args: Args): Promise<SmallBench> {
+  const dir = path.join(root, '.bench', `small-${args.smallFiles}-s${args.seed}`);
+  const zip = `${dir}.zip`;
+  process.stderr.write(`small-files export of ${fmt(args.smallFiles)} files in ${path.relative(root, dir)}: `);
+  const stats = await generateSmallExport(dir, args.smallFiles, args.seed, zip);
+  process.stderr.write(
+    `${stats.cached ? 'cached' : `generated in ${stats.seconds?.toFixed(1)} s`}: ${fmt(stats.files)} event files, ${fmt(stats.events)} events, ${fmt(stats.digestFiles)} digests, ` +
+      `${(stats.bytes / 1e6).toFixed(0)} MB on disk; zip ${(fileBytes(zip) / 1e6).toFixed(0)} MB (stored)\n`,
+  );
+  const awsLogs = path.join(dir, 'AWSLogs');
+  const one = async (label: string, script: string, ...argv: string[]): Promise<ChildResult | { error: string }> => {
+    process.stderr.write(`${label}: running...\n`);
+    try {
+      const r = await runChild(script, argv);
+      process.stderr.write(`${label}: ${fmt(r.events)} events in ${r.seconds.toFixed(1)} s (${fmt(stats.files / r.seconds)} files/s), peak RSS ${fmt(r.peakRssMB)} MB\n`);
+      return r;
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`${label}: ERROR ${error}\n`);
+      return { error };
+    }
+  };
+  const baseline = await one('small: baseline (DuckDB read_json, folder)', 'baseline.js', awsLogs, '--any-order');
+  const folder = await one('small: keytrail ingest, folder', 'ingest-child.js', awsLogs);
+  const zipped = await one('small: keytrail ingest, zip (stored)', 'ingest-child.js', zip);
+  const runs: SmallBench['runs'] = [
+    ['baseline (DuckDB read_json, folder)', baseline],
+    ['keytrail ingest, folder', folder],
+    ['keytrail ingest, zip (stored)', zipped],
+  ];
+  const checks: Check[] = [];
+  for (const [name, r] of [['small folder', folder], ['small zip', zipped]] as const) {
+    if (!ok(r)) {
+      checks.push({ name: `keytrail ${name} ran`, target: 'completes', value: 'ERROR', pass: false });
+      continue;
+    }
+    checks.push({ name: `keytrail ${name} events loaded`, target: `= ${fmt(stats.events)}`, value: fmt(r.events), pass: r.events === stats.events });
+    checks.push({ name: `keytrail ${name} peak RSS MB`, target: `< ${TARGET_SMALL_PEAK_MB}`, value: fmt(r.peakRssMB), pass: r.peakRssMB < TARGET_SMALL_PEAK_MB });
+  }
+  if (ok(folder)) {
+    const rate = stats.files / folder.seconds;
+    checks.push({ name: 'keytrail small folder files/s', target: `>= ${fmt(TARGET_SMALL_FILES_PER_SECOND)}`, value: fmt(rate), pass: rate >= TARGET_SMALL_FILES_PER_SECOND });
+    if (ok(baseline)) {
+      const x = folder.seconds / baseline.seconds;
+      checks.push({ name: 'keytrail small folder seconds / baseline seconds', target: `<= ${TARGET_SMALL_VS_BASELINE}`, value: x.toFixed(2), pass: x <= TARGET_SMALL_VS_BASELINE });
+    }
+  }
+  if (ok(baseline) && baseline.events !== stats.events) checks.push({ name: 'small baseline events loaded', target: `= ${fmt(stats.events)}`, value: fmt(baseline.events), pass: false });
+  return { stats, baseline, folder, zip: zipped, runs, checks };
+}
+
+function smallTable(rows: [string, ChildResult | { error: string }][], files: number): string {
+  const head = ['run', 'event files', 'events', 'seconds', 'files/s', 'events/s', 'peak RSS MB', 'sampled max MB', 'db MB'];
+  const body = rows.map(([name, r]) =>
+    ok(r)
+      ? [name, fmt(files), fmt(r.events), r.seconds.toFixed(1), fmt(files / r.seconds), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB), (r.dbBytes / 1e6).toFixed(0)]
+      : [name, 'ERROR', '', '', '', '', '', '', ''],
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 // ---- rules ----
