@@ -1,8 +1,8 @@
 /**
  * Every object under an input gets a files row: symlinks (to evidence inside the inputs, outside
  * them, dangling, looping, to a folder, to a device), a FIFO, a socket, a device named as an input,
- * an unreadable file and folder, and a path longer than the system allows. The CLI runs as `nobody`
- * so that permissions are real (root reads anything); the good evidence beside them loads exactly,
+ * an unreadable file and folder, and a path longer than the system allows. The CLI runs as root without the
+ * capabilities that override file permissions, so they are real; the good evidence beside them loads exactly,
  * and the FIFO is never opened (opening it would block forever).
  */
 import { spawnSync } from 'node:child_process';
@@ -55,7 +55,7 @@ beforeAll(async () => {
     input: JSON.stringify({ Records: records(7) }),
   });
   expect(deep.status).toBe(0);
-  // Readable by nobody: every folder and file, except the two that must not be.
+  // Readable by anyone: every folder and file, except the two that must not be.
   for (const d of [evidence, path.join(evidence, 'sub'), path.join(evidence, 'deep'), path.join(base, 'outside')]) fs.chmodSync(d, 0o755);
   for (const f of ['good.json.gz', 'sub/more.json.gz', 'locked/inner.json.gz']) fs.chmodSync(path.join(evidence, f), 0o644);
   fs.chmodSync(path.join(base, 'outside', 'secret.json.gz'), 0o644);
@@ -70,7 +70,7 @@ afterAll(async () => {
   spawnSync('rm', ['-rf', base]);
 });
 
-/** The CLI as nobody, into a folder nobody can write; a hang is a timeout, not a stuck test run. */
+/** The CLI without permission overrides; a hang is a timeout, not a stuck test run. */
 function ingestAsNobody(inputs: string[], extra: string[] = [], db = newCase()) {
   const r = spawnSync('setpriv', [...NOBODY, process.execPath, CLI, 'ingest', ...inputs, '--db', db, '--json', ...extra], {
     encoding: 'utf8',
