@@ -14,7 +14,10 @@ import { restoreExact } from './store/exact-json.js';
  * CR forge lines), DEL, C1 controls (U+009B is a one-character CSI), the Unicode line and paragraph
  * separators, and the bidirectional controls that reorder how a line displays ("Trojan Source").
  */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const ACTIVE = '\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff';
+const UNPRINTABLE = new RegExp(`[\u0000-\u001f${ACTIVE}]`, 'g');
+/** What JSON.stringify leaves raw of those (it escapes C0 itself). */
+const JSON_RAW = new RegExp(`[${ACTIVE}]`, 'g');
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 const code = (c: string): string => {
@@ -44,5 +47,5 @@ export function csvCell(s: string): string {
 
 /** JSON.stringify, with the characters it leaves raw but a terminal or an HTML page may act on written as \u escapes (the same JSON value). */
 export function jsonText(value: unknown, indent?: number): string {
-  return restoreExact(JSON.stringify(value, null, indent)).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return restoreExact(JSON.stringify(value, null, indent)).replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -78,11 +78,14 @@ function probeSmall(buf: Buffer, cap: number): Probe | undefined {
     if (!scan.push(out)) return undefined;
     return { ...base, depth: scan.max, expanded: out.length };
   }
-  if (!/^\s*[[{]/.test(buf.subarray(0, 64).toString('latin1').replace(/^\ufeff|^\xef\xbb\xbf/, ''))) return base;
+  if (!looksLikeJson(buf)) return base;
   const scan = new DepthScanner(MAX_NATIVE_DEPTH);
   scan.push(buf);
   return { ...base, depth: scan.max };
 }
+
+/** Text that starts (after a BOM and whitespace) with `{` or `[`: JSON, whose depth the probe scans. */
+const looksLikeJson = (b: Buffer) => /^\s*[[{]/.test(b.subarray(0, 64).toString('latin1').replace(/^\ufeff|^\xef\xbb\xbf/, ''));
 
 async function probeStream(path: string, cap: number): Promise<Probe> {
   const hash = crypto.createHash('sha256');
@@ -113,7 +116,7 @@ async function probeStream(path: string, cap: number): Promise<Probe> {
           g.on('close', () => res());
           g.on('end', () => res());
         });
-      } else if (/^\s*[[{]/.test(chunk.subarray(0, 64).toString('latin1').replace(/^\ufeff|^\xef\xbb\xbf/, ''))) scan = new DepthScanner(MAX_NATIVE_DEPTH);
+      } else if (looksLikeJson(chunk)) scan = new DepthScanner(MAX_NATIVE_DEPTH);
     }
     size += chunk.length;
     if (gunzip && !gunzip.destroyed) gunzip.write(chunk);

@@ -184,7 +184,7 @@ function decodeLenient(b: Buffer): string {
   let run = 0;
   for (let i = 0; i < b.length; ) {
     const c = b[i]!;
-    const n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+    const n = utf8Need(c);
     if (n > 0 && i + n <= b.length && isUtf8(b.subarray(i, i + n))) {
       i += n;
       continue;
@@ -235,9 +235,11 @@ function invalidText(encoding: Encoding, chunk: Buffer, offset: number): string 
   return `not UTF-8 text: invalid byte at offset ${offset + i}${latin1}; save the file as UTF-8 and ingest it again`;
 }
 
+/** The length of the UTF-8 sequence a lead byte starts, or 0 when it starts none. */
+const utf8Need = (c: number) => (c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0);
+
 function utf8Len(b: Buffer, i: number): number {
-  const c = b[i]!;
-  const need = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+  const need = utf8Need(b[i]!);
   if (need === 0) return 0;
   for (let k = 1; k < need && i + k < b.length; k++) if ((b[i + k]! & 0xc0) !== 0x80) return 0;
   return need; // complete, or cut by the chunk end with valid bytes so far: not the culprit
