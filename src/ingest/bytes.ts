@@ -26,6 +26,13 @@ export interface Probe {
   expanded?: number;
   /** For gzip that expands past the cap: the cap (a decompression bomb, unless it is an archive, whose members are judged one by one). */
   bomb?: number;
+  /**
+   * For a small file (see probeSmall) whose text is one bracketed JSON value with only whitespace
+   * after it: that text, decompressed, for staging (staging.ts).
+   */
+  content?: Buffer;
+  /** For gzip probed in memory: the first HEAD_BYTES it decompresses to (sniff needs not inflate it again). */
+  inflatedHead?: Buffer;
 }
 
 /** Deeper than this, a file goes to the record reader (which rejects the deep record alone), not to DuckDB. */
@@ -64,24 +71,24 @@ export async function probeFile(path: string, cap: number | ((size: number) => n
  * trailing bytes Node's gunzip refuses, expansion past the cap or past SMALL_PROBE_EXPANDED).
  */
 function probeSmall(buf: Buffer, cap: number): Probe | undefined {
-  const base = { size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex'), head: Buffer.from(buf.subarray(0, HEAD_BYTES)), tail: Buffer.from(buf.subarray(-4)) };
-  if (buf.length === 0) return base;
+  const probe: Probe = { size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex'), head: Buffer.from(buf.subarray(0, HEAD_BYTES)), tail: Buffer.from(buf.subarray(-4)) };
+  if (buf.length === 0) return probe;
+  let text = buf;
   if (isGzip(buf)) {
-    let out: Buffer;
     try {
-      out = zlib.gunzipSync(buf, { maxOutputLength: Math.min(cap, SMALL_PROBE_EXPANDED) });
+      text = zlib.gunzipSync(buf, { maxOutputLength: Math.min(cap, SMALL_PROBE_EXPANDED) });
     } catch {
       return undefined;
     }
-    const scan = new DepthScanner(MAX_NATIVE_DEPTH);
-    // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
-    if (!scan.push(out)) return undefined;
-    return { ...base, depth: scan.max, expanded: out.length };
-  }
-  if (!looksLikeJson(buf)) return base;
+    probe.expanded = text.length;
+    probe.inflatedHead = text.subarray(0, HEAD_BYTES);
+  } else if (!looksLikeJson(buf)) return probe;
   const scan = new DepthScanner(MAX_NATIVE_DEPTH);
-  scan.push(buf);
-  return { ...base, depth: scan.max };
+  // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
+  if (!scan.push(text) && probe.expanded !== undefined) return undefined;
+  probe.depth = scan.max;
+  if (scan.single) probe.content = text;
+  return probe;
 }
 
 /** Text that starts (after a BOM and whitespace) with `{` or `[`: JSON, whose depth the probe scans. */
@@ -138,6 +145,7 @@ async function probeStream(path: string, cap: number): Promise<Probe> {
 /**
  * The nesting depth of JSON text fed in pieces: brackets outside strings. Strings are skipped with
  * indexOf (most of a CloudTrail file is inside strings), so this runs at several hundred MB/s.
+ * It also sees whether the text is one bracketed value with only whitespace after it (`single`).
  */
 export class DepthScanner {
   private depth = 0;
@@ -145,8 +153,17 @@ export class DepthScanner {
   private inString = false;
   /** Backslashes at the end of the previous piece, inside a string. */
   private slashes = 0;
+  /** The first bracket opened has closed again. */
+  private closed = false;
+  /** Something other than whitespace came after it, or a bracket closed that never opened. */
+  private after = false;
 
   constructor(private readonly stopAt: number) {}
+
+  /** The text so far is one bracketed value (brackets balanced in number, strings closed) and whitespace. */
+  get single(): boolean {
+    return this.closed && !this.after && this.depth === 0 && !this.inString;
+  }
 
   /** Feed bytes; false once the depth is past `stopAt` (nothing more to learn). */
   push(b: Buffer): boolean {
@@ -166,6 +183,7 @@ export class DepthScanner {
         continue;
       }
       const c = b[i++]!;
+      if (this.depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && (this.closed || (c !== 0x7b && c !== 0x5b))) this.after = true;
       if (c === 0x22) {
         this.inString = true;
         this.slashes = 0;
@@ -174,7 +192,10 @@ export class DepthScanner {
           this.max = this.depth;
           if (this.max > this.stopAt) return false;
         }
-      } else if (c === 0x7d || c === 0x5d) this.depth--;
+      } else if (c === 0x7d || c === 0x5d) {
+        if (--this.depth === 0) this.closed = true;
+        else if (this.depth < 0) this.after = true;
+      }
     }
     return true;
   }

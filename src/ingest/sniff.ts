@@ -40,7 +40,7 @@ export function sniff(probe: Probe, displayPath: string): Sniffed {
   const gzip = isGzip(raw);
   let isize: number | undefined;
   if (gzip) {
-    const g = gunzipHead(raw);
+    const g = probe.inflatedHead ? { head: probe.inflatedHead, error: undefined } : gunzipHead(raw);
     if (g.head.length === 0) return { kind: 'reject', format: 'gzip', reason: g.error ?? 'gzip file that decompresses to nothing' };
     head = g.head;
     if (isTar(head)) return { kind: 'tar', gzip: true };
