@@ -38,6 +38,9 @@ export interface Probe {
 /** Deeper than this, a file goes to the record reader (which rejects the deep record alone), not to DuckDB. */
 export const MAX_NATIVE_DEPTH = 1000;
 
+/** The largest text a probe keeps (Probe.content): staging.ts takes texts up to this size. */
+export const MAX_CONTENT_BYTES = 512 << 10;
+
 /** Files up to this size are probed from one read into memory (see probeSmall). */
 export const SMALL_PROBE_BYTES = 256 << 10;
 /** ...when they decompress to at most this; else they are probed again as a stream. */
@@ -55,13 +58,25 @@ export async function probeFile(path: string, cap: number | ((size: number) => n
   try {
     size = fs.fstatSync(fd).size;
     if (size <= SMALL_PROBE_BYTES) {
-      const small = probeSmall(fs.readFileSync(fd), typeof cap === 'number' ? cap : cap(size));
+      const small = probeSmall(readWhole(fd, size), typeof cap === 'number' ? cap : cap(size));
       if (small) return small;
     }
   } finally {
     fs.closeSync(fd);
   }
   return probeStream(path, typeof cap === 'number' ? cap : cap(size));
+}
+
+/** A small file's bytes in one read (readFileSync would ask fstat again); fewer if it shrank meanwhile. */
+function readWhole(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < size) {
+    const n = fs.readSync(fd, buf, got, size - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got < size ? buf.subarray(0, got) : buf;
 }
 
 /**
@@ -71,7 +86,7 @@ export async function probeFile(path: string, cap: number | ((size: number) => n
  * trailing bytes Node's gunzip refuses, expansion past the cap or past SMALL_PROBE_EXPANDED).
  */
 function probeSmall(buf: Buffer, cap: number): Probe | undefined {
-  const probe: Probe = { size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex'), head: Buffer.from(buf.subarray(0, HEAD_BYTES)), tail: Buffer.from(buf.subarray(-4)) };
+  const probe: Probe = { size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex'), head: buf.subarray(0, HEAD_BYTES), tail: buf.subarray(-4) };
   if (buf.length === 0) return probe;
   let text = buf;
   if (isGzip(buf)) {
@@ -87,7 +102,7 @@ function probeSmall(buf: Buffer, cap: number): Probe | undefined {
   // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
   if (!scan.push(text) && probe.expanded !== undefined) return undefined;
   probe.depth = scan.max;
-  if (scan.single) probe.content = text;
+  if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
   return probe;
 }
 

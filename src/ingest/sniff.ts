@@ -99,8 +99,10 @@ function decodeHead(b: Buffer, enc: Encoding, bom: boolean): string {
 
 /** NUL bytes, or many control characters, in what should be text. */
 function looksBinary(b: Buffer): boolean {
-  let control = 0;
   const n = Math.min(b.length, 8192);
+  // Text has none of these at all: one native scan decides, the count below only when it must.
+  if (!/[\x00-\x08\x0e-\x1f]/.test(b.toString('latin1', 0, n))) return false;
+  let control = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
     if (c === 0) return true;
