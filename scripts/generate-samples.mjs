@@ -218,7 +218,7 @@ const own = (r, t, resourceType, resourceId) =>
 // ---------------------------------------------------------------- reusable call shapes
 const sessionToken = () => `IQoJb3JpZ2luX2VjE${base32(bytes(12)).toLowerCase()}${bytes(96).toString('base64')}`;
 const roleResource = (r) => [{ accountId: ACCT, type: 'AWS::IAM::Role', ARN: r.arn }];
-const denied = (who, action, how = 'because no identity-based policy allows the ' + action + ' action') => `User: ${who} is not authorized to perform: ${action} ${how}`;
+const denied = (who, action, how = `because no identity-based policy allows the ${action} action`) => `User: ${who} is not authorized to perform: ${action} ${how}`;
 
 function assumeRole(a, t, region, r, session, newKey, o = {}) {
   const ttl = o.durationSeconds ?? 3600;
@@ -240,7 +240,7 @@ function consoleLogin(tag, u, t, ip, browser, mfa) {
   return rec({ tag, identity: () => idLogin(u), ip, ua: browser, tls: TLS13 }, t, 'us-east-1', 'signin.amazonaws.com', 'ConsoleLogin', {
     resp: { ConsoleLogin: 'Success' },
     additional: {
-      LoginTo: 'https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_' + hex(16),
+      LoginTo: `https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_${hex(16)}`,
       MobileVersion: 'No',
       ...(mfa ? { MFAIdentifier: `arn:aws:iam::${ACCT}:mfa/${u.name}`, MFAUsed: 'Yes' } : { MFAUsed: 'No' }),
     },
@@ -275,7 +275,7 @@ function runInstances(a, t, region, { type, count, keyName, sg, sgName, error, a
     imageId: req.instancesSet.items[0].imageId,
     currentInstanceBootMode: 'legacy-bios',
     instanceState: { code: 0, name: 'pending' },
-    privateDnsName: `ip-172-31-${ri(0, 63)}-${ri(2, 254)}.${region === 'us-east-1' ? 'ec2.internal' : region + '.compute.internal'}`,
+    privateDnsName: `ip-172-31-${ri(0, 63)}-${ri(2, 254)}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`,
     ...(keyName ? { keyName } : {}),
     amiLaunchIndex: i,
     productCodes: {},
@@ -980,7 +980,10 @@ svc-backup key deleted ${m.deleteSvcKey}.
 |---|---|---|
 ${regionRows.join('\n')}
 
-Resources the attacker created: ${t.attackerResources.length} (${Object.entries(t.attackerResources.reduce((acc, r) => ((acc[r.resourceType] = (acc[r.resourceType] ?? 0) + 1), acc), {})).map(([k, v]) => `${v} ${k}`).join(', ')}); each is listed in \`truth.json\` with its eventID.
+Resources the attacker created: ${t.attackerResources.length} (${Object.entries(t.attackerResources.reduce((acc, r) => {
+  acc[r.resourceType] = (acc[r.resourceType] ?? 0) + 1;
+  return acc;
+}, {})).map(([k, v]) => `${v} ${k}`).join(', ')}); each is listed in \`truth.json\` with its eventID.
 
 ## Counts
 | measure | value |

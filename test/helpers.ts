@@ -9,7 +9,8 @@ import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CLI = path.join(ROOT, 'dist/cli/main.js');
-export const DATASETS = path.resolve(ROOT, '../shared/datasets');
+/** Real-shaped data committed with the tests (each folder's README names its source and licence). */
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
 
 const made: string[] = [];
 afterAll(() => {

@@ -15,7 +15,7 @@ export interface GlobalOptions {
  * newline or terminal sequence inside it (a name from the logs) is shown escaped, never acted on.
  */
 export function say(...lines: string[]): void {
-  process.stderr.write(lines.map((l) => printable(l) + '\n').join(''));
+  process.stderr.write(lines.map((l) => `${printable(l)}\n`).join(''));
 }
 
 export function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {

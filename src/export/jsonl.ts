@@ -9,7 +9,7 @@ export async function exportJsonl(db: CaseDb, out: string): Promise<ExportResult
   let n = 0;
   const { rows } = await db.query(`SELECT record::VARCHAR AS record FROM records ORDER BY eventTime, eventID`);
   for await (const chunk of rows) {
-    if (!file.write(chunk.map((r) => r.record).join('\n') + '\n')) await once(file, 'drain');
+    if (!file.write(`${chunk.map((r) => r.record).join('\n')}\n`)) await once(file, 'drain');
     n += chunk.length;
   }
   file.end();

@@ -194,7 +194,7 @@ export async function extractArchive(archive: string, kind: 'zip' | 'tar', gzip:
 }
 
 const S_IFMT = 0o170000;
-const ZIP_TYPES: Record<number, string> = { 0o120000: 'symbolic link', 0o020000: 'character device', 0o060000: 'block device', 0o010000: 'FIFO', 0o140000: 'socket' };
+const ZIP_TYPES: Record<number, string> = { 21609: 'symbolic link', 4802: 'character device', 14406: 'block device', 2401: 'FIFO', 26411: 'socket' };
 
 async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult> {
   const entries: ArchiveEntry[] = [];

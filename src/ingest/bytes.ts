@@ -130,7 +130,11 @@ async function probeStream(path: string, cap: number): Promise<Probe> {
         gunzipped = new Promise((res) => {
           g.on('data', (d: Buffer) => {
             // A tar inside: extraction reads it (entry by entry, with its own bounds), not this scan.
-            if (expanded === 0 && d.length > 262 && d.subarray(257, 262).toString('latin1') === 'ustar') return void (g.destroy(), (scan = undefined));
+            if (expanded === 0 && d.length > 262 && d.subarray(257, 262).toString('latin1') === 'ustar') {
+              g.destroy();
+              scan = undefined;
+              return;
+            }
             expanded += d.length;
             if (!scan!.push(d) || expanded > cap) g.destroy();
           });
@@ -380,7 +384,11 @@ export class GunzipMembers extends Transform {
         if (h === -2) throw Object.assign(new Error('not a gzip header'), { code: 'Z_DATA_ERROR' });
         if (h === -1) {
           if (!final && this.pending.length < 1 << 20) return;
-          if (this.members > 0) return void ((this.garbage = this.pending.length), (this.pending = Buffer.alloc(0)));
+          if (this.members > 0) {
+            this.garbage = this.pending.length;
+            this.pending = Buffer.alloc(0);
+            return;
+          }
           throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
         }
         this.pending = this.pending.subarray(h);

@@ -122,21 +122,26 @@ function readRow(row: string[], header: string[], targets: (Target | undefined)[
     return readRecord(rec, sink, where);
   }
   const rec: Record<string, unknown> = {};
-  row.forEach((cell, i) => {
+  for (const [i, cell] of row.entries()) {
     const t = targets[i];
-    if (t === '*record' || cell === '') return;
-    if (!t) return setPath(rec, header[i] ?? `column${i + 1}`, cell);
-    if (t === 'readOnly') return setPath(rec, t, /^true$/i.test(cell));
-    if (t === 'resources') {
-      try {
-        return setPath(rec, t, JSON.parse(cell));
-      } catch {
-        return setPath(rec, t, cell);
-      }
-    }
-    setPath(rec, t, cell);
-  });
+    if (t === '*record' || cell === '') continue;
+    if (!t) setPath(rec, header[i] ?? `column${i + 1}`, cell);
+    else setPath(rec, t, cellValue(t, cell));
+  }
   // A row with no id still dedupes against itself across files: the id is derived from its content.
   if (rec.eventID === undefined) rec.eventID = `keytrail-row-${crypto.createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 32)}`;
   sink.record(rec, true, where);
+}
+
+/** A cell's value for its record field: readOnly a boolean, resources JSON when it parses. */
+function cellValue(field: string, cell: string): unknown {
+  if (field === 'readOnly') return /^true$/i.test(cell);
+  if (field === 'resources') {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
+    }
+  }
+  return cell;
 }

@@ -99,7 +99,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   const found = await discover(inputs);
   // The case database may sit inside the evidence folder: it is keytrail's own output, not evidence.
   const own = new Set(['', '.wal', '.tmp'].map((x) => path.resolve(options.db) + x));
-  found.files = found.files.filter((f) => !own.has(f) && !f.startsWith(path.resolve(options.db) + '.tmp' + path.sep));
+  found.files = found.files.filter((f) => !own.has(f) && !f.startsWith(`${path.resolve(options.db)}.tmp${path.sep}`));
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
   const db = await CaseDb.open(options.db, { create: true, memoryLimit });

@@ -34,7 +34,7 @@ const WRAPPERS: Wrapper[] = [
     matches: (o) => 'Records' in o,
     read(o, sink, where) {
       if (!Array.isArray(o.Records)) return sink.bad(`${where}: "Records" is not a list`, JSON.stringify(o).slice(0, 4096));
-      o.Records.forEach((r, k) => readRecord(r, sink, `${where}, record ${k + 1}`));
+      for (const [k, r] of o.Records.entries()) readRecord(r, sink, `${where}, record ${k + 1}`);
     },
   },
   {
@@ -42,7 +42,7 @@ const WRAPPERS: Wrapper[] = [
     matches: (o) => 'Events' in o && (Array.isArray(o.Events) || 'NextToken' in o),
     read(o, sink, where) {
       if (!Array.isArray(o.Events)) return sink.bad(`${where}: "Events" is not a list`, JSON.stringify(o).slice(0, 4096));
-      o.Events.forEach((e, k) => readLookupEvent(e, sink, `${where}, event ${k + 1}`));
+      for (const [k, e] of o.Events.entries()) readLookupEvent(e, sink, `${where}, event ${k + 1}`);
     },
   },
   {

@@ -160,7 +160,7 @@ function lenientUtf8(): Transform {
       cb(null, decodeLenient(b.subarray(0, cut)));
     },
     flush(cb) {
-      cb(null, carry.length ? decodeLenient(carry) + '\u0000' : '');
+      cb(null, carry.length ? `${decodeLenient(carry)}\u0000` : '');
     },
   });
 }
@@ -189,7 +189,7 @@ function decodeLenient(b: Buffer): string {
       i += n;
       continue;
     }
-    out += b.toString('utf8', run, i) + '\u0000';
+    out += `${b.toString('utf8', run, i)}\u0000`;
     i++;
     run = i;
   }

@@ -1,7 +1,9 @@
 /**
- * Content detection: what a file is, from its first bytes, never from its name. Each detector is
- * one entry in DETECTORS; the first that recognises the head decides. To support a new shape, add a
- * detector here and, if it needs its own reader, a reader in records.ts.
+ * Content detection: what a file is, from its first bytes (decompressed when gzip), never from its
+ * name. sniff() checks in order: operating-system metadata, empty, zip, tar, a DuckDB file, other
+ * compressions, gzip; classifyText() then tells the S3 fast path ({"Records":[...]}), other JSON,
+ * CSV and plain text apart. A new shape is one more check there; the JSON wrappers the record
+ * reader understands are the WRAPPERS registry of interpret.ts, its readers reader.ts and csv.ts.
  */
 import path from 'node:path';
 import { MAX_NATIVE_DEPTH, gunzipHead, gzipIsize, isGzip, type Probe } from './bytes.js';

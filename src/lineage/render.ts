@@ -53,7 +53,7 @@ export function renderTree(l: Lineage): string {
   }
   for (const n of l.nodes) if (!seen.has(n.id)) lines.push(describe(n));
   for (const w of l.warnings) lines.push(`warning: ${w}`);
-  return lines.map(printable).join('\n') + '\n';
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 /** A DOT string from text lines: each line printable, backslash and quote escaped, lines joined with DOT's \n. */
@@ -67,11 +67,11 @@ export function renderDot(l: Lineage): string {
   }
   for (const e of l.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [label=${dotString(e.kind, e.eventTime)}, tooltip=${dotString(e.eventID)}];`);
   lines.push('}');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Mermaid labels cannot hold quotes, brackets or markup safely: printable first, then those as Mermaid's #code; entities. */
-const mermaidText = (s: string) => printable(s).replace(/[&"<>#%;\[\]{}()|`]/g, (c) => `#${c.charCodeAt(0)};`);
+const mermaidText = (s: string) => printable(s).replace(/[&"<>#%;[\]{}()|`]/g, (c) => `#${c.charCodeAt(0)};`);
 
 export function renderMermaid(l: Lineage): string {
   const ids = new Map(l.nodes.map((n, i) => [n.id, `n${i}`]));
@@ -79,5 +79,5 @@ export function renderMermaid(l: Lineage): string {
   for (const n of l.nodes) lines.push(`  ${ids.get(n.id)}["${mermaidText(`${n.kind}: ${n.id}`)}"]`);
   for (const e of l.edges) lines.push(`  ${ids.get(e.from)} -->|"${mermaidText(`${e.kind} ${e.eventID}`)}"| ${ids.get(e.to)}`);
   for (const n of l.nodes) if (n.seed) lines.push(`  style ${ids.get(n.id)} fill:#f4cccc`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

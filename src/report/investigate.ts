@@ -40,7 +40,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     const write = (name: (typeof CASE_FILES)[number], text: string) => fs.writeFileSync(path.join(o.out, name), text);
     write('report.html', renderReportHtml(r));
     write('report.md', renderMarkdown(r));
-    write('report.json', jsonText(r, 2) + '\n');
+    write('report.json', `${jsonText(r, 2)}\n`);
     write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
     write('remediation.sh', renderRemediation(r));
     const { rows } = await db.query(

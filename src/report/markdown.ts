@@ -19,7 +19,7 @@ export function md(v: unknown): string {
 }
 
 const table = (head: string[], rows: unknown[][]) =>
-  rows.length === 0 ? '_none_\n' : [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n') + '\n';
+  rows.length === 0 ? '_none_\n' : `${[`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')}\n`;
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
@@ -54,5 +54,5 @@ export function renderMarkdown(r: Report): string {
 
   out.push('', '## Step 4: for the billing adjustment request', '', 'A factual timeline of the incident and of the remediation, as the logs show it.', '');
   out.push(table(['time', 'what', 'eventID'], r.timeline.map((x) => [x.eventTime, x.what, x.eventID])));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

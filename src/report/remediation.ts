@@ -61,7 +61,7 @@ export function renderRemediation(r: Report): string {
     if (x.eventName === 'StopLogging') lines.push(`# ${command`aws cloudtrail start-logging --name ${arg('trail', x.resourceId)} --region ${arg('region', x.region)}`}    # after ${note(x.eventID)}`);
     else lines.push(`# review ${excerpt(x.eventName, 200)} in ${excerpt(x.region, 200)}    # ${note(x.eventID)}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** What an IAM change names, as its request parameters give it. */

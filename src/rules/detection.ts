@@ -88,7 +88,7 @@ const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: 
     const numeric = `regexp_full_match(${field}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') AND (${oct(1)} * 16777216 + ${oct(2)} * 65536 + ${oct(3)} * 256 + ${oct(4)}) BETWEEN ${ctx.bind(lo)} AND ${ctx.bind(lo + size - 1)}`;
     // The octets the network fixes are a string prefix: a cheap test that spares the arithmetic on almost every event.
     const fixed = Math.floor(bits / 8);
-    return fixed > 0 ? `(starts_with(${field}, ${ctx.bind(loOctets.slice(0, fixed).join('.') + '.')}) AND ${numeric})` : `(${numeric})`;
+    return fixed > 0 ? `(starts_with(${field}, ${ctx.bind(`${loOctets.slice(0, fixed).join('.')}.`)}) AND ${numeric})` : `(${numeric})`;
   },
   exists(field, v) {
     if (typeof v !== 'boolean') throw new DetectionError(`exists takes true or false, got ${JSON.stringify(v)}`);
@@ -190,7 +190,7 @@ function likePattern(v: string): { pattern: string; wild: boolean } {
     } else if (c === '?') {
       out += '_';
       wild = true;
-    } else if (c === '%' || c === '_' || c === '\\') out += '\\' + c;
+    } else if (c === '%' || c === '_' || c === '\\') out += `\\${c}`;
     else out += c;
   }
   return { pattern: out, wild };
@@ -250,7 +250,7 @@ function arrayElements(ref: Extract<FieldRef, { kind: 'json' }>, ctx: Ctx): stri
   const segs = ref.pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (segs.length > 4 || segs.some((s) => !/^[A-Za-z0-9_-]+$/.test(s))) return null;
   const paths: string[] = [];
-  for (let mask = 1; mask < 1 << segs.length; mask++) paths.push('$' + segs.map((s, i) => `."${s}"${mask & (1 << i) ? '[*]' : ''}`).join(''));
+  for (let mask = 1; mask < 1 << segs.length; mask++) paths.push(`$${segs.map((s, i) => `."${s}"${mask & (1 << i) ? '[*]' : ''}`).join('')}`);
   return `flatten([${paths.map((p) => `json_extract_string(${ref.column}, ${ctx.bind(p)})`).join(', ')}])`;
 }
 

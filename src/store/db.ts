@@ -5,7 +5,7 @@
  */
 import { parseExact } from './exact-json.js';
 import fs from 'node:fs';
-import { BIGINT, BOOLEAN, DOUBLE, DuckDBConnection, DuckDBInstance, DuckDBTypeId, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBInstance, DuckDBTypeId, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { KeytrailError, messageOf } from '../errors.js';
 import { createStatements, SCHEMA_VERSION } from './schema.js';
@@ -123,7 +123,7 @@ export class CaseDb {
       const types = reader.columnTypes();
       return reader.getRowsJS().map((r) => {
         const o: Row = {};
-        names.forEach((n, i) => (o[n] = toPlain(r[i], types[i]!)));
+        for (const [i, n] of names.entries()) o[n] = toPlain(r[i], types[i]!);
         return o;
       });
     });
@@ -146,7 +146,7 @@ export class CaseDb {
           if (chunk.length === 0) continue;
           yield chunk.map((r) => {
             const o: Row = {};
-            names.forEach((n, i) => (o[n] = toPlain(r[i], types[i]!)));
+            for (const [i, n] of names.entries()) o[n] = toPlain(r[i], types[i]!);
             return o;
           });
         }

@@ -110,7 +110,7 @@ const policyDoc = (c: Ctx) =>
     Statement: items(c, 1, 3, () => ({
       Effect: 'Allow',
       Action: items(c, 1, 4, () => c.rng.pick(['s3:GetObject', 's3:PutObject', 'sqs:SendMessage', 'dynamodb:Query', 'kms:Decrypt', 'logs:PutLogEvents', 'ssm:GetParameter'])),
-      Resource: `arn:aws:${c.rng.pick(['s3:::' + bucket(c) + '/*', `sqs:${c.region}:${c.w.account}:queue-${c.rng.hex(6)}`, `dynamodb:${c.region}:${c.w.account}:table/${c.rng.hex(6)}`])}`,
+      Resource: `arn:aws:${c.rng.pick([`s3:::${bucket(c)}/*`, `sqs:${c.region}:${c.w.account}:queue-${c.rng.hex(6)}`, `dynamodb:${c.region}:${c.w.account}:table/${c.rng.hex(6)}`])}`,
     })),
   });
 const trustPolicy = (c: Ctx) =>
@@ -198,7 +198,7 @@ const iam: EventDef[] = [
 
 const sts: EventDef[] = [
   { source: 'sts', name: 'AssumeRole', weight: 18, readOnly: true, actors: { AWSService: 5, AssumedRole: 2, IAMUser: 2, AWSAccount: 1 }, errors: [denied('sts:AssumeRole', (c) => `arn:aws:iam::${c.w.account}:role/${roleName(c)}`)], errorRate: 0.02,
-    request: (c) => ({ roleArn: `arn:aws:iam::${c.w.account}:role/${roleName(c)}`, roleSessionName: c.rng.pick(c.w.functions) + `-${c.rng.hex(8)}`, durationSeconds: c.rng.pick([900, 3600, 43200]), ...(c.crossAccount ? { externalId: c.rng.hex(16) } : {}) }),
+    request: (c) => ({ roleArn: `arn:aws:iam::${c.w.account}:role/${roleName(c)}`, roleSessionName: `${c.rng.pick(c.w.functions)}-${c.rng.hex(8)}`, durationSeconds: c.rng.pick([900, 3600, 43200]), ...(c.crossAccount ? { externalId: c.rng.hex(16) } : {}) }),
     response: (c) => ({ credentials: credentials(c, 1), assumedRoleUser: { assumedRoleId: `AROA${c.rng.b32(17)}:${c.rng.hex(8)}`, arn: `arn:aws:sts::${c.w.account}:assumed-role/${roleName(c)}/${c.rng.hex(8)}` } }),
     resources: (c) => [{ accountId: c.w.account, type: 'AWS::IAM::Role', ARN: `arn:aws:iam::${c.w.account}:role/${roleName(c)}` }] },
   { source: 'sts', name: 'AssumeRoleWithWebIdentity', weight: 3, readOnly: true, actors: { WebIdentityUser: 1 },
@@ -234,7 +234,7 @@ const fnArn = (c: Ctx) => `arn:aws:lambda:${c.region}:${c.w.account}:function:${
 const fnConfig = (c: Ctx) => ({
   functionName: fn(c), functionArn: fnArn(c), runtime: c.rng.pick(['python3.12', 'nodejs20.x', 'java21', 'provided.al2023']),
   role: `arn:aws:iam::${c.w.account}:role/${roleName(c)}`, handler: 'app.handler', codeSize: c.rng.range(1000, 50_000_000), description: '',
-  timeout: c.rng.pick([3, 30, 900]), memorySize: c.rng.pick([128, 512, 1024]), lastModified: isoMs(c.time).replace('Z', '+0000'), codeSha256: c.rng.b64(43) + '=',
+  timeout: c.rng.pick([3, 30, 900]), memorySize: c.rng.pick([128, 512, 1024]), lastModified: isoMs(c.time).replace('Z', '+0000'), codeSha256: `${c.rng.b64(43)}=`,
   version: '$LATEST', tracingConfig: { mode: 'PassThrough' }, revisionId: c.rng.uuid(), state: 'Pending', stateReason: 'The function is being created.', stateReasonCode: 'Creating',
   packageType: 'Zip', architectures: ['x86_64'], ephemeralStorage: { size: 512 }, snapStart: { applyOn: 'None', optimizationStatus: 'Off' },
   loggingConfig: { logFormat: 'Text', logGroup: `/aws/lambda/${fn(c)}` },

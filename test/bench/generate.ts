@@ -47,7 +47,7 @@ interface GroupPlan {
 }
 interface GroupDone { files: number; events: number; bytes: number; uncompressedBytes: number }
 
-const stamp = (ms: number, seconds: boolean) => iso(ms).replace(/[-:]/g, '').slice(0, seconds ? 15 : 13) + 'Z';
+const stamp = (ms: number, seconds: boolean) => `${iso(ms).replace(/[-:]/g, '').slice(0, seconds ? 15 : 13)}Z`;
 const dayPath = (ms: number) => iso(ms).slice(0, 10).replace(/-/g, '/');
 
 function digestKey(acct: string, region: string, time: number): string {
@@ -109,7 +109,8 @@ export function planExport(events: number, seed: number): GroupPlan[] {
   const rng = new Rng(seed, 0x91a4);
   const acct = makeWorld(seed).account;
   const cum: number[] = [];
-  REGION_WEIGHTS.reduce((s, w) => (cum.push(s + w), s + w), 0);
+  let sum = 0;
+  for (const w of REGION_WEIGHTS) cum.push((sum += w));
   const total = cum[cum.length - 1]!;
   const used = new Set<string>();
   const groups: GroupPlan[] = [];

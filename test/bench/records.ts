@@ -13,7 +13,7 @@ const DEFAULT_ACTORS: Partial<Record<ActorKind, number>> = { AssumedRole: 62, IA
 const ACTOR_KINDS: ActorKind[] = ['AssumedRole', 'IAMUser', 'AWSService', 'Root', 'WebIdentityUser', 'AWSAccount'];
 
 export function iso(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 interface Weighted<T> { items: T[]; cum: number[]; total: number }
@@ -46,7 +46,7 @@ const ACTORS_BY_EVENT = new Map<EventDef, Weighted<ActorKind>>(
   }),
 );
 
-function sessionName(rng: Rng, w: World, kind: string, i: number): string {
+function sessionName(_rng: Rng, w: World, kind: string, i: number): string {
   switch (kind) {
     case 'sso':
     case 'cross':

@@ -201,7 +201,7 @@ async function main(): Promise<number> {
     checks,
     pass: checks.length > 0 && failed === 0,
   };
-  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nresults: ${path.relative(root, out)}`);
   return [...runs, ...(rules?.runs ?? []), ...(small?.runs ?? [])].some(([, r]) => !ok(r)) ? 1 : 0;
 }

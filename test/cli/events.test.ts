@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, cli, tmpDir } from '../helpers.js';
+import { FIXTURES, cli, tmpDir } from '../helpers.js';
 import {
   ATTACKER_IP, BACKDOOR_KEY, CI_ARN, LEAKED_KEY, ROLE_ARN, ROLE_NAME, SESSION_ARN, SESSION_KEY,
   ids, ingestCase, labelsWhere, type Case,
@@ -22,7 +22,7 @@ let db: string;
 let allRun: Promise<Json[]> | undefined;
 const all = () => (allRun ??= events([]));
 
-const OTRF_FILE = path.join(DATASETS, 'otrf-ec2-proxy-s3-exfiltration', 'ec2_proxy_s3_exfiltration_2020-09-14011940.json');
+const OTRF_FILE = path.join(FIXTURES, 'otrf', 'ec2_proxy_s3_exfiltration_2020-09-14011940.json');
 let otrfDb: string;
 let otrf: Json[];
 

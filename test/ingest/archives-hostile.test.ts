@@ -18,7 +18,7 @@ import type { Row } from '../../src/index.js';
 import { CLI, record, records, s3File, sha256, tmpDir, write } from '../helpers.js';
 import writeZip from './zip-writer.js';
 
-const jsonl = (n: number) => records(n).map((r) => JSON.stringify(r)).join('\n') + '\n';
+const jsonl = (n: number) => `${records(n).map((r) => JSON.stringify(r)).join('\n')}\n`;
 
 /** A ustar header; `size` may be a ready-made 12-byte field (base-256). */
 function tarHeader(name: string, size: number | Buffer, type = '0', linkname = ''): Buffer {
@@ -27,7 +27,7 @@ function tarHeader(name: string, size: number | Buffer, type = '0', linkname = '
   h.write('0000644\0', 100);
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
-  if (typeof size === 'number') h.write(size.toString(8).padStart(11, '0') + '\0', 124);
+  if (typeof size === 'number') h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
   else size.copy(h, 124);
   h.write('15057146000\0', 136);
   h.write(type, 156);
@@ -37,7 +37,7 @@ function tarHeader(name: string, size: number | Buffer, type = '0', linkname = '
   h.fill(0x20, 148, 156);
   let sum = 0;
   for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   return h;
 }
 

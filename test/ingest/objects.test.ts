@@ -102,7 +102,7 @@ describe('every object under an input gets a row', () => {
   beforeAll(async () => {
     run = ingestAsNobody([evidence, '/dev/null']);
     rows = await filesRows(run.db);
-    byName = new Map(rows.map((r) => [String(r.path).startsWith(evidence + '/') ? String(r.path).slice(evidence.length + 1) : String(r.path), r]));
+    byName = new Map(rows.map((r) => [String(r.path).startsWith(`${evidence}/`) ? String(r.path).slice(evidence.length + 1) : String(r.path), r]));
   }, 120_000);
 
   const row = (name: string) => {

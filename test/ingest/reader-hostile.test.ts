@@ -52,7 +52,7 @@ describe('one record, not the file', () => {
     // (built as text: JSON.parse itself overflows V8's stack at this depth)
     const deepRecord = JSON.stringify({ ...record(), requestParameters: 'D' }).replace('"D"', deep(10_000));
     const lines = [JSON.stringify(good[0]), JSON.stringify(good[1]), deepRecord, JSON.stringify(good[2])];
-    write(path.join(d, 'ev/a.ndjson'), lines.join('\n') + '\n');
+    write(path.join(d, 'ev/a.ndjson'), `${lines.join('\n')}\n`);
     const page = JSON.parse(lookupPage([good[3]!, good[4]!, good[5]!]));
     page.Events[1].CloudTrailEvent = JSON.stringify({ ...good[4], requestParameters: 'D' }).replace('"D"', deep(10_000));
     write(path.join(d, 'ev/lookup.json'), JSON.stringify(page, null, 2));
@@ -96,8 +96,8 @@ describe('one record, not the file', () => {
   it('a byte that is not UTF-8 costs the record it is in: the records before and after it load', async () => {
     const d = tmpDir();
     const good = records(5);
-    const lines = good.map((x) => Buffer.from(JSON.stringify(x) + '\n'));
-    lines[2] = Buffer.from(JSON.stringify({ ...good[2], userAgent: 'BAD-BYTE' }) + '\n');
+    const lines = good.map((x) => Buffer.from(`${JSON.stringify(x)}\n`));
+    lines[2] = Buffer.from(`${JSON.stringify({ ...good[2], userAgent: 'BAD-BYTE' })}\n`);
     lines[2]![lines[2]!.indexOf('BAD-BYTE')] = 0xff;
     write(path.join(d, 'ev/bytes.ndjson'), Buffer.concat(lines));
     const s3 = Buffer.from(JSON.stringify({ Records: records(3).map((x, i) => (i === 1 ? { ...x, userAgent: 'BAD-BYTE' } : x)) }));
@@ -124,7 +124,7 @@ describe('gzip as gzip -d reads it', () => {
     const d = tmpDir();
     const [a, b, c, e] = records(4);
     write(path.join(d, 'ev/s3.json.gz'), Buffer.concat([s3File([a, b]), Buffer.from('trailing text\n')]));
-    write(path.join(d, 'ev/lines.ndjson.gz'), Buffer.concat([zlib.gzipSync(JSON.stringify(c) + '\n'), zlib.gzipSync(JSON.stringify(e) + '\n'), Buffer.from([0, 0, 0, 0, 0, 0])]));
+    write(path.join(d, 'ev/lines.ndjson.gz'), Buffer.concat([zlib.gzipSync(`${JSON.stringify(c)}\n`), zlib.gzipSync(`${JSON.stringify(e)}\n`), Buffer.from([0, 0, 0, 0, 0, 0])]));
     const { r, files, ids } = await load(path.join(d, 'ev'), ['--strict']);
     expect(r.status, r.stderr).toBe(0);
     expect(files.get('s3.json.gz')).toMatchObject({ status: 'ingested', events: 2, reason: '14 B after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)' });
@@ -134,8 +134,8 @@ describe('gzip as gzip -d reads it', () => {
 
   it('a member whose data is corrupt is still an error (the records before it kept)', async () => {
     const d = tmpDir();
-    const first = zlib.gzipSync(records(3).map((x) => JSON.stringify(x)).join('\n') + '\n');
-    const second = Buffer.from(zlib.gzipSync(records(3).map((x) => JSON.stringify(x)).join('\n') + '\n'));
+    const first = zlib.gzipSync(`${records(3).map((x) => JSON.stringify(x)).join('\n')}\n`);
+    const second = Buffer.from(zlib.gzipSync(`${records(3).map((x) => JSON.stringify(x)).join('\n')}\n`));
     second.fill(0x55, 20, 60);
     write(path.join(d, 'ev/two.ndjson.gz'), Buffer.concat([first, second]));
     const { files } = await load(path.join(d, 'ev'));
@@ -152,7 +152,7 @@ describe('numbers and keys as written', () => {
     const numbers = '{"big":9007199254740993,"huge":1e999,"neg":-123456789012345678901234567890,"fine":0.25}';
     const [a, b] = [record(), record()];
     write(path.join(d, 'ev/s3.json'), JSON.stringify({ Records: [{ ...a, requestParameters: 'N' }] }).replace('"N"', numbers));
-    write(path.join(d, 'ev/lines.ndjson'), JSON.stringify({ ...b, requestParameters: 'N' }).replace('"N"', numbers) + '\n');
+    write(path.join(d, 'ev/lines.ndjson'), `${JSON.stringify({ ...b, requestParameters: 'N' }).replace('"N"', numbers)}\n`);
     const { db, ids } = await load(path.join(d, 'ev'));
     expect(ids.length).toBe(2);
     const q = cli(['query', 'SELECT requestParameters::VARCHAR AS p FROM events', '--db', db, '--format', 'jsonl']);
@@ -172,7 +172,7 @@ describe('numbers and keys as written', () => {
     const [a, b] = [record(), record()];
     const dup = (r: Record<string, unknown>) => JSON.stringify(r).replace('"awsRegion":"us-east-1"', '"awsRegion":"us-east-1","awsRegion":"eu-west-1"');
     write(path.join(d, 'ev/s3.json'), `{"Records":[${dup(a)}]}`);
-    write(path.join(d, 'ev/lines.ndjson'), dup(b) + '\n');
+    write(path.join(d, 'ev/lines.ndjson'), `${dup(b)}\n`);
     const { db, files } = await load(path.join(d, 'ev'));
     const q = cli(['query', 'SELECT awsRegion, duplicate_keys FROM events ORDER BY eventID', '--db', db, '--format', 'jsonl']);
     expect(q.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([1, 2].map(() => ({ awsRegion: 'us-east-1', duplicate_keys: ['awsRegion'] })));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as tar from 'tar';
 import { CaseDb, ingest } from '../../src/index.js';
 import writeZip from './zip-writer.js';
-import { DATASETS, gz, lookupPage, record, records, s3File, tmpDir, write } from '../helpers.js';
+import { FIXTURES, gz, lookupPage, record, records, s3File, tmpDir, write } from '../helpers.js';
 
 async function load(inputs: string[]) {
   const db = path.join(tmpDir(), 'case.duckdb');
@@ -62,7 +62,7 @@ describe('aws cloudtrail lookup-events output', () => {
   it('reads the CloudTrailEvent strings, across pages appended to one file', async () => {
     const recs = records(5);
     const d = tmpDir();
-    write(`${d}/lookup.json`, lookupPage(recs.slice(0, 3), 'token-1') + '\n' + lookupPage(recs.slice(3)));
+    write(`${d}/lookup.json`, `${lookupPage(recs.slice(0, 3), 'token-1')}\n${lookupPage(recs.slice(3))}`);
     const { files, full } = await load([d]);
     expect(files[0]).toMatchObject({ format: 'lookup-events', status: 'ingested', events: 5, records: 5 });
     expect(full.map((r) => r.record)).toEqual(recs);
@@ -85,7 +85,7 @@ describe('JSON Lines and JSON arrays', () => {
     const a = records(4);
     const b = records(3);
     const d = tmpDir();
-    write(`${d}/siem-export.ndjson`, a.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    write(`${d}/siem-export.ndjson`, `${a.map((r) => JSON.stringify(r)).join('\n')}\n`);
     write(`${d}/lake-export.json`, JSON.stringify(b, null, 1));
     const { files, full } = await load([d]);
     expect(files.map((f) => [f.format, f.events])).toEqual([
@@ -96,7 +96,7 @@ describe('JSON Lines and JSON arrays', () => {
   });
 
   it('reads Logstash output (the OTRF dataset): @timestamp stands in for the missing eventTime', async () => {
-    const src = path.join(DATASETS, 'otrf-ec2-proxy-s3-exfiltration/ec2_proxy_s3_exfiltration_2020-09-14011940.json');
+    const src = path.join(FIXTURES, 'otrf/ec2_proxy_s3_exfiltration_2020-09-14011940.json');
     const lines = fs.readFileSync(src, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const { files, events, full } = await load([src]);
     expect(files[0]).toMatchObject({ format: 'jsonl', status: 'ingested', events: lines.length });
@@ -117,7 +117,7 @@ describe('CSV', () => {
     const recs = records(3);
     const rows = recs.map((r) => [r.eventID, r.eventTime, 'ci-deploy', r.eventName, '', '', 'AKIAEXAMPLELEAKED001', r.awsRegion, '', r.sourceIPAddress, r.eventSource, 'true', csvCell(JSON.stringify(r))].join(','));
     const d = tmpDir();
-    write(`${d}/event_history.csv`, [header, ...rows].join('\r\n') + '\r\n');
+    write(`${d}/event_history.csv`, `${[header, ...rows].join('\r\n')}\r\n`);
     const { files, full, events } = await load([d]);
     expect(files[0]).toMatchObject({ format: 'console-csv', status: 'ingested', events: 3 });
     expect(events.every((e) => e.is_partial === false)).toBe(true);

@@ -69,7 +69,7 @@ describe('staged files load exactly as they would alone', () => {
     const b = records(2);
     const c = records(4);
     write(`${dir}/a.json.gz`, gz(JSON.stringify({ Records: a }, null, 2)));
-    write(`${dir}/b.json`, JSON.stringify({ Records: b }, null, '\t') + '\n');
+    write(`${dir}/b.json`, `${JSON.stringify({ Records: b }, null, '\t')}\n`);
     write(`${dir}/c.json.gz`, s3File(c));
     const add = vi.spyOn(Stager.prototype, 'add');
     const db = path.join(tmpDir(), 'case.duckdb');
@@ -103,7 +103,7 @@ describe('staged files load exactly as they would alone', () => {
   it('a staged text DuckDB refuses sends the batch back to one file at a time; the culprit is named by its evidence path', async () => {
     const dir = tmpDir();
     const good = [records(3), records(1), records(5)];
-    good.forEach((g, i) => write(`${dir}/good-${i}.json.gz`, s3File(g)));
+    for (const [i, g] of good.entries()) write(`${dir}/good-${i}.json.gz`, s3File(g));
     // Brackets balanced in number, wrong in kind: staged, then refused by DuckDB's parser.
     write(`${dir}/bad.json.gz`, gz(`{"Records":[${JSON.stringify(records(1)[0])}}]`));
     const add = vi.spyOn(Stager.prototype, 'add');
@@ -111,7 +111,7 @@ describe('staged files load exactly as they would alone', () => {
     const summary = await ingest([dir], { db });
     expect(add).toHaveBeenCalledTimes(4);
     const { byFile, files } = await eventsByFile(db);
-    good.forEach((g, i) => expect(byFile.get(`good-${i}.json.gz`)).toEqual(ids(g)));
+    for (const [i, g] of good.entries()) expect(byFile.get(`good-${i}.json.gz`)).toEqual(ids(g));
     const bad = files.get('bad.json.gz')!;
     // The record reader keeps the record that was whole before the stray bracket.
     expect(bad).toMatchObject({ status: 'partial', events: 1 });

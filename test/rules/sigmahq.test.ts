@@ -11,8 +11,8 @@
  * paths into JSON (requestParameters.PublicAccessBlockConfiguration...), and `contains` on a whole
  * JSON object (responseElements).
  *
- * test/fixtures/sigmahq/events.ndjson: real events from ../shared/datasets/panther-cloudtrail-test-events
- * (see the README there for which) plus hand-made near misses; every eventID is a label.
+ * test/fixtures/sigmahq/events.ndjson: real events from panther-labs/panther-analysis's rule tests
+ * (Apache-2.0; its README says which) plus hand-made near misses; every eventID is a label.
  * The table is closed-world: a rule flags exactly the listed events and nothing else in the case.
  */
 import fs from 'node:fs';

@@ -74,7 +74,7 @@ describe('remediation.sh over evidence that fuzzes every field it uses', () => {
     const commands = text.split('\n').filter((l) => l.startsWith('# aws ')).map((l) => l.slice(2));
     expect(commands.length).toBeGreaterThan(20);
     const all = path.join(tmpDir(), 'all.sh');
-    fs.writeFileSync(all, ['set -euo pipefail', ...commands].join('\n') + '\n');
+    fs.writeFileSync(all, `${['set -euo pipefail', ...commands].join('\n')}\n`);
     const r = spawnSync('bash', [all], { cwd: sandbox, encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, HOME: sandbox, NEW_PASSWORD: 'x' } });
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '', '']);
     expect(contents(sandbox)).toEqual([]);

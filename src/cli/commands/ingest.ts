@@ -43,7 +43,7 @@ Examples:
       } finally {
         bar.stop();
       }
-      if (opts.json) process.stdout.write(jsonText(summary, 2) + '\n');
+      if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
       else if (!opts.quiet) say(...describe(summary));
       for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
       const rejected = summary.files.rejected;

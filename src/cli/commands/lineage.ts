@@ -65,7 +65,7 @@ Examples:
         const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
         for (const w of l.warnings) say(`warning: ${w}`);
         const title = `keytrail lineage of ${l.seeds.join(', ')}`;
-        text = format === 'json' ? jsonText(l, 2) + '\n' : format === 'dot' ? renderDot(l) : format === 'mermaid' ? renderMermaid(l) : format === 'html' ? renderHtml(l, title) : renderTree(l);
+        text = format === 'json' ? `${jsonText(l, 2)}\n` : format === 'dot' ? renderDot(l) : format === 'mermaid' ? renderMermaid(l) : format === 'html' ? renderHtml(l, title) : renderTree(l);
         say(`${l.nodes.filter((n) => n.tainted).length} tainted node(s), ${l.edges.length} edge(s)`);
       } finally {
         db.close();
@@ -78,7 +78,7 @@ Examples:
 async function suggest(opts: Opts, format: (typeof LINEAGE_FORMATS)[number]): Promise<void> {
   if (format !== 'tree' && format !== 'json') throw usageError('--suggest prints a ranked list: --format tree (the default) or json');
   const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
-  let list;
+  let list: Awaited<ReturnType<typeof suggestKeys>>;
   try {
     list = await suggestKeys(db);
   } finally {
@@ -86,10 +86,10 @@ async function suggest(opts: Opts, format: (typeof LINEAGE_FORMATS)[number]): Pr
   }
   const text =
     format === 'json'
-      ? jsonText(list, 2) + '\n'
+      ? `${jsonText(list, 2)}\n`
       : list.length === 0
         ? 'no access key shows the signs of a leak (new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts)\n'
-        : list.flatMap((s, i) => [`${i + 1}. ${s.accessKeyId}${s.owner ? ` (${s.owner})` : ''}  score ${s.score}`, ...s.reasons.map((r) => `   - ${r}`), `   then: keytrail lineage --key ${s.accessKeyId}`].map(printable)).join('\n') + '\n';
+        : `${list.flatMap((s, i) => [`${i + 1}. ${s.accessKeyId}${s.owner ? ` (${s.owner})` : ''}  score ${s.score}`, ...s.reasons.map((r) => `   - ${r}`), `   then: keytrail lineage --key ${s.accessKeyId}`].map(printable)).join('\n')}\n`;
   if (opts.output) fs.writeFileSync(opts.output, text);
   else process.stdout.write(text);
 }

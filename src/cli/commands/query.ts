@@ -54,7 +54,10 @@ Examples:
       const memory = parseSize(opts.maxMemory);
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false, memoryLimit: memory, noSpill: true });
       let timedOut = false;
-      const timer = seconds > 0 ? setTimeout(() => ((timedOut = true), db.interrupt()), seconds * 1000) : undefined;
+      const timer = seconds > 0 ? setTimeout(() => {
+        timedOut = true;
+        db.interrupt();
+      }, seconds * 1000) : undefined;
       try {
         const { columns, rows } = await db.query(sql);
         await writeRows(rows, columns, format, opts.output);

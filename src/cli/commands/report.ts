@@ -58,7 +58,7 @@ export function register(program: Command): void {
       let text: string;
       try {
         const r = await report(db, o);
-        text = format === 'json' ? jsonText(r, 2) + '\n' : format === 'html' ? renderReportHtml(r) : renderMarkdown(r);
+        text = format === 'json' ? `${jsonText(r, 2)}\n` : format === 'html' ? renderReportHtml(r) : renderMarkdown(r);
         for (const w of r.coverage.warnings) say(`warning: ${w}`);
       } finally {
         db.close();
