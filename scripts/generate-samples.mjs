@@ -44,11 +44,16 @@ function uuid() {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 function base32(buf) {
-  let bits = 0, value = 0, out = '';
+  let bits = 0,
+    value = 0,
+    out = '';
   for (const b of buf) {
     value = (value << 8) | b;
     bits += 8;
-    while (bits >= 5) { out += B32[(value >>> (bits - 5)) & 31]; bits -= 5; }
+    while (bits >= 5) {
+      out += B32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
   }
   if (bits > 0) out += B32[(value << (5 - bits)) & 31];
   return out;
@@ -74,8 +79,14 @@ function clock12(d) {
   return `${h % 12 || 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h >= 12 ? 'PM' : 'AM'}`;
 }
 // IAM writes "Oct 14, 2026 3:11:42 AM", STS "Oct 14, 2026, 4:20:40 AM".
-const iamDate = (ms) => { const d = new Date(ms); return `${MON[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()} ${clock12(d)}`; };
-const stsDate = (ms) => { const d = new Date(ms); return `${MON[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${clock12(d)}`; };
+const iamDate = (ms) => {
+  const d = new Date(ms);
+  return `${MON[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()} ${clock12(d)}`;
+};
+const stsDate = (ms) => {
+  const d = new Date(ms);
+  return `${MON[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${clock12(d)}`;
+};
 const compact = (ms) => iso(ms).replace(/[-:]/g, '');
 
 // ---------------------------------------------------------------- the case
@@ -92,24 +103,37 @@ const LOOKUP_RUN = T('2026-10-14T10:15:00Z'); // when lookup-events ran
 const WINDOW_END = LOOKUP_RUN;
 
 const IP = {
-  ci: '192.0.2.50', alice: '192.0.2.10', bob: '192.0.2.11',
-  leak: '203.0.113.77', cli: '198.51.100.23', console: '203.0.113.199',
+  ci: '192.0.2.50',
+  alice: '192.0.2.10',
+  bob: '192.0.2.11',
+  leak: '203.0.113.77',
+  cli: '198.51.100.23',
+  console: '203.0.113.199',
 };
 const ATTACKER_IPS = [IP.leak, IP.cli, IP.console];
 
-const kebab = (s) => s.replace(/\d{8}(v\d)?$/, '').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+const kebab = (s) =>
+  s
+    .replace(/\d{8}(v\d)?$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
 const svcOf = (source) => source.split('.')[0];
 const UA = {
-  terraform: (src) => `APN/1.0 HashiCorp/1.0 Terraform/1.9.8 (+https://www.terraform.io) terraform-provider-aws/5.72.1 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.32.2 ua/2.1 os/linux lang/go#1.23.2 md/GOOS#linux md/GOARCH#amd64 api/${svcOf(src)}#1.40.1`,
-  ciBoto: 'Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#6.8.0-1014-azure md/arch#x86_64 lang/python#3.12.7 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.36',
+  terraform: (src) =>
+    `APN/1.0 HashiCorp/1.0 Terraform/1.9.8 (+https://www.terraform.io) terraform-provider-aws/5.72.1 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.32.2 ua/2.1 os/linux lang/go#1.23.2 md/GOOS#linux md/GOARCH#amd64 api/${svcOf(src)}#1.40.1`,
+  ciBoto:
+    'Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#6.8.0-1014-azure md/arch#x86_64 lang/python#3.12.7 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.36',
   requests: 'python-requests/2.31.0',
-  atkBoto: 'Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.0',
-  atkCli: (src, name) => `aws-cli/2.15.0 md/awscrt#0.19.17 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2023 md/prompt#off md/command#${svcOf(src)}.${kebab(name)}`,
+  atkBoto:
+    'Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.0',
+  atkCli: (src, name) =>
+    `aws-cli/2.15.0 md/awscrt#0.19.17 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2023 md/prompt#off md/command#${svcOf(src)}.${kebab(name)}`,
   chrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
   firefoxMac: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.6; rv:143.0) Gecko/20100101 Firefox/143.0',
   firefoxLinux: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
   ssmAgent: 'aws-sdk-go/1.55.5 (go1.22.8; linux; amd64) amazon-ssm-agent/3.3.987.0',
-  javaApp: 'aws-sdk-java/2.28.16 Linux/6.1.112-122.189.amzn2023.x86_64 OpenJDK_64-Bit_Server_VM/21.0.5+11-LTS Java/21.0.5 vendor/Amazon.com_Inc. io/sync http/Apache cfg/retry-mode/legacy',
+  javaApp:
+    'aws-sdk-java/2.28.16 Linux/6.1.112-122.189.amzn2023.x86_64 OpenJDK_64-Bit_Server_VM/21.0.5+11-LTS Java/21.0.5 vendor/Amazon.com_Inc. io/sync http/Apache cfg/retry-mode/legacy',
 };
 // What the console sends as userAgent depends on the service's console.
 const consoleUA = (browser) => (src) => (svcOf(src) === 'ec2' ? 'console.ec2.amazonaws.com' : svcOf(src) === 'signin' ? browser : 'AWS Internal');
@@ -128,8 +152,12 @@ const R = {
   ops: role('ops-maintenance'),
 };
 const KEY = {
-  leaked: awsId('AKIA'), svc: awsId('AKIA'),
-  maint: awsId('ASIA'), ext: awsId('ASIA'), gst: awsId('ASIA'), svcConsole: awsId('ASIA'),
+  leaked: awsId('AKIA'),
+  svc: awsId('AKIA'),
+  maint: awsId('ASIA'),
+  ext: awsId('ASIA'),
+  gst: awsId('ASIA'),
+  svcConsole: awsId('ASIA'),
 };
 const EXT_PRINCIPAL = awsId('AIDA', EXT_ACCT, 17);
 const APP_INSTANCE = `i-0${hex(16)}`;
@@ -192,33 +220,53 @@ const idUserSession = (u, key, created, mfa) => () => ({
   sessionContext: { sessionIssuer: {}, webIdFederationData: {}, attributes: { creationDate: iso(created), mfaAuthenticated: String(mfa) } },
 });
 const idLogin = (u) => ({ type: 'IAMUser', principalId: u.id, arn: u.arn, accountId: ACCT, userName: u.name });
-const idRole = (r, session, key, created, extra = {}) => () => ({
-  type: 'AssumedRole',
-  principalId: `${r.id}:${session}`,
-  arn: `arn:aws:sts::${ACCT}:assumed-role/${r.name}/${session}`,
-  accountId: ACCT,
-  accessKeyId: key,
-  sessionContext: {
-    sessionIssuer: { type: 'Role', principalId: r.id, arn: r.arn, accountId: ACCT, userName: r.name },
-    webIdFederationData: {},
-    attributes: { creationDate: iso(created), mfaAuthenticated: 'false' },
-    ...(extra.ec2RoleDelivery ? { ec2RoleDelivery: extra.ec2RoleDelivery } : {}),
-  },
-  ...(extra.invokedBy ? { invokedBy: extra.invokedBy } : {}),
-});
+const idRole =
+  (r, session, key, created, extra = {}) =>
+  () => ({
+    type: 'AssumedRole',
+    principalId: `${r.id}:${session}`,
+    arn: `arn:aws:sts::${ACCT}:assumed-role/${r.name}/${session}`,
+    accountId: ACCT,
+    accessKeyId: key,
+    sessionContext: {
+      sessionIssuer: { type: 'Role', principalId: r.id, arn: r.arn, accountId: ACCT, userName: r.name },
+      webIdFederationData: {},
+      attributes: { creationDate: iso(created), mfaAuthenticated: 'false' },
+      ...(extra.ec2RoleDelivery ? { ec2RoleDelivery: extra.ec2RoleDelivery } : {}),
+    },
+    ...(extra.invokedBy ? { invokedBy: extra.invokedBy } : {}),
+  });
 const idService = (svc) => () => ({ type: 'AWSService', invokedBy: svc });
 
 const actor = (tag, identity, ip, ua, extra = {}) => ({ tag, identity, ip, ua, tls: TLS13, ...extra });
 
 // ---- ground-truth bookkeeping (attacker-created things)
-const truth = { createdUsers: [], createdAccessKeys: [], createdRoles: [], assumedRoleSessions: [], sessionTokens: [], loginProfiles: [], consoleLogins: [], attackerResources: [] };
+const truth = {
+  createdUsers: [],
+  createdAccessKeys: [],
+  createdRoles: [],
+  assumedRoleSessions: [],
+  sessionTokens: [],
+  loginProfiles: [],
+  consoleLogins: [],
+  attackerResources: [],
+};
 const own = (r, t, resourceType, resourceId) =>
-  truth.attackerResources.push({ region: r.awsRegion, service: svcOf(r.eventSource), eventName: r.eventName, resourceType, resourceId, eventID: r.eventID, eventTime: iso(t) });
+  truth.attackerResources.push({
+    region: r.awsRegion,
+    service: svcOf(r.eventSource),
+    eventName: r.eventName,
+    resourceType,
+    resourceId,
+    eventID: r.eventID,
+    eventTime: iso(t),
+  });
 
 // ---------------------------------------------------------------- reusable call shapes
 const sessionToken = () => `IQoJb3JpZ2luX2VjE${base32(bytes(12)).toLowerCase()}${bytes(96).toString('base64')}`;
 const roleResource = (r) => [{ accountId: ACCT, type: 'AWS::IAM::Role', ARN: r.arn }];
-const denied = (who, action, how = `because no identity-based policy allows the ${action} action`) => `User: ${who} is not authorized to perform: ${action} ${how}`;
+const denied = (who, action, how = `because no identity-based policy allows the ${action} action`) =>
+  `User: ${who} is not authorized to perform: ${action} ${how}`;
 
 function assumeRole(a, t, region, r, session, newKey, o = {}) {
   const ttl = o.durationSeconds ?? 3600;
@@ -297,7 +345,15 @@ function runInstances(a, t, region, { type, count, keyName, sg, sgName, error, a
     sourceDestCheck: true,
     ebsOptimized: true,
     enaSupport: true,
-    metadataOptions: { state: 'pending', httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled', httpProtocolIpv4: 'enabled', httpProtocolIpv6: 'disabled', instanceMetadataTags: 'disabled' },
+    metadataOptions: {
+      state: 'pending',
+      httpTokens: 'required',
+      httpPutResponseHopLimit: 2,
+      httpEndpoint: 'enabled',
+      httpProtocolIpv4: 'enabled',
+      httpProtocolIpv6: 'disabled',
+      instanceMetadataTags: 'disabled',
+    },
   }));
   const r = rec(a, t, region, 'ec2.amazonaws.com', 'RunInstances', {
     req,
@@ -319,13 +375,39 @@ function prepareRegion(a, t0, region, keyName, sgName) {
   own(kp, t, 'AWS::EC2::KeyPair', keyName);
   const sg = `sg-0${hex(16)}`;
   const sgr = rec(a, step(3, 12), region, 'ec2.amazonaws.com', 'CreateSecurityGroup', {
-    req: { groupName: sgName, groupDescription: sgName === 'launch-wizard-1' ? `launch-wizard-1 created ${iso(t).slice(0, -1)}.${ri(100, 999)}Z` : 'ssh access', vpcId: NET[region].vpc },
+    req: {
+      groupName: sgName,
+      groupDescription: sgName === 'launch-wizard-1' ? `launch-wizard-1 created ${iso(t).slice(0, -1)}.${ri(100, 999)}Z` : 'ssh access',
+      vpcId: NET[region].vpc,
+    },
     resp: { requestId: uuid(), _return: true, groupId: sg, securityGroupArn: `arn:aws:ec2:${region}:${ACCT}:security-group/${sg}` },
   });
   own(sgr, t, 'AWS::EC2::SecurityGroup', sg);
   rec(a, step(2, 8), region, 'ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', {
-    req: { groupId: sg, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] }, ipv6Ranges: {}, prefixListIds: {} }] } },
-    resp: { requestId: uuid(), _return: true, securityGroupRuleSet: { items: [{ groupOwnerId: ACCT, groupId: sg, securityGroupRuleId: `sgr-0${hex(16)}`, isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }] } },
+    req: {
+      groupId: sg,
+      ipPermissions: {
+        items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] }, ipv6Ranges: {}, prefixListIds: {} }],
+      },
+    },
+    resp: {
+      requestId: uuid(),
+      _return: true,
+      securityGroupRuleSet: {
+        items: [
+          {
+            groupOwnerId: ACCT,
+            groupId: sg,
+            securityGroupRuleId: `sgr-0${hex(16)}`,
+            isEgress: false,
+            ipProtocol: 'tcp',
+            fromPort: 22,
+            toPort: 22,
+            cidrIpv4: '0.0.0.0/0',
+          },
+        ],
+      },
+    },
   });
   return { t, sg, sgName, keyName };
 }
@@ -337,13 +419,34 @@ function requestSpot(a, t, region, { type, count, price, sg, sgName, keyName }) 
     type: 'one-time',
     state: 'open',
     status: { code: 'pending-evaluation', updateTime: t, message: 'Your Spot request has been submitted for review, and is pending evaluation.' },
-    launchSpecification: { imageId: AMI.dl[region], keyName, groupSet: { items: [{ groupId: sg, groupName: sgName }] }, instanceType: type, blockDeviceMapping: {}, monitoring: { enabled: false }, subnetId: NET[region].subnet },
+    launchSpecification: {
+      imageId: AMI.dl[region],
+      keyName,
+      groupSet: { items: [{ groupId: sg, groupName: sgName }] },
+      instanceType: type,
+      blockDeviceMapping: {},
+      monitoring: { enabled: false },
+      subnetId: NET[region].subnet,
+    },
     createTime: t,
     productDescription: 'Linux/UNIX',
     instanceInterruptionBehavior: 'terminate',
   }));
   const r = rec(a, t, region, 'ec2.amazonaws.com', 'RequestSpotInstances', {
-    req: { spotPrice: price, instanceCount: count, type: 'one-time', launchSpecification: { imageId: AMI.dl[region], keyName, userData: '<sensitiveDataRemoved>', groupSet: { items: [{ groupId: sg }] }, instanceType: type, monitoring: { enabled: false }, subnetId: NET[region].subnet } },
+    req: {
+      spotPrice: price,
+      instanceCount: count,
+      type: 'one-time',
+      launchSpecification: {
+        imageId: AMI.dl[region],
+        keyName,
+        userData: '<sensitiveDataRemoved>',
+        groupSet: { items: [{ groupId: sg }] },
+        instanceType: type,
+        monitoring: { enabled: false },
+        subnetId: NET[region].subnet,
+      },
+    },
     resp: { requestId: uuid(), spotInstanceRequestSet: { items } },
   });
   for (const it of items) own(r, t, 'AWS::EC2::SpotInstanceRequest', it.spotInstanceRequestId);
@@ -352,14 +455,33 @@ function requestSpot(a, t, region, { type, count, price, sg, sgName, keyName }) 
 
 function createFunction(a, t, region, name) {
   const arn = `arn:aws:lambda:${region}:${ACCT}:function:${name}`;
-  const common = { functionName: name, runtime: 'python3.12', role: R.lambdaExec.arn, handler: 'lambda_function.lambda_handler', timeout: 900, memorySize: 128 };
+  const common = {
+    functionName: name,
+    runtime: 'python3.12',
+    role: R.lambdaExec.arn,
+    handler: 'lambda_function.lambda_handler',
+    timeout: 900,
+    memorySize: 128,
+  };
   const r = rec(a, t, region, 'lambda.amazonaws.com', 'CreateFunction20150331', {
     req: { ...common, code: {}, publish: false, environment: {}, architectures: ['x86_64'] },
     resp: {
-      ...common, functionArn: arn, codeSize: 1342, description: '', lastModified: `${iso(t).slice(0, -1)}.${ri(100, 999)}+0000`,
-      codeSha256: bytes(32).toString('base64'), version: '$LATEST', tracingConfig: { mode: 'PassThrough' }, revisionId: uuid(),
-      state: 'Pending', stateReason: 'The function is being created.', stateReasonCode: 'Creating', packageType: 'Zip',
-      architectures: ['x86_64'], ephemeralStorage: { size: 512 }, snapStart: { applyOn: 'None', optimizationStatus: 'Off' },
+      ...common,
+      functionArn: arn,
+      codeSize: 1342,
+      description: '',
+      lastModified: `${iso(t).slice(0, -1)}.${ri(100, 999)}+0000`,
+      codeSha256: bytes(32).toString('base64'),
+      version: '$LATEST',
+      tracingConfig: { mode: 'PassThrough' },
+      revisionId: uuid(),
+      state: 'Pending',
+      stateReason: 'The function is being created.',
+      stateReasonCode: 'Creating',
+      packageType: 'Zip',
+      architectures: ['x86_64'],
+      ephemeralStorage: { size: 512 },
+      snapStart: { applyOn: 'None', optimizationStatus: 'Off' },
     },
   });
   own(r, t, 'AWS::Lambda::Function', arn);
@@ -381,17 +503,32 @@ function ciDeploy(t0, regions) {
   for (const region of regions) {
     rec(ci, step(2, 8), region, 'cloudformation.amazonaws.com', 'DescribeStacks', { req: { stackName: 'orders-prod' } });
     describeInstances(ci, step(1, 5), region, { filterSet: { items: [{ name: 'tag:app', valueSet: { items: [{ value: 'orders' }] } }] } });
-    rec(ci, step(1, 4), region, 'ec2.amazonaws.com', 'DescribeSecurityGroups', { req: { securityGroupIdSet: { items: [{ groupId: NET[region].sg }] }, filterSet: {} } });
+    rec(ci, step(1, 4), region, 'ec2.amazonaws.com', 'DescribeSecurityGroups', {
+      req: { securityGroupIdSet: { items: [{ groupId: NET[region].sg }] }, filterSet: {} },
+    });
     rec(ci, step(2, 6), region, 'lambda.amazonaws.com', 'GetFunction20150331v2', { req: { functionName: 'orders-api' } });
     const sha = hex(40);
     rec(ci, step(20, 60), region, 'lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', {
       req: { functionName: 'orders-api', s3Bucket: `orders-artifacts-${ACCT}`, s3Key: `orders-api/${sha}.zip`, publish: true, dryRun: false },
       resp: {
-        functionName: 'orders-api', functionArn: `arn:aws:lambda:${region}:${ACCT}:function:orders-api`, runtime: 'java21', role: R.lambdaExec.arn,
-        handler: 'orders.Handler::handleRequest', codeSize: ri(18_000_000, 19_000_000), timeout: 30, memorySize: 1024,
-        lastModified: `${iso(t).slice(0, -1)}.${ri(100, 999)}+0000`, codeSha256: bytes(32).toString('base64'), version: String(ri(40, 90)),
-        revisionId: uuid(), state: 'Active', lastUpdateStatus: 'InProgress', lastUpdateStatusReason: 'The function is being created.',
-        lastUpdateStatusReasonCode: 'Creating', packageType: 'Zip', architectures: ['arm64'],
+        functionName: 'orders-api',
+        functionArn: `arn:aws:lambda:${region}:${ACCT}:function:orders-api`,
+        runtime: 'java21',
+        role: R.lambdaExec.arn,
+        handler: 'orders.Handler::handleRequest',
+        codeSize: ri(18_000_000, 19_000_000),
+        timeout: 30,
+        memorySize: 1024,
+        lastModified: `${iso(t).slice(0, -1)}.${ri(100, 999)}+0000`,
+        codeSha256: bytes(32).toString('base64'),
+        version: String(ri(40, 90)),
+        revisionId: uuid(),
+        state: 'Active',
+        lastUpdateStatus: 'InProgress',
+        lastUpdateStatusReason: 'The function is being created.',
+        lastUpdateStatusReasonCode: 'Creating',
+        packageType: 'Zip',
+        architectures: ['arm64'],
       },
     });
     rec(ci, step(5, 15), region, 'lambda.amazonaws.com', 'GetFunction20150331v2', { req: { functionName: 'orders-api' } });
@@ -408,13 +545,28 @@ function instanceProfileRefresh(t0) {
   const created = t;
   const app = actor('aws', idRole(R.app, APP_INSTANCE, key, created, { ec2RoleDelivery: '2.0' }), '10.0.3.71', UA.ssmAgent);
   rec(app, step(20, 60), 'us-east-1', 'ssm.amazonaws.com', 'UpdateInstanceInformation', {
-    req: { instanceId: APP_INSTANCE, agentVersion: '3.3.987.0', agentStatus: 'Active', platformType: 'Linux', platformName: 'Amazon Linux', platformVersion: '2023', iPAddress: app.ip, computerName: `ip-10-0-3-${app.ip.split('.')[3]}.ec2.internal`, agentName: 'amazon-ssm-agent', availabilityZone: 'us-east-1b', availabilityZoneId: 'use1-az4' },
+    req: {
+      instanceId: APP_INSTANCE,
+      agentVersion: '3.3.987.0',
+      agentStatus: 'Active',
+      platformType: 'Linux',
+      platformName: 'Amazon Linux',
+      platformVersion: '2023',
+      iPAddress: app.ip,
+      computerName: `ip-10-0-3-${app.ip.split('.')[3]}.ec2.internal`,
+      agentName: 'amazon-ssm-agent',
+      availabilityZone: 'us-east-1b',
+      availabilityZoneId: 'use1-az4',
+    },
     vpce: VPCE.ssm,
   });
   rec(app, step(1, 3), 'us-east-1', 'ssm.amazonaws.com', 'ListInstanceAssociations', { req: { instanceId: APP_INSTANCE, maxResults: 50 }, vpce: VPCE.ssm });
   const javaApp = { ...app, ua: UA.javaApp };
   rec(javaApp, step(5, 30), 'us-east-1', 'secretsmanager.amazonaws.com', 'GetSecretValue', { req: { secretId: 'prod/orders/db' }, vpce: VPCE.secrets });
-  rec(javaApp, step(1, 5), 'us-east-1', 'ssm.amazonaws.com', 'GetParameters', { req: { names: ['/orders/prod/feature-flags', '/orders/prod/queue-url'], withDecryption: true }, vpce: VPCE.ssm });
+  rec(javaApp, step(1, 5), 'us-east-1', 'ssm.amazonaws.com', 'GetParameters', {
+    req: { names: ['/orders/prod/feature-flags', '/orders/prod/queue-url'], withDecryption: true },
+    vpce: VPCE.ssm,
+  });
 }
 
 /** AWS Config's recorder: the service assumes its service-linked role, then describes the region. */
@@ -424,7 +576,13 @@ function configSweep(t0, region) {
   const key = awsId('ASIA');
   const svc = actor('aws', idService('config.amazonaws.com'), 'config.amazonaws.com', 'config.amazonaws.com', { tls: null });
   assumeRole(svc, t, region, R.config, 'AWSConfig-Describe', key, { durationSeconds: 900 });
-  const cfg = actor('aws', idRole(R.config, 'AWSConfig-Describe', key, t, { invokedBy: 'config.amazonaws.com' }), 'config.amazonaws.com', 'config.amazonaws.com', { tls: null });
+  const cfg = actor(
+    'aws',
+    idRole(R.config, 'AWSConfig-Describe', key, t, { invokedBy: 'config.amazonaws.com' }),
+    'config.amazonaws.com',
+    'config.amazonaws.com',
+    { tls: null },
+  );
   const vpcFilter = { filterSet: { items: [{ name: 'vpc-id', valueSet: { items: [{ value: NET[region].vpc }] } }] } };
   rec(cfg, step(2, 10), region, 'ec2.amazonaws.com', 'DescribeSecurityGroups', { req: { securityGroupSet: {}, securityGroupIdSet: {}, ...vpcFilter } });
   rec(cfg, step(1, 6), region, 'ec2.amazonaws.com', 'DescribeVpcs', { req: { vpcSet: {}, filterSet: {} } });
@@ -437,12 +595,29 @@ function configSweep(t0, region) {
 /** Instance refresh after a deploy in eu-west-1, run by the Auto Scaling service-linked role. */
 function autoscalingRefresh(t0) {
   const key = awsId('ASIA');
-  const asg = actor('aws', idRole(R.asg, 'AutoScaling', key, t0 - ri(30, 300) * 1000, { invokedBy: 'autoscaling.amazonaws.com' }), 'autoscaling.amazonaws.com', 'autoscaling.amazonaws.com', { tls: null });
-  runInstances(asg, t0, 'eu-west-1', { type: 't3.medium', count: 1, sg: NET['eu-west-1'].sg, sgName: 'orders-app', attacker: false, ami: AMI.al, profile: 'app-server-role' });
+  const asg = actor(
+    'aws',
+    idRole(R.asg, 'AutoScaling', key, t0 - ri(30, 300) * 1000, { invokedBy: 'autoscaling.amazonaws.com' }),
+    'autoscaling.amazonaws.com',
+    'autoscaling.amazonaws.com',
+    { tls: null },
+  );
+  runInstances(asg, t0, 'eu-west-1', {
+    type: 't3.medium',
+    count: 1,
+    sg: NET['eu-west-1'].sg,
+    sgName: 'orders-app',
+    attacker: false,
+    ami: AMI.al,
+    profile: 'app-server-role',
+  });
   const old = `i-0${hex(16)}`;
   rec(asg, t0 + ri(60, 120) * 1000, 'eu-west-1', 'ec2.amazonaws.com', 'TerminateInstances', {
     req: { instancesSet: { items: [{ instanceId: old }] } },
-    resp: { requestId: uuid(), instancesSet: { items: [{ instanceId: old, currentState: { code: 32, name: 'shutting-down' }, previousState: { code: 16, name: 'running' } }] } },
+    resp: {
+      requestId: uuid(),
+      instancesSet: { items: [{ instanceId: old, currentState: { code: 32, name: 'shutting-down' }, previousState: { code: 16, name: 'running' } }] },
+    },
   });
 }
 
@@ -478,16 +653,34 @@ function background() {
     ['2026-10-13T11:05:12Z', ['us-east-1', 'eu-west-1']],
     ['2026-10-13T16:48:55Z', ['us-east-1', 'us-west-2']],
     ['2026-10-14T02:31:48Z', ['us-east-1', 'eu-west-1']],
-  ]) ciDeploy(T(when), regions);
+  ])
+    ciDeploy(T(when), regions);
   autoscalingRefresh(T('2026-10-12T10:21:33Z'));
   autoscalingRefresh(T('2026-10-13T11:12:02Z'));
 
   const cf = ['cloudformation.amazonaws.com', 'DescribeStacks', { req: { stackName: 'orders-prod' } }];
   aliceSession(T('2026-10-12T14:05:31Z'), [
-    [20, 60, 'us-east-1', 'health.amazonaws.com', 'DescribeEventAggregates', { req: { aggregateField: 'eventTypeCategory', filter: { eventStatusCodes: ['open', 'upcoming'] } } }],
+    [
+      20,
+      60,
+      'us-east-1',
+      'health.amazonaws.com',
+      'DescribeEventAggregates',
+      { req: { aggregateField: 'eventTypeCategory', filter: { eventStatusCodes: ['open', 'upcoming'] } } },
+    ],
     [10, 40, 'us-east-1', ...cf],
     [10, 40, 'us-east-1', 'ec2.amazonaws.com', 'DescribeInstances', { req: { instancesSet: {}, filterSet: {} } }],
-    [30, 90, 'us-east-1', 'ce.amazonaws.com', 'GetCostAndUsage', { req: { timePeriod: { start: '2026-10-01', end: '2026-10-12' }, granularity: 'DAILY', metrics: ['UnblendedCost'] }, hostHeader: 'ce.us-east-1.amazonaws.com' }],
+    [
+      30,
+      90,
+      'us-east-1',
+      'ce.amazonaws.com',
+      'GetCostAndUsage',
+      {
+        req: { timePeriod: { start: '2026-10-01', end: '2026-10-12' }, granularity: 'DAILY', metrics: ['UnblendedCost'] },
+        hostHeader: 'ce.us-east-1.amazonaws.com',
+      },
+    ],
     [20, 60, 'us-east-1', 'iam.amazonaws.com', 'ListUsers', { req: { maxItems: 1000 } }],
     [5, 20, 'us-east-1', 'iam.amazonaws.com', 'GetUser', { req: { userName: 'ci-deploy' } }],
     [5, 20, 'us-east-1', 'iam.amazonaws.com', 'ListAccessKeys', { req: { userName: 'ci-deploy' } }],
@@ -509,17 +702,32 @@ function background() {
   consoleLogin('bg', U.bob, tb, IP.bob, UA.firefoxMac, true);
   const bob = actor('bg', idUserSession(U.bob, awsId('ASIA'), tb, true), IP.bob, consoleUA(UA.firefoxMac), { console: true });
   // The console home page widgets, then the EC2 console in Oregon.
-  rec(bob, tb + 6_000, 'us-east-1', 'health.amazonaws.com', 'DescribeEventAggregates', { req: { aggregateField: 'eventTypeCategory', filter: { eventStatusCodes: ['open', 'upcoming'] } } });
-  rec(bob, tb + 7_000, 'us-east-1', 'ce.amazonaws.com', 'GetCostAndUsage', { req: { timePeriod: { start: '2026-10-01', end: '2026-10-12' }, granularity: 'MONTHLY', metrics: ['UnblendedCost'] } });
+  rec(bob, tb + 6_000, 'us-east-1', 'health.amazonaws.com', 'DescribeEventAggregates', {
+    req: { aggregateField: 'eventTypeCategory', filter: { eventStatusCodes: ['open', 'upcoming'] } },
+  });
+  rec(bob, tb + 7_000, 'us-east-1', 'ce.amazonaws.com', 'GetCostAndUsage', {
+    req: { timePeriod: { start: '2026-10-01', end: '2026-10-12' }, granularity: 'MONTHLY', metrics: ['UnblendedCost'] },
+  });
   rec(bob, tb + 19_000, 'us-east-1', 'iam.amazonaws.com', 'GetAccountSummary');
   rec(bob, tb + 24_000, 'us-east-1', 'iam.amazonaws.com', 'ListMFADevices', { req: { userName: U.bob.name } });
   describeInstances(bob, tb + 41_000, 'us-west-2');
   rec(bob, tb + 44_000, 'us-west-2', 'ec2.amazonaws.com', 'DescribeInstanceStatus', { req: { instancesSet: {}, filterSet: {}, includeAllInstances: true } });
   rec(bob, tb + 63_000, 'us-west-2', 'ec2.amazonaws.com', 'DescribeVolumes', { req: { volumeSet: {}, filterSet: {} } });
-  rec(bob, tb + 95_000, 'us-west-2', 'ec2.amazonaws.com', 'DescribeSnapshots', { req: { snapshotSet: {}, ownersSet: { items: [{ owner: 'self' }] }, filterSet: {} } });
+  rec(bob, tb + 95_000, 'us-west-2', 'ec2.amazonaws.com', 'DescribeSnapshots', {
+    req: { snapshotSet: {}, ownersSet: { items: [{ owner: 'self' }] }, filterSet: {} },
+  });
   rec(bob, tb + 132_000, 'us-west-2', 'ec2.amazonaws.com', 'CreateSnapshot', {
     req: { volumeId: `vol-0${hex(16)}`, description: 'before kernel upgrade' },
-    resp: { requestId: uuid(), snapshotId: `snap-0${hex(16)}`, status: 'pending', startTime: tb + 132_000, progress: '', ownerId: ACCT, volumeSize: 100, encrypted: true },
+    resp: {
+      requestId: uuid(),
+      snapshotId: `snap-0${hex(16)}`,
+      status: 'pending',
+      startTime: tb + 132_000,
+      progress: '',
+      ownerId: ACCT,
+      volumeSize: 100,
+      encrypted: true,
+    },
   });
 }
 
@@ -549,7 +757,14 @@ function incident() {
   });
   rec(leak, step(2, 5), 'us-east-1', 's3.amazonaws.com', 'ListBuckets', {
     req: { Host: 's3.amazonaws.com' },
-    additional: { SignatureVersion: 'SigV4', CipherSuite: 'TLS_AES_128_GCM_SHA256', bytesTransferredIn: 0, AuthenticationMethod: 'AuthHeader', 'x-amz-id-2': bytes(56).toString('base64'), bytesTransferredOut: 1274 },
+    additional: {
+      SignatureVersion: 'SigV4',
+      CipherSuite: 'TLS_AES_128_GCM_SHA256',
+      bytesTransferredIn: 0,
+      AuthenticationMethod: 'AuthHeader',
+      'x-amz-id-2': bytes(56).toString('base64'),
+      bytesTransferredOut: 1274,
+    },
     requestID: fromSet('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 16),
   });
   rec(leak, step(2, 5), 'us-east-1', 'secretsmanager.amazonaws.com', 'ListSecrets', {
@@ -568,7 +783,9 @@ function incident() {
     rec(leak, step(1, 2), region, 'ec2.amazonaws.com', 'DescribeKeyPairs', { req: { keySet: {}, keyPairIdSet: {}, filterSet: {} } });
     rec(leak, step(1, 2), region, 'lambda.amazonaws.com', 'ListFunctions20150331', { req: { maxItems: 50 } });
   }
-  rec(leak, step(2, 6), 'us-east-1', 'ec2.amazonaws.com', 'DescribeAccountAttributes', { req: { accountAttributeNameSet: { items: [{ attributeName: 'max-instances' }] }, filterSet: {} } });
+  rec(leak, step(2, 6), 'us-east-1', 'ec2.amazonaws.com', 'DescribeAccountAttributes', {
+    req: { accountAttributeNameSet: { items: [{ attributeName: 'max-instances' }] }, filterSet: {} },
+  });
 
   // 2. Persistence with the leaked key: a new admin user with a key and a console password.
   t = T('2026-10-14T03:11:42Z');
@@ -587,7 +804,9 @@ function incident() {
   });
   truth.createdAccessKeys.push({ accessKeyId: KEY.svc, userName: U.svc.name, eventID: ck.eventID, eventTime: ck.eventTime, createdWith: KEY.leaked });
   own(ck, t, 'AWS::IAM::AccessKey', KEY.svc);
-  rec(leak, step(8, 20), 'us-east-1', 'iam.amazonaws.com', 'AttachUserPolicy', { req: { userName: U.svc.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } });
+  rec(leak, step(8, 20), 'us-east-1', 'iam.amazonaws.com', 'AttachUserPolicy', {
+    req: { userName: U.svc.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+  });
   const lp = rec(leak, step(10, 25), 'us-east-1', 'iam.amazonaws.com', 'CreateLoginProfile', {
     req: { userName: U.svc.name, passwordResetRequired: false },
     resp: { loginProfile: { userName: U.svc.name, createDate: iamDate(t), passwordResetRequired: false } },
@@ -601,20 +820,54 @@ function incident() {
   t = T('2026-10-14T03:18:09Z');
   const svc = actor('attacker', idKey(U.svc, KEY.svc), IP.cli, UA.atkCli);
   rec(svc, t, 'us-east-1', 'sts.amazonaws.com', 'GetCallerIdentity');
-  const trust = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${EXT_ACCT}:root`, U.svc.arn] }, Action: 'sts:AssumeRole' }],
-  }, null, 2);
+  const trust = JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${EXT_ACCT}:root`, U.svc.arn] }, Action: 'sts:AssumeRole' }],
+    },
+    null,
+    2,
+  );
   step(70, 100);
   const cr = rec(svc, t, 'us-east-1', 'iam.amazonaws.com', 'CreateRole', {
     req: { roleName: R.ops.name, assumeRolePolicyDocument: trust, maxSessionDuration: 43200, description: 'Ops maintenance automation' },
-    resp: { role: { path: '/', roleName: R.ops.name, roleId: R.ops.id, arn: R.ops.arn, createDate: iamDate(t), assumeRolePolicyDocument: encodeURIComponent(JSON.stringify(JSON.parse(trust))), description: 'Ops maintenance automation', maxSessionDuration: 43200 } },
+    resp: {
+      role: {
+        path: '/',
+        roleName: R.ops.name,
+        roleId: R.ops.id,
+        arn: R.ops.arn,
+        createDate: iamDate(t),
+        assumeRolePolicyDocument: encodeURIComponent(JSON.stringify(JSON.parse(trust))),
+        description: 'Ops maintenance automation',
+        maxSessionDuration: 43200,
+      },
+    },
   });
-  truth.createdRoles.push({ roleName: R.ops.name, roleId: R.ops.id, arn: R.ops.arn, trustedPrincipals: [`arn:aws:iam::${EXT_ACCT}:root`, U.svc.arn], eventID: cr.eventID, eventTime: cr.eventTime, createdWith: KEY.svc });
+  truth.createdRoles.push({
+    roleName: R.ops.name,
+    roleId: R.ops.id,
+    arn: R.ops.arn,
+    trustedPrincipals: [`arn:aws:iam::${EXT_ACCT}:root`, U.svc.arn],
+    eventID: cr.eventID,
+    eventTime: cr.eventTime,
+    createdWith: KEY.svc,
+  });
   own(cr, t, 'AWS::IAM::Role', R.ops.arn);
-  rec(svc, step(15, 25), 'us-east-1', 'iam.amazonaws.com', 'AttachRolePolicy', { req: { roleName: R.ops.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } });
+  rec(svc, step(15, 25), 'us-east-1', 'iam.amazonaws.com', 'AttachRolePolicy', {
+    req: { roleName: R.ops.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+  });
   const ar = assumeRole(svc, step(40, 60), 'us-east-1', R.ops, 'maint', KEY.maint);
-  truth.assumedRoleSessions.push({ roleArn: R.ops.arn, sessionName: 'maint', accessKeyId: KEY.maint, assumedBy: U.svc.arn, assumedWith: KEY.svc, sourceIPAddress: IP.cli, eventID: ar.eventID, eventTime: ar.eventTime });
+  truth.assumedRoleSessions.push({
+    roleArn: R.ops.arn,
+    sessionName: 'maint',
+    accessKeyId: KEY.maint,
+    assumedBy: U.svc.arn,
+    assumedWith: KEY.svc,
+    sourceIPAddress: IP.cli,
+    eventID: ar.eventID,
+    eventTime: ar.eventTime,
+  });
   const maintCreated = t;
   const gs = rec(svc, step(25, 40), 'us-east-1', 'sts.amazonaws.com', 'GetSessionToken', {
     req: { durationSeconds: 43200 },
@@ -636,8 +889,15 @@ function incident() {
   p = prepareRegion(svc, T('2026-10-14T03:28:52Z'), 'us-west-2', 'ops', 'ops-ssh');
   t = p.t + ri(5, 15) * 1000;
   runInstances(svc, t, 'us-west-2', {
-    type: 'p3.16xlarge', count: 2, keyName: 'ops', sg: p.sg, sgName: p.sgName,
-    error: ['Client.VcpuLimitExceeded', 'You have requested more vCPU capacity than your current vCPU limit of 64 allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.'],
+    type: 'p3.16xlarge',
+    count: 2,
+    keyName: 'ops',
+    sg: p.sg,
+    sgName: p.sgName,
+    error: [
+      'Client.VcpuLimitExceeded',
+      'You have requested more vCPU capacity than your current vCPU limit of 64 allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.',
+    ],
   });
   runInstances(svc, t + ri(20, 40) * 1000, 'us-west-2', { type: 'g5.12xlarge', count: 1, keyName: 'ops', sg: p.sg, sgName: p.sgName });
   p = prepareRegion(svc, T('2026-10-14T03:32:15Z'), 'eu-west-1', 'ops', 'ops-ssh');
@@ -652,7 +912,13 @@ function incident() {
   rec(web, step(25, 40), 'us-east-1', 'iam.amazonaws.com', 'GetAccountSummary');
   describeInstances(web, step(30, 50), 'sa-east-1');
   rec(web, step(20, 40), 'sa-east-1', 'ec2.amazonaws.com', 'DescribeSpotPriceHistory', {
-    req: { instanceTypeSet: { items: [{ instanceType: 'g5.12xlarge' }] }, productDescriptionSet: { items: [{ productDescription: 'Linux/UNIX' }] }, startTime: t, filterSet: {}, availabilityZone: 'sa-east-1a' },
+    req: {
+      instanceTypeSet: { items: [{ instanceType: 'g5.12xlarge' }] },
+      productDescriptionSet: { items: [{ productDescription: 'Linux/UNIX' }] },
+      startTime: t,
+      filterSet: {},
+      availabilityZone: 'sa-east-1a',
+    },
   });
   p = prepareRegion(web, step(20, 30), 'sa-east-1', 'laptop', 'launch-wizard-1');
   requestSpot(web, p.t + ri(30, 50) * 1000, 'sa-east-1', { type: 'g5.12xlarge', count: 3, price: '9.500000', sg: p.sg, sgName: p.sgName, keyName: 'laptop' });
@@ -664,7 +930,14 @@ function incident() {
   rec(maint, t, 'us-east-1', 'sts.amazonaws.com', 'GetCallerIdentity');
   p = prepareRegion(maint, step(10, 20), 'ap-southeast-1', 'ops', 'ops-ssh');
   runInstances(maint, p.t + ri(5, 15) * 1000, 'ap-southeast-1', { type: 'g5.12xlarge', count: 3, keyName: 'ops', sg: p.sg, sgName: p.sgName });
-  requestSpot(maint, p.t + ri(40, 70) * 1000, 'ap-southeast-1', { type: 'p3.16xlarge', count: 2, price: '26.100000', sg: p.sg, sgName: p.sgName, keyName: 'ops' });
+  requestSpot(maint, p.t + ri(40, 70) * 1000, 'ap-southeast-1', {
+    type: 'p3.16xlarge',
+    count: 2,
+    price: '26.100000',
+    sg: p.sg,
+    sgName: p.sgName,
+    keyName: 'ops',
+  });
   describeInstances(maint, p.t + ri(90, 120) * 1000, 'ap-southeast-1');
 
   // 7. Session-token credentials: checking and preparing SES for sending.
@@ -683,7 +956,16 @@ function incident() {
   t = T('2026-10-14T05:10:44Z');
   const outside = actor('attacker', () => ({ type: 'AWSAccount', principalId: EXT_PRINCIPAL, accountId: EXT_ACCT }), IP.cli, UA.atkCli);
   const xr = assumeRole(outside, t, 'us-east-1', R.ops, 'backup-sync', KEY.ext, { durationSeconds: 43200, shared: true });
-  truth.assumedRoleSessions.push({ roleArn: R.ops.arn, sessionName: 'backup-sync', accessKeyId: KEY.ext, assumedBy: `arn:aws:iam::${EXT_ACCT}:root`, assumedWith: null, sourceIPAddress: IP.cli, eventID: xr.eventID, eventTime: xr.eventTime });
+  truth.assumedRoleSessions.push({
+    roleArn: R.ops.arn,
+    sessionName: 'backup-sync',
+    accessKeyId: KEY.ext,
+    assumedBy: `arn:aws:iam::${EXT_ACCT}:root`,
+    assumedWith: null,
+    sourceIPAddress: IP.cli,
+    eventID: xr.eventID,
+    eventTime: xr.eventTime,
+  });
   const ext = actor('attacker', idRole(R.ops, 'backup-sync', KEY.ext, t), IP.cli, UA.atkCli);
   rec(ext, step(20, 40), 'us-east-1', 'sts.amazonaws.com', 'GetCallerIdentity');
   rec(ext, step(5, 15), 'us-east-1', 'iam.amazonaws.com', 'GetRole', { req: { roleName: R.ops.name } });
@@ -700,8 +982,23 @@ function incident() {
   });
   own(cu, t, 'AWS::Lambda::Url', url);
   rec(ext, step(5, 10), 'eu-west-1', 'lambda.amazonaws.com', 'AddPermission20150707', {
-    req: { functionName: 'sys-healthcheck', statementId: 'FunctionURLAllowPublicAccess', action: 'lambda:InvokeFunctionUrl', principal: '*', functionUrlAuthType: 'NONE' },
-    resp: { statement: JSON.stringify({ Sid: 'FunctionURLAllowPublicAccess', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Resource: fnArn, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } }) },
+    req: {
+      functionName: 'sys-healthcheck',
+      statementId: 'FunctionURLAllowPublicAccess',
+      action: 'lambda:InvokeFunctionUrl',
+      principal: '*',
+      functionUrlAuthType: 'NONE',
+    },
+    resp: {
+      statement: JSON.stringify({
+        Sid: 'FunctionURLAllowPublicAccess',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'lambda:InvokeFunctionUrl',
+        Resource: fnArn,
+        Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } },
+      }),
+    },
   });
   rec(ext, step(10, 20), 'eu-west-1', 'lambda.amazonaws.com', 'GetFunction20150331v2', { req: { functionName: 'sys-healthcheck' } });
 
@@ -711,41 +1008,70 @@ function incident() {
   const aliceKey = awsId('ASIA');
   const al = actor('responder', idUserSession(U.alice, aliceKey, ta, true), IP.alice, consoleUA(UA.chrome), { console: true });
   const lookup = (attr, value) => ({ lookupAttributes: [{ attributeKey: attr, attributeValue: value }], maxResults: 50 });
-  rec(al, T('2026-10-14T09:00:05Z'), 'us-east-1', 'ce.amazonaws.com', 'GetCostAndUsage', { req: { timePeriod: { start: '2026-10-13', end: '2026-10-15' }, granularity: 'HOURLY', metrics: ['UnblendedCost'], groupBy: [{ type: 'DIMENSION', key: 'REGION' }] } });
+  rec(al, T('2026-10-14T09:00:05Z'), 'us-east-1', 'ce.amazonaws.com', 'GetCostAndUsage', {
+    req: {
+      timePeriod: { start: '2026-10-13', end: '2026-10-15' },
+      granularity: 'HOURLY',
+      metrics: ['UnblendedCost'],
+      groupBy: [{ type: 'DIMENSION', key: 'REGION' }],
+    },
+  });
   rec(al, T('2026-10-14T09:01:37Z'), 'us-east-1', 'cloudtrail.amazonaws.com', 'LookupEvents', { req: lookup('EventName', 'RunInstances') });
   rec(al, T('2026-10-14T09:03:12Z'), 'us-east-1', 'cloudtrail.amazonaws.com', 'LookupEvents', { req: lookup('AccessKeyId', KEY.leaked) });
   rec(al, T('2026-10-14T09:05:48Z'), 'us-east-1', 'iam.amazonaws.com', 'GetUser', { req: { userName: U.ci.name } });
   rec(al, T('2026-10-14T09:06:20Z'), 'us-east-1', 'iam.amazonaws.com', 'ListAccessKeys', { req: { userName: U.ci.name } });
   describeInstances(al, T('2026-10-14T09:08:02Z'), 'us-east-1');
   describeInstances(al, T('2026-10-14T09:09:30Z'), 'us-west-2');
-  rec(al, T('2026-10-14T09:09:44Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeInstanceStatus', { req: { instancesSet: {}, filterSet: {}, includeAllInstances: true } });
+  rec(al, T('2026-10-14T09:09:44Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeInstanceStatus', {
+    req: { instancesSet: {}, filterSet: {}, includeAllInstances: true },
+  });
   rec(al, T('2026-10-14T09:09:58Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeKeyPairs', { req: { keySet: {}, keyPairIdSet: {}, filterSet: {} } });
-  rec(al, T('2026-10-14T09:10:15Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeSecurityGroups', { req: { securityGroupSet: {}, securityGroupIdSet: {}, filterSet: {} } });
-  rec(al, T('2026-10-14T09:10:41Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeSpotInstanceRequests', { req: { spotInstanceRequestIdSet: {}, filterSet: {} } });
-  const deact = rec(al, T('2026-10-14T09:12:03Z'), 'us-east-1', 'iam.amazonaws.com', 'UpdateAccessKey', { req: { userName: U.ci.name, accessKeyId: KEY.leaked, status: 'Inactive' } });
+  rec(al, T('2026-10-14T09:10:15Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeSecurityGroups', {
+    req: { securityGroupSet: {}, securityGroupIdSet: {}, filterSet: {} },
+  });
+  rec(al, T('2026-10-14T09:10:41Z'), 'us-west-2', 'ec2.amazonaws.com', 'DescribeSpotInstanceRequests', {
+    req: { spotInstanceRequestIdSet: {}, filterSet: {} },
+  });
+  const deact = rec(al, T('2026-10-14T09:12:03Z'), 'us-east-1', 'iam.amazonaws.com', 'UpdateAccessKey', {
+    req: { userName: U.ci.name, accessKeyId: KEY.leaked, status: 'Inactive' },
+  });
   rec(al, T('2026-10-14T09:13:10Z'), 'us-east-1', 'iam.amazonaws.com', 'ListAccessKeys', { req: { userName: U.svc.name } });
   const del = rec(al, T('2026-10-14T09:14:27Z'), 'us-east-1', 'iam.amazonaws.com', 'DeleteAccessKey', { req: { userName: U.svc.name, accessKeyId: KEY.svc } });
   rec(al, T('2026-10-14T09:16:51Z'), 'us-east-1', 'iam.amazonaws.com', 'GetRole', { req: { roleName: R.ops.name } });
 
   // 10. After the S3 copy was taken: only the lookup-events dump has these.
-  rec(al, T('2026-10-14T09:41:10Z'), 'us-east-1', 'iam.amazonaws.com', 'DetachUserPolicy', { req: { userName: U.svc.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } });
+  rec(al, T('2026-10-14T09:41:10Z'), 'us-east-1', 'iam.amazonaws.com', 'DetachUserPolicy', {
+    req: { userName: U.svc.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+  });
   rec(al, T('2026-10-14T09:42:02Z'), 'us-east-1', 'iam.amazonaws.com', 'DeleteLoginProfile', { req: { userName: U.svc.name } });
   rec(ext, T('2026-10-14T09:47:33Z'), 'us-east-1', 'sts.amazonaws.com', 'GetCallerIdentity');
   describeInstances(ext, T('2026-10-14T09:52:10Z'), 'us-east-1');
   const revokeAt = T('2026-10-14T10:02:37Z');
   rec(al, revokeAt, 'us-east-1', 'iam.amazonaws.com', 'PutRolePolicy', {
     req: {
-      roleName: R.ops.name, policyName: 'AWSRevokeOlderSessions',
-      policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': `${iso(revokeAt).slice(0, -1)}.000Z` } } }] }),
+      roleName: R.ops.name,
+      policyName: 'AWSRevokeOlderSessions',
+      policyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': `${iso(revokeAt).slice(0, -1)}.000Z` } } },
+        ],
+      }),
     },
   });
   describeInstances(ext, T('2026-10-14T10:05:51Z'), 'us-east-1', {
-    error: ['Client.UnauthorizedOperation', `You are not authorized to perform this operation. User: arn:aws:sts::${ACCT}:assumed-role/${R.ops.name}/backup-sync is not authorized to perform: ec2:DescribeInstances with an explicit deny in an identity-based policy`],
+    error: [
+      'Client.UnauthorizedOperation',
+      `You are not authorized to perform this operation. User: arn:aws:sts::${ACCT}:assumed-role/${R.ops.name}/backup-sync is not authorized to perform: ec2:DescribeInstances with an explicit deny in an identity-based policy`,
+    ],
   });
   const ids = p3east.responseElements.instancesSet.items.map((i) => ({ instanceId: i.instanceId }));
   rec(al, T('2026-10-14T10:08:19Z'), 'us-east-1', 'ec2.amazonaws.com', 'TerminateInstances', {
     req: { instancesSet: { items: ids } },
-    resp: { requestId: uuid(), instancesSet: { items: ids.map((i) => ({ ...i, currentState: { code: 32, name: 'shutting-down' }, previousState: { code: 16, name: 'running' } })) } },
+    resp: {
+      requestId: uuid(),
+      instancesSet: { items: ids.map((i) => ({ ...i, currentState: { code: 32, name: 'shutting-down' }, previousState: { code: 16, name: 'running' } })) },
+    },
   });
 
   return { failedCreateUser: dup.eventID, stopLogging: stop.eventID, deactivate: deact.eventID, deleteSvcKey: del.eventID, aliceLogin: aliceLogin.eventID };
@@ -758,7 +1084,8 @@ const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 /** CloudTrail publishes about every 5 minutes per region; quiet regions get fewer, fuller files. */
 function groupForDelivery(evs) {
   const groups = [];
-  let cur = null, cap = 0;
+  let cur = null,
+    cap = 0;
   for (const e of evs) {
     const last = cur?.[cur.length - 1];
     if (!cur || e.t - last.t > 8 * MIN || e.t - cur[0].t > 15 * MIN || cur.length >= cap) {
@@ -772,12 +1099,15 @@ function groupForDelivery(evs) {
   for (let merged = true; merged; ) {
     merged = false;
     for (let i = 0; i < groups.length && !merged; i++) {
-      const g = groups[i], prev = groups[i - 1], next = groups[i + 1];
+      const g = groups[i],
+        prev = groups[i - 1],
+        next = groups[i + 1];
       if (g.length >= 5) continue;
       const gapPrev = prev && prev.length + g.length <= 60 ? g[0].t - prev[prev.length - 1].t : Infinity;
       const gapNext = next && next.length + g.length <= 60 ? next[0].t - g[g.length - 1].t : Infinity;
       if (gapPrev === Infinity && gapNext === Infinity) continue;
-      if (gapPrev <= gapNext) prev.push(...g); else next.unshift(...g);
+      if (gapPrev <= gapNext) prev.push(...g);
+      else next.unshift(...g);
       groups.splice(i, 1);
       merged = true;
     }
@@ -821,10 +1151,12 @@ function writeDigests(eventFiles) {
   const fingerprint = hex(32);
   const written = [];
   for (const { region, ends } of chains) {
-    const digestKey = (end) => `AWSLogs/${ACCT}/CloudTrail-Digest/${region}/${datePath(end)}/${ACCT}_CloudTrail-Digest_${region}_${TRAIL}_${region}_${compact(end)}.json.gz`;
+    const digestKey = (end) =>
+      `AWSLogs/${ACCT}/CloudTrail-Digest/${region}/${datePath(end)}/${ACCT}_CloudTrail-Digest_${region}_${TRAIL}_${region}_${compact(end)}.json.gz`;
     let prevHash = hex(64);
     for (const hhmmss of ends) {
-      const end = T(`2026-10-14T${hhmmss}Z`), start = end - 60 * MIN;
+      const end = T(`2026-10-14T${hhmmss}Z`),
+        start = end - 60 * MIN;
       const logs = eventFiles.filter((f) => f.region === region && f.delivered >= start && f.delivered < end);
       const digest = {
         awsAccountId: ACCT,
@@ -861,7 +1193,8 @@ function writeDigests(eventFiles) {
 
 // ---------------------------------------------------------------- lookup-events dump
 function lookupResources(r) {
-  const q = r.requestParameters ?? {}, s = r.responseElements ?? {};
+  const q = r.requestParameters ?? {},
+    s = r.responseElements ?? {};
   const out = [];
   const add = (ResourceType, ResourceName) => ResourceName && out.push({ ResourceType, ResourceName });
   if (r.eventSource === 'iam.amazonaws.com') {
@@ -938,7 +1271,10 @@ below is computed from the files written next to this one; \`truth.json\` holds 
 - **2026-10-14 02:31**: the nightly pipeline run from ${IP.ci}, the key's last legitimate use.
 - **03:02:11Z**: \`ci-deploy\`'s key, pushed to a public repository, is tested from ${IP.leak}
   (\`python-requests\`, \`sts:GetCallerIdentity\`), then used with boto3 to enumerate IAM and S3, and EC2 and Lambda in all five regions.
-  ${ev.attacker.filter((e) => e.r.errorCode && e.t < T('2026-10-14T03:11:00Z')).map((e) => `\`${e.r.eventName}\``).join(', ')} are denied.
+  ${ev.attacker
+    .filter((e) => e.r.errorCode && e.t < T('2026-10-14T03:11:00Z'))
+    .map((e) => `\`${e.r.eventName}\``)
+    .join(', ')} are denied.
 - **03:11**: persistence with the leaked key: \`CreateUser svc-backup\` (a retry fails with \`EntityAlreadyExists\`),
   \`CreateAccessKey\` (\`${KEY.svc}\`), \`AttachUserPolicy AdministratorAccess\`, \`CreateLoginProfile\`; bob's console
   password is removed (\`DeleteLoginProfile bob\`).
@@ -980,10 +1316,14 @@ svc-backup key deleted ${m.deleteSvcKey}.
 |---|---|---|
 ${regionRows.join('\n')}
 
-Resources the attacker created: ${t.attackerResources.length} (${Object.entries(t.attackerResources.reduce((acc, r) => {
-  acc[r.resourceType] = (acc[r.resourceType] ?? 0) + 1;
-  return acc;
-}, {})).map(([k, v]) => `${v} ${k}`).join(', ')}); each is listed in \`truth.json\` with its eventID.
+Resources the attacker created: ${t.attackerResources.length} (${Object.entries(
+    t.attackerResources.reduce((acc, r) => {
+      acc[r.resourceType] = (acc[r.resourceType] ?? 0) + 1;
+      return acc;
+    }, {}),
+  )
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')}); each is listed in \`truth.json\` with its eventID.
 
 ## Counts
 | measure | value |
@@ -1053,7 +1393,9 @@ const truthDoc = {
   loginProfiles: truth.loginProfiles,
   consoleLogins: truth.consoleLogins,
   attackerAccessKeys: [KEY.leaked, KEY.svc, KEY.maint, KEY.gst, KEY.svcConsole, KEY.ext],
-  failedAttempts: attacker.filter((e) => e.r.errorCode).map((e) => ({ eventID: e.r.eventID, eventName: e.r.eventName, errorCode: e.r.errorCode, eventTime: e.r.eventTime })),
+  failedAttempts: attacker
+    .filter((e) => e.r.errorCode)
+    .map((e) => ({ eventID: e.r.eventID, eventName: e.r.eventName, errorCode: e.r.errorCode, eventTime: e.r.eventTime })),
   attackerResources: truth.attackerResources,
   responder: { deactivateLeakedKey: marks.deactivate, deleteCreatedKey: marks.deleteSvcKey },
   attackerEventIDs: attacker.map((e) => e.r.eventID),
@@ -1064,13 +1406,18 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
 
 // ---------------------------------------------------------------- checks: re-read what was written
 {
-  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
-  const files = walk(EVIDENCE).map((f) => path.relative(EVIDENCE, f).split(path.sep).join('/')).sort();
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+  const files = walk(EVIDENCE)
+    .map((f) => path.relative(EVIDENCE, f).split(path.sep).join('/'))
+    .sort();
   const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const KEYID = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
   const s3Records = new Map();
   const rawByHash = new Map();
-  let eventFileCount = 0, digestCount = 0, totalBytes = 0;
+  let eventFileCount = 0,
+    digestCount = 0,
+    totalBytes = 0;
   for (const rel of files) {
     const buf = fs.readFileSync(path.join(EVIDENCE, rel));
     totalBytes += buf.length;
@@ -1078,7 +1425,9 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
     const text = zlib.gunzipSync(buf).toString('utf8');
     const doc = JSON.parse(text);
     let m;
-    if ((m = rel.match(/^s3\/AWSLogs\/(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/\1_CloudTrail_\2_(\d{8}T\d{4}Z)_[A-Za-z0-9]{16}\.json\.gz$/))) {
+    if (
+      (m = rel.match(/^s3\/AWSLogs\/(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/\1_CloudTrail_\2_(\d{8}T\d{4}Z)_[A-Za-z0-9]{16}\.json\.gz$/))
+    ) {
       eventFileCount++;
       rawByHash.set(sha256(text), rel);
       assert.equal(m[6].slice(0, 8), m[3] + m[4] + m[5], `${rel}: folder date is the delivery date`);
@@ -1094,7 +1443,21 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
         const delivered = T(m[6].replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:00Z'));
         assert.ok(delivered + MIN > t, `${rel}: delivered before its events`);
         assert.ok(delivered <= S3_EXPORT, `${rel}: delivered after the bucket was copied`);
-        for (const f of ['eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent', 'eventID', 'eventType', 'recipientAccountId', 'eventCategory']) assert.ok(r[f] !== undefined, `${r.eventID}: missing ${f}`);
+        for (const f of [
+          'eventVersion',
+          'userIdentity',
+          'eventTime',
+          'eventSource',
+          'eventName',
+          'awsRegion',
+          'sourceIPAddress',
+          'userAgent',
+          'eventID',
+          'eventType',
+          'recipientAccountId',
+          'eventCategory',
+        ])
+          assert.ok(r[f] !== undefined, `${r.eventID}: missing ${f}`);
         assert.equal(typeof r.readOnly, 'boolean');
         assert.equal(r.managementEvent, true);
         assert.ok(['1.08', '1.09'].includes(r.eventVersion));
@@ -1102,10 +1465,28 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
         if (r.userIdentity.accessKeyId) assert.ok(KEYID.test(r.userIdentity.accessKeyId), `${r.eventID}: key id ${r.userIdentity.accessKeyId}`);
         if (r.errorCode) assert.equal(r.responseElements, null, `${r.eventID}: failed call with a response`);
       }
-    } else if (/^s3\/AWSLogs\/\d{12}\/CloudTrail-Digest\/([a-z0-9-]+)\/\d{4}\/\d{2}\/\d{2}\/\d{12}_CloudTrail-Digest_\1_[\w-]+_\1_\d{8}T\d{6}Z\.json\.gz$/.test(rel)) {
+    } else if (
+      /^s3\/AWSLogs\/\d{12}\/CloudTrail-Digest\/([a-z0-9-]+)\/\d{4}\/\d{2}\/\d{2}\/\d{12}_CloudTrail-Digest_\1_[\w-]+_\1_\d{8}T\d{6}Z\.json\.gz$/.test(rel)
+    ) {
       digestCount++;
       assert.equal(`s3/${doc.digestS3Object}`, rel);
-      for (const k of ['awsAccountId', 'digestStartTime', 'digestEndTime', 'digestS3Bucket', 'digestPublicKeyFingerprint', 'digestSignatureAlgorithm', 'newestEventTime', 'oldestEventTime', 'previousDigestS3Bucket', 'previousDigestS3Object', 'previousDigestHashValue', 'previousDigestHashAlgorithm', 'previousDigestSignature', 'logFiles']) assert.ok(k in doc, `${rel}: ${k}`);
+      for (const k of [
+        'awsAccountId',
+        'digestStartTime',
+        'digestEndTime',
+        'digestS3Bucket',
+        'digestPublicKeyFingerprint',
+        'digestSignatureAlgorithm',
+        'newestEventTime',
+        'oldestEventTime',
+        'previousDigestS3Bucket',
+        'previousDigestS3Object',
+        'previousDigestHashValue',
+        'previousDigestHashAlgorithm',
+        'previousDigestSignature',
+        'logFiles',
+      ])
+        assert.ok(k in doc, `${rel}: ${k}`);
     } else {
       assert.fail(`unexpected file ${rel}`);
     }
@@ -1119,13 +1500,22 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
   // lookup-events: exactly two JSON objects, newest first, CloudTrailEvent identical to the S3 record.
   const text = fs.readFileSync(path.join(EVIDENCE, 'console/lookup-events-us-east-1.json'), 'utf8');
   const objs = [];
-  let depth = 0, inStr = false, esc = false, begin = -1;
+  let depth = 0,
+    inStr = false,
+    esc = false,
+    begin = -1;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (inStr) { if (esc) esc = false; else if (ch === '\\') esc = true; else if (ch === '"') inStr = false; continue; }
+    if (inStr) {
+      if (esc) esc = false;
+      else if (ch === '\\') esc = true;
+      else if (ch === '"') inStr = false;
+      continue;
+    }
     if (ch === '"') inStr = true;
-    else if (ch === '{') { if (depth++ === 0) begin = i; }
-    else if (ch === '}' && --depth === 0) objs.push(JSON.parse(text.slice(begin, i + 1)));
+    else if (ch === '{') {
+      if (depth++ === 0) begin = i;
+    } else if (ch === '}' && --depth === 0) objs.push(JSON.parse(text.slice(begin, i + 1)));
     else if (depth === 0 && !/\s/.test(ch)) assert.fail(`lookup file: stray ${ch} at ${i}`);
   }
   assert.equal(objs.length, 2, 'lookup file holds two pages');
@@ -1133,7 +1523,8 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
   const lk = objs.flatMap((o) => o.Events);
   const lkIds = new Set(lk.map((e) => e.EventId));
   assert.equal(lkIds.size, lk.length, 'lookup eventIDs unique');
-  let lkOverlap = 0, prevTime = Infinity;
+  let lkOverlap = 0,
+    prevTime = Infinity;
   for (const e of lk) {
     const r = JSON.parse(e.CloudTrailEvent);
     assert.equal(r.eventID, e.EventId);

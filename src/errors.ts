@@ -36,7 +36,14 @@ export const usageError = (message: string) => new KeytrailError('USAGE', messag
  * path or message (a file name inside an archive is the attacker's), the stack's frames below it with --debug.
  */
 export function formatError(err: unknown, debug = false): string {
-  const frames = (e: Error) => (debug ? (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).map((l) => `\n${printable(l)}`).join('') : '');
+  const frames = (e: Error) =>
+    debug
+      ? (e.stack ?? '')
+          .split('\n')
+          .filter((l) => /^\s+at /.test(l))
+          .map((l) => `\n${printable(l)}`)
+          .join('')
+      : '';
   if (err instanceof KeytrailError) {
     const { file, line, ruleId } = err.location;
     const where = file ? `${file}${line !== undefined ? `:${line}` : ''}: ` : '';

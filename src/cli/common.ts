@@ -27,7 +27,12 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[], op
 
 /** Repeatable and comma-separated: `--event A,B --event C` → [A, B, C]. */
 export function collect(value: string, previous: string[] = []): string[] {
-  return previous.concat(value.split(',').map((s) => s.trim()).filter(Boolean));
+  return previous.concat(
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 /** The rule files a run uses: the built-in pack unless --no-builtin, then each --rules path. */
@@ -37,6 +42,7 @@ export const rulePaths = (o: { builtin: boolean; rules?: string[] }) => [...(o.b
 export async function loadRulesForRun(paths: string[]) {
   const { rules, correlations, problems } = await loadRules(paths);
   for (const p of problems) say(formatProblem(p));
-  if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
+  if (problems.length > 0)
+    throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
   return { rules, correlations };
 }

@@ -23,7 +23,9 @@ export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 export function buildProgram(): Command {
   const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
   const program = new Command('keytrail')
-    .description('Offline forensics for AWS CloudTrail after an access key leak: ingest exported evidence into a case database, detect, follow the leaked key\'s chain, report.')
+    .description(
+      "Offline forensics for AWS CloudTrail after an access key leak: ingest exported evidence into a case database, detect, follow the leaked key's chain, report.",
+    )
     .version(version)
     .option('--debug', 'show stack traces and SQL on errors')
     .showHelpAfterError('(run with --help for usage)')

@@ -49,7 +49,11 @@ const WRITERS: Record<RowFormat, Writer> = {
     const MAX = 60;
     const text = all.map((r) => columns.map((c) => excerpt(cell(r[c]), MAX)));
     const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i]!.length)));
-    const line = (cells: string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
+    const line = (cells: string[]) =>
+      `${cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`;
     await write(out, line(columns));
     await write(out, line(widths.map((w) => '-'.repeat(w))));
     for (const t of text) await write(out, line(t));

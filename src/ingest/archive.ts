@@ -91,7 +91,11 @@ class Extractor {
   ) {}
 
   target(name: string): string {
-    const safe = path.basename(name.replace(/\\/g, '/')).replace(/[^\w.-]/g, '_').slice(-80) || 'entry';
+    const safe =
+      path
+        .basename(name.replace(/\\/g, '/'))
+        .replace(/[^\w.-]/g, '_')
+        .slice(-80) || 'entry';
     return path.join(this.dir, `${String(this.n++).padStart(6, '0')}-${safe}`);
   }
 
@@ -138,7 +142,10 @@ class Extractor {
         written += chunk.length;
         budget.spent += chunk.length;
         if (written > entryLimit) throw new ExpansionError(entryLimit);
-        if (budget.spent > budget.total) throw new BudgetSpent(`expands beyond what was left of the expansion budget (${formatBytes(budget.total)} for this input archive and the archives inside it): not extracted`);
+        if (budget.spent > budget.total)
+          throw new BudgetSpent(
+            `expands beyond what was left of the expansion budget (${formatBytes(budget.total)} for this input archive and the archives inside it): not extracted`,
+          );
         parts.push(chunk);
         held += chunk.length;
         if (held >= WRITE_BYTES) await flush();
@@ -168,7 +175,11 @@ class Extractor {
     if (err instanceof ExpansionError || err instanceof BudgetSpent || err instanceof NoSpace) return err.message;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'not extracted: the temporary folder is full (set TMPDIR to a larger disk)';
-    return `cannot extract: ${String(e.message).split(this.dir + path.sep).join('').split(this.dir).join('')}`;
+    return `cannot extract: ${String(e.message)
+      .split(this.dir + path.sep)
+      .join('')
+      .split(this.dir)
+      .join('')}`;
   }
 }
 
@@ -456,7 +467,6 @@ async function extractTar(archive: string, size: number, gzip: boolean, ex: Extr
   }
 }
 
-
 /** Read members one after another until the end marker, the end of the data, or damage that stops it. */
 async function readTar(r: ByteReader, fileSize: number | undefined, ex: Extractor): Promise<ArchiveResult> {
   const entries: ArchiveEntry[] = [];
@@ -473,14 +483,19 @@ async function readTar(r: ByteReader, fileSize: number | undefined, ex: Extracto
   const stop = (where: string, plain = 'truncated'): ArchiveResult => {
     const f = r.failure;
     const what =
-      f instanceof ExpansionError ? `reading stopped ${where}: the archive ${f.message}`
-      : f ? `the archive ends ${where}: ${(f as Error).message}`
-      : `the archive ends ${where}: ${plain}`;
+      f instanceof ExpansionError
+        ? `reading stopped ${where}: the archive ${f.message}`
+        : f
+          ? `the archive ends ${where}: ${(f as Error).message}`
+          : `the archive ends ${where}: ${plain}`;
     return done(`${what}; ${keptBefore(entries.filter((e) => e.extracted && !e.cut).length)}`);
   };
   const resume = async (at: number, what: string, name?: string): Promise<ArchiveResult | undefined> => {
     const next = await resync(r);
-    if (next === undefined) return done(`${what} and no valid tar header follows: the archive cannot be read past byte ${at}; ${keptBefore(entries.filter((e) => e.extracted).length)}`);
+    if (next === undefined)
+      return done(
+        `${what} and no valid tar header follows: the archive cannot be read past byte ${at}; ${keptBefore(entries.filter((e) => e.extracted).length)}`,
+      );
     notes.push(`${what}: keytrail skipped to the next valid tar header at byte ${next.at}${name ? ` (the data of ${name} was not read)` : ''}`);
     r.unshift(next.block);
     return undefined;
@@ -514,7 +529,10 @@ async function readTar(r: ByteReader, fileSize: number | undefined, ex: Extracto
     }
     const size = h.size;
     if (h.type === 'x' || h.type === 'g' || h.type === 'L' || h.type === 'K') {
-      if (size > MAX_META_BYTES) return done(`the extended header at byte ${at} is ${formatBytes(size)}, more than keytrail reads (${formatBytes(MAX_META_BYTES)}): the archive cannot be read past it`);
+      if (size > MAX_META_BYTES)
+        return done(
+          `the extended header at byte ${at} is ${formatBytes(size)}, more than keytrail reads (${formatBytes(MAX_META_BYTES)}): the archive cannot be read past it`,
+        );
       const body = await r.take(size);
       if (body.length < size) return stop(`inside an extended header at byte ${at}`);
       await r.skip(pad(size));
@@ -538,7 +556,13 @@ async function readTar(r: ByteReader, fileSize: number | undefined, ex: Extracto
  * (a directory has no row: its files have theirs). `truncated` when the data ends inside it; a file
  * cut that way keeps what it holds, so the records complete before the cut can still be read.
  */
-async function readMember(r: ByteReader, h: TarHeader, size: number, fileSize: number | undefined, ex: Extractor): Promise<{ entry?: ArchiveEntry; truncated: boolean }> {
+async function readMember(
+  r: ByteReader,
+  h: TarHeader,
+  size: number,
+  fileSize: number | undefined,
+  ex: Extractor,
+): Promise<{ entry?: ArchiveEntry; truncated: boolean }> {
   const name = h.name;
   const passOver = async (entry?: ArchiveEntry) => ({ entry, truncated: (await r.skip(size)) < size });
   if (h.type === '5') return passOver();
@@ -566,7 +590,15 @@ async function readMember(r: ByteReader, h: TarHeader, size: number, fileSize: n
     fs.rmSync(to, { force: true });
     return { entry: { name, bytes: 0, rejected: `the archive ends inside this member before any of its ${size} bytes: nothing to read` }, truncated: true };
   }
-  return { entry: { name, extracted: to, bytes, cut: `the archive ends inside this member after ${bytes} of its ${size} bytes: truncated, only what it holds was read` }, truncated: true };
+  return {
+    entry: {
+      name,
+      extracted: to,
+      bytes,
+      cut: `the archive ends inside this member after ${bytes} of its ${size} bytes: truncated, only what it holds was read`,
+    },
+    truncated: true,
+  };
 }
 
 /** Scan block by block for the next header whose checksum is right; undefined at the end of the data. */

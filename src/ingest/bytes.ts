@@ -86,7 +86,12 @@ function readWhole(fd: number, size: number): Buffer {
  * trailing bytes Node's gunzip refuses, expansion past the cap or past SMALL_PROBE_EXPANDED).
  */
 function probeSmall(buf: Buffer, cap: number): Probe | undefined {
-  const probe: Probe = { size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex'), head: buf.subarray(0, HEAD_BYTES), tail: buf.subarray(-4) };
+  const probe: Probe = {
+    size: buf.length,
+    sha256: crypto.createHash('sha256').update(buf).digest('hex'),
+    head: buf.subarray(0, HEAD_BYTES),
+    tail: buf.subarray(-4),
+  };
   if (buf.length === 0) return probe;
   let text = buf;
   if (isGzip(buf)) {
@@ -107,7 +112,13 @@ function probeSmall(buf: Buffer, cap: number): Probe | undefined {
 }
 
 /** Text that starts (after a BOM and whitespace) with `{` or `[`: JSON, whose depth the probe scans. */
-const looksLikeJson = (b: Buffer) => /^\s*[[{]/.test(b.subarray(0, 64).toString('latin1').replace(/^\ufeff|^\xef\xbb\xbf/, ''));
+const looksLikeJson = (b: Buffer) =>
+  /^\s*[[{]/.test(
+    b
+      .subarray(0, 64)
+      .toString('latin1')
+      .replace(/^\ufeff|^\xef\xbb\xbf/, ''),
+  );
 
 async function probeStream(path: string, cap: number): Promise<Probe> {
   const hash = crypto.createHash('sha256');
@@ -156,8 +167,13 @@ async function probeStream(path: string, cap: number): Promise<Probe> {
   if (gunzip && !gunzip.destroyed) gunzip.end();
   await gunzipped;
   return {
-    size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), tail,
-    ...(scan ? { depth: scan.max } : {}), ...(gunzip && scan ? { expanded: Math.min(expanded, cap + 1) } : {}), ...(scan && expanded > cap ? { bomb: cap } : {}),
+    size,
+    sha256: hash.digest('hex'),
+    head: Buffer.concat(headParts),
+    tail,
+    ...(scan ? { depth: scan.max } : {}),
+    ...(gunzip && scan ? { expanded: Math.min(expanded, cap + 1) } : {}),
+    ...(scan && expanded > cap ? { bomb: cap } : {}),
   };
 }
 
@@ -244,11 +260,13 @@ export function gunzipHead(raw: Buffer): { head: Buffer; error?: string } {
     // 16 KiB of compressed input is well over 64 KiB of CloudTrail JSON; decompressing more is waste.
     // The first member only (raw inflate stops at its end), so trailing bytes after it are no error here.
     const h = gzipHeaderLength(raw);
-    if (h < 0) throw Object.assign(new Error(h === -1 ? 'unexpected end of file' : 'incorrect header check'), { code: h === -1 ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR' });
+    if (h < 0)
+      throw Object.assign(new Error(h === -1 ? 'unexpected end of file' : 'incorrect header check'), { code: h === -1 ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR' });
     const out = zlib.inflateRawSync(raw.subarray(h, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 });
     return { head: out.subarray(0, HEAD_BYTES) };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { head: Buffer.alloc(0), error: 'its first 64 KiB expand beyond 64 MiB: a decompression bomb' };
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      return { head: Buffer.alloc(0), error: 'its first 64 KiB expand beyond 64 MiB: a decompression bomb' };
     return { head: Buffer.alloc(0), error: describeZlibError(e as Error) };
   }
 }
@@ -353,7 +371,10 @@ export class GunzipMembers extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pump(false).then(() => cb(), (e: Error) => cb(e));
+    this.pump(false).then(
+      () => cb(),
+      (e: Error) => cb(e),
+    );
   }
 
   override _flush(cb: TransformCallback): void {

@@ -205,7 +205,12 @@ function unreadable(p: string, err: unknown): SpecialObject {
 }
 
 function folderError(dir: string, err: unknown): SpecialObject {
-  return { path: dir, format: 'folder', status: 'rejected', reason: tooLong(dir, err) ?? `cannot read folder: ${describe(err)} (the files in it are not read)` };
+  return {
+    path: dir,
+    format: 'folder',
+    status: 'rejected',
+    reason: tooLong(dir, err) ?? `cannot read folder: ${describe(err)} (the files in it are not read)`,
+  };
 }
 
 function tooLong(p: string, err: unknown): string | undefined {

@@ -118,7 +118,11 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     problems: [],
   };
   try {
-    const split: SplitLimits = { ...DEFAULT_SPLIT_LIMITS, ...(options.maxRecordBytes ? { maxBytes: options.maxRecordBytes } : {}), ...(options.maxDepth ? { maxDepth: options.maxDepth } : {}) };
+    const split: SplitLimits = {
+      ...DEFAULT_SPLIT_LIMITS,
+      ...(options.maxRecordBytes ? { maxBytes: options.maxRecordBytes } : {}),
+      ...(options.maxDepth ? { maxDepth: options.maxDepth } : {}),
+    };
     const loader = new BatchLoader(db, memoryLimit, split.maxBytes);
     await loader.init();
     const known = await db.all(`SELECT id, path, sha256 FROM files WHERE sha256 IS NOT NULL`);
@@ -137,7 +141,9 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const newBatch = (): Batch => ({ rows: [], bytes: 0, stager: new Stager(tmp, String(++batches)) });
     let batch = newBatch();
     // What could not be read last time and still cannot, for the same reason, is not written again.
-    const unread = new Set((await db.all(`SELECT path, reason FROM files WHERE sha256 IS NULL AND parent_id IS NULL`)).map((r) => `${String(r.path)}\0${String(r.reason)}`));
+    const unread = new Set(
+      (await db.all(`SELECT path, reason FROM files WHERE sha256 IS NULL AND parent_id IS NULL`)).map((r) => `${String(r.path)}\0${String(r.reason)}`),
+    );
     addObjectRows(found.objects, unread, batch, () => nextId++, summary);
     // An archive's own row is committed with (or after) its last entry, so a crash part-way
     // through never leaves an archive marked as ingested with entries missing.
@@ -216,8 +222,14 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
           if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1, budget, cut: e.cut });
           else
             batch.rows.push({
-              id: nextId++, parentId: row.id, path: e.display, sha256: null, bytes: e.bytes, format: 'archive-entry',
-              status: e.rejected ? 'rejected' : 'skipped', reason: e.rejected ?? e.skipped ?? null,
+              id: nextId++,
+              parentId: row.id,
+              path: e.display,
+              sha256: null,
+              bytes: e.bytes,
+              format: 'archive-entry',
+              status: e.rejected ? 'rejected' : 'skipped',
+              reason: e.rejected ?? e.skipped ?? null,
             });
         }
         row.reason = `${row.archive.kind} archive: ${entries.length} entries${res.error ? `; ${res.error}` : ''}`;
@@ -351,7 +363,11 @@ async function examine(
       return Object.assign(row, { format: s.format, status: s.kind === 'skip' ? 'skipped' : 'rejected', reason: s.reason });
     case 'zip':
     case 'tar':
-      return Object.assign(row, { format: s.kind === 'zip' ? 'zip' : s.gzip ? 'tar.gz' : 'tar', status: 'ingested', archive: { kind: s.kind, gzip: s.kind === 'tar' && s.gzip } });
+      return Object.assign(row, {
+        format: s.kind === 'zip' ? 'zip' : s.gzip ? 'tar.gz' : 'tar',
+        status: 'ingested',
+        archive: { kind: s.kind, gzip: s.kind === 'tar' && s.gzip },
+      });
     case 'records':
       batch.bytes += s.gzip ? Math.max(probe.expanded ?? s.isize ?? 0, size * 10) : size;
       // A small file the probe holds whole is staged now, its text written once and dropped. Not
@@ -361,14 +377,34 @@ async function examine(
         // An archive entry's extracted copy is not needed while its text is staged: the temporary
         // folder holds each entry once, so the expansion budget bounds it.
         if (item.parentId !== null) fs.rmSync(item.real, { force: true });
-        return Object.assign(row, { real: item.real, format: 'cloudtrail-records', status: 'ingested', counted: true, staged: true, read: { kind: 'records', gzip: s.gzip } });
+        return Object.assign(row, {
+          real: item.real,
+          format: 'cloudtrail-records',
+          status: 'ingested',
+          counted: true,
+          staged: true,
+          read: { kind: 'records', gzip: s.gzip },
+        });
       }
       // The size it really decompresses to (the probe read it), not the trailer's word, decides the path.
-      return Object.assign(row, { real: item.real, format: 'cloudtrail-records', status: 'ingested', counted: true, native: { gzip: s.gzip, isize: probe.expanded ?? s.isize }, read: { kind: 'records', gzip: s.gzip } });
+      return Object.assign(row, {
+        real: item.real,
+        format: 'cloudtrail-records',
+        status: 'ingested',
+        counted: true,
+        native: { gzip: s.gzip, isize: probe.expanded ?? s.isize },
+        read: { kind: 'records', gzip: s.gzip },
+      });
     case 'json':
     case 'csv':
       batch.bytes += s.gzip ? size * 10 : size;
-      return Object.assign(row, { real: item.real, format: s.kind, status: 'ingested', counted: true, read: { kind: s.kind, gzip: s.gzip, encoding: s.encoding } });
+      return Object.assign(row, {
+        real: item.real,
+        format: s.kind,
+        status: 'ingested',
+        counted: true,
+        read: { kind: s.kind, gzip: s.gzip, encoding: s.encoding },
+      });
   }
 }
 
@@ -420,7 +456,12 @@ async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits:
     if (failed.length === 0 && staged.units.length === 0) throw err;
     const ids = new Set(failed.map((f) => f.unit.fileId));
     await readAll(batch.rows.filter((r) => ids.has(r.id)));
-    finals = await loader.load(all.filter((u) => !ids.has(u.fileId)), null, normalized, batch.rows);
+    finals = await loader.load(
+      all.filter((u) => !ids.has(u.fileId)),
+      null,
+      normalized,
+      batch.rows,
+    );
   } finally {
     staged.remove();
   }
@@ -449,7 +490,9 @@ async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: Expansi
     if (out.error) r.readError = r.readError ? `${r.readError}; ${out.error}` : out.error;
     if (out.note) r.notice = out.note;
     if (sink.repaired > 0) {
-      r.notes = [`${sink.repaired} record(s) held \\u escapes that are no character (lone surrogates), each written as U+FFFD (first: record ${sink.firstRepaired})`];
+      r.notes = [
+        `${sink.repaired} record(s) held \\u escapes that are no character (lone surrogates), each written as U+FFFD (first: record ${sink.firstRepaired})`,
+      ];
     }
     if (r.format === 'csv-limited') r.partialSource = 'field-limited CSV (no full CloudTrail event): its records are marked partial';
   } catch (err) {

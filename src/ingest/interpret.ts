@@ -104,7 +104,10 @@ export function readLookupEvent(e: unknown, sink: RecordSink, where: string, lim
     const split = new JsonSplitter(limits);
     const [inner] = [...split.push(e.CloudTrailEvent), ...split.end()];
     if (inner?.kind === 'oversize') {
-      return sink.bad(`${where}: CloudTrailEvent of ${String(e.EventId)} ${inner.why === 'depth' ? `is nested more than ${limits.maxDepth} levels deep (${inner.depth} at least)` : `is over the ${limits.maxBytes}-byte limit for one record`}: not loaded`, inner.head);
+      return sink.bad(
+        `${where}: CloudTrailEvent of ${String(e.EventId)} ${inner.why === 'depth' ? `is nested more than ${limits.maxDepth} levels deep (${inner.depth} at least)` : `is over the ${limits.maxBytes}-byte limit for one record`}: not loaded`,
+        inner.head,
+      );
     }
     let rec: unknown;
     try {

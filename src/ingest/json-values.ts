@@ -340,11 +340,20 @@ export class JsonSplitter {
     const where = inList ? { wrapper: this.wrapper, index: this.index } : {};
     const tooDeep = this.maxSeen > this.limits.maxDepth;
     if (this.dropped) {
-      this.out.push({ kind: 'oversize', ...where, line: this.startLine, head: this.take(), depth: this.maxSeen, bytes: this.bytes, why: tooDeep ? 'depth' : 'size' });
+      this.out.push({
+        kind: 'oversize',
+        ...where,
+        line: this.startLine,
+        head: this.take(),
+        depth: this.maxSeen,
+        bytes: this.bytes,
+        why: tooDeep ? 'depth' : 'size',
+      });
       return;
     }
     const text = this.take();
-    if (inList) this.out.push({ kind: 'item', wrapper: this.wrapper, index: this.index, text, line: this.startLine, ...(unterminated ? { unterminated } : {}) });
+    if (inList)
+      this.out.push({ kind: 'item', wrapper: this.wrapper, index: this.index, text, line: this.startLine, ...(unterminated ? { unterminated } : {}) });
     else this.out.push({ kind: 'value', text, line: this.startLine, ...(unterminated ? { unterminated } : {}) });
   }
 }

@@ -222,7 +222,9 @@ export class BatchLoader {
                                          UNION ALL SELECT file_id, count(*) FROM rejects WHERE file_id >= ? GROUP BY ALL) GROUP BY file_id`,
         [minId, minId],
       );
-      await this.db.exec(`INSERT INTO rejects SELECT file_id, record_index, ${REJECT_REASON}, ${REJECT_RAW} FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      await this.db.exec(`INSERT INTO rejects SELECT file_id, record_index, ${REJECT_REASON}, ${REJECT_RAW} FROM events WHERE file_id >= ? AND ${INVALID}`, [
+        minId,
+      ]);
       await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
       const touched = await this.collapseDuplicates(minId);
       const counts = await this.countFiles(counted, minId, read);
@@ -253,25 +255,38 @@ export class BatchLoader {
   private async countFiles(ids: number[], minId: number, read: Row[]): Promise<Map<number, FileCounts>> {
     const counts = new Map<number, FileCounts>();
     if (ids.length === 0) return counts;
-    const kept = new Map((await this.db.all(`SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY file_id`, [minId])).map((r) => [Number(r.file_id), Number(r.n)]));
-    const rejected = new Map(
-      (await this.db.all(`SELECT file_id, count(*) AS n, arg_min(reason, record_index) AS first FROM rejects WHERE file_id >= ? GROUP BY file_id`, [minId])).map((r) => [
+    const kept = new Map(
+      (await this.db.all(`SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY file_id`, [minId])).map((r) => [
         Number(r.file_id),
-        { n: Number(r.n), first: String(r.first) },
+        Number(r.n),
       ]),
+    );
+    const rejected = new Map(
+      (
+        await this.db.all(`SELECT file_id, count(*) AS n, arg_min(reason, record_index) AS first FROM rejects WHERE file_id >= ? GROUP BY file_id`, [minId])
+      ).map((r) => [Number(r.file_id), { n: Number(r.n), first: String(r.first) }]),
     );
     const inserted = new Map(read.map((r) => [Number(r.file_id), Number(r.n)]));
     const dupKeys = new Map(
-      (await this.db.all(`SELECT file_id, count(*) AS n, list_sort(list_distinct(flatten(list(duplicate_keys)))) AS fields FROM events WHERE file_id >= ? AND duplicate_keys IS NOT NULL GROUP BY file_id`, [minId])).map((r) => [
-        Number(r.file_id),
-        { records: Number(r.n), fields: (r.fields as string[]) ?? [] },
-      ]),
+      (
+        await this.db.all(
+          `SELECT file_id, count(*) AS n, list_sort(list_distinct(flatten(list(duplicate_keys)))) AS fields FROM events WHERE file_id >= ? AND duplicate_keys IS NOT NULL GROUP BY file_id`,
+          [minId],
+        )
+      ).map((r) => [Number(r.file_id), { records: Number(r.n), fields: (r.fields as string[]) ?? [] }]),
     );
     for (const id of ids) {
       const rej = rejected.get(id);
       const events = kept.get(id) ?? 0;
       const records = inserted.get(id) ?? 0;
-      counts.set(id, { records, events, rejected: rej?.n ?? 0, duplicates: records - (rej?.n ?? 0) - events, firstReject: rej?.first, duplicateKeys: dupKeys.get(id) });
+      counts.set(id, {
+        records,
+        events,
+        rejected: rej?.n ?? 0,
+        duplicates: records - (rej?.n ?? 0) - events,
+        firstReject: rej?.first,
+        duplicateKeys: dupKeys.get(id),
+      });
     }
     return counts;
   }
@@ -284,12 +299,23 @@ export class BatchLoader {
     // seconds per thousand files (2.7 s for 5,400 rows), a list per column 1.1 s for 21,000, the
     // JSON text 0.3 s. Strings are made well-formed first (a reason may quote a cut surrogate pair).
     const cols: [string, string, (r: FinalRow) => unknown][] = [
-      ['id', 'INTEGER', (r) => r.id], ['parent_id', 'INTEGER', (r) => r.parentId], ['path', 'VARCHAR', (r) => r.path],
-      ['sha256', 'VARCHAR', (r) => r.sha256], ['bytes', 'BIGINT', (r) => r.bytes], ['format', 'VARCHAR', (r) => r.format],
-      ['status', 'VARCHAR', (r) => r.status], ['reason', 'VARCHAR', (r) => r.reason], ['records', 'INTEGER', (r) => r.records],
-      ['events', 'INTEGER', (r) => r.events], ['duplicates', 'INTEGER', (r) => r.duplicates], ['rejected_records', 'INTEGER', (r) => r.rejected],
+      ['id', 'INTEGER', (r) => r.id],
+      ['parent_id', 'INTEGER', (r) => r.parentId],
+      ['path', 'VARCHAR', (r) => r.path],
+      ['sha256', 'VARCHAR', (r) => r.sha256],
+      ['bytes', 'BIGINT', (r) => r.bytes],
+      ['format', 'VARCHAR', (r) => r.format],
+      ['status', 'VARCHAR', (r) => r.status],
+      ['reason', 'VARCHAR', (r) => r.reason],
+      ['records', 'INTEGER', (r) => r.records],
+      ['events', 'INTEGER', (r) => r.events],
+      ['duplicates', 'INTEGER', (r) => r.duplicates],
+      ['rejected_records', 'INTEGER', (r) => r.rejected],
     ];
-    const text = JSON.stringify(rows.map((r) => cols.map(([, , get]) => get(r))), (_k, v: unknown) => (typeof v === 'string' ? v.toWellFormed() : v));
+    const text = JSON.stringify(
+      rows.map((r) => cols.map(([, , get]) => get(r))),
+      (_k, v: unknown) => (typeof v === 'string' ? v.toWellFormed() : v),
+    );
     await this.db.exec(
       `INSERT INTO files (${cols.map(([c]) => c).join(', ')}, ingested_at)
        SELECT ${cols.map(([c, t], i) => `(r->>${i})::${t} AS ${c}`).join(', ')}, now()::TIMESTAMP FROM (SELECT unnest(json_extract(?::JSON, '$[*]')) AS r)`,
@@ -325,7 +351,20 @@ export interface FinalRow {
 /** A file's status and reason from what happened to its records. */
 export function finalizeFile(f: FileRow, c: FileCounts | undefined): FinalRow {
   // One object, filled in place: spreading a row a file costs more than the rest of this together.
-  const row: FinalRow = { id: f.id, parentId: f.parentId, path: f.path, sha256: f.sha256, bytes: f.bytes, format: f.format, status: f.status, reason: f.reason, records: 0, events: 0, duplicates: 0, rejected: 0 };
+  const row: FinalRow = {
+    id: f.id,
+    parentId: f.parentId,
+    path: f.path,
+    sha256: f.sha256,
+    bytes: f.bytes,
+    format: f.format,
+    status: f.status,
+    reason: f.reason,
+    records: 0,
+    events: 0,
+    duplicates: 0,
+    rejected: 0,
+  };
   if (!f.counted || !c) return row;
   const kept = c.events + c.duplicates;
   row.records = c.records;
@@ -338,7 +377,9 @@ export function finalizeFile(f: FileRow, c: FileCounts | undefined): FinalRow {
   if (f.partialSource) notes.push(f.partialSource);
   if (c.duplicateKeys) {
     const d = c.duplicateKeys;
-    notes.push(`${d.records} record(s) write a field twice (duplicate JSON keys: ${d.fields.slice(0, 5).join(', ')}): the first value is the one read, the other is not kept; they are flagged in events.duplicate_keys`);
+    notes.push(
+      `${d.records} record(s) write a field twice (duplicate JSON keys: ${d.fields.slice(0, 5).join(', ')}): the first value is the one read, the other is not kept; they are flagged in events.duplicate_keys`,
+    );
   }
   if (f.notes) notes.push(...f.notes);
   if (kept === 0 && (c.rejected > 0 || f.readError)) return Object.assign(row, { status: 'rejected', reason: notes.join('; ') });

@@ -32,7 +32,13 @@ export class NotEvidence extends Error {}
 
 const RAW_LIMIT = 1 << 20;
 
-export async function readRecords(realPath: string, spec: ReadSpec, limit: number, sink: RecordSink, split: SplitLimits = DEFAULT_SPLIT_LIMITS): Promise<ReadOutcome> {
+export async function readRecords(
+  realPath: string,
+  spec: ReadSpec,
+  limit: number,
+  sink: RecordSink,
+  split: SplitLimits = DEFAULT_SPLIT_LIMITS,
+): Promise<ReadOutcome> {
   let format = spec.kind === 'csv' ? 'csv' : 'json';
   let skipped: string | undefined;
   let shapes = 0;
@@ -113,7 +119,16 @@ function readPiece(p: Piece, sink: RecordSink, state: ReadState): void {
     case 'value': {
       state.values++;
       const where = `line ${p.line}`;
-      const v = parse(p.text, where, p.unterminated ? 'the file ends inside a JSON value that starts here: it is truncated' : p.broken ? 'the line ends inside a string: not valid JSON' : undefined, sink);
+      const v = parse(
+        p.text,
+        where,
+        p.unterminated
+          ? 'the file ends inside a JSON value that starts here: it is truncated'
+          : p.broken
+            ? 'the line ends inside a string: not valid JSON'
+            : undefined,
+        sink,
+      );
       if (v === undefined) return;
       if (isWrapper(v.value)) return interpretValue(v.value, sink, where, state.values);
       return interpretValue(v.value, sink, where, state.values, p.text);

@@ -94,4 +94,3 @@ const STRUCT_LEVELS: { path: string; fields: StructField }[] = [];
   for (const [k, v] of Object.entries(t)) if (typeof v !== 'string') levels(v, `${path}.${k}`);
 })(RECORD, '$');
 const sqlList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
-

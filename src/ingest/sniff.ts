@@ -34,9 +34,15 @@ export function sniff(probe: Probe, displayPath: string): Sniffed {
   const raw = probe.head;
   if (raw[0] === 0x50 && raw[1] === 0x4b && (raw[2] === 0x03 || raw[2] === 0x05)) return { kind: 'zip' };
   if (isTar(raw)) return { kind: 'tar', gzip: false };
-  if (raw.subarray(8, 12).toString('latin1') === 'DUCK') return { kind: 'skip', format: 'duckdb', reason: 'a DuckDB database (another keytrail case?), not evidence' };
+  if (raw.subarray(8, 12).toString('latin1') === 'DUCK')
+    return { kind: 'skip', format: 'duckdb', reason: 'a DuckDB database (another keytrail case?), not evidence' };
   const other = otherCompression(raw);
-  if (other) return { kind: 'reject', format: other, reason: `${other} compressed data is not supported: decompress it and ingest the result (gzip, zip and tar.gz are read directly)` };
+  if (other)
+    return {
+      kind: 'reject',
+      format: other,
+      reason: `${other} compressed data is not supported: decompress it and ingest the result (gzip, zip and tar.gz are read directly)`,
+    };
 
   let head = raw;
   const gzip = isGzip(raw);
@@ -54,7 +60,11 @@ export function sniff(probe: Probe, displayPath: string): Sniffed {
 function classifyText(head: Buffer, gzip: boolean, isize: number | undefined, depth: number | undefined): Sniffed {
   const { encoding, bom } = detectEncoding(head);
   if (encoding === 'utf-8' && looksBinary(head)) {
-    return { kind: 'reject', format: 'binary', reason: `binary data, not text (first bytes: ${hex(head.subarray(0, 8))}); CloudTrail evidence is JSON, JSON Lines or CSV` };
+    return {
+      kind: 'reject',
+      format: 'binary',
+      reason: `binary data, not text (first bytes: ${hex(head.subarray(0, 8))}); CloudTrail evidence is JSON, JSON Lines or CSV`,
+    };
   }
   const text = decodeHead(head, encoding, bom);
   const start = text.search(/\S/);

@@ -11,7 +11,11 @@ import type { Lineage } from './lineage.js';
 const require = createRequire(import.meta.url);
 
 /** JSON for a <script type="application/json"> block: `<` escaped so no value can close the block. */
-export const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+export const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** Draws a lineage (its JSON) with cytoscape into a container; returns the cytoscape instance. Shared by the lineage page and the report. */
 export const GRAPH_JS = `

@@ -98,17 +98,30 @@ export function taintedWhere(t: Taint): { sql: string; params: unknown[] } {
   };
 }
 
-
 const time = (v: unknown) => (v === null || v === undefined ? null : String(v).replace(/\.000Z$/, 'Z'));
 const ISO = `strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ')`;
 
 const CREATION_EVENTS = [
-  'CreateUser', 'CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateRole', 'UpdateAssumeRolePolicy',
-  'AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy', 'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy',
-  'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'GetSessionToken', 'GetFederationToken',
+  'CreateUser',
+  'CreateAccessKey',
+  'CreateLoginProfile',
+  'UpdateLoginProfile',
+  'CreateRole',
+  'UpdateAssumeRolePolicy',
+  'AttachUserPolicy',
+  'AttachRolePolicy',
+  'AttachGroupPolicy',
+  'PutUserPolicy',
+  'PutRolePolicy',
+  'PutGroupPolicy',
+  'AssumeRole',
+  'AssumeRoleWithSAML',
+  'AssumeRoleWithWebIdentity',
+  'GetSessionToken',
+  'GetFederationToken',
 ];
 
-const ROLE_NAME = (arn: string | null | undefined) => (arn ? arn.split('/').at(-1) ?? null : null);
+const ROLE_NAME = (arn: string | null | undefined) => (arn ? (arn.split('/').at(-1) ?? null) : null);
 
 class Graph {
   nodes = new Map<string, LineageNode>();
@@ -118,8 +131,19 @@ class Graph {
     let n = this.nodes.get(id);
     if (!n) {
       n = {
-        id, kind, name, arn: null, temporary: false, createdByAttacker: false, tainted: false, seed: false, owner: null, firstSeen: null, lastSeen: null,
-        activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 }, attempts: [],
+        id,
+        kind,
+        name,
+        arn: null,
+        temporary: false,
+        createdByAttacker: false,
+        tainted: false,
+        seed: false,
+        owner: null,
+        firstSeen: null,
+        lastSeen: null,
+        activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 },
+        attempts: [],
       };
       this.nodes.set(id, n);
     }
@@ -156,7 +180,15 @@ const IDENTITY_COLUMNS = `eventID, eventTime, eventName, errorCode,
 
 /** The request and response fields lineage reads, each document parsed once (one JSON path list per column). */
 const RP_PATHS = ['$.userName', '$.roleName', '$.groupName', '$.roleArn'];
-const RE_PATHS = ['$.user.userName', '$.user.arn', '$.accessKey.accessKeyId', '$.accessKey.userName', '$.role.arn', '$.credentials.accessKeyId', '$.assumedRoleUser.arn'];
+const RE_PATHS = [
+  '$.user.userName',
+  '$.user.arn',
+  '$.accessKey.accessKeyId',
+  '$.accessKey.userName',
+  '$.role.arn',
+  '$.credentials.accessKeyId',
+  '$.assumedRoleUser.arn',
+];
 const pathList = (paths: string[]) => `[${paths.map((x) => `'${x}'`).join(', ')}]`;
 
 /** lin_events' row as creation() reads it. */
@@ -429,10 +461,13 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
   for (const r of wholeRoles) g.node(`role/${r}`, 'role', r).tainted = true;
   await activity(db, g, { keys, wholeUsers, wholeRoles, inWindow, windowParams });
   for (const k of seeds.keys) {
-    if (g.nodes.get(k)!.activity.events === 0) warnings.push(`seed key ${k} makes no event in this case (was it used? is the evidence complete for its regions and days?)`);
+    if (g.nodes.get(k)!.activity.events === 0)
+      warnings.push(`seed key ${k} makes no event in this case (was it used? is the evidence complete for its regions and days?)`);
   }
   const nodes = [...g.nodes.values()].sort((a, b) => (a.firstSeen ?? '~').localeCompare(b.firstSeen ?? '~') || a.id.localeCompare(b.id));
-  const edges = [...g.edges.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventID.localeCompare(b.eventID) || a.kind.localeCompare(b.kind));
+  const edges = [...g.edges.values()].sort(
+    (a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventID.localeCompare(b.eventID) || a.kind.localeCompare(b.kind),
+  );
   const seedIds = [...g.nodes.values()].filter((n) => n.seed).map((n) => n.id);
   return { seeds: [...seeds.keys, ...seedIds.filter((id) => !seeds.keys.includes(id))], nodes, edges, warnings };
 }
@@ -485,19 +520,29 @@ async function activity(
   for (const r of summary) {
     const n = g.nodes.get(String(r.node));
     if (!n) continue;
-    Object.assign(n.activity, { events: Number(r.events), errors: Number(r.errors), sourceIPs: (r.ips as string[]) ?? [], userAgents: ((r.agents as string[]) ?? []).slice(0, 50) });
+    Object.assign(n.activity, {
+      events: Number(r.events),
+      errors: Number(r.errors),
+      sourceIPs: (r.ips as string[]) ?? [],
+      userAgents: ((r.agents as string[]) ?? []).slice(0, 50),
+    });
     n.firstSeen = time(r.first);
     n.lastSeen = time(r.last);
     if (n.kind === 'access_key' && !n.owner && r.holder) n.owner = String(r.holder);
   }
-  for (const [column, field] of [['awsRegion', 'regions'], ['eventSource', 'services']] as const) {
+  for (const [column, field] of [
+    ['awsRegion', 'regions'],
+    ['eventSource', 'services'],
+  ] as const) {
     const rows = await db.all(`SELECT node, ${column} AS v, count(*) AS n FROM lin_activity WHERE ${column} IS NOT NULL GROUP BY ALL ORDER BY node, n DESC, v`);
     for (const r of rows) {
       const n = g.nodes.get(String(r.node));
       if (n) n.activity[field][String(r.v)] = Number(r.n);
     }
   }
-  const failed = await db.all(`SELECT node, eventID, eventName, errorCode, ${ISO} AS t FROM lin_activity WHERE errorCode IS NOT NULL ORDER BY node, eventTime, eventID`);
+  const failed = await db.all(
+    `SELECT node, eventID, eventName, errorCode, ${ISO} AS t FROM lin_activity WHERE errorCode IS NOT NULL ORDER BY node, eventTime, eventID`,
+  );
   await db.exec('DROP TABLE IF EXISTS lin_activity');
   for (const r of failed) {
     const n = g.nodes.get(String(r.node));

@@ -35,7 +35,9 @@ export function renderTree(l: Lineage): string {
       const last = i === children.length - 1;
       const target = byId.get(e.to);
       const again = seen.has(e.to);
-      lines.push(`${prefix}${last ? '└─' : '├─'} ${e.kind} → ${target ? (again ? `${e.to} (above)` : describe(target)) : e.to}  [${short(e.eventID)} ${e.eventTime}]`);
+      lines.push(
+        `${prefix}${last ? '└─' : '├─'} ${e.kind} → ${target ? (again ? `${e.to} (above)` : describe(target)) : e.to}  [${short(e.eventID)} ${e.eventTime}]`,
+      );
       if (!again) {
         seen.add(e.to);
         walk(e.to, prefix + (last ? '   ' : '│  '));
@@ -65,7 +67,8 @@ export function renderDot(l: Lineage): string {
     const style = n.seed ? ', style=filled, fillcolor="#f4cccc"' : n.tainted ? ', style=filled, fillcolor="#fce5cd"' : '';
     lines.push(`  ${dotString(n.id)} [label=${dotString(n.kind, n.name, ...(n.activity.events ? [`${n.activity.events} events`] : []))}${style}];`);
   }
-  for (const e of l.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [label=${dotString(e.kind, e.eventTime)}, tooltip=${dotString(e.eventID)}];`);
+  for (const e of l.edges)
+    lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [label=${dotString(e.kind, e.eventTime)}, tooltip=${dotString(e.eventID)}];`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -20,8 +20,22 @@ export interface Suggestion {
   sourceIPs: string[];
 }
 
-const TOOL_AGENTS = '(?i)(python-requests|curl|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
-const IAM_CHANGES = ['CreateUser', 'CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile', 'AttachUserPolicy', 'AttachRolePolicy', 'PutUserPolicy', 'PutRolePolicy', 'CreateRole', 'UpdateAssumeRolePolicy', 'AddUserToGroup', 'CreatePolicyVersion'];
+const TOOL_AGENTS =
+  '(?i)(python-requests|curl|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
+const IAM_CHANGES = [
+  'CreateUser',
+  'CreateAccessKey',
+  'CreateLoginProfile',
+  'UpdateLoginProfile',
+  'AttachUserPolicy',
+  'AttachRolePolicy',
+  'PutUserPolicy',
+  'PutRolePolicy',
+  'CreateRole',
+  'UpdateAssumeRolePolicy',
+  'AddUserToGroup',
+  'CreatePolicyVersion',
+];
 const ISO = (col: string) => `strftime(${col}, '%Y-%m-%dT%H:%M:%SZ')`;
 
 export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]> {
@@ -62,7 +76,9 @@ export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]>
     for (const n of (r.newips as { ip: string; t: string; quiet_h: number | null; iam: number }[] | null) ?? []) {
       score += 2;
       times.push(n.t);
-      reasons.push(`first use from ${n.ip} at ${n.t}, more than a day after the key's first event${n.quiet_h !== null && n.quiet_h >= 6 ? `, after ${n.quiet_h} h without any call` : ''}`);
+      reasons.push(
+        `first use from ${n.ip} at ${n.t}, more than a day after the key's first event${n.quiet_h !== null && n.quiet_h >= 6 ? `, after ${n.quiet_h} h without any call` : ''}`,
+      );
       if (n.iam > 0) {
         score += 3;
         reasons.push(`${n.iam} IAM change(s) (users, keys, passwords, policies, roles) from that new address ${n.ip}`);
@@ -86,7 +102,14 @@ export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]>
       reasons.push(`${d.n} access-denied errors within 10 minutes from ${d.t}`);
     }
     if (score === 0) continue;
-    out.push({ accessKeyId: String(r.key), owner: (r.owner as string) ?? null, score, reasons, firstSuspicious: times.sort()[0] ?? null, sourceIPs: (r.ips as string[]) ?? [] });
+    out.push({
+      accessKeyId: String(r.key),
+      owner: (r.owner as string) ?? null,
+      score,
+      reasons,
+      firstSuspicious: times.sort()[0] ?? null,
+      sourceIPs: (r.ips as string[]) ?? [],
+    });
   }
   return out.sort((a, b) => b.score - a.score || a.accessKeyId.localeCompare(b.accessKeyId)).slice(0, limit);
 }

@@ -10,49 +10,130 @@ import type { Report } from './report.js';
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
   if (v === null || v === undefined || v === '') return '-';
-  return printable(String(v))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    // Markdown's own punctuation, backslash-escaped (still readable in the raw file)
-    .replace(/[\\`*_{}[\]#!|~]/g, (c) => `\\${c}`);
+  return (
+    printable(String(v))
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // Markdown's own punctuation, backslash-escaped (still readable in the raw file)
+      .replace(/[\\`*_{}[\]#!|~]/g, (c) => `\\${c}`)
+  );
 }
 
 const table = (head: string[], rows: unknown[][]) =>
-  rows.length === 0 ? '_none_\n' : `${[`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')}\n`;
+  rows.length === 0
+    ? '_none_\n'
+    : `${[`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')}\n`;
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
-  out.push(`# Incident report: leaked AWS access key`, '', `Generated ${md(r.generatedAt)} by keytrail from the case database, offline. Seeds: ${r.seeds.map(md).join(', ')}.`, '');
+  out.push(
+    `# Incident report: leaked AWS access key`,
+    '',
+    `Generated ${md(r.generatedAt)} by keytrail from the case database, offline. Seeds: ${r.seeds.map(md).join(', ')}.`,
+    '',
+  );
   out.push('## Summary', '', ...r.summary.map((s) => `- ${md(s)}`), '');
   if (r.coverage.warnings.length) out.push('> **Evidence limits**', ...r.coverage.warnings.map((w) => `> - ${md(w)}`), '');
 
   out.push('## Step 1: access keys', '', 'Every key and temporary credential in the chain, and its status as the logs show it.', '');
-  out.push(table(['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'],
-    r.keys.map((k) => [k.accessKeyId, k.owner, `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`, k.firstUse, k.lastUse, k.events, k.sourceIPs.join(', '),
-      k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '), k.lastKnownStatus])));
+  out.push(
+    table(
+      ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'],
+      r.keys.map((k) => [
+        k.accessKeyId,
+        k.owner,
+        `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
+        k.firstUse,
+        k.lastUse,
+        k.events,
+        k.sourceIPs.join(', '),
+        k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
+        k.lastKnownStatus,
+      ]),
+    ),
+  );
 
-  out.push('', '## Step 2: IAM changes', '', 'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.', '');
-  out.push(table(['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'], r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.undo, c.eventID])));
+  out.push(
+    '',
+    '## Step 2: IAM changes',
+    '',
+    'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.',
+    '',
+  );
+  out.push(
+    table(
+      ['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'],
+      r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.undo, c.eventID]),
+    ),
+  );
 
   out.push('', '## Step 3: resources in every region', '');
   const done = r.resources.filter((x) => !x.failed);
   for (const region of [...new Set(done.map((x) => x.region))]) {
-    out.push(`### ${md(region)}`, '', table(['time', 'service', 'call', 'resource', 'by', 'eventID'], done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.by, x.eventID])));
+    out.push(
+      `### ${md(region)}`,
+      '',
+      table(
+        ['time', 'service', 'call', 'resource', 'by', 'eventID'],
+        done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.by, x.eventID]),
+      ),
+    );
   }
   const failed = r.resources.filter((x) => x.failed);
-  out.push('### Failed attempts', '', table(['time', 'region', 'service', 'call', 'error', 'eventID'], failed.map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID])));
+  out.push(
+    '### Failed attempts',
+    '',
+    table(
+      ['time', 'region', 'service', 'call', 'error', 'eventID'],
+      failed.map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID]),
+    ),
+  );
   const days = [...new Set(r.heatmap.map((h) => h.day))].sort();
   const regions = [...new Set(r.heatmap.map((h) => h.region))].sort();
-  out.push('', '### Attacker activity by region and day (events)', '', table(['region', ...days], regions.map((rg) => [rg, ...days.map((d) => r.heatmap.find((h) => h.region === rg && h.day === d)?.events ?? 0)])));
+  out.push(
+    '',
+    '### Attacker activity by region and day (events)',
+    '',
+    table(
+      ['region', ...days],
+      regions.map((rg) => [rg, ...days.map((d) => r.heatmap.find((h) => h.region === rg && h.day === d)?.events ?? 0)]),
+    ),
+  );
 
-  out.push('', '## Coverage', '', `Days covered: ${md(r.coverage.days[0])} to ${md(r.coverage.days.at(-1))}; us-east-1 ${r.coverage.usEast1 ? 'present' : '**missing**'}.`, '');
-  out.push(table(['region', 'days', 'events', 'first', 'last'], r.coverage.regions.map((x) => [x.region, x.days, x.events, x.first, x.last])));
+  out.push(
+    '',
+    '## Coverage',
+    '',
+    `Days covered: ${md(r.coverage.days[0])} to ${md(r.coverage.days.at(-1))}; us-east-1 ${r.coverage.usEast1 ? 'present' : '**missing**'}.`,
+    '',
+  );
+  out.push(
+    table(
+      ['region', 'days', 'events', 'first', 'last'],
+      r.coverage.regions.map((x) => [x.region, x.days, x.events, x.first, x.last]),
+    ),
+  );
   if (r.coverage.warnings.length) out.push('', ...r.coverage.warnings.map((w) => `- ${md(w)}`));
 
-  out.push('', '## Findings', '', `On the chain's events; ${r.otherFindings} more elsewhere in the case are in findings.csv.`, '', table(['time', 'level', 'rule', 'summary', 'events'], r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')])));
+  out.push(
+    '',
+    '## Findings',
+    '',
+    `On the chain's events; ${r.otherFindings} more elsewhere in the case are in findings.csv.`,
+    '',
+    table(
+      ['time', 'level', 'rule', 'summary', 'events'],
+      r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]),
+    ),
+  );
 
   out.push('', '## Step 4: for the billing adjustment request', '', 'A factual timeline of the incident and of the remediation, as the logs show it.', '');
-  out.push(table(['time', 'what', 'eventID'], r.timeline.map((x) => [x.eventTime, x.what, x.eventID])));
+  out.push(
+    table(
+      ['time', 'what', 'eventID'],
+      r.timeline.map((x) => [x.eventTime, x.what, x.eventID]),
+    ),
+  );
   return `${out.join('\n')}\n`;
 }

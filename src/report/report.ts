@@ -131,7 +131,12 @@ export interface ReportOptions {
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const iamTarget = (r: Record<string, unknown>): IamTarget => ({
-  userName: text(r.userName), roleName: text(r.roleName), groupName: text(r.groupName), policyArn: text(r.policyArn), policyName: text(r.policyName), target: text(r.target),
+  userName: text(r.userName),
+  roleName: text(r.roleName),
+  groupName: text(r.groupName),
+  policyArn: text(r.policyArn),
+  policyName: text(r.policyName),
+  target: text(r.target),
   accessKeyId: text(r.createdKey),
 });
 
@@ -154,8 +159,15 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!),
     ...seedStarts.map((x) => x.t as string | null).filter((x): x is string => !!x),
   ].sort();
-  const lasts = lineage.nodes.filter((x) => x.tainted && x.lastSeen).map((x) => x.lastSeen!).sort();
-  const firstSeed = lineage.nodes.filter((x) => x.seed && x.firstSeen).map((x) => x.firstSeen!).sort()[0] ?? null;
+  const lasts = lineage.nodes
+    .filter((x) => x.tainted && x.lastSeen)
+    .map((x) => x.lastSeen!)
+    .sort();
+  const firstSeed =
+    lineage.nodes
+      .filter((x) => x.seed && x.firstSeen)
+      .map((x) => x.firstSeen!)
+      .sort()[0] ?? null;
   const win = { first: starts[0] ?? firstSeed, last: lasts.at(-1) ?? null };
 
   // The seed key's own routine before the attack is not the attacker's doing: Step 2 and 3 start at the window.
@@ -176,12 +188,32 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     [bindList(keyNodes.map((x) => x.id))],
   );
   for (const k of keyNodes) {
-    const statusChanges = changes.filter((c) => c.k === k.id).map((c) => ({ eventName: String(c.eventName), status: String(c.status), eventTime: String(c.t), eventID: String(c.eventID), by: (c.by as string) ?? null }));
+    const statusChanges = changes
+      .filter((c) => c.k === k.id)
+      .map((c) => ({
+        eventName: String(c.eventName),
+        status: String(c.status),
+        eventTime: String(c.t),
+        eventID: String(c.eventID),
+        by: (c.by as string) ?? null,
+      }));
     const last = statusChanges.at(-1);
     keys.push({
-      accessKeyId: k.id, temporary: k.temporary, owner: k.owner, seed: k.seed, createdByAttacker: k.createdByAttacker, firstUse: k.firstSeen, lastUse: k.lastSeen,
-      events: k.activity.events, sourceIPs: k.activity.sourceIPs, statusChanges,
-      lastKnownStatus: last ? last.status : k.temporary ? 'Expires (temporary credentials cannot be deactivated; revoke the role sessions or delete the user)' : 'Unknown: no status change in the logs (treat as Active)',
+      accessKeyId: k.id,
+      temporary: k.temporary,
+      owner: k.owner,
+      seed: k.seed,
+      createdByAttacker: k.createdByAttacker,
+      firstUse: k.firstSeen,
+      lastUse: k.lastSeen,
+      events: k.activity.events,
+      sourceIPs: k.activity.sourceIPs,
+      statusChanges,
+      lastKnownStatus: last
+        ? last.status
+        : k.temporary
+          ? 'Expires (temporary credentials cannot be deactivated; revoke the role sessions or delete the user)'
+          : 'Unknown: no status change in the logs (treat as Active)',
     });
   }
 
@@ -196,10 +228,17 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
      ORDER BY eventTime, eventID`,
   );
   const iamChanges: Change[] = iam.map((r) => ({
-    eventTime: String(r.t), eventName: String(r.eventName), eventSource: String(r.eventSource), region: String(r.region), target: (r.target as string) ?? null,
+    eventTime: String(r.t),
+    eventName: String(r.eventName),
+    eventSource: String(r.eventSource),
+    region: String(r.region),
+    target: (r.target as string) ?? null,
     policy: (r.policy as string) ?? null,
     undo: r.errorCode ? null : undoIam(String(r.eventName), iamTarget(r)),
-    by: String(r.by), accessKeyId: (r.k as string) ?? null, eventID: String(r.eventID), errorCode: (r.errorCode as string) ?? null,
+    by: String(r.by),
+    accessKeyId: (r.k as string) ?? null,
+    eventID: String(r.eventID),
+    errorCode: (r.errorCode as string) ?? null,
   }));
 
   const res = await db.all(
@@ -209,8 +248,15 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
      ORDER BY awsRegion, eventSource, eventTime, eventID`,
   );
   const resources: Resource[] = res.map((r) => ({
-    region: String(r.region), service: String(r.service), eventName: String(r.eventName), resourceId: (r.resourceId as string) ?? null, eventID: String(r.eventID),
-    eventTime: String(r.t), by: String(r.by), failed: r.errorCode !== null && r.errorCode !== undefined, errorCode: (r.errorCode as string) ?? null,
+    region: String(r.region),
+    service: String(r.service),
+    eventName: String(r.eventName),
+    resourceId: (r.resourceId as string) ?? null,
+    eventID: String(r.eventID),
+    eventTime: String(r.t),
+    by: String(r.by),
+    failed: r.errorCode !== null && r.errorCode !== undefined,
+    errorCode: (r.errorCode as string) ?? null,
   }));
 
   const hourly = await db.all(
@@ -219,7 +265,11 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   const heat = await db.all(
     `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM rep_events GROUP BY ALL ORDER BY region, day`,
   );
-  const coverage = await buildCoverage(db, heat.map((h) => String(h.region)), o.now ?? new Date());
+  const coverage = await buildCoverage(
+    db,
+    heat.map((h) => String(h.region)),
+    o.now ?? new Date(),
+  );
   // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
   coverage.warnings.unshift(...lineage.warnings);
 
@@ -239,10 +289,16 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     seeds: lineage.seeds,
     window: win,
     summary: [],
-    keys, iamChanges, resources,
+    keys,
+    iamChanges,
+    resources,
     heatmap: heat.map((h) => ({ region: String(h.region), day: String(h.day), events: Number(h.n) })),
     activity: hourly.map((h) => ({ hour: String(h.hour), events: Number(h.n), failed: Number(h.failed) })),
-    coverage, findings, otherFindings: total - findings.length, lineage, timeline: [],
+    coverage,
+    findings,
+    otherFindings: total - findings.length,
+    lineage,
+    timeline: [],
   };
   report.summary = summarize(report);
   report.timeline = billingTimeline(report);
@@ -267,14 +323,31 @@ async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date): 
   const usEast1 = regions.some((r) => r.region === 'us-east-1');
   const lookupOnly = formats.length > 0 && formats.every((f) => f === 'lookup-events' || f.startsWith('console'));
   const warnings: string[] = [];
-  if (!usEast1) warnings.push('us-east-1 is missing: IAM and STS events (users, keys, roles, sessions) are logged there, so Step 1 and Step 2 cannot be answered from this evidence.');
+  if (!usEast1)
+    warnings.push(
+      'us-east-1 is missing: IAM and STS events (users, keys, roles, sessions) are logged there, so Step 1 and Step 2 cannot be answered from this evidence.',
+    );
   for (const r of attackerRegions) if (!regions.some((x) => x.region === r)) warnings.push(`no evidence from ${r}`);
-  if (gaps.length) warnings.push(`no events at all on ${gaps.length} day(s) inside the covered span: ${gaps.slice(0, 10).join(', ')}${gaps.length > 10 ? ', ...' : ''}`);
+  if (gaps.length)
+    warnings.push(`no events at all on ${gaps.length} day(s) inside the covered span: ${gaps.slice(0, 10).join(', ')}${gaps.length > 10 ? ', ...' : ''}`);
   const oldest = days[0] ? new Date(`${days[0]}T00:00:00Z`) : null;
-  if (lookupOnly) warnings.push('the evidence is console event history / lookup-events only: it keeps 90 days of management events per region and no data events; anything older, and S3 object or Lambda invoke activity, is not here.');
-  if (lookupOnly && oldest && now.getTime() - oldest.getTime() > 85 * 86400000) warnings.push(`the oldest event is ${days[0]}, near the 90-day limit of event history: earlier activity may have aged out.`);
-  if (partialFiles.length) warnings.push(`${partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`);
-  const regionsOut = regions.map((r) => ({ region: String(r.region), days: Number(r.days), events: Number(r.events), first: String(r.first), last: String(r.last) }));
+  if (lookupOnly)
+    warnings.push(
+      'the evidence is console event history / lookup-events only: it keeps 90 days of management events per region and no data events; anything older, and S3 object or Lambda invoke activity, is not here.',
+    );
+  if (lookupOnly && oldest && now.getTime() - oldest.getTime() > 85 * 86400000)
+    warnings.push(`the oldest event is ${days[0]}, near the 90-day limit of event history: earlier activity may have aged out.`);
+  if (partialFiles.length)
+    warnings.push(
+      `${partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`,
+    );
+  const regionsOut = regions.map((r) => ({
+    region: String(r.region),
+    days: Number(r.days),
+    events: Number(r.events),
+    first: String(r.first),
+    last: String(r.last),
+  }));
   return { regions: regionsOut, days, gaps, usEast1, lookupOnly, partialFiles, warnings };
 }
 
@@ -292,7 +365,9 @@ function summarize(r: Report): string[] {
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
     `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
     `${r.findings.length} finding(s) on the chain's events, ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
-    r.coverage.warnings.length ? `Evidence limits: ${r.coverage.warnings[0]}` : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
+    r.coverage.warnings.length
+      ? `Evidence limits: ${r.coverage.warnings[0]}`
+      : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
   ];
 }
 
@@ -300,8 +375,12 @@ function summarize(r: Report): string[] {
 function billingTimeline(r: Report): Report['timeline'] {
   const done = r.resources.filter((x) => !x.failed);
   return [
-    ...r.keys.flatMap((k) => k.statusChanges.map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${k.accessKeyId} -> ${c.status} by ${c.by ?? '?'}`, eventID: c.eventID }))),
-    ...r.iamChanges.filter((c) => !c.errorCode).map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, eventID: c.eventID })),
+    ...r.keys.flatMap((k) =>
+      k.statusChanges.map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${k.accessKeyId} -> ${c.status} by ${c.by ?? '?'}`, eventID: c.eventID })),
+    ),
+    ...r.iamChanges
+      .filter((c) => !c.errorCode)
+      .map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, eventID: c.eventID })),
     ...done
       .filter((x) => /^(RunInstances|RequestSpot|CreateFleet|CreateFunction|ImportKeyPair|VerifyEmail|CreateSecurityGroup)/.test(x.eventName))
       .map((x) => ({ eventTime: x.eventTime, what: `${x.eventName} ${x.resourceId ?? ''} in ${x.region}`, eventID: x.eventID })),

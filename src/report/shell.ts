@@ -27,7 +27,11 @@ export const KINDS = {
   role: kind('IAM role name', '[\\w+=,.@-], 1-64 characters', `${IAM_NAME}{1,64}`),
   group: kind('IAM group name', '[\\w+=,.@-], 1-128 characters', `${IAM_NAME}{1,128}`),
   policyName: kind('IAM policy name', '[\\w+=,.@-], 1-128 characters', `${IAM_NAME}{1,128}`),
-  policyArn: kind('IAM policy ARN', 'arn:aws:iam::<account or aws>:policy/<path><name>', `arn:${PARTITION}:iam::(\\d{12}|aws):policy/(${IAM_NAME}+/)*${IAM_NAME}{1,128}`),
+  policyArn: kind(
+    'IAM policy ARN',
+    'arn:aws:iam::<account or aws>:policy/<path><name>',
+    `arn:${PARTITION}:iam::(\\d{12}|aws):policy/(${IAM_NAME}+/)*${IAM_NAME}{1,128}`,
+  ),
   accessKey: kind('access key id', 'A-Z and 0-9, 16-128 characters', '[A-Z0-9]{16,128}'),
   region: kind('AWS region', 'a region name such as eu-west-1', '[a-z]{2,4}(-[a-z]+){1,3}-\\d{1,2}'),
   instance: kind('EC2 instance id', 'i- and 8 or 17 hex digits', 'i-([0-9a-f]{8}|[0-9a-f]{17})'),
@@ -35,11 +39,23 @@ export const KINDS = {
   spotFleet: kind('Spot Fleet request id', 'sfr- and a UUID', `sfr-${UUID}`),
   fleet: kind('EC2 Fleet id', 'fleet- and a UUID', `fleet-${UUID}`),
   securityGroup: kind('security group id', 'sg- and 8 or 17 hex digits', 'sg-([0-9a-f]{8}|[0-9a-f]{17})'),
-  securityGroupName: kind('security group name', 'a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, 1-255 characters', '[A-Za-z0-9 ._\\-:/()#,@\\[\\]+=&;{}!$*]{1,255}'),
+  securityGroupName: kind(
+    'security group name',
+    'a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, 1-255 characters',
+    '[A-Za-z0-9 ._\\-:/()#,@\\[\\]+=&;{}!$*]{1,255}',
+  ),
   keyPair: kind('EC2 key pair name', 'printable ASCII, 1-255 characters', '[\\x20-\\x7e]{1,255}'),
-  function: kind('Lambda function name or ARN', 'a-z, A-Z, 0-9, - and _, 1-64 characters (or its ARN)', `(arn:${PARTITION}:lambda:[a-z0-9-]+:\\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:(\\$LATEST|[A-Za-z0-9_-]{1,128}))?`),
-  sesIdentity: kind('SES identity', 'an email address or a domain', "[A-Za-z0-9!#%&*+/=?^_{}~.-]{1,64}@[A-Za-z0-9.-]{1,253}|[A-Za-z0-9.-]{1,253}"),
-  trail: kind('CloudTrail trail name or ARN', 'A-Z, a-z, 0-9, . _ -, 3-128 characters (or its ARN)', `[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]|arn:${PARTITION}:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9._-]{3,128}`),
+  function: kind(
+    'Lambda function name or ARN',
+    'a-z, A-Z, 0-9, - and _, 1-64 characters (or its ARN)',
+    `(arn:${PARTITION}:lambda:[a-z0-9-]+:\\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:(\\$LATEST|[A-Za-z0-9_-]{1,128}))?`,
+  ),
+  sesIdentity: kind('SES identity', 'an email address or a domain', '[A-Za-z0-9!#%&*+/=?^_{}~.-]{1,64}@[A-Za-z0-9.-]{1,253}|[A-Za-z0-9.-]{1,253}'),
+  trail: kind(
+    'CloudTrail trail name or ARN',
+    'A-Z, a-z, 0-9, . _ -, 3-128 characters (or its ARN)',
+    `[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]|arn:${PARTITION}:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9._-]{3,128}`,
+  ),
 } satisfies Record<string, Kind>;
 
 export type KindName = keyof typeof KINDS;

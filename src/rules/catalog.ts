@@ -25,7 +25,12 @@ export function resolveField(name: string): FieldRef {
     path.push(seg);
     if (next === 'JSON' && i < segs.length - 1) {
       const rest = segs.slice(i + 1);
-      return { kind: 'json', column: path.map(quoteIdent).join('.'), pointer: `/${rest.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`, name };
+      return {
+        kind: 'json',
+        column: path.map(quoteIdent).join('.'),
+        pointer: `/${rest.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
+        name,
+      };
     }
     node = next;
   }

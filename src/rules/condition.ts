@@ -29,7 +29,9 @@ export function parseCondition(text: string): Condition {
   }
   if (text.slice(end).trim() !== '') throw new ConditionError(`cannot read condition near ${JSON.stringify(text.slice(end))}`);
   if (tokens.some((t) => t.startsWith('|'))) {
-    throw new ConditionError(`${JSON.stringify(text)} uses a Sigma 1 aggregation ("| count() ..."), which keytrail does not run; write it as a correlation rule (type event_count or value_count)`);
+    throw new ConditionError(
+      `${JSON.stringify(text)} uses a Sigma 1 aggregation ("| count() ..."), which keytrail does not run; write it as a correlation rule (type event_count or value_count)`,
+    );
   }
   let i = 0;
   let depth = 0;
@@ -41,7 +43,10 @@ export function parseCondition(text: string): Condition {
   };
   const peek = () => tokens[i]?.toLowerCase();
   const expect = (t: string) => {
-    if (peek() !== t) throw new ConditionError(`expected "${t}" at token ${i + 1} of condition ${JSON.stringify(text)}, found ${tokens[i] === undefined ? 'the end' : JSON.stringify(tokens[i])}`);
+    if (peek() !== t)
+      throw new ConditionError(
+        `expected "${t}" at token ${i + 1} of condition ${JSON.stringify(text)}, found ${tokens[i] === undefined ? 'the end' : JSON.stringify(tokens[i])}`,
+      );
     i++;
   };
   const list = (op: 'and' | 'or', next: () => Condition): Condition => {
@@ -89,6 +94,11 @@ export function parseCondition(text: string): Condition {
 /** Selection names an `of` pattern covers; `them` leaves out names starting with `_` (Sigma spec). */
 export function expandPattern(pattern: string, names: readonly string[]): string[] {
   if (pattern === 'them') return names.filter((n) => !n.startsWith('_'));
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return names.filter((n) => re.test(n));
 }

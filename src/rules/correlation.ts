@@ -63,7 +63,9 @@ export function compileCorrelation(rule: SigmaCorrelation, bases: readonly BaseR
   if (type === 'value_count' && !cond.field) throw new CorrelationError('value_count needs condition.field, the field whose distinct values are counted');
   if (type !== 'value_count' && cond.field) throw new CorrelationError(`condition.field only applies to value_count, not ${type}`);
   if (type === 'temporal_ordered' && comparisons.some(([k, v]) => k !== 'gte' || v !== bases.length)) {
-    throw new CorrelationError(`temporal_ordered matches when all ${bases.length} rules occur in order; a condition other than gte: ${bases.length} is not supported`);
+    throw new CorrelationError(
+      `temporal_ordered matches when all ${bases.length} rules occur in order; a condition other than gte: ${bases.length} is not supported`,
+    );
   }
 
   // Which field a name means for base rule i: an alias maps it per rule, otherwise it is the field itself.
@@ -71,12 +73,14 @@ export function compileCorrelation(rule: SigmaCorrelation, bases: readonly BaseR
     const alias = Object.hasOwn(aliases, name) ? aliases[name]! : undefined;
     if (!alias) return name;
     const key = Object.keys(alias).find((k) => bases[i]!.names.includes(k));
-    if (key === undefined) throw new CorrelationError(`alias ${name} has no field for rule ${JSON.stringify(bases[i]!.names[0])} (give one under aliases.${name})`);
+    if (key === undefined)
+      throw new CorrelationError(`alias ${name} has no field for rule ${JSON.stringify(bases[i]!.names[0])} (give one under aliases.${name})`);
     return alias[key]!;
   };
   for (const [name, map] of Object.entries(aliases)) {
     for (const k of Object.keys(map)) {
-      if (!bases.some((b) => b.names.includes(k))) throw new CorrelationError(`aliases.${name} names rule ${JSON.stringify(k)}, which is not one of this correlation's rules`);
+      if (!bases.some((b) => b.names.includes(k)))
+        throw new CorrelationError(`aliases.${name} names rule ${JSON.stringify(k)}, which is not one of this correlation's rules`);
     }
   }
   const perRule = (name: string): string => {

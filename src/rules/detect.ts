@@ -79,11 +79,21 @@ export async function detect(db: CaseDb, rules: LoadedRule[], opts: RunOptions =
   const failures = await scanHits(db, scanned);
   const failed = new Set(failures.map((f) => f.ruleId));
   await startRun(db, [...scanned, ...correlations]);
-  await eventFindings(db, output.map((r) => index.get(r)!), scanned);
+  await eventFindings(
+    db,
+    output.map((r) => index.get(r)!),
+    scanned,
+  );
   for (const [ci, c] of correlations.entries()) {
     const broken = c.bases.find((b) => failed.has(ruleId(b)));
     if (broken) failures.push({ file: c.file, line: c.line, ruleId: ruleId(c), message: `its base rule ${ruleId(broken)} cannot run` });
-    else await correlationFindings(db, c, scanned.length + ci, c.bases.map((b) => index.get(b)!));
+    else
+      await correlationFindings(
+        db,
+        c,
+        scanned.length + ci,
+        c.bases.map((b) => index.get(b)!),
+      );
   }
   const count = await finishRun(db);
   if (failures.length > 0) throw new RulesFailedError(failures, count);
@@ -110,7 +120,11 @@ export class RulesFailedError extends KeytrailError {
     readonly findings: number,
   ) {
     const [first] = failures;
-    super('INPUT', `cannot run: ${first!.message}${failures.length > 1 ? ` (and ${failures.length - 1} more rule(s) that cannot run)` : ''}`, { file: first!.file, line: first!.line, ruleId: first!.ruleId });
+    super('INPUT', `cannot run: ${first!.message}${failures.length > 1 ? ` (and ${failures.length - 1} more rule(s) that cannot run)` : ''}`, {
+      file: first!.file,
+      line: first!.line,
+      ruleId: first!.ruleId,
+    });
   }
 }
 
@@ -169,7 +183,12 @@ export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promis
 /** One batch of scanHits; true when a rule in it is named both exactly and by prefix. */
 async function scanGroup(db: CaseDb, group: { r: LoadedRule; k: number }[]): Promise<boolean> {
   // A rule's key: the eventNames it names, else the eventSources.
-  const keyOf = (r: LoadedRule) => (r.compiled.eventNames ? { field: 'eventName', values: r.compiled.eventNames } : r.compiled.eventSources ? { field: 'eventSource', values: r.compiled.eventSources } : null);
+  const keyOf = (r: LoadedRule) =>
+    r.compiled.eventNames
+      ? { field: 'eventName', values: r.compiled.eventNames }
+      : r.compiled.eventSources
+        ? { field: 'eventSource', values: r.compiled.eventSources }
+        : null;
   const named = group.filter(({ r }) => keyOf(r) !== null);
   for (const field of ['eventName', 'eventSource']) {
     for (const prefix of [false, true]) {
@@ -181,7 +200,10 @@ async function scanGroup(db: CaseDb, group: { r: LoadedRule; k: number }[]): Pro
       if (pairs.length === 0) continue;
       const ks = new Set(pairs.map((p) => p[1]));
       const { params, sqlOf } = binder();
-      const arms = named.filter(({ k }) => ks.has(k)).map(({ r, k }) => `WHEN ${k} THEN ${sqlOf(r)}`).join(' ');
+      const arms = named
+        .filter(({ k }) => ks.has(k))
+        .map(({ r, k }) => `WHEN ${k} THEN ${sqlOf(r)}`)
+        .join(' ');
       const values = `(SELECT unnest($${params.push(pairs.map((p) => p[0]))}::VARCHAR[]) AS __value, unnest($${params.push(pairs.map((p) => p[1]))}::INTEGER[]) AS __k)`;
       const on = prefix ? `starts_with(lower(events."${field}"), n.__value)` : `lower(events."${field}") = n.__value`;
       await db.exec(`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM events JOIN ${values} n ON ${on} WHERE CASE n.__k ${arms} END`, params);
@@ -285,7 +307,8 @@ export async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: 
     if (name === 'count') return 'CAST(x.n AS VARCHAR)';
     if (name === 'first') return time('first_t');
     if (name === 'last') return time('last_t');
-    if (name === 'values') return `CASE WHEN len(x.vals) > 20 THEN array_to_string(x.vals[1:20], ', ') || ', ... (' || len(x.vals) || ' in all)' ELSE array_to_string(x.vals, ', ') END`;
+    if (name === 'values')
+      return `CASE WHEN len(x.vals) > 20 THEN array_to_string(x.vals[1:20], ', ') || ', ... (' || len(x.vals) || ' in all)' ELSE array_to_string(x.vals, ', ') END`;
     return `CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`;
   };
   const summary = summarySql(c.rule.output?.summary ?? c.rule.title, bind, value);
@@ -308,4 +331,3 @@ function summarySql(template: string, bind: Bind, value: (name: string) => strin
   if (last < template.length) parts.push(bind(template.slice(last)));
   return parts.length === 0 ? bind('') : `concat(${parts.join(', ')})`;
 }
-

@@ -217,7 +217,8 @@ const KNOWN_MODIFIERS = new Set([...Object.keys(PATTERN_MODIFIERS), ...Object.ke
 function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx): string {
   const [name, ...modList] = key.split('|');
   const mods = new Set(modList);
-  for (const m of mods) if (!KNOWN_MODIFIERS.has(m)) throw new DetectionError(`unknown modifier "${m}" on ${key} (supported: ${[...KNOWN_MODIFIERS].join(', ')})`);
+  for (const m of mods)
+    if (!KNOWN_MODIFIERS.has(m)) throw new DetectionError(`unknown modifier "${m}" on ${key} (supported: ${[...KNOWN_MODIFIERS].join(', ')})`);
   const ref = resolveField(name!);
   if (ref.kind === 'unknown') ctx.unknown.add(ref.name);
   const values: Value[] = Array.isArray(value) ? (value as Value[]) : [value as Value];
@@ -247,7 +248,10 @@ function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx):
  * `[*]` (up to four steps; keys of plain characters only), as one list; the JSONPaths are bound.
  */
 function arrayElements(ref: Extract<FieldRef, { kind: 'json' }>, ctx: Ctx): string | null {
-  const segs = ref.pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segs = ref.pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (segs.length > 4 || segs.some((s) => !/^[A-Za-z0-9_-]+$/.test(s))) return null;
   const paths: string[] = [];
   for (let mask = 1; mask < 1 << segs.length; mask++) paths.push(`$${segs.map((s, i) => `."${s}"${mask & (1 << i) ? '[*]' : ''}`).join('')}`);
@@ -284,7 +288,8 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
   const { condition, timeframe: _timeframe, ...selections } = detection;
   const names = Object.keys(selections);
   const conditions = Array.isArray(condition) ? condition : [condition];
-  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new DetectionError('detection.condition must be a string (or a list of strings)');
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string'))
+    throw new DetectionError('detection.condition must be a string (or a list of strings)');
   const params: unknown[] = [];
   const ctx: Ctx = { params, bind: (v) => `$${params.push(v)}`, unknown: new Set(), regexes: new Set() };
   const emit = (c: Condition): string => {
@@ -295,7 +300,8 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
       case 'not':
         return `(NOT ${emit(c.arg)})`;
       case 'sel':
-        if (!Object.hasOwn(selections, c.name)) throw new DetectionError(`condition names ${c.name}, which is not a selection (selections: ${names.join(', ')})`);
+        if (!Object.hasOwn(selections, c.name))
+          throw new DetectionError(`condition names ${c.name}, which is not a selection (selections: ${names.join(', ')})`);
         return selectionSql(c.name, selections[c.name], ctx);
       case 'of': {
         const covered = expandPattern(c.pattern, names);
@@ -314,7 +320,14 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
   const sql = parsed.length === 1 ? emit(parsed[0]!) : `(${parsed.map(emit).join(' OR ')})`;
   const byName = union(parsed.map((c) => eventNamesOf(c, selections, 'eventName')));
   const sources = union(parsed.map((c) => eventNamesOf(c, selections, 'eventSource')));
-  return { sql, params: ctx.params, unknownFields: [...ctx.unknown], eventNames: byName && [...byName].sort(), eventSources: sources && [...sources].sort(), regexes: [...ctx.regexes] };
+  return {
+    sql,
+    params: ctx.params,
+    unknownFields: [...ctx.unknown],
+    eventNames: byName && [...byName].sort(),
+    eventSources: sources && [...sources].sort(),
+    regexes: [...ctx.regexes],
+  };
 }
 
 /** The union of the sets, or null (anything) when one of them is unconstrained. */
@@ -350,14 +363,24 @@ function eventNamesOf(c: Condition, selections: Record<string, unknown>, field: 
 }
 
 function selectionNames(sel: unknown, field: KeyField): Set<string> | null {
-  if (Array.isArray(sel)) return union(sel.map((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? mapNames(item as Record<string, unknown>, field) : null)));
+  if (Array.isArray(sel))
+    return union(
+      sel.map((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? mapNames(item as Record<string, unknown>, field) : null)),
+    );
   if (sel !== null && typeof sel === 'object') return mapNames(sel as Record<string, unknown>, field);
   return null;
 }
 
 function mapNames(map: Record<string, unknown>, field: KeyField): Set<string> | null {
   // The field as is, cased, or startswith: exact values, and prefixes written as `value*`.
-  const key = Object.keys(map).find((k) => k.split('|')[0] === field && k.split('|').slice(1).every((m) => m === 'cased' || m === 'startswith'));
+  const key = Object.keys(map).find(
+    (k) =>
+      k.split('|')[0] === field &&
+      k
+        .split('|')
+        .slice(1)
+        .every((m) => m === 'cased' || m === 'startswith'),
+  );
   if (key === undefined) return null;
   const prefix = key.includes('startswith');
   const values = Array.isArray(map[key]) ? (map[key] as unknown[]) : [map[key]];

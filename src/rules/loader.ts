@@ -120,7 +120,12 @@ function readRuleFile(file: string): string | RuleProblem {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return notRegularProblem(file, st);
-    if (st.size > MAX_RULE_FILE_BYTES) return { file, line: 0, message: `${(st.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RULE_FILE_BYTES / 2 ** 20} MiB a rule file may hold: not read` };
+    if (st.size > MAX_RULE_FILE_BYTES)
+      return {
+        file,
+        line: 0,
+        message: `${(st.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RULE_FILE_BYTES / 2 ** 20} MiB a rule file may hold: not read`,
+      };
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -142,7 +147,8 @@ export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
     const id = r.rule.id;
     if (!id) continue;
     const first = seen.get(id);
-    if (first) problems.push({ file: r.file, line: r.line, ruleId: id, message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded` });
+    if (first)
+      problems.push({ file: r.file, line: r.line, ruleId: id, message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded` });
     else seen.set(id, r);
   }
   const dupes = new Set(problems.filter((p) => p.message.startsWith('duplicate rule id')).map((p) => p.ruleId));
@@ -182,7 +188,12 @@ async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProb
     const bad = r.compiled.regexes.find((p) => refused.has(p));
     if (bad === undefined) return true;
     const shown = JSON.stringify(bad.length > 80 ? `${bad.slice(0, 80)}...` : bad);
-    problems.push({ file: r.file, line: r.line, ruleId: r.rule.id ?? r.rule.title, message: `detection: regular expression ${shown} cannot compile in DuckDB's RE2: ${refused.get(bad)}` });
+    problems.push({
+      file: r.file,
+      line: r.line,
+      ruleId: r.rule.id ?? r.rule.title,
+      message: `detection: regular expression ${shown} cannot compile in DuckDB's RE2: ${refused.get(bad)}`,
+    });
     return false;
   });
   rules.splice(0, rules.length, ...kept);
@@ -210,16 +221,24 @@ function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[],
       };
       const found = byId.length > 0 ? byId : pick('name').length > 0 ? pick('name') : pick('title');
       if (found.length === 1) bases.push(found[0]!);
-      else if (found.length > 1) fail(`correlation.rules: ${JSON.stringify(ref)} names ${found.length} rules (${found.map((r) => `${r.file}:${r.line}`).join(', ')}); refer to one by its id`);
-      else if (pending.some((p) => p !== c && namesOf(p).includes(ref))) fail(`correlation.rules: ${JSON.stringify(ref)} is a correlation; correlations of correlations are not supported`);
+      else if (found.length > 1)
+        fail(
+          `correlation.rules: ${JSON.stringify(ref)} names ${found.length} rules (${found.map((r) => `${r.file}:${r.line}`).join(', ')}); refer to one by its id`,
+        );
+      else if (pending.some((p) => p !== c && namesOf(p).includes(ref)))
+        fail(`correlation.rules: ${JSON.stringify(ref)} is a correlation; correlations of correlations are not supported`);
       else fail(`correlation.rules: no loaded rule has the id, name or title ${JSON.stringify(ref)}`);
     }
     if (bases.length !== c.rule.correlation.rules.length) continue;
     try {
-      const compiled = compileCorrelation(c.rule, bases.map((b) => ({ names: namesOf(b) })));
+      const compiled = compileCorrelation(
+        c.rule,
+        bases.map((b) => ({ names: namesOf(b) })),
+      );
       const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
       const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
-      if (bad.length > 0) fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
+      if (bad.length > 0)
+        fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
       else out.push({ ...c, bases, compiled });
     } catch (err) {
       if (!(err instanceof CorrelationError)) throw err;
@@ -257,7 +276,11 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const deep = /call stack/i.test(e.message);
-        problems.push({ file, line: at(e.pos[0]), message: deep ? `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` : `YAML: ${e.message.split('\n')[0]}` });
+        problems.push({
+          file,
+          line: at(e.pos[0]),
+          message: deep ? `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` : `YAML: ${e.message.split('\n')[0]}`,
+        });
       }
       continue;
     }
@@ -271,7 +294,12 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
       const m = (err as Error).message;
-      problems.push({ file, line, ruleId: docId, message: /alias/i.test(m) ? `YAML: its aliases expand more than ${MAX_ALIAS_COUNT} times (a billion-laughs file?): not loaded` : `YAML: ${m}` });
+      problems.push({
+        file,
+        line,
+        ruleId: docId,
+        message: /alias/i.test(m) ? `YAML: its aliases expand more than ${MAX_ALIAS_COUNT} times (a billion-laughs file?): not loaded` : `YAML: ${m}`,
+      });
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -280,7 +308,12 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     const parsed = isCorrelation ? SigmaCorrelation.safeParse(value) : SigmaRule.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.push({ file, line: lineOf(doc, issue.path as (string | number)[], lc) ?? line, ruleId, message: `${issue.path.join('.') || 'rule'}: ${issue.message}` });
+        problems.push({
+          file,
+          line: lineOf(doc, issue.path as (string | number)[], lc) ?? line,
+          ruleId,
+          message: `${issue.path.join('.') || 'rule'}: ${issue.message}`,
+        });
       }
       // Every problem at once: the detection is still compiled when the rest of the rule is wrong.
       const detection = (value as { detection?: unknown }).detection;

@@ -54,7 +54,8 @@ export async function testScenario(file: string, rules: LoadedRule[], correlatio
   const lc = new LineCounter();
   const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lc, prettyErrors: false });
   const failures: TestFailure[] = [];
-  const fail = (id: string, line: number, message: string) => failures.push({ ruleId: id, file, line, test: `scenario ${path.basename(path.dirname(file))}`, message });
+  const fail = (id: string, line: number, message: string) =>
+    failures.push({ ruleId: id, file, line, test: `scenario ${path.basename(path.dirname(file))}`, message });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) fail('(expected.yaml)', lc.linePos(e.pos[0]).line, `YAML: ${e.message.split('\n')[0]}`);
     return { file, findings: 0, failures };
@@ -101,7 +102,12 @@ export async function testScenario(file: string, rules: LoadedRule[], correlatio
     const got = new Map((actual.get(id) ?? []).map((f) => [key(f.eventIDs), f]));
     for (const [k, ids] of want) if (!got.has(k)) fail(id, lineOf(id), `should flag ${ids.join(', ')} but did not`);
     for (const [k, f] of got) {
-      if (!want.has(k)) fail(id, lineOf(id), `flagged ${f.eventIDs.join(', ')} (${f.summary}), which expected.yaml does not list${expected.has(id) ? '' : ' (the rule has no entry: add it, with [] if it must flag nothing)'}`);
+      if (!want.has(k))
+        fail(
+          id,
+          lineOf(id),
+          `flagged ${f.eventIDs.join(', ')} (${f.summary}), which expected.yaml does not list${expected.has(id) ? '' : ' (the rule has no entry: add it, with [] if it must flag nothing)'}`,
+        );
     }
   }
   return { file, findings: findings.length, failures };

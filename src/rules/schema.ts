@@ -83,7 +83,15 @@ export const SigmaCorrelation = z.strictObject({
     'group-by': z.array(z.string().min(1)).optional(),
     timespan: z.string().regex(/^\d+[smhd]$/, 'timespan is a number and one of s, m, h, d (e.g. 90m)'),
     condition: z
-      .strictObject({ gt: count.optional(), gte: count.optional(), lt: count.optional(), lte: count.optional(), eq: count.optional(), neq: count.optional(), field: z.string().min(1).optional() })
+      .strictObject({
+        gt: count.optional(),
+        gte: count.optional(),
+        lt: count.optional(),
+        lte: count.optional(),
+        eq: count.optional(),
+        neq: count.optional(),
+        field: z.string().min(1).optional(),
+      })
       .optional(),
     aliases: z.record(z.string(), z.record(z.string(), z.string().min(1))).optional(),
     generate: z.boolean().optional(),

@@ -55,7 +55,13 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
       // Events without an eventTime follow each other a second apart, in the order written.
       const eventIDs = t.events.map((e, ei) => {
         const eventID = `keytrail-test-c${ci}-${ti}-${ei}`;
-        records.push({ eventVersion: '1.09', eventTime: new Date(Date.parse(BASE_TIME) + ei * 1000).toISOString().replace('.000Z', 'Z'), awsRegion: 'us-east-1', ...e, eventID });
+        records.push({
+          eventVersion: '1.09',
+          eventTime: new Date(Date.parse(BASE_TIME) + ei * 1000).toISOString().replace('.000Z', 'Z'),
+          awsRegion: 'us-east-1',
+          ...e,
+          eventID,
+        });
         return eventID;
       });
       sequences.push({ corr: c, name: t.name, match: t.match, eventIDs });
@@ -80,7 +86,13 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
           const hit = new Set(rows.map((x) => String(x.eventID)));
           for (const k of mine) {
             if (hit.has(k.eventID) !== k.match) {
-              failures.push({ ruleId: ruleId(r), file: r.file, line: r.line, test: k.name, message: k.match ? 'should match but did not' : 'matched but should not' });
+              failures.push({
+                ruleId: ruleId(r),
+                file: r.file,
+                line: r.line,
+                test: k.name,
+                message: k.match ? 'should match but did not' : 'matched but should not',
+              });
             }
           }
         }
@@ -91,11 +103,23 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
           if (cannot.length > 0) throw new RulesFailedError(cannot, 0);
           for (const s of sequences) {
             await startRun(c, [s.corr]);
-            await correlationFindings(c, s.corr, 0, s.corr.bases.map((b) => bases.indexOf(b)), s.eventIDs);
+            await correlationFindings(
+              c,
+              s.corr,
+              0,
+              s.corr.bases.map((b) => bases.indexOf(b)),
+              s.eventIDs,
+            );
             const fired = (await finishRun(c)) > 0;
             if (fired !== s.match) {
               const first = fired ? ((await c.all('SELECT event_ids FROM run_findings LIMIT 1'))[0]!.event_ids as string[]) : [];
-              failures.push({ ruleId: ruleId(s.corr), file: s.corr.file, line: s.corr.line, test: s.name, message: s.match ? 'should fire but did not' : `fired but should not (on ${first.join(', ')})` });
+              failures.push({
+                ruleId: ruleId(s.corr),
+                file: s.corr.file,
+                line: s.corr.line,
+                test: s.name,
+                message: s.match ? 'should fire but did not' : `fired but should not (on ${first.join(', ')})`,
+              });
             }
           }
         }

@@ -104,7 +104,11 @@ export class CaseDb {
     const rows = await this.all(`SELECT value FROM meta WHERE key = 'schema_version'`);
     const v = rows[0]?.value;
     if (v !== undefined && v !== String(SCHEMA_VERSION)) {
-      throw new KeytrailError('DATABASE', `${this.path} was written by a keytrail with case schema ${String(v)}; this keytrail reads schema ${SCHEMA_VERSION}`, { file: this.path });
+      throw new KeytrailError(
+        'DATABASE',
+        `${this.path} was written by a keytrail with case schema ${String(v)}; this keytrail reads schema ${SCHEMA_VERSION}`,
+        { file: this.path },
+      );
     }
   }
 
@@ -196,7 +200,9 @@ export class CaseDb {
       if (!TRACE) return await fn();
       const t = performance.now();
       const out = await fn();
-      process.stderr.write(`[trace] ${((performance.now() - t) / 1000).toFixed(2)} s  rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB  ${sql.replace(/\s+/g, ' ').slice(0, 70)}\n`);
+      process.stderr.write(
+        `[trace] ${((performance.now() - t) / 1000).toFixed(2)} s  rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB  ${sql.replace(/\s+/g, ' ').slice(0, 70)}\n`,
+      );
       return out;
     } catch (err) {
       if (err instanceof KeytrailError) throw err;
@@ -207,7 +213,11 @@ export class CaseDb {
 
 /** A statement DuckDB refused; the message is DuckDB's, the SQL is kept for --debug. */
 export class SqlError extends KeytrailError {
-  constructor(message: string, readonly sql: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly sql: string,
+    options?: { cause?: unknown },
+  ) {
     super('QUERY', message, {}, options);
   }
 }

@@ -50,7 +50,10 @@ export function filterSql(f: EventFilter): { where: string; params: unknown[] } 
   }
   anyOf('awsRegion', f.regions);
   anyOf('eventName', f.events);
-  anyOf('eventSource', f.sources?.map((s) => (s.includes('.') ? s : `${s}.amazonaws.com`)));
+  anyOf(
+    'eventSource',
+    f.sources?.map((s) => (s.includes('.') ? s : `${s}.amazonaws.com`)),
+  );
   anyOf('sourceIPAddress', f.ips);
   if (f.errors) parts.push(`errorCode IS NOT NULL`);
   if (f.write) parts.push(`NOT coalesce(readOnly, regexp_matches(eventName, '${READ_VERBS}'))`);

@@ -99,9 +99,7 @@ export function sqlType(t: Leaf | StructField): string {
 
 /** The structure argument of json_transform: every leaf read as text or JSON, cast afterwards. */
 export function transformStructure(t: StructField = RECORD): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(t).map(([k, v]) => [k, typeof v === 'string' ? (v === 'JSON' ? 'JSON' : 'VARCHAR') : transformStructure(v)]),
-  );
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'string' ? (v === 'JSON' ? 'JSON' : 'VARCHAR') : transformStructure(v)]));
 }
 
 /** A JSON merge patch (RFC 7386) that removes every field that has a column, leaving the rest. */

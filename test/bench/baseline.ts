@@ -65,7 +65,13 @@ async function main(awsLogs: string, anyOrder: boolean): Promise<void> {
         rssCurveMB: rss.curveMB,
         rssIntervalMs: rss.intervalMs,
         dbBytes: fileBytes(dbPath),
-        detail: { files: files.length, preserveInsertionOrder: !anyOrder, statementSeconds: (t2 - t1) / 1000, threads: Number(row[1]), memoryLimit: String(row[2]) },
+        detail: {
+          files: files.length,
+          preserveInsertionOrder: !anyOrder,
+          statementSeconds: (t2 - t1) / 1000,
+          threads: Number(row[1]),
+          memoryLimit: String(row[2]),
+        },
       },
     });
   } finally {

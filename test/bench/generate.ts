@@ -37,7 +37,12 @@ const HOUR = 3_600_000;
 const TRAIL = 'management-events';
 const WORKER_ROLE = 'keytrail-bench-generate';
 
-interface FilePlan { index: number; events: number; firstEvent: number; minute: number }
+interface FilePlan {
+  index: number;
+  events: number;
+  firstEvent: number;
+  minute: number;
+}
 interface GroupPlan {
   region: string;
   hour: number;
@@ -45,9 +50,17 @@ interface GroupPlan {
   digestTime: number;
   previousDigest: string | null;
 }
-interface GroupDone { files: number; events: number; bytes: number; uncompressedBytes: number }
+interface GroupDone {
+  files: number;
+  events: number;
+  bytes: number;
+  uncompressedBytes: number;
+}
 
-const stamp = (ms: number, seconds: boolean) => `${iso(ms).replace(/[-:]/g, '').slice(0, seconds ? 15 : 13)}Z`;
+const stamp = (ms: number, seconds: boolean) =>
+  `${iso(ms)
+    .replace(/[-:]/g, '')
+    .slice(0, seconds ? 15 : 13)}Z`;
 const dayPath = (ms: number) => iso(ms).slice(0, 10).replace(/-/g, '/');
 
 function digestKey(acct: string, region: string, time: number): string {
@@ -169,8 +182,12 @@ function writeGroup(dir: string, seed: number, src: Omit<RecordSource, 'rng'>, g
     done.events += f.events;
     done.uncompressedBytes += Buffer.byteLength(text);
     logFiles.push({
-      s3Bucket: bucket, s3Object: key, hashValue: crypto.createHash('sha256').update(text).digest('hex'), hashAlgorithm: 'SHA-256',
-      newestEventTime: iso(times[times.length - 1]!), oldestEventTime: iso(times[0]!),
+      s3Bucket: bucket,
+      s3Object: key,
+      hashValue: crypto.createHash('sha256').update(text).digest('hex'),
+      hashAlgorithm: 'SHA-256',
+      newestEventTime: iso(times[times.length - 1]!),
+      oldestEventTime: iso(times[0]!),
     });
   }
   const rng = new Rng(seed, 0xd1 + g.hour / HOUR + REGIONS.indexOf(g.region as (typeof REGIONS)[number]) * 100_000);
@@ -196,7 +213,11 @@ function writeGroup(dir: string, seed: number, src: Omit<RecordSource, 'rng'>, g
   return done;
 }
 
-interface WorkerInit { role: string; dir: string; seed: number }
+interface WorkerInit {
+  role: string;
+  dir: string;
+  seed: number;
+}
 type ToWorker = { group: GroupPlan } | { stop: true };
 type FromWorker = { ready: true } | { done: GroupDone };
 
@@ -212,7 +233,13 @@ function workerMain(init: WorkerInit): void {
   port.postMessage({ ready: true } satisfies FromWorker);
 }
 
-interface Marker { version: number; events: number; seed: number; stats: ExportStats; smallFiles?: number }
+interface Marker {
+  version: number;
+  events: number;
+  seed: number;
+  stats: ExportStats;
+  smallFiles?: number;
+}
 
 /**
  * Generate (or reuse) an export of `events` events under `dir`. `dir/.complete` records the
@@ -279,32 +306,37 @@ async function writeExport(dir: string, seed: number, shape: { events: number } 
   const workerCount = Math.max(1, Math.min(os.availableParallelism(), groups.length));
   let next = 0;
   await Promise.all(
-    Array.from({ length: workerCount }, () =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE, dir, seed } satisfies WorkerInit });
-        const feed = () => {
-          const g = groups[next++];
-          w.postMessage(g ? ({ group: g } satisfies ToWorker) : ({ stop: true } satisfies ToWorker));
-        };
-        w.on('message', (m: FromWorker) => {
-          if ('done' in m) {
-            stats.files += m.done.files;
-            stats.digestFiles += 1;
-            stats.events += m.done.events;
-            stats.bytes += m.done.bytes;
-            stats.uncompressedBytes! += m.done.uncompressedBytes;
-          }
-          feed();
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator worker exited with code ${code}`))));
-      }),
+    Array.from(
+      { length: workerCount },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE, dir, seed } satisfies WorkerInit });
+          const feed = () => {
+            const g = groups[next++];
+            w.postMessage(g ? ({ group: g } satisfies ToWorker) : ({ stop: true } satisfies ToWorker));
+          };
+          w.on('message', (m: FromWorker) => {
+            if ('done' in m) {
+              stats.files += m.done.files;
+              stats.digestFiles += 1;
+              stats.events += m.done.events;
+              stats.bytes += m.done.bytes;
+              stats.uncompressedBytes! += m.done.uncompressedBytes;
+            }
+            feed();
+          });
+          w.on('error', reject);
+          w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator worker exited with code ${code}`))));
+        }),
     ),
   );
   stats.seconds = (performance.now() - t0) / 1000;
   if (stats.events !== events) throw new Error(`generator wrote ${stats.events} events, expected ${events}`);
   const smallFiles = 'smallFiles' in shape ? shape.smallFiles : undefined;
-  fs.writeFileSync(markerPath, JSON.stringify({ version: GENERATOR_VERSION, events, seed, stats, ...(smallFiles ? { smallFiles } : {}) } satisfies Marker, null, 2));
+  fs.writeFileSync(
+    markerPath,
+    JSON.stringify({ version: GENERATOR_VERSION, events, seed, stats, ...(smallFiles ? { smallFiles } : {}) } satisfies Marker, null, 2),
+  );
   return stats;
 }
 

@@ -13,9 +13,7 @@ import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measu
 
 /** The summary as reported, with long lists cut to their first entries. */
 function brief(summary: object): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(summary).map(([k, v]) => [k, Array.isArray(v) && v.length > 5 ? { count: v.length, first: v.slice(0, 5) } : v]),
-  );
+  return Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, Array.isArray(v) && v.length > 5 ? { count: v.length, first: v.slice(0, 5) } : v]));
 }
 
 async function main(awsLogs: string, keep: string | undefined): Promise<void> {

@@ -19,7 +19,11 @@ import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measu
 async function main(awsLogs: string, casePath: string): Promise<void> {
   if (!fs.existsSync(awsLogs)) throw new Error(`no export at ${awsLogs}`);
   const c = await CaseDb.open(casePath, { readOnly: true });
-  const key = String((await c.all(`SELECT userIdentity.accessKeyId AS k FROM events WHERE userIdentity.accessKeyId LIKE 'AKIA%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`))[0]!.k);
+  const key = String(
+    (
+      await c.all(`SELECT userIdentity.accessKeyId AS k FROM events WHERE userIdentity.accessKeyId LIKE 'AKIA%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`)
+    )[0]!.k,
+  );
   c.close();
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
   const rulesDir = fs.existsSync(BUILTIN_RULES) ? BUILTIN_RULES : path.join(root, 'rules');
@@ -31,7 +35,10 @@ async function main(awsLogs: string, casePath: string): Promise<void> {
     const t0 = performance.now();
     let reportStart = 0;
     const { ingest, report } = await investigate([awsLogs], {
-      out, keys: [key], rules, correlations,
+      out,
+      keys: [key],
+      rules,
+      correlations,
       onStep: (what) => {
         if (what.startsWith('detect')) reportStart = performance.now();
       },
@@ -41,11 +48,21 @@ async function main(awsLogs: string, casePath: string): Promise<void> {
     reply({
       ok: true,
       result: {
-        events: ingest.events, seconds, eventsPerSecond: ingest.events / seconds, peakRssMB: peakRssMB(), sampledPeakRssMB: rss.peakMB, rssCurveMB: rss.curveMB,
-        rssIntervalMs: rss.intervalMs, dbBytes: fileBytes(path.join(out, 'keytrail.duckdb')),
+        events: ingest.events,
+        seconds,
+        eventsPerSecond: ingest.events / seconds,
+        peakRssMB: peakRssMB(),
+        sampledPeakRssMB: rss.peakMB,
+        rssCurveMB: rss.curveMB,
+        rssIntervalMs: rss.intervalMs,
+        dbBytes: fileBytes(path.join(out, 'keytrail.duckdb')),
         detail: {
-          reportSeconds: (performance.now() - reportStart) / 1000, ingestSeconds: (reportStart - t0) / 1000, key,
-          keys: report.keys.length, resources: report.resources.length, findings: report.findings.length,
+          reportSeconds: (performance.now() - reportStart) / 1000,
+          ingestSeconds: (reportStart - t0) / 1000,
+          key,
+          keys: report.keys.length,
+          resources: report.resources.length,
+          findings: report.findings.length,
           files: Object.fromEntries(fs.readdirSync(out).map((f) => [f, fileBytes(path.join(out, f))])),
         },
       },

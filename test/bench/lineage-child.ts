@@ -25,17 +25,58 @@ function chain(start: Date): Record<string, unknown>[] {
   let t = start.getTime();
   let n = 0;
   const records: Record<string, unknown>[] = [];
-  const user = (name: string, key: string) => ({ type: 'IAMUser', principalId: `AIDA${name.toUpperCase()}`, arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, accountId: ACCOUNT, accessKeyId: key, userName: name });
-  const role = (name: string, key: string) => ({
-    type: 'AssumedRole', principalId: `AROA${name.toUpperCase()}:s`, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/s`, accountId: ACCOUNT, accessKeyId: key,
-    sessionContext: { sessionIssuer: { type: 'Role', principalId: `AROA${name.toUpperCase()}`, arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, accountId: ACCOUNT, userName: name }, attributes: { creationDate: new Date(t).toISOString(), mfaAuthenticated: 'false' } },
+  const user = (name: string, key: string) => ({
+    type: 'IAMUser',
+    principalId: `AIDA${name.toUpperCase()}`,
+    arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+    accountId: ACCOUNT,
+    accessKeyId: key,
+    userName: name,
   });
-  const rec = (who: object, eventSource: string, eventName: string, requestParameters: object | null, responseElements: object | null, region = 'us-east-1') => {
+  const role = (name: string, key: string) => ({
+    type: 'AssumedRole',
+    principalId: `AROA${name.toUpperCase()}:s`,
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/s`,
+    accountId: ACCOUNT,
+    accessKeyId: key,
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: `AROA${name.toUpperCase()}`,
+        arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+        accountId: ACCOUNT,
+        userName: name,
+      },
+      attributes: { creationDate: new Date(t).toISOString(), mfaAuthenticated: 'false' },
+    },
+  });
+  const rec = (
+    who: object,
+    eventSource: string,
+    eventName: string,
+    requestParameters: object | null,
+    responseElements: object | null,
+    region = 'us-east-1',
+  ) => {
     t += 7000;
     records.push({
-      eventVersion: '1.09', userIdentity: who, eventTime: new Date(t).toISOString().replace('.000Z', 'Z'), eventSource, eventName, awsRegion: region,
-      sourceIPAddress: '198.51.100.77', userAgent: 'aws-cli/2.15.0', requestParameters, responseElements, requestID: `bench-req-${++n}`, eventID: `bench-lineage-${n}`,
-      readOnly: false, eventType: 'AwsApiCall', managementEvent: true, recipientAccountId: ACCOUNT, eventCategory: 'Management',
+      eventVersion: '1.09',
+      userIdentity: who,
+      eventTime: new Date(t).toISOString().replace('.000Z', 'Z'),
+      eventSource,
+      eventName,
+      awsRegion: region,
+      sourceIPAddress: '198.51.100.77',
+      userAgent: 'aws-cli/2.15.0',
+      requestParameters,
+      responseElements,
+      requestID: `bench-req-${++n}`,
+      eventID: `bench-lineage-${n}`,
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: ACCOUNT,
+      eventCategory: 'Management',
     });
   };
   const busy = (who: object) => {
@@ -54,7 +95,13 @@ function chain(start: Date): Record<string, unknown>[] {
   const l1 = newUser(seed, 'bench-l1', 'AKIAQBENCHLEVEL00001'); // level 1
   busy(l1);
   rec(l1, 'iam.amazonaws.com', 'CreateRole', { roleName: 'bench-l2' }, { role: { arn: `arn:aws:iam::${ACCOUNT}:role/bench-l2` } }); // level 2
-  rec(l1, 'sts.amazonaws.com', 'AssumeRole', { roleArn: `arn:aws:iam::${ACCOUNT}:role/bench-l2`, roleSessionName: 's' }, { credentials: { accessKeyId: 'ASIAQBENCHLEVEL00003' } }); // level 3
+  rec(
+    l1,
+    'sts.amazonaws.com',
+    'AssumeRole',
+    { roleArn: `arn:aws:iam::${ACCOUNT}:role/bench-l2`, roleSessionName: 's' },
+    { credentials: { accessKeyId: 'ASIAQBENCHLEVEL00003' } },
+  ); // level 3
   const l3 = role('bench-l2', 'ASIAQBENCHLEVEL00003');
   busy(l3);
   const l4 = newUser(l3, 'bench-l4', 'AKIAQBENCHLEVEL00004'); // level 4
@@ -101,9 +148,22 @@ async function main(casePath: string): Promise<void> {
     reply({
       ok: true,
       result: {
-        events, seconds, eventsPerSecond: events / seconds, peakRssMB: peakRssMB(), sampledPeakRssMB: rss.peakMB, rssCurveMB: rss.curveMB, rssIntervalMs: rss.intervalMs,
+        events,
+        seconds,
+        eventsPerSecond: events / seconds,
+        peakRssMB: peakRssMB(),
+        sampledPeakRssMB: rss.peakMB,
+        rssCurveMB: rss.curveMB,
+        rssIntervalMs: rss.intervalMs,
         dbBytes: fileBytes(copy),
-        detail: { chainRecords: records.length, nodes: l.nodes.length, tainted: l.nodes.filter((n) => n.tainted).length, edges: l.edges.length, chainEvents, levels: 6 },
+        detail: {
+          chainRecords: records.length,
+          nodes: l.nodes.length,
+          tainted: l.nodes.filter((n) => n.tainted).length,
+          edges: l.edges.length,
+          chainEvents,
+          levels: 6,
+        },
       },
     });
   } finally {

@@ -16,7 +16,11 @@ export function iso(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
-interface Weighted<T> { items: T[]; cum: number[]; total: number }
+interface Weighted<T> {
+  items: T[];
+  cum: number[];
+  total: number;
+}
 function weighted<T>(items: T[], weight: (t: T) => number): Weighted<T> {
   const cum: number[] = [];
   let total = 0;
@@ -37,12 +41,24 @@ function draw<T>(rng: Rng, w: Weighted<T>): T {
 
 /** Per region, which events can happen there (global services only in us-east-1). */
 const EVENTS_BY_REGION = new Map<string, Weighted<EventDef>>(
-  REGIONS.map((r) => [r, weighted(CATALOG.filter((d) => r === 'us-east-1' || !d.global), (d) => d.weight)]),
+  REGIONS.map((r) => [
+    r,
+    weighted(
+      CATALOG.filter((d) => r === 'us-east-1' || !d.global),
+      (d) => d.weight,
+    ),
+  ]),
 );
 const ACTORS_BY_EVENT = new Map<EventDef, Weighted<ActorKind>>(
   CATALOG.map((d) => {
     const a = d.actors ?? DEFAULT_ACTORS;
-    return [d, weighted(ACTOR_KINDS.filter((k) => (a[k] ?? 0) > 0), (k) => a[k] ?? 0)];
+    return [
+      d,
+      weighted(
+        ACTOR_KINDS.filter((k) => (a[k] ?? 0) > 0),
+        (k) => a[k] ?? 0,
+      ),
+    ];
   }),
 );
 
@@ -75,10 +91,21 @@ function actor(c: Ctx, kind: ActorKind, worldSeed: number): void {
     c.agent = consoleSession ? w.agents[w.agents.length - 4 - (ui % 2)]! : w.agents[(ui * 3 + rng.int(3)) % (w.agents.length - 5)]!;
     c.console = consoleSession;
     c.identity = {
-      type: 'IAMUser', principalId: u.id, arn: `arn:aws:iam::${acct}:user/${u.name}`, accountId: acct,
+      type: 'IAMUser',
+      principalId: u.id,
+      arn: `arn:aws:iam::${acct}:user/${u.name}`,
+      accountId: acct,
       accessKeyId: consoleSession ? `ASIA${new Rng(worldSeed, ui * 100003 + hour).b32(16)}` : u.keys[hour % u.keys.length]!,
       userName: u.name,
-      ...(consoleSession ? { sessionContext: { sessionIssuer: {}, webIdFederationData: {}, attributes: { creationDate: iso(hour * 3_600_000 + (ui % 60) * 60_000), mfaAuthenticated: 'true' } } } : {}),
+      ...(consoleSession
+        ? {
+            sessionContext: {
+              sessionIssuer: {},
+              webIdFederationData: {},
+              attributes: { creationDate: iso(hour * 3_600_000 + (ui % 60) * 60_000), mfaAuthenticated: 'true' },
+            },
+          }
+        : {}),
     };
     c.actorArn = `arn:aws:iam::${acct}:user/${u.name}`;
   } else if (kind === 'AssumedRole') {
@@ -90,7 +117,11 @@ function actor(c: Ctx, kind: ActorKind, worldSeed: number): void {
     const roleArn = `arn:aws:iam::${acct}:role/${role.kind === 'sso' ? `aws-reserved/sso.amazonaws.com/${role.name}` : role.name}`;
     c.actorArn = `arn:aws:sts::${acct}:assumed-role/${role.name}/${session}`;
     c.identity = {
-      type: 'AssumedRole', principalId: `${role.id}:${session}`, arn: c.actorArn, accountId: acct, accessKeyId: key,
+      type: 'AssumedRole',
+      principalId: `${role.id}:${session}`,
+      arn: c.actorArn,
+      accountId: acct,
+      accessKeyId: key,
       sessionContext: {
         sessionIssuer: { type: 'Role', principalId: role.id, arn: roleArn, accountId: acct, userName: role.name },
         webIdFederationData: {},
@@ -101,7 +132,8 @@ function actor(c: Ctx, kind: ActorKind, worldSeed: number): void {
       ...(role.kind === 'app' && rng.chance(0.5) ? { invokedBy: rng.pick(w.services) } : {}),
     };
     c.console = role.kind === 'sso' && rng.chance(0.4);
-    if (role.kind === 'lambda' || role.kind === 'ec2' || role.kind === 'eks') c.ip = `${rng.pick([3, 18, 34, 52, 54])}.${(ri * 17) % 256}.${(si * 31) % 256}.${rng.range(1, 254)}`;
+    if (role.kind === 'lambda' || role.kind === 'ec2' || role.kind === 'eks')
+      c.ip = `${rng.pick([3, 18, 34, 52, 54])}.${(ri * 17) % 256}.${(si * 31) % 256}.${rng.range(1, 254)}`;
     else c.ip = w.ips[(ri * 11 + si) % w.ips.length]!;
     c.agent = c.console ? w.agents[w.agents.length - 5]! : w.agents[(ri * 5 + si) % (w.agents.length - 5)]!;
     if (role.kind === 'ec2' && rng.chance(0.5)) c.agent = w.agents[w.agents.length - 1]!;
@@ -113,7 +145,10 @@ function actor(c: Ctx, kind: ActorKind, worldSeed: number): void {
     c.internal = true;
   } else if (kind === 'Root') {
     c.identity = {
-      type: 'Root', principalId: acct, arn: `arn:aws:iam::${acct}:root`, accountId: acct,
+      type: 'Root',
+      principalId: acct,
+      arn: `arn:aws:iam::${acct}:root`,
+      accountId: acct,
       accessKeyId: `ASIA${new Rng(worldSeed, 0xf00d + hour).b32(16)}`,
       sessionContext: { sessionIssuer: {}, webIdFederationData: {}, attributes: { creationDate: iso(hour * 3_600_000), mfaAuthenticated: 'true' } },
     };
@@ -148,7 +183,11 @@ type Caller = Pick<Ctx, 'identity' | 'actorArn' | 'ip' | 'agent' | 'console' | '
   vpce: string | null;
 };
 /** The caller is chosen with the burst's first record (it must be able to make that call). */
-interface Burst { left: number; def: EventDef; caller?: Caller }
+interface Burst {
+  left: number;
+  def: EventDef;
+  caller?: Caller;
+}
 
 export interface RecordSource {
   rng: Rng;
@@ -201,8 +240,16 @@ function build(src: RecordSource, b: Burst, region: string, time: number, eventI
     const kind = draw(rng, ACTORS_BY_EVENT.get(def)!);
     actor(c, kind, src.worldSeed);
     caller = b.caller = {
-      kind, identity: c.identity, actorArn: c.actorArn, ip: c.ip, agent: c.agent, console: c.console, internal: c.internal, crossAccount: c.crossAccount,
-      tls13: rng.chance(0.8), vpce: !c.internal && rng.chance(0.06) ? `vpce-0${rng.hex(16)}` : null,
+      kind,
+      identity: c.identity,
+      actorArn: c.actorArn,
+      ip: c.ip,
+      agent: c.agent,
+      console: c.console,
+      internal: c.internal,
+      crossAccount: c.crossAccount,
+      tls13: rng.chance(0.8),
+      vpce: !c.internal && rng.chance(0.06) ? `vpce-0${rng.hex(16)}` : null,
     };
   }
   const host = def.host ? def.host(c) : `${def.source}.${region}.amazonaws.com`;

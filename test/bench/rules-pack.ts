@@ -29,8 +29,30 @@ interface Shape {
 
 /** Real API names the generator never logs, per service: real packs list many calls a trail rarely has. */
 const UNLOGGED: Record<string, string[]> = {
-  ec2: ['DeleteSnapshot', 'ModifySnapshotAttribute', 'ModifyImageAttribute', 'CreateKeyPair', 'ImportKeyPair', 'DeleteFlowLogs', 'DisableEbsEncryptionByDefault', 'GetPasswordData', 'ModifyInstanceAttribute', 'CreateImage'],
-  iam: ['DeleteUser', 'CreateLoginProfile', 'UpdateLoginProfile', 'PutUserPolicy', 'AddUserToGroup', 'DeactivateMFADevice', 'DeleteRolePermissionsBoundary', 'CreatePolicyVersion', 'SetDefaultPolicyVersion', 'UpdateAccessKey'],
+  ec2: [
+    'DeleteSnapshot',
+    'ModifySnapshotAttribute',
+    'ModifyImageAttribute',
+    'CreateKeyPair',
+    'ImportKeyPair',
+    'DeleteFlowLogs',
+    'DisableEbsEncryptionByDefault',
+    'GetPasswordData',
+    'ModifyInstanceAttribute',
+    'CreateImage',
+  ],
+  iam: [
+    'DeleteUser',
+    'CreateLoginProfile',
+    'UpdateLoginProfile',
+    'PutUserPolicy',
+    'AddUserToGroup',
+    'DeactivateMFADevice',
+    'DeleteRolePermissionsBoundary',
+    'CreatePolicyVersion',
+    'SetDefaultPolicyVersion',
+    'UpdateAccessKey',
+  ],
   sts: ['GetFederationToken', 'AssumeRoleWithSAML'],
   s3: ['DeleteBucketPolicy', 'PutBucketAcl', 'PutBucketLogging', 'DeleteBucketEncryption', 'PutBucketReplication', 'PutBucketLifecycle'],
   lambda: ['AddPermission20150331v2', 'UpdateFunctionConfiguration20150331v2', 'CreateEventSourceMapping20150331', 'PublishLayerVersion20181031'],
@@ -48,7 +70,24 @@ const UNLOGGED: Record<string, string[]> = {
 };
 
 /** Offensive tooling and unusual clients, as user-agent rules list them (none of them is in the export). */
-const TOOLS = ['kali', 'parrot', 'pentoo', 'Pacu', 'ScoutSuite', 'cloudsploit', 'prowler', 'CloudMapper', 'weirdAAL', 'enumerate-iam', 'aws-nuke', 'cloudfox', 'curl/', 'python-requests/', 'Go-http-client/', 'PostmanRuntime/'];
+const TOOLS = [
+  'kali',
+  'parrot',
+  'pentoo',
+  'Pacu',
+  'ScoutSuite',
+  'cloudsploit',
+  'prowler',
+  'CloudMapper',
+  'weirdAAL',
+  'enumerate-iam',
+  'aws-nuke',
+  'cloudfox',
+  'curl/',
+  'python-requests/',
+  'Go-http-client/',
+  'PostmanRuntime/',
+];
 
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 const src = (d: { source: string }) => `${d.source}.amazonaws.com`;
@@ -72,28 +111,161 @@ export function makeRules(count = PACK_SIZE, seed = 1): Record<string, unknown>[
 
   /** Request-parameter checks an analyst writes for one API (JSON paths into requestParameters). */
   const PARAMS: { def: string; title: string; item: (k: number) => Detection; summary: string }[] = [
-    { def: 'RunInstances', title: 'GPU or large instances launched', item: (k) => ({ 'requestParameters.instanceType': rot(['p3.2xlarge', 'g4dn.xlarge', 'p4d.24xlarge', 'c6i.xlarge', 'x2iedn.32xlarge'], k, 3) }), summary: '{userIdentity.arn} launched {requestParameters.instanceType} in {awsRegion}' },
-    { def: 'AttachUserPolicy', title: 'Powerful managed policy attached to a user', item: (k) => ({ 'requestParameters.policyArn|endswith': rot(['/AdministratorAccess', '/IAMFullAccess', '/PowerUserAccess', '/AmazonS3FullAccess'], k, 2) }), summary: '{userIdentity.arn} attached {requestParameters.policyArn} to {requestParameters.userName}' },
-    { def: 'AttachRolePolicy', title: 'Customer policy attached to a role', item: (k) => ({ 'requestParameters.policyArn|contains': k % 2 ? `:${w.account}:policy/` : ':aws:policy/AmazonSSM' }), summary: '{userIdentity.arn} attached {requestParameters.policyArn} to {requestParameters.roleName}' },
-    { def: 'GetParameter', title: 'Decrypted parameter read', item: (k) => ({ 'requestParameters.withDecryption': true, 'requestParameters.name|startswith': `/${['prod', 'staging', 'dev'][k % 3]}/`, 'userIdentity.type': 'IAMUser' }), summary: '{userIdentity.arn} read {requestParameters.name}' },
-    { def: 'AuthorizeSecurityGroupIngress', title: 'Security group opened to the internet', item: (k) => ({ 'requestParameters.ipPermissions|contains': rot(['"cidrIp":"0.0.0.0/0"', '"fromPort":22', '"fromPort":3389', '"fromPort":5432', '"fromPort":6379'], k, 2), 'requestParameters.ipPermissions|contains|all': ['"ipProtocol":"tcp"'] }), summary: '{userIdentity.arn} opened {requestParameters.groupId}: {requestParameters.ipPermissions}' },
-    { def: 'AssumeRole', title: 'Long role session requested', item: (k) => ({ 'requestParameters.durationSeconds': 43200, 'requestParameters.roleArn|contains': w.roles[(k * 3) % w.roles.length]!.name }), summary: '{userIdentity.arn} assumed {requestParameters.roleArn} for {requestParameters.durationSeconds} s' },
-    { def: 'AssumeRole', title: 'Cross-account role assumed with an external id', item: (k) => ({ 'requestParameters.externalId|exists': true, 'requestParameters.roleSessionName|startswith': w.functions[k % w.functions.length]! }), summary: '{userIdentity.accountId} assumed {requestParameters.roleArn}' },
-    { def: 'GetSessionToken', title: 'Session token without MFA', item: () => ({ 'requestParameters.serialNumber|exists': false }), summary: '{userIdentity.arn} got a session token from {sourceIPAddress}' },
-    { def: 'VerifyEmailIdentity', title: 'SES identity at a free mail provider', item: (k) => ({ 'requestParameters.emailAddress|endswith': rot(['@mailinator.com', '@protonmail.com', '@guerrillamail.com', '@yopmail.com'], k, 2) }), summary: '{userIdentity.arn} verified {requestParameters.emailAddress}' },
-    { def: 'PutRetentionPolicy', title: 'Log retention shortened', item: (k) => ({ 'requestParameters.retentionInDays': rot([1, 3, 7, 14], k, 2) }), summary: '{requestParameters.logGroupName} retention set to {requestParameters.retentionInDays} days' },
-    { def: 'GenerateDataKey', title: 'Data key from an alias for a watched role', item: (k) => ({ 'requestParameters.keyId|startswith': ['alias/aws/s3', 'alias/aws/ebs', 'alias/app-data'][k % 3]!, 'userIdentity.arn|contains': `/${w.roles[(k * 5) % w.roles.length]!.name}/` }), summary: '{userIdentity.arn} generated a data key with {requestParameters.keyId}' },
-    { def: 'CreateStack', title: 'Stack with IAM capabilities', item: (k) => ({ 'requestParameters.capabilities|contains': 'CAPABILITY_NAMED_IAM', 'requestParameters.stackName|startswith': w.stacks[k % w.stacks.length]!.split('-')[0]! }), summary: '{userIdentity.arn} created {requestParameters.stackName}' },
-    { def: 'SendCommand', title: 'Shell command sent to instances', item: (k) => ({ 'requestParameters.documentName': ['AWS-RunShellScript', 'AWS-RunPowerShellScript'][k % 2]! }), summary: '{userIdentity.arn} ran {requestParameters.documentName} on {requestParameters.instanceIds}' },
-    { def: 'GetSecretValue', title: 'Production secret read', item: (k) => ({ 'requestParameters.secretId|contains': w.paramNames[(k * 7) % w.paramNames.length]!.slice(1) }), summary: '{userIdentity.arn} read {requestParameters.secretId}' },
-    { def: 'UpdateFunctionCode20150331v2', title: 'Function code from an unexpected bucket', item: (k) => ({ 'requestParameters.s3Bucket|contains': w.buckets[(k * 5) % w.buckets.length]!.split('-')[0]! }), summary: '{requestParameters.functionName} code from s3://{requestParameters.s3Bucket}/{requestParameters.s3Key}' },
-    { def: 'CreateUser', title: 'User created with a personal name', item: (k) => ({ 'requestParameters.userName|startswith': w.people[k % w.people.length]!.split('.')[0]! }), summary: '{userIdentity.arn} created user {requestParameters.userName}' },
-    { def: 'PutBucketPolicy', title: 'Bucket shared with a partner account', item: (k) => ({ 'requestParameters.policy|contains': `arn:aws:iam::${w.partners[k % w.partners.length]!}:root` }), summary: '{userIdentity.arn} shared {requestParameters.bucketName}' },
-    { def: 'LookupEvents', title: 'CloudTrail searched for sign-ins', item: (k) => ({ 'requestParameters.lookupAttributes|contains': ['ConsoleLogin', 'CreateUser', 'RunInstances'][k % 3]! }), summary: '{userIdentity.arn} searched CloudTrail: {requestParameters.lookupAttributes}' },
-    { def: 'StopLogging', title: 'Trail stopped', item: () => ({ 'requestParameters.name|contains': ':trail/' }), summary: '{userIdentity.arn} stopped {requestParameters.name}' },
-    { def: 'DescribeInstances', title: 'Instances enumerated by state', item: (k) => ({ 'requestParameters.filterSet|contains': ['instance-state-name', 'vpc-id', 'tag:Name'][k % 3]!, 'userIdentity.type': 'IAMUser', 'userAgent|startswith': 'aws-cli/' }), summary: '{userIdentity.arn} listed instances: {requestParameters.filterSet}' },
-    { def: 'CreateKey', title: 'KMS key with the lockout check bypassed', item: () => ({ 'requestParameters.bypassPolicyLockoutSafetyCheck': true }), summary: '{userIdentity.arn} created a key' },
-    { def: 'UpdateAssumeRolePolicy', title: 'Role trust opened to another account', item: (k) => ({ 'requestParameters.policyDocument|contains': w.partners[k % w.partners.length]! }), summary: '{userIdentity.arn} changed the trust of {requestParameters.roleName}' },
+    {
+      def: 'RunInstances',
+      title: 'GPU or large instances launched',
+      item: (k) => ({ 'requestParameters.instanceType': rot(['p3.2xlarge', 'g4dn.xlarge', 'p4d.24xlarge', 'c6i.xlarge', 'x2iedn.32xlarge'], k, 3) }),
+      summary: '{userIdentity.arn} launched {requestParameters.instanceType} in {awsRegion}',
+    },
+    {
+      def: 'AttachUserPolicy',
+      title: 'Powerful managed policy attached to a user',
+      item: (k) => ({
+        'requestParameters.policyArn|endswith': rot(['/AdministratorAccess', '/IAMFullAccess', '/PowerUserAccess', '/AmazonS3FullAccess'], k, 2),
+      }),
+      summary: '{userIdentity.arn} attached {requestParameters.policyArn} to {requestParameters.userName}',
+    },
+    {
+      def: 'AttachRolePolicy',
+      title: 'Customer policy attached to a role',
+      item: (k) => ({ 'requestParameters.policyArn|contains': k % 2 ? `:${w.account}:policy/` : ':aws:policy/AmazonSSM' }),
+      summary: '{userIdentity.arn} attached {requestParameters.policyArn} to {requestParameters.roleName}',
+    },
+    {
+      def: 'GetParameter',
+      title: 'Decrypted parameter read',
+      item: (k) => ({
+        'requestParameters.withDecryption': true,
+        'requestParameters.name|startswith': `/${['prod', 'staging', 'dev'][k % 3]}/`,
+        'userIdentity.type': 'IAMUser',
+      }),
+      summary: '{userIdentity.arn} read {requestParameters.name}',
+    },
+    {
+      def: 'AuthorizeSecurityGroupIngress',
+      title: 'Security group opened to the internet',
+      item: (k) => ({
+        'requestParameters.ipPermissions|contains': rot(
+          ['"cidrIp":"0.0.0.0/0"', '"fromPort":22', '"fromPort":3389', '"fromPort":5432', '"fromPort":6379'],
+          k,
+          2,
+        ),
+        'requestParameters.ipPermissions|contains|all': ['"ipProtocol":"tcp"'],
+      }),
+      summary: '{userIdentity.arn} opened {requestParameters.groupId}: {requestParameters.ipPermissions}',
+    },
+    {
+      def: 'AssumeRole',
+      title: 'Long role session requested',
+      item: (k) => ({ 'requestParameters.durationSeconds': 43200, 'requestParameters.roleArn|contains': w.roles[(k * 3) % w.roles.length]!.name }),
+      summary: '{userIdentity.arn} assumed {requestParameters.roleArn} for {requestParameters.durationSeconds} s',
+    },
+    {
+      def: 'AssumeRole',
+      title: 'Cross-account role assumed with an external id',
+      item: (k) => ({ 'requestParameters.externalId|exists': true, 'requestParameters.roleSessionName|startswith': w.functions[k % w.functions.length]! }),
+      summary: '{userIdentity.accountId} assumed {requestParameters.roleArn}',
+    },
+    {
+      def: 'GetSessionToken',
+      title: 'Session token without MFA',
+      item: () => ({ 'requestParameters.serialNumber|exists': false }),
+      summary: '{userIdentity.arn} got a session token from {sourceIPAddress}',
+    },
+    {
+      def: 'VerifyEmailIdentity',
+      title: 'SES identity at a free mail provider',
+      item: (k) => ({ 'requestParameters.emailAddress|endswith': rot(['@mailinator.com', '@protonmail.com', '@guerrillamail.com', '@yopmail.com'], k, 2) }),
+      summary: '{userIdentity.arn} verified {requestParameters.emailAddress}',
+    },
+    {
+      def: 'PutRetentionPolicy',
+      title: 'Log retention shortened',
+      item: (k) => ({ 'requestParameters.retentionInDays': rot([1, 3, 7, 14], k, 2) }),
+      summary: '{requestParameters.logGroupName} retention set to {requestParameters.retentionInDays} days',
+    },
+    {
+      def: 'GenerateDataKey',
+      title: 'Data key from an alias for a watched role',
+      item: (k) => ({
+        'requestParameters.keyId|startswith': ['alias/aws/s3', 'alias/aws/ebs', 'alias/app-data'][k % 3]!,
+        'userIdentity.arn|contains': `/${w.roles[(k * 5) % w.roles.length]!.name}/`,
+      }),
+      summary: '{userIdentity.arn} generated a data key with {requestParameters.keyId}',
+    },
+    {
+      def: 'CreateStack',
+      title: 'Stack with IAM capabilities',
+      item: (k) => ({
+        'requestParameters.capabilities|contains': 'CAPABILITY_NAMED_IAM',
+        'requestParameters.stackName|startswith': w.stacks[k % w.stacks.length]!.split('-')[0]!,
+      }),
+      summary: '{userIdentity.arn} created {requestParameters.stackName}',
+    },
+    {
+      def: 'SendCommand',
+      title: 'Shell command sent to instances',
+      item: (k) => ({ 'requestParameters.documentName': ['AWS-RunShellScript', 'AWS-RunPowerShellScript'][k % 2]! }),
+      summary: '{userIdentity.arn} ran {requestParameters.documentName} on {requestParameters.instanceIds}',
+    },
+    {
+      def: 'GetSecretValue',
+      title: 'Production secret read',
+      item: (k) => ({ 'requestParameters.secretId|contains': w.paramNames[(k * 7) % w.paramNames.length]!.slice(1) }),
+      summary: '{userIdentity.arn} read {requestParameters.secretId}',
+    },
+    {
+      def: 'UpdateFunctionCode20150331v2',
+      title: 'Function code from an unexpected bucket',
+      item: (k) => ({ 'requestParameters.s3Bucket|contains': w.buckets[(k * 5) % w.buckets.length]!.split('-')[0]! }),
+      summary: '{requestParameters.functionName} code from s3://{requestParameters.s3Bucket}/{requestParameters.s3Key}',
+    },
+    {
+      def: 'CreateUser',
+      title: 'User created with a personal name',
+      item: (k) => ({ 'requestParameters.userName|startswith': w.people[k % w.people.length]!.split('.')[0]! }),
+      summary: '{userIdentity.arn} created user {requestParameters.userName}',
+    },
+    {
+      def: 'PutBucketPolicy',
+      title: 'Bucket shared with a partner account',
+      item: (k) => ({ 'requestParameters.policy|contains': `arn:aws:iam::${w.partners[k % w.partners.length]!}:root` }),
+      summary: '{userIdentity.arn} shared {requestParameters.bucketName}',
+    },
+    {
+      def: 'LookupEvents',
+      title: 'CloudTrail searched for sign-ins',
+      item: (k) => ({ 'requestParameters.lookupAttributes|contains': ['ConsoleLogin', 'CreateUser', 'RunInstances'][k % 3]! }),
+      summary: '{userIdentity.arn} searched CloudTrail: {requestParameters.lookupAttributes}',
+    },
+    {
+      def: 'StopLogging',
+      title: 'Trail stopped',
+      item: () => ({ 'requestParameters.name|contains': ':trail/' }),
+      summary: '{userIdentity.arn} stopped {requestParameters.name}',
+    },
+    {
+      def: 'DescribeInstances',
+      title: 'Instances enumerated by state',
+      item: (k) => ({
+        'requestParameters.filterSet|contains': ['instance-state-name', 'vpc-id', 'tag:Name'][k % 3]!,
+        'userIdentity.type': 'IAMUser',
+        'userAgent|startswith': 'aws-cli/',
+      }),
+      summary: '{userIdentity.arn} listed instances: {requestParameters.filterSet}',
+    },
+    {
+      def: 'CreateKey',
+      title: 'KMS key with the lockout check bypassed',
+      item: () => ({ 'requestParameters.bypassPolicyLockoutSafetyCheck': true }),
+      summary: '{userIdentity.arn} created a key',
+    },
+    {
+      def: 'UpdateAssumeRolePolicy',
+      title: 'Role trust opened to another account',
+      item: (k) => ({ 'requestParameters.policyDocument|contains': w.partners[k % w.partners.length]! }),
+      summary: '{userIdentity.arn} changed the trust of {requestParameters.roleName}',
+    },
   ];
   const byName = new Map(CATALOG.map((d) => [d.name, d]));
 
@@ -101,7 +273,13 @@ export function makeRules(count = PACK_SIZE, seed = 1): Record<string, unknown>[
     // Sensitive calls of one service, not by AWS itself nor by the IaC pipeline.
     (k) => {
       const s = sources[k % sources.length]!;
-      const names = [...rareWrites.filter((d) => d.source === s).map((d) => d.name).slice(0, 2), ...rot(UNLOGGED[s] ?? [], k, 3)];
+      const names = [
+        ...rareWrites
+          .filter((d) => d.source === s)
+          .map((d) => d.name)
+          .slice(0, 2),
+        ...rot(UNLOGGED[s] ?? [], k, 3),
+      ];
       return {
         title: `Sensitive ${s} API call outside automation (${k})`,
         description: `A change to ${s} made by a person or an unknown client rather than by an AWS service or the deployment pipeline.`,
@@ -191,9 +369,22 @@ export function makeRules(count = PACK_SIZE, seed = 1): Record<string, unknown>[
         title: `${d.name} denied or failing (${k})`,
         description: `${d.name} failing with ${codes.join(' or ')} for a user key or root: a key probing what it may do.`,
         tags: ['attack.discovery', 'attack.t1526'],
-        detection: k % 2
-          ? { selection: { eventSource: src(d), eventName: d.name, 'userIdentity.type': ['IAMUser', 'Root'] }, error: { 'errorCode|exists': true }, condition: 'selection and error' }
-          : { selection: { eventSource: src(d), eventName: d.name, 'userIdentity.type': ['IAMUser', 'Root'], errorCode: [...codes, 'AccessDenied', 'UnauthorizedOperation'] }, condition: 'selection' },
+        detection:
+          k % 2
+            ? {
+                selection: { eventSource: src(d), eventName: d.name, 'userIdentity.type': ['IAMUser', 'Root'] },
+                error: { 'errorCode|exists': true },
+                condition: 'selection and error',
+              }
+            : {
+                selection: {
+                  eventSource: src(d),
+                  eventName: d.name,
+                  'userIdentity.type': ['IAMUser', 'Root'],
+                  errorCode: [...codes, 'AccessDenied', 'UnauthorizedOperation'],
+                },
+                condition: 'selection',
+              },
         summary: '{userIdentity.arn} {eventName} failed: {errorCode}',
       };
     },
@@ -207,7 +398,11 @@ export function makeRules(count = PACK_SIZE, seed = 1): Record<string, unknown>[
           description: `${s} changed as the root user: root should sign in to fix billing or a lockout, not to run the account.`,
           tags: ['attack.privilege-escalation', 'attack.t1078.004'],
           detection: {
-            selection: { 'userIdentity.type': 'Root', eventSource: `${s}.amazonaws.com`, 'eventName|startswith': ['Create', 'Delete', 'Put', 'Update', 'Attach', 'Run', 'Stop', 'Modify'] },
+            selection: {
+              'userIdentity.type': 'Root',
+              eventSource: `${s}.amazonaws.com`,
+              'eventName|startswith': ['Create', 'Delete', 'Put', 'Update', 'Attach', 'Run', 'Stop', 'Modify'],
+            },
             filter: { eventName: ['CreateLogStream', ...rot(['CreateLogGroup', 'PutEvaluations', 'CreateTags'], k, 1 + (k % 2))] },
             condition: 'selection and not filter',
           },
@@ -220,12 +415,16 @@ export function makeRules(count = PACK_SIZE, seed = 1): Record<string, unknown>[
           title: `Web identity calling ${s} (${k})`,
           description: 'A federated web identity (OIDC, EKS service account) calling a service directly rather than exchanging its token for a role session.',
           tags: ['attack.defense-evasion', 'attack.t1550.001'],
-          detection: { selection: { 'userIdentity.type': 'WebIdentityUser', eventSource: `${s}.amazonaws.com` }, filter: { eventName: 'AssumeRoleWithWebIdentity' }, condition: 'selection and not filter' },
+          detection: {
+            selection: { 'userIdentity.type': 'WebIdentityUser', eventSource: `${s}.amazonaws.com` },
+            filter: { eventName: 'AssumeRoleWithWebIdentity' },
+            condition: 'selection and not filter',
+          },
         };
       }
       return {
         title: `Service user key used interactively (${k})`,
-        description: 'A service user\'s long-term key used from a CLI or a browser.',
+        description: "A service user's long-term key used from a CLI or a browser.",
         tags: ['attack.credential-access', 'attack.t1552.005'],
         detection: {
           selection: { 'userIdentity.type': 'IAMUser', 'userIdentity.userName': rot(serviceUsers, k, 3) },
@@ -306,7 +505,12 @@ export function makeRules(count = PACK_SIZE, seed = 1): Record<string, unknown>[
         description: 'Bucket configuration read with a long-term user key that does not belong to its application.',
         tags: ['attack.discovery', 'attack.t1619'],
         detection: {
-          selection: { eventSource: 's3.amazonaws.com', eventName: rot(namesOf('s3'), k, 3), 'requestParameters.bucketName': b, 'userIdentity.type': 'IAMUser' },
+          selection: {
+            eventSource: 's3.amazonaws.com',
+            eventName: rot(namesOf('s3'), k, 3),
+            'requestParameters.bucketName': b,
+            'userIdentity.type': 'IAMUser',
+          },
           filter: { 'userIdentity.userName': rot(serviceUsers, k, 2) },
           condition: 'selection and not filter',
         },
@@ -340,7 +544,11 @@ export function writeRulesPack(dir: string, count = PACK_SIZE, seed = 1): number
   fs.mkdirSync(dir, { recursive: true });
   const rules = makeRules(count, seed);
   rules.forEach((r, i) => {
-    const slug = String(r.title).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+    const slug = String(r.title)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
     fs.writeFileSync(path.join(dir, `${String(i).padStart(4, '0')}-${slug}.yml`), stringify(r, { lineWidth: 0 }));
   });
   return rules.length;

@@ -40,7 +40,13 @@ const TARGET_SMALL_VS_BASELINE = 1.5;
 const TARGET_SMALL_PEAK_MB = 1024;
 
 const PARTS = ['ingest', 'baseline', 'rules', 'small'] as const;
-interface Args { events: number; flat: boolean; only: (typeof PARTS)[number] | null; seed: number; smallFiles: number }
+interface Args {
+  events: number;
+  flat: boolean;
+  only: (typeof PARTS)[number] | null;
+  seed: number;
+  smallFiles: number;
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { events: 1_000_000, flat: false, only: null, seed: 1, smallFiles: 100_000 };
@@ -113,7 +119,12 @@ async function measure(label: string, script: string, dir: string): Promise<Chil
   }
 }
 
-interface Check { name: string; target: string; value: string; pass: boolean }
+interface Check {
+  name: string;
+  target: string;
+  value: string;
+  pass: boolean;
+}
 const ok = (r: ChildResult | { error: string } | undefined): r is ChildResult => r !== undefined && !('error' in r);
 
 function table(rows: [string, ChildResult | { error: string }][]): string {
@@ -157,8 +168,12 @@ async function main(): Promise<number> {
 
   const checks: Check[] = [];
   const ratio = ok(keytrail) && ok(baseline) ? keytrail.eventsPerSecond / baseline.eventsPerSecond : undefined;
-  if (ratio !== undefined) checks.push({ name: 'ingest rate / baseline rate', target: `>= ${TARGET_RATIO}`, value: ratio.toFixed(2), pass: ratio >= TARGET_RATIO });
-  for (const [name, r, n] of [['keytrail', keytrail, args.events], [`keytrail ${FLAT_FACTOR}x`, keytrailBig, big]] as const) {
+  if (ratio !== undefined)
+    checks.push({ name: 'ingest rate / baseline rate', target: `>= ${TARGET_RATIO}`, value: ratio.toFixed(2), pass: ratio >= TARGET_RATIO });
+  for (const [name, r, n] of [
+    ['keytrail', keytrail, args.events],
+    [`keytrail ${FLAT_FACTOR}x`, keytrailBig, big],
+  ] as const) {
     if (r === undefined) continue;
     if (!ok(r)) {
       checks.push({ name: `${name} ran`, target: 'completes', value: 'ERROR', pass: false });
@@ -171,15 +186,21 @@ async function main(): Promise<number> {
     const growth = keytrailBig.peakRssMB / keytrail.peakRssMB;
     checks.push({ name: `peak RSS ${FLAT_FACTOR}x / 1x`, target: `<= ${TARGET_FLAT}`, value: growth.toFixed(2), pass: growth <= TARGET_FLAT });
   }
-  if (ok(baseline) && baseline.events !== args.events) checks.push({ name: 'baseline events loaded', target: `= ${fmt(args.events)}`, value: fmt(baseline.events), pass: false });
+  if (ok(baseline) && baseline.events !== args.events)
+    checks.push({ name: 'baseline events loaded', target: `= ${fmt(args.events)}`, value: fmt(baseline.events), pass: false });
   if (rules) checks.push(...rules.checks);
   if (small) checks.push(...small.checks);
 
-  console.log(`\nkeytrail benchmark: ${fmt(args.events)} events, seed ${args.seed}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}\n`);
+  console.log(
+    `\nkeytrail benchmark: ${fmt(args.events)} events, seed ${args.seed}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}\n`,
+  );
   if (runs.length > 0) console.log(table(runs));
   if (ratio !== undefined) console.log(`\nkeytrail / baseline rate: ${ratio.toFixed(2)}`);
   if (rules) console.log(`${runs.length > 0 ? '\n' : ''}${rulesTable(rules.runs)}`);
-  if (small) console.log(`${runs.length > 0 || rules ? '\n' : ''}many small files: ${fmt(small.stats.files)} event files (${fmt(small.stats.events)} events) + ${fmt(small.stats.digestFiles)} digests\n${smallTable(small.runs, small.stats.files)}`);
+  if (small)
+    console.log(
+      `${runs.length > 0 || rules ? '\n' : ''}many small files: ${fmt(small.stats.files)} event files (${fmt(small.stats.events)} events) + ${fmt(small.stats.digestFiles)} digests\n${smallTable(small.runs, small.stats.files)}`,
+    );
   console.log('');
   for (const c of checks) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (target ${c.target})`);
   const failed = checks.filter((c) => !c.pass).length;
@@ -190,7 +211,17 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine: { cores: os.availableParallelism(), memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
     args,
-    targets: { smallFilesPerSecond: TARGET_SMALL_FILES_PER_SECOND, smallVsBaseline: TARGET_SMALL_VS_BASELINE, smallPeakRssMB: TARGET_SMALL_PEAK_MB, ratio: TARGET_RATIO, peakRssMB: TARGET_PEAK_MB, flatGrowth: TARGET_FLAT, rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS, rulesPackScanSeconds: TARGET_PACK_SECONDS, lineageSeconds: TARGET_LINEAGE_SECONDS },
+    targets: {
+      smallFilesPerSecond: TARGET_SMALL_FILES_PER_SECOND,
+      smallVsBaseline: TARGET_SMALL_VS_BASELINE,
+      smallPeakRssMB: TARGET_SMALL_PEAK_MB,
+      ratio: TARGET_RATIO,
+      peakRssMB: TARGET_PEAK_MB,
+      flatGrowth: TARGET_FLAT,
+      rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS,
+      rulesPackScanSeconds: TARGET_PACK_SECONDS,
+      lineageSeconds: TARGET_LINEAGE_SECONDS,
+    },
     exports: { ...(base ? { [args.events]: base.stats } : {}), ...(large ? { [big]: large.stats } : {}) },
     baseline: baseline ?? null,
     keytrail: keytrail ?? null,
@@ -236,7 +267,9 @@ async function smallBench(root: string, args: Args): Promise<SmallBench> {
     process.stderr.write(`${label}: running...\n`);
     try {
       const r = await runChild(script, argv);
-      process.stderr.write(`${label}: ${fmt(r.events)} events in ${r.seconds.toFixed(1)} s (${fmt(stats.files / r.seconds)} files/s), peak RSS ${fmt(r.peakRssMB)} MB\n`);
+      process.stderr.write(
+        `${label}: ${fmt(r.events)} events in ${r.seconds.toFixed(1)} s (${fmt(stats.files / r.seconds)} files/s), peak RSS ${fmt(r.peakRssMB)} MB\n`,
+      );
       return r;
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
@@ -253,23 +286,42 @@ async function smallBench(root: string, args: Args): Promise<SmallBench> {
     ['keytrail ingest, zip (stored)', zipped],
   ];
   const checks: Check[] = [];
-  for (const [name, r] of [['small folder', folder], ['small zip', zipped]] as const) {
+  for (const [name, r] of [
+    ['small folder', folder],
+    ['small zip', zipped],
+  ] as const) {
     if (!ok(r)) {
       checks.push({ name: `keytrail ${name} ran`, target: 'completes', value: 'ERROR', pass: false });
       continue;
     }
     checks.push({ name: `keytrail ${name} events loaded`, target: `= ${fmt(stats.events)}`, value: fmt(r.events), pass: r.events === stats.events });
-    checks.push({ name: `keytrail ${name} peak RSS MB`, target: `< ${TARGET_SMALL_PEAK_MB}`, value: fmt(r.peakRssMB), pass: r.peakRssMB < TARGET_SMALL_PEAK_MB });
+    checks.push({
+      name: `keytrail ${name} peak RSS MB`,
+      target: `< ${TARGET_SMALL_PEAK_MB}`,
+      value: fmt(r.peakRssMB),
+      pass: r.peakRssMB < TARGET_SMALL_PEAK_MB,
+    });
   }
   if (ok(folder)) {
     const rate = stats.files / folder.seconds;
-    checks.push({ name: 'keytrail small folder files/s', target: `>= ${fmt(TARGET_SMALL_FILES_PER_SECOND)}`, value: fmt(rate), pass: rate >= TARGET_SMALL_FILES_PER_SECOND });
+    checks.push({
+      name: 'keytrail small folder files/s',
+      target: `>= ${fmt(TARGET_SMALL_FILES_PER_SECOND)}`,
+      value: fmt(rate),
+      pass: rate >= TARGET_SMALL_FILES_PER_SECOND,
+    });
     if (ok(baseline)) {
       const x = folder.seconds / baseline.seconds;
-      checks.push({ name: 'keytrail small folder seconds / baseline seconds', target: `<= ${TARGET_SMALL_VS_BASELINE}`, value: x.toFixed(2), pass: x <= TARGET_SMALL_VS_BASELINE });
+      checks.push({
+        name: 'keytrail small folder seconds / baseline seconds',
+        target: `<= ${TARGET_SMALL_VS_BASELINE}`,
+        value: x.toFixed(2),
+        pass: x <= TARGET_SMALL_VS_BASELINE,
+      });
     }
   }
-  if (ok(baseline) && baseline.events !== stats.events) checks.push({ name: 'small baseline events loaded', target: `= ${fmt(stats.events)}`, value: fmt(baseline.events), pass: false });
+  if (ok(baseline) && baseline.events !== stats.events)
+    checks.push({ name: 'small baseline events loaded', target: `= ${fmt(stats.events)}`, value: fmt(baseline.events), pass: false });
   return { stats, baseline, folder, zip: zipped, runs, checks };
 }
 
@@ -277,7 +329,17 @@ function smallTable(rows: [string, ChildResult | { error: string }][], files: nu
   const head = ['run', 'event files', 'events', 'seconds', 'files/s', 'events/s', 'peak RSS MB', 'sampled max MB', 'db MB'];
   const body = rows.map(([name, r]) =>
     ok(r)
-      ? [name, fmt(files), fmt(r.events), r.seconds.toFixed(1), fmt(files / r.seconds), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB), (r.dbBytes / 1e6).toFixed(0)]
+      ? [
+          name,
+          fmt(files),
+          fmt(r.events),
+          r.seconds.toFixed(1),
+          fmt(files / r.seconds),
+          fmt(r.eventsPerSecond),
+          fmt(r.peakRssMB),
+          fmt(r.sampledPeakRssMB),
+          (r.dbBytes / 1e6).toFixed(0),
+        ]
       : [name, 'ERROR', '', '', '', '', '', '', ''],
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -287,7 +349,14 @@ function smallTable(rows: [string, ChildResult | { error: string }][], files: nu
 
 // ---- rules ----
 
-interface CaseMarker { version: 1; events: number; seed: number; schemaVersion: number; ingestSeconds: number; dbBytes: number }
+interface CaseMarker {
+  version: 1;
+  events: number;
+  seed: number;
+  schemaVersion: number;
+  ingestSeconds: number;
+  dbBytes: number;
+}
 const casePaths = (root: string, events: number, seed: number) => {
   const db = path.join(root, '.bench', `case-${events}-s${seed}.duckdb`);
   return { db, marker: `${db}.complete` };
@@ -345,7 +414,13 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
     const error = err instanceof Error ? err.message : String(err);
     process.stderr.write(`case for the rules: ERROR ${error}\n`);
     const failed = { error: 'no case' };
-    return { case: { error }, builtin: failed, generated: failed, runs: [['rules: case', { error }]], checks: [{ name: 'rules case ingested', target: 'completes', value: 'ERROR', pass: false }] };
+    return {
+      case: { error },
+      builtin: failed,
+      generated: failed,
+      runs: [['rules: case', { error }]],
+      checks: [{ name: 'rules case ingested', target: 'completes', value: 'ERROR', pass: false }],
+    };
   }
   const packDir = path.join(root, '.bench', `rules-${PACK_SIZE}-s${args.seed}`);
   writeRulesPack(packDir, PACK_SIZE, args.seed);
@@ -384,8 +459,15 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
   let lin: ChildResult | { error: string };
   try {
     lin = await runChild('lineage-child.js', [casePath]);
-    process.stderr.write(`lineage: ${fmt(detailNumber(lin, 'nodes'))} nodes, ${fmt(detailNumber(lin, 'edges'))} edges in ${lin.seconds.toFixed(2)} s, peak RSS ${fmt(lin.peakRssMB)} MB\n`);
-    checks.push({ name: `lineage of a 6-level chain over ${fmt(lin.events)} events, seconds`, target: `< ${TARGET_LINEAGE_SECONDS}`, value: lin.seconds.toFixed(2), pass: lin.seconds < TARGET_LINEAGE_SECONDS });
+    process.stderr.write(
+      `lineage: ${fmt(detailNumber(lin, 'nodes'))} nodes, ${fmt(detailNumber(lin, 'edges'))} edges in ${lin.seconds.toFixed(2)} s, peak RSS ${fmt(lin.peakRssMB)} MB\n`,
+    );
+    checks.push({
+      name: `lineage of a 6-level chain over ${fmt(lin.events)} events, seconds`,
+      target: `< ${TARGET_LINEAGE_SECONDS}`,
+      value: lin.seconds.toFixed(2),
+      pass: lin.seconds < TARGET_LINEAGE_SECONDS,
+    });
   } catch (err) {
     lin = { error: err instanceof Error ? err.message : String(err) };
     process.stderr.write(`lineage: ERROR ${lin.error}\n`);
@@ -399,7 +481,9 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
     let inv: ChildResult | { error: string };
     try {
       inv = await runChild('investigate-child.js', [path.join(exportDir, 'AWSLogs'), casePath]);
-      process.stderr.write(`investigate: ${fmt(inv.events)} events in ${inv.seconds.toFixed(1)} s (report step ${detailNumber(inv, 'reportSeconds').toFixed(1)} s), peak RSS ${fmt(inv.peakRssMB)} MB\n`);
+      process.stderr.write(
+        `investigate: ${fmt(inv.events)} events in ${inv.seconds.toFixed(1)} s (report step ${detailNumber(inv, 'reportSeconds').toFixed(1)} s), peak RSS ${fmt(inv.peakRssMB)} MB\n`,
+      );
     } catch (err) {
       inv = { error: err instanceof Error ? err.message : String(err) };
       process.stderr.write(`investigate: ERROR ${inv.error}\n`);
@@ -416,10 +500,40 @@ function rulesTable(rows: [string, ChildResult | { error: string }][]): string {
     !ok(r)
       ? [name, 'ERROR', '', '', '', '', '', '', '']
       : 'reportSeconds' in r.detail
-        ? [name, fmt(r.events), `report ${detailNumber(r, 'reportSeconds').toFixed(1)} s`, r.seconds.toFixed(2), '', '', fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
+        ? [
+            name,
+            fmt(r.events),
+            `report ${detailNumber(r, 'reportSeconds').toFixed(1)} s`,
+            r.seconds.toFixed(2),
+            '',
+            '',
+            fmt(r.eventsPerSecond),
+            fmt(r.peakRssMB),
+            fmt(r.sampledPeakRssMB),
+          ]
         : 'levels' in r.detail
-        ? [name, fmt(r.events), `${fmt(detailNumber(r, 'nodes'))} nodes`, r.seconds.toFixed(2), '', '', fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)]
-        : [name, fmt(r.events), fmt(detailNumber(r, 'findings')), r.seconds.toFixed(2), detailNumber(r, 'storeSeconds').toFixed(2), detailNumber(r, 'outputSeconds').toFixed(2), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB)],
+          ? [
+              name,
+              fmt(r.events),
+              `${fmt(detailNumber(r, 'nodes'))} nodes`,
+              r.seconds.toFixed(2),
+              '',
+              '',
+              fmt(r.eventsPerSecond),
+              fmt(r.peakRssMB),
+              fmt(r.sampledPeakRssMB),
+            ]
+          : [
+              name,
+              fmt(r.events),
+              fmt(detailNumber(r, 'findings')),
+              r.seconds.toFixed(2),
+              detailNumber(r, 'storeSeconds').toFixed(2),
+              detailNumber(r, 'outputSeconds').toFixed(2),
+              fmt(r.eventsPerSecond),
+              fmt(r.peakRssMB),
+              fmt(r.sampledPeakRssMB),
+            ],
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -9,8 +9,18 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, cli, tmpDir } from '../helpers.js';
 import {
-  ATTACKER_IP, BACKDOOR_KEY, CI_ARN, LEAKED_KEY, ROLE_ARN, ROLE_NAME, SESSION_ARN, SESSION_KEY,
-  ids, ingestCase, labelsWhere, type Case,
+  ATTACKER_IP,
+  BACKDOOR_KEY,
+  CI_ARN,
+  LEAKED_KEY,
+  ROLE_ARN,
+  ROLE_NAME,
+  SESSION_ARN,
+  SESSION_KEY,
+  ids,
+  ingestCase,
+  labelsWhere,
+  type Case,
 } from '../fixtures/use/case.js';
 import { cliAsync, expectUserError } from '../fixtures/use/run.js';
 
@@ -32,7 +42,11 @@ beforeAll(() => {
   const dir = loaded.dir;
 
   otrfDb = path.join(dir, 'otrf.duckdb');
-  otrf = fs.readFileSync(OTRF_FILE, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  otrf = fs
+    .readFileSync(OTRF_FILE, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
   const o = cli(['ingest', OTRF_FILE, '--db', otrfDb, '--quiet']);
   expect(o.status).toBe(0);
 });
@@ -68,8 +82,15 @@ describe.concurrent('keytrail events: order and output', () => {
     expect(rows.map((x) => x.eventID)).toEqual(ids(c, ROLE));
     expect(rows[2]!.errorCode).toBe('Client.UnauthorizedOperation');
     expect(rows[0]).toEqual({
-      eventTime: '2026-10-14T11:00:00Z', eventName: 'GetObject', eventSource: 's3.amazonaws.com', awsRegion: 'us-east-1',
-      principal: SESSION_ARN, accessKeyId: SESSION_KEY, sourceIPAddress: ATTACKER_IP, errorCode: '', eventID: c.byLabel['role-getobject']!.eventID,
+      eventTime: '2026-10-14T11:00:00Z',
+      eventName: 'GetObject',
+      eventSource: 's3.amazonaws.com',
+      awsRegion: 'us-east-1',
+      principal: SESSION_ARN,
+      accessKeyId: SESSION_KEY,
+      sourceIPAddress: ATTACKER_IP,
+      errorCode: '',
+      eventID: c.byLabel['role-getobject']!.eventID,
     });
   });
 });
@@ -100,14 +121,24 @@ describe.concurrent('keytrail events: filters', () => {
 
   it('--since with a date includes that whole day on', async () => {
     const got = await eventIds(['--since', '2026-10-15']);
-    expect(got).toEqual(ids(c, labelsWhere(c, (r) => r.eventTime >= '2026-10-15')));
+    expect(got).toEqual(
+      ids(
+        c,
+        labelsWhere(c, (r) => r.eventTime >= '2026-10-15'),
+      ),
+    );
     expect(got).toHaveLength(8);
     expect(got[0]).toBe(c.byLabel['ci-midnight']!.eventID);
   });
 
   it('--until with a date is exclusive: the event at exactly midnight is not before 2026-10-15', async () => {
     const got = await eventIds(['--until', '2026-10-15']);
-    expect(got).toEqual(ids(c, labelsWhere(c, (r) => r.eventTime < '2026-10-15')));
+    expect(got).toEqual(
+      ids(
+        c,
+        labelsWhere(c, (r) => r.eventTime < '2026-10-15'),
+      ),
+    );
     expect(got).toHaveLength(12);
     expect(got).not.toContain(c.byLabel['ci-midnight']!.eventID);
   });
@@ -120,7 +151,9 @@ describe.concurrent('keytrail events: filters', () => {
 
   it('--since/--until with an offset are converted to UTC', async () => {
     // 02:00+02:00 is midnight UTC (the midnight event is in); 10:30:01+02:00 is just after 08:30:00Z.
-    expect(await eventIds(['--since', '2026-10-15T02:00:00+02:00', '--until', '2026-10-15T10:30:01+02:00'])).toEqual(ids(c, ['ci-midnight', 'bd-whoami-apse2']));
+    expect(await eventIds(['--since', '2026-10-15T02:00:00+02:00', '--until', '2026-10-15T10:30:01+02:00'])).toEqual(
+      ids(c, ['ci-midnight', 'bd-whoami-apse2']),
+    );
   });
 
   it('--region, two comma-separated', async () => {
@@ -134,13 +167,21 @@ describe.concurrent('keytrail events: filters', () => {
   });
 
   it('--source in short form (iam)', async () => {
-    const iam = ids(c, labelsWhere(c, (r) => r.eventSource === 'iam.amazonaws.com'));
+    const iam = ids(
+      c,
+      labelsWhere(c, (r) => r.eventSource === 'iam.amazonaws.com'),
+    );
     expect(iam).toHaveLength(8);
     expect(await eventIds(['--source', 'iam'])).toEqual(iam);
   });
 
   it('--source in full form (iam.amazonaws.com)', async () => {
-    expect(await eventIds(['--source', 'iam.amazonaws.com'])).toEqual(ids(c, labelsWhere(c, (r) => r.eventSource === 'iam.amazonaws.com')));
+    expect(await eventIds(['--source', 'iam.amazonaws.com'])).toEqual(
+      ids(
+        c,
+        labelsWhere(c, (r) => r.eventSource === 'iam.amazonaws.com'),
+      ),
+    );
   });
 
   it('--ip', async () => {
@@ -159,8 +200,22 @@ describe.concurrent('keytrail events: filters', () => {
 
   it('--write: only readOnly false', async () => {
     const got = await events(['--write']);
-    expect(got.map((r) => r.eventID)).toEqual(ids(c, labelsWhere(c, (r) => r.readOnly === false)));
-    expect(got.map((r) => r.eventName)).toEqual(['CreateUser', 'CreateAccessKey', 'AttachUserPolicy', 'RunInstances', 'PutBucketPolicy', 'CreateKeyPair', 'DeleteAccessKey', 'DeleteUser']);
+    expect(got.map((r) => r.eventID)).toEqual(
+      ids(
+        c,
+        labelsWhere(c, (r) => r.readOnly === false),
+      ),
+    );
+    expect(got.map((r) => r.eventName)).toEqual([
+      'CreateUser',
+      'CreateAccessKey',
+      'AttachUserPolicy',
+      'RunInstances',
+      'PutBucketPolicy',
+      'CreateKeyPair',
+      'DeleteAccessKey',
+      'DeleteUser',
+    ]);
   });
 
   it('--limit keeps the first events in time order, after filtering', async () => {
@@ -185,7 +240,7 @@ describe.concurrent('keytrail events --format json: nothing of a record is lost'
     expect(got.userIdentity).toEqual(input.userIdentity);
   });
 
-  it('keeps an AssumedRole session context and a data event\'s JSON fields whole', async () => {
+  it("keeps an AssumedRole session context and a data event's JSON fields whole", async () => {
     const input = c.byLabel['role-getobject']!;
     const got = (await all()).find((r) => r.eventID === input.eventID)!;
     expect(got.userIdentity).toEqual(input.userIdentity);
@@ -223,7 +278,11 @@ describe('keytrail events: errors', () => {
 describe.concurrent('keytrail events on the OTRF EC2-proxy S3-exfiltration dataset (Logstash JSON Lines, @timestamp)', () => {
   const byTime = (a: Json, b: Json) =>
     a['@timestamp'] < b['@timestamp'] ? -1 : a['@timestamp'] > b['@timestamp'] ? 1 : a.eventID < b.eventID ? -1 : a.eventID > b.eventID ? 1 : 0;
-  const expectedFor = (pred: (r: Json) => boolean) => otrf.filter(pred).sort(byTime).map((r) => r.eventID as string);
+  const expectedFor = (pred: (r: Json) => boolean) =>
+    otrf
+      .filter(pred)
+      .sort(byTime)
+      .map((r) => r.eventID as string);
   const STOLEN = 'ASIA5FLZVX4OPVKKVBMX';
   const OTRF_ROLE = 'MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0';
 
@@ -239,7 +298,7 @@ describe.concurrent('keytrail events on the OTRF EC2-proxy S3-exfiltration datas
     }
   });
 
-  it('--key ASIA5FLZVX4OI4ZDQJOL (the console user pedro\'s session) with --source narrowing to two services', async () => {
+  it("--key ASIA5FLZVX4OI4ZDQJOL (the console user pedro's session) with --source narrowing to two services", async () => {
     const key = 'ASIA5FLZVX4OI4ZDQJOL';
     const sources = ['elasticloadbalancing.amazonaws.com', 'monitoring.amazonaws.com'];
     const expected = expectedFor((r) => r.userIdentity?.accessKeyId === key && sources.includes(r.eventSource));

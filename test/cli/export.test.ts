@@ -128,7 +128,9 @@ describe.concurrent('keytrail export', () => {
   it('csv: a header and one row per event, in time order, nested values as JSON text', async () => {
     const rows = await csvExport();
     expect(rows).toHaveLength(c.records.length);
-    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['eventID', 'eventTime', 'eventName', 'awsRegion', 'userIdentity', 'requestParameters', 'file_id']));
+    expect(Object.keys(rows[0]!)).toEqual(
+      expect.arrayContaining(['eventID', 'eventTime', 'eventName', 'awsRegion', 'userIdentity', 'requestParameters', 'file_id']),
+    );
     expect(rows.map((x) => x.eventID)).toEqual(c.records.map((x) => x.eventID));
     expect(rows.map((x) => x.eventTime)).toEqual(c.records.map((x) => x.eventTime));
     const i = c.records.indexOf(c.byLabel['ci-createuser']!);

@@ -28,18 +28,45 @@ beforeAll(() => {
 
   const ev = c.evidence;
   const digest = write(
-    path.join(ev, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest', 'us-east-1', '2026', '10', '14', `${ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20261014T100000Z.json.gz`),
+    path.join(
+      ev,
+      'AWSLogs',
+      ACCOUNT,
+      'CloudTrail-Digest',
+      'us-east-1',
+      '2026',
+      '10',
+      '14',
+      `${ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20261014T100000Z.json.gz`,
+    ),
     JSON.stringify({
-      awsAccountId: ACCOUNT, digestStartTime: '2026-10-14T09:00:00Z', digestEndTime: '2026-10-14T10:00:00Z',
-      digestS3Bucket: 'trail-bucket', digestS3Object: 'AWSLogs/x/CloudTrail-Digest/y.json.gz', digestPublicKeyFingerprint: 'abc',
-      digestSignatureAlgorithm: 'SHA256withRSA', newestEventTime: '2026-10-14T09:59:59Z', oldestEventTime: '2026-10-14T09:00:01Z',
-      previousDigestS3Bucket: null, previousDigestHashValue: null, logFiles: [],
+      awsAccountId: ACCOUNT,
+      digestStartTime: '2026-10-14T09:00:00Z',
+      digestEndTime: '2026-10-14T10:00:00Z',
+      digestS3Bucket: 'trail-bucket',
+      digestS3Object: 'AWSLogs/x/CloudTrail-Digest/y.json.gz',
+      digestPublicKeyFingerprint: 'abc',
+      digestSignatureAlgorithm: 'SHA256withRSA',
+      newestEventTime: '2026-10-14T09:59:59Z',
+      oldestEventTime: '2026-10-14T09:00:01Z',
+      previousDigestS3Bucket: null,
+      previousDigestHashValue: null,
+      logFiles: [],
     }),
   );
   expected.set(digest, { status: 'skipped', format: 'cloudtrail-digest', events: 0, records: 0, reason: /Digest/ });
 
   // Every record lacks eventTime: nothing can be kept, the file is rejected.
-  const noTimes = write(path.join(ev, 'broken', 'no-times.json'), JSON.stringify({ Records: [1, 2].map(() => { const r = record(); delete r.eventTime; return r; }) }));
+  const noTimes = write(
+    path.join(ev, 'broken', 'no-times.json'),
+    JSON.stringify({
+      Records: [1, 2].map(() => {
+        const r = record();
+        delete r.eventTime;
+        return r;
+      }),
+    }),
+  );
   expected.set(noTimes, { status: 'rejected', events: 0, records: 2, reason: /eventTime/ });
 
   // One good record, one without eventID: partial.
@@ -69,7 +96,21 @@ async function filesJson(args: string[]): Promise<Json[]> {
   return JSON.parse(r.stdout);
 }
 
-const COLUMNS = ['id', 'path', 'format', 'status', 'reason', 'records', 'events', 'duplicates', 'rejected_records', 'bytes', 'sha256', 'parent_id', 'ingested_at'];
+const COLUMNS = [
+  'id',
+  'path',
+  'format',
+  'status',
+  'reason',
+  'records',
+  'events',
+  'duplicates',
+  'rejected_records',
+  'bytes',
+  'sha256',
+  'parent_id',
+  'ingested_at',
+];
 
 describe.concurrent('keytrail files', () => {
   it('json: one row per input file, with status, format, counts, size and sha256', async () => {
@@ -116,7 +157,9 @@ describe.concurrent('keytrail files', () => {
     expect(table[0]).toEqual(COLUMNS);
     const rows = await jsonRows();
     expect(table).toHaveLength(rows.length + 1);
-    expect(table.slice(1).map((x) => [x[0], x[1], x[3], x[6], x[10]])).toEqual(rows.map((x) => [String(x.id), x.path, x.status, String(x.events), x.sha256 ?? '']));
+    expect(table.slice(1).map((x) => [x[0], x[1], x[3], x[6], x[10]])).toEqual(
+      rows.map((x) => [String(x.id), x.path, x.status, String(x.events), x.sha256 ?? '']),
+    );
     // NULLs (reason of an ingested file, parent_id of a top-level file) are empty cells.
     expect(table.slice(1).map((x) => [x[4], x[11]])).toEqual(rows.map((x) => [x.reason ?? '', '']));
   });

@@ -61,7 +61,12 @@ describe.concurrent('keytrail query is bounded', () => {
   });
 
   it('a bad --timeout or --max-memory is a usage error naming the option', async () => {
-    for (const [opt, value] of [['--timeout', '-1'], ['--timeout', 'soon'], ['--max-memory', 'lots'], ['--max-memory', '1MB']] as const) {
+    for (const [opt, value] of [
+      ['--timeout', '-1'],
+      ['--timeout', 'soon'],
+      ['--max-memory', 'lots'],
+      ['--max-memory', '1MB'],
+    ] as const) {
       const r = await query('SELECT 1', opt, value);
       expectUserError(r);
       expect(r.stderr).toMatch(new RegExp(`^keytrail: ${opt} must be .*\\(got "${value}"\\)\\n$`));

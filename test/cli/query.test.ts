@@ -61,7 +61,7 @@ describe('keytrail query is read-only', () => {
     expect(row).toEqual({ n: 20, createUser: 1, notes: 0 });
   });
 
-  it('the refusal says the case is read-only (not a syntax error in keytrail\'s DESCRIBE wrapper)', async () => {
+  it("the refusal says the case is read-only (not a syntax error in keytrail's DESCRIBE wrapper)", async () => {
     const results = await writeAttempts();
     for (const r of results) {
       expect(r.status).toBe(2);
@@ -111,12 +111,17 @@ const jsonTypes = shared(() =>
             eventID, eventTime, readOnly, requestParameters, responseElements, userIdentity,
             (SELECT record FROM records r WHERE r.eventID = e.eventID) AS record
      FROM events e WHERE eventName = 'CreateUser'`,
-    '--format', 'json',
+    '--format',
+    'json',
   ),
 );
 /** One CSV query: JSON cells, a NULL errorCode and (for ListFunctions) a NULL requestParameters. */
 const csvSession = shared(() =>
-  query(`SELECT eventTime, eventName, errorCode, requestParameters FROM events WHERE userIdentity.accessKeyId = '${SESSION_KEY}' ORDER BY eventTime`, '--format', 'csv'),
+  query(
+    `SELECT eventTime, eventName, errorCode, requestParameters FROM events WHERE userIdentity.accessKeyId = '${SESSION_KEY}' ORDER BY eventTime`,
+    '--format',
+    'csv',
+  ),
 );
 
 describe.concurrent('keytrail query output formats', () => {
@@ -152,7 +157,8 @@ describe.concurrent('keytrail query output formats', () => {
       `SELECT userIdentity.accessKeyId AS key, count(*) AS n,
               count(*) FILTER (WHERE userIdentity.sessionContext.sessionIssuer.userName = '${ROLE_NAME}') AS viaRole
        FROM events GROUP BY ALL ORDER BY key NULLS LAST`,
-      '--format', 'jsonl',
+      '--format',
+      'jsonl',
     );
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -164,10 +170,7 @@ describe.concurrent('keytrail query output formats', () => {
     expect(lines).toHaveLength(expected.size);
     const rows = lines.map((l) => JSON.parse(l) as Json);
     const keys = [...expected.keys()].filter((k): k is string => k !== null).sort();
-    expect(rows).toEqual([
-      ...keys.map((key) => ({ key, n: expected.get(key), viaRole: key === SESSION_KEY ? 4 : 0 })),
-      { key: null, n: 1, viaRole: 0 },
-    ]);
+    expect(rows).toEqual([...keys.map((key) => ({ key, n: expected.get(key), viaRole: key === SESSION_KEY ? 4 : 0 })), { key: null, n: 1, viaRole: 0 }]);
   });
 
   it('csv parses back, with a header row; JSON cells hold JSON text', async () => {

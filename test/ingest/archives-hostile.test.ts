@@ -18,7 +18,10 @@ import type { Row } from '../../src/index.js';
 import { CLI, record, records, s3File, sha256, tmpDir, write } from '../helpers.js';
 import writeZip from './zip-writer.js';
 
-const jsonl = (n: number) => `${records(n).map((r) => JSON.stringify(r)).join('\n')}\n`;
+const jsonl = (n: number) =>
+  `${records(n)
+    .map((r) => JSON.stringify(r))
+    .join('\n')}\n`;
 
 /** A ustar header; `size` may be a ready-made 12-byte field (base-256). */
 function tarHeader(name: string, size: number | Buffer, type = '0', linkname = ''): Buffer {
@@ -150,7 +153,9 @@ describe('a truncated .tar.gz (case 1)', () => {
     const { files, events } = await ingestFolder(evidence, 4, false);
     const archive = row(files, 'cut.tar.gz');
     expect(archive.status).toBe('partial');
-    expect(archive.reason).toMatch(/the archive ends inside member logs\/part-\d\.jsonl at byte \d+: gzip data ends early: the file is truncated; the \d members? before it (was|were) kept/);
+    expect(archive.reason).toMatch(
+      /the archive ends inside member logs\/part-\d\.jsonl at byte \d+: gzip data ends early: the file is truncated; the \d members? before it (was|were) kept/,
+    );
     const parts = [...files.keys()].filter((k) => k.startsWith('cut.tar.gz!/logs/part-'));
     const whole = parts.filter((k) => row(files, k).status === 'ingested');
     const cut = parts.filter((k) => row(files, k).status !== 'ingested');
@@ -249,12 +254,15 @@ describe('nested archives share one expansion budget (case 2)', () => {
     expect(refused.length).toBeGreaterThan(0);
     for (const [, f] of refused) {
       expect(f.status).toBe('rejected');
-      expect(f.reason).toMatch(/^not extracted: the expansion budget of 1\.0 MiB for this input archive and the archives inside it is spent|expands beyond what was left of the expansion budget/);
+      expect(f.reason).toMatch(
+        /^not extracted: the expansion budget of 1\.0 MiB for this input archive and the archives inside it is spent|expands beyond what was left of the expansion budget/,
+      );
     }
     // The archives whose entries the budget stopped say so on their own rows.
     const stopped = inside.filter(([k, f]) => k.endsWith('.zip') && f.status === 'partial');
     expect(stopped.length).toBeGreaterThan(0);
-    for (const [, f] of stopped) expect(f.reason).toMatch(/the expansion budget ran out at (leaf\.json|copy-\d+\.zip): it and the entries after it that did not fit were not extracted/);
+    for (const [, f] of stopped)
+      expect(f.reason).toMatch(/the expansion budget ran out at (leaf\.json|copy-\d+\.zip): it and the entries after it that did not fit were not extracted/);
     // Every leaf that was extracted loaded its one record; nothing else was lost.
     const leaves = extracted.filter(([k]) => k.endsWith('leaf.json'));
     expect(leaves.length).toBeGreaterThan(0);
@@ -276,7 +284,9 @@ describe('nested archives share one expansion budget (case 2)', () => {
     expect(row(files, 'good.json.gz')).toMatchObject({ status: 'ingested', events: 5 });
     for (const name of ['bundle.zip!/a.json.gz', 'bundle.zip!/b.jsonl']) {
       expect(row(files, name).status).toBe('rejected');
-      expect(row(files, name).reason).toMatch(/^not extracted: the temporary folder has .* free and keytrail keeps .* free for the case \(set TMPDIR to a larger disk\)$/);
+      expect(row(files, name).reason).toMatch(
+        /^not extracted: the temporary folder has .* free and keytrail keeps .* free for the case \(set TMPDIR to a larger disk\)$/,
+      );
     }
     expect(events).toBe(5);
   });
@@ -288,7 +298,15 @@ async function zipWithBomb(file: string, mib: number, before: { name: string; da
   const mtime = new Date('2026-10-15T00:00:00Z');
   for (const e of before) zip.addBuffer(Buffer.from(e.data), e.name, { mtime });
   const chunk = Buffer.alloc(1 << 20, 0x20);
-  zip.addReadStream(Readable.from((function* () { for (let i = 0; i < mib; i++) yield chunk; })()), 'bomb.json', { mtime, size: mib << 20 });
+  zip.addReadStream(
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < mib; i++) yield chunk;
+      })(),
+    ),
+    'bomb.json',
+    { mtime, size: mib << 20 },
+  );
   for (const e of after) zip.addBuffer(Buffer.from(e.data), e.name, { mtime });
   zip.end();
   const out = fs.createWriteStream(file);
@@ -299,10 +317,15 @@ async function zipWithBomb(file: string, mib: number, before: { name: string; da
 describe('a bomb entry (case 3)', () => {
   it('is rejected and extraction goes on with the entries after it', async () => {
     const evidence = tmpDir('kt-arch-');
-    await zipWithBomb(`${evidence}/bundle.zip`, 300, [{ name: 'first.jsonl', data: jsonl(2) }], [
-      { name: 'logs/after.json.gz', data: s3File(records(4)) },
-      { name: 'logs/later.jsonl', data: jsonl(3) },
-    ]);
+    await zipWithBomb(
+      `${evidence}/bundle.zip`,
+      300,
+      [{ name: 'first.jsonl', data: jsonl(2) }],
+      [
+        { name: 'logs/after.json.gz', data: s3File(records(4)) },
+        { name: 'logs/later.jsonl', data: jsonl(3) },
+      ],
+    );
     write(`${evidence}/good.json.gz`, s3File(records(2)));
     const { files, events } = await ingestFolder(evidence, 2, true);
     expect(row(files, 'bundle.zip!/bomb.json').status).toBe('rejected');
@@ -316,10 +339,18 @@ describe('a bomb entry (case 3)', () => {
   it('once the budget for the archive is spent, every later entry that does not fit says it was not extracted', async () => {
     const evidence = tmpDir('kt-arch-');
     // With small limits: the bomb spends nothing (refused by its declared size), then the 2 MiB budget stops the rest.
-    await zipWithBomb(`${evidence}/bundle.zip`, 6, [], [
-      { name: 'fits.jsonl', data: jsonl(2) },
-      ...Array.from({ length: 4 }, (_, i) => ({ name: `big-${i}.json`, data: JSON.stringify({ Records: [record({ requestParameters: { p: 'B'.repeat(1 << 20) } })] }) })),
-    ]);
+    await zipWithBomb(
+      `${evidence}/bundle.zip`,
+      6,
+      [],
+      [
+        { name: 'fits.jsonl', data: jsonl(2) },
+        ...Array.from({ length: 4 }, (_, i) => ({
+          name: `big-${i}.json`,
+          data: JSON.stringify({ Records: [record({ requestParameters: { p: 'B'.repeat(1 << 20) } })] }),
+        })),
+      ],
+    );
     write(`${evidence}/good.json.gz`, s3File(records(1)));
     const db = path.join(tmpDir(), 'case.duckdb');
     await ingest([evidence], { db, tmpDir: tmpDir(), limits: { floorBytes: 2 << 20, maxRatio: 2 } });
@@ -329,38 +360,48 @@ describe('a bomb entry (case 3)', () => {
     expect(row(files, 'bundle.zip!/fits.jsonl')).toMatchObject({ status: 'ingested', events: 2 });
     const big = [0, 1, 2, 3].map((i) => row(files, `bundle.zip!/big-${i}.json`));
     expect(big[0]).toMatchObject({ status: 'ingested', events: 1 });
-    for (const b of big.slice(1)) expect(b).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^not extracted: the expansion budget of 2\.0 MiB/) });
+    for (const b of big.slice(1))
+      expect(b).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^not extracted: the expansion budget of 2\.0 MiB/) });
     expect(row(files, 'bundle.zip').status).toBe('partial');
     expect(events).toBe(1 + 2 + 1);
   });
 });
 
 describe('tar members that are not what they claim (case 4)', () => {
-  it('a base-256 size of 2^62 is that member\'s rejected row; reading resumes at the next valid header; links, devices and FIFOs are skipped with their type', async () => {
+  it("a base-256 size of 2^62 is that member's rejected row; reading resumes at the next valid header; links, devices and FIFOs are skipped with their type", async () => {
     const evidence = tmpDir('kt-arch-');
     const huge = Buffer.alloc(12);
     huge[0] = 0x80; // base-256: the high bit of the size field
     huge.writeBigUInt64BE(2n ** 62n, 4);
     const a = tarMember('logs/a.jsonl', jsonl(3));
     const hugeData = padded(Buffer.from(JSON.stringify({ Records: records(2) })));
-    write(`${evidence}/odd.tar`, Buffer.concat([
-      a,
-      tarHeader('logs/huge.json', huge),
-      hugeData,
-      tarHeader('logs/link', 0, '2', 'logs/a.jsonl'),
-      tarHeader('logs/hard', 0, '1', 'logs/a.jsonl'),
-      tarHeader('dev/tty', 0, '3'),
-      tarHeader('dev/sda', 0, '4'),
-      tarHeader('logs/fifo', 0, '6'),
-      tarMember('logs/c.jsonl', jsonl(4)),
-      tarEnd(),
-    ]));
+    write(
+      `${evidence}/odd.tar`,
+      Buffer.concat([
+        a,
+        tarHeader('logs/huge.json', huge),
+        hugeData,
+        tarHeader('logs/link', 0, '2', 'logs/a.jsonl'),
+        tarHeader('logs/hard', 0, '1', 'logs/a.jsonl'),
+        tarHeader('dev/tty', 0, '3'),
+        tarHeader('dev/sda', 0, '4'),
+        tarHeader('logs/fifo', 0, '6'),
+        tarMember('logs/c.jsonl', jsonl(4)),
+        tarEnd(),
+      ]),
+    );
     write(`${evidence}/good.json.gz`, s3File(records(2)));
     const { files, events } = await ingestFolder(evidence, 2, true);
     expect(row(files, 'odd.tar!/logs/huge.json')).toMatchObject({ status: 'rejected', bytes: null });
-    expect(row(files, 'odd.tar!/logs/huge.json').reason).toBe('its tar header declares a size of 4611686018427387904 bytes (base-256), more than any archive holds: not extracted');
+    expect(row(files, 'odd.tar!/logs/huge.json').reason).toBe(
+      'its tar header declares a size of 4611686018427387904 bytes (base-256), more than any archive holds: not extracted',
+    );
     expect(row(files, 'odd.tar')).toMatchObject({ status: 'partial' });
-    expect(row(files, 'odd.tar').reason).toMatch(new RegExp(`member logs/huge\\.json at byte ${a.length} declares a size of 4611686018427387904 bytes \\(base-256\\), more than any archive holds: keytrail skipped to the next valid tar header at byte ${a.length + 512 + hugeData.length} \\(the data of logs/huge\\.json was not read\\)`));
+    expect(row(files, 'odd.tar').reason).toMatch(
+      new RegExp(
+        `member logs/huge\\.json at byte ${a.length} declares a size of 4611686018427387904 bytes \\(base-256\\), more than any archive holds: keytrail skipped to the next valid tar header at byte ${a.length + 512 + hugeData.length} \\(the data of logs/huge\\.json was not read\\)`,
+      ),
+    );
     expect(row(files, 'odd.tar!/logs/a.jsonl')).toMatchObject({ status: 'ingested', events: 3 });
     expect(row(files, 'odd.tar!/logs/c.jsonl')).toMatchObject({ status: 'ingested', events: 4 });
     expect(row(files, 'odd.tar!/logs/link')).toMatchObject({ status: 'skipped', reason: 'symbolic link to logs/a.jsonl in the archive: not followed' });
@@ -387,9 +428,13 @@ describe('a truncated plain .tar (case 5)', () => {
     expect(Number(b.events)).toBeGreaterThan(1400);
     expect(Number(b.events)).toBeLessThan(2000);
     expect(b).toMatchObject({ rejected_records: 1 });
-    expect(b.reason).toMatch(/^the archive ends inside this member after \d+ of its \d+ bytes: truncated, only what it holds was read; the \d+ records before it were kept/);
+    expect(b.reason).toMatch(
+      /^the archive ends inside this member after \d+ of its \d+ bytes: truncated, only what it holds was read; the \d+ records before it were kept/,
+    );
     expect(row(files, 'cut.tar')).toMatchObject({ status: 'partial' });
-    expect(row(files, 'cut.tar').reason).toBe(`tar archive: 2 entries; the archive ends inside member export/b.jsonl at byte ${cutAt}: truncated; the 1 member before it was kept`);
+    expect(row(files, 'cut.tar').reason).toBe(
+      `tar archive: 2 entries; the archive ends inside member export/b.jsonl at byte ${cutAt}: truncated; the 1 member before it was kept`,
+    );
     expect(events).toBe(3 + 300 + Number(b.events));
   });
 
@@ -406,7 +451,9 @@ describe('a truncated plain .tar (case 5)', () => {
     const { files, events } = await ingestFolder(evidence, 1, false);
     expect(row(files, 'cut.tar!/a.jsonl')).toMatchObject({ status: 'ingested', events: 2 });
     expect(row(files, 'cut.tar!/s3.json')).toMatchObject({ status: 'partial', events: 25, rejected_records: 1 });
-    expect(row(files, 'cut.tar!/s3.json').reason).toMatch(/^the archive ends inside this member after \d+ of its \d+ bytes: truncated, only what it holds was read; .*the 25 records before it were kept/);
+    expect(row(files, 'cut.tar!/s3.json').reason).toMatch(
+      /^the archive ends inside this member after \d+ of its \d+ bytes: truncated, only what it holds was read; .*the 25 records before it were kept/,
+    );
     expect(row(files, 'cut.tar').status).toBe('partial');
     expect(events).toBe(1 + 2 + 25);
   });

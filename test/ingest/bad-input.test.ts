@@ -34,14 +34,21 @@ beforeAll(async () => {
   e('junk.bin', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
   e('not-cloudtrail.json', JSON.stringify({ kind: 'terraform-state', resources: [{ type: 'aws_iam_user' }] }));
   e('records-not-a-list.json', JSON.stringify({ Records: { eventName: 'CreateUser' } }));
-  e('bad-times.json', JSON.stringify({ Records: [record(), record({ eventTime: 'yesterday' }), record({ eventTime: undefined }), record({ eventID: undefined })] }));
+  e(
+    'bad-times.json',
+    JSON.stringify({ Records: [record(), record({ eventTime: 'yesterday' }), record({ eventTime: undefined }), record({ eventID: undefined })] }),
+  );
   e('latin1.csv', Buffer.from('Event time,Event name,Event source,User name\n2026-10-14T09:12:03Z,CreateUser,iam.amazonaws.com,jos\xe9\n', 'latin1'));
   e('lines.ndjson', [JSON.stringify(record()), '{"eventName": "Trunc', JSON.stringify(record())].join('\n'));
   // A zip with one good entry and one whose path climbs out of the archive.
-  await writeZip(path.join(evidence, 'bundle.zip'), [
-    { name: 'logs/ok.json.gz', data: s3File(records(2)) },
-    { name: 'xx/xx/evil.json', data: JSON.stringify({ Records: records(1) }) },
-  ], { 'xx/xx/evil.json': '../../evil.json' });
+  await writeZip(
+    path.join(evidence, 'bundle.zip'),
+    [
+      { name: 'logs/ok.json.gz', data: s3File(records(2)) },
+      { name: 'xx/xx/evil.json', data: JSON.stringify({ Records: records(1) }) },
+    ],
+    { 'xx/xx/evil.json': '../../evil.json' },
+  );
   // A gzip that expands far past any real CloudTrail file: 64 MiB of spaces inside a Records file.
   e('bomb.json.gz', zlib.gzipSync(Buffer.concat([Buffer.from('{"Records":['), Buffer.alloc(64 << 20, 0x20), Buffer.from(']}')]), { level: 9 }));
 

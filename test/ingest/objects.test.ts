@@ -132,7 +132,9 @@ describe('every object under an input gets a row', () => {
 
   it('symlinks that are not followed say why', () => {
     expect(row('link-outside')).toMatchObject({ status: 'rejected', format: 'symlink', events: 0 });
-    expect(row('link-outside').reason).toBe(`symbolic link to a file outside the inputs (${base}/outside/secret.json.gz): not read; name that file as an input to read it`);
+    expect(row('link-outside').reason).toBe(
+      `symbolic link to a file outside the inputs (${base}/outside/secret.json.gz): not read; name that file as an input to read it`,
+    );
     expect(row('dangling')).toMatchObject({ status: 'rejected', format: 'symlink' });
     expect(row('dangling').reason).toBe('symbolic link to no-such-file.json, which does not exist (a dangling link): nothing to read');
     for (const loop of ['loop-a', 'loop-b']) {
@@ -169,8 +171,20 @@ describe('every object under an input gets a row', () => {
 
   it('accounts for every object: one row each, counted in the summary, rejected ones among its problems', () => {
     const names = [
-      'good.json.gz', 'sub/more.json.gz', 'link-to-good', 'link-outside', 'dangling', 'loop-a', 'loop-b', 'link-to-folder',
-      'link-to-devnull', 'fifo', 'sock', 'unreadable.json.gz', 'locked', '/dev/null',
+      'good.json.gz',
+      'sub/more.json.gz',
+      'link-to-good',
+      'link-outside',
+      'dangling',
+      'loop-a',
+      'loop-b',
+      'link-to-folder',
+      'link-to-devnull',
+      'fifo',
+      'sock',
+      'unreadable.json.gz',
+      'locked',
+      '/dev/null',
     ];
     expect(rows).toHaveLength(names.length + 1);
     for (const n of names) row(n);
@@ -178,13 +192,22 @@ describe('every object under an input gets a row', () => {
     const by = (status: string) => rows.filter((r) => r.status === status).length;
     expect(s.files).toEqual({ ingested: by('ingested'), partial: 0, skipped: by('skipped'), 'duplicate-file': by('duplicate-file'), rejected: by('rejected') });
     expect(s.files).toEqual({ ingested: 2, partial: 0, skipped: 4, 'duplicate-file': 1, rejected: 8 });
-    expect(s.problems.map((p: { path: string }) => p.path).sort()).toEqual(rows.filter((r) => r.status === 'rejected').map((r) => r.path).sort());
+    expect(s.problems.map((p: { path: string }) => p.path).sort()).toEqual(
+      rows
+        .filter((r) => r.status === 'rejected')
+        .map((r) => r.path)
+        .sort(),
+    );
   });
 
   it('ingesting again adds no row: the objects are already in the case, like files already read', async () => {
     const again = ingestAsNobody([evidence, '/dev/null'], [], run.db);
     expect(again.status).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ events: 0, alreadyInCase: rows.length, files: { ingested: 0, skipped: 0, 'duplicate-file': 0, rejected: 0 } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      events: 0,
+      alreadyInCase: rows.length,
+      files: { ingested: 0, skipped: 0, 'duplicate-file': 0, rejected: 0 },
+    });
     expect(await filesRows(run.db)).toEqual(rows);
   });
 

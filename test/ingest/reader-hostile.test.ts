@@ -59,7 +59,9 @@ describe('one record, not the file', () => {
     const { r, files, rejects, ids } = await load(path.join(d, 'ev'));
     expect(r.status, r.stderr).toBe(0);
     expect(files.get('a.ndjson')).toMatchObject({ status: 'partial', events: 3, rejected_records: 1 });
-    expect(rejects.find((x) => String(x.path).endsWith('a.ndjson'))!.reason).toMatch(/^line 3: nested more than 512 levels deep \(10\d{3} at least\): not loaded$/);
+    expect(rejects.find((x) => String(x.path).endsWith('a.ndjson'))!.reason).toMatch(
+      /^line 3: nested more than 512 levels deep \(10\d{3} at least\): not loaded$/,
+    );
     expect(files.get('lookup.json')).toMatchObject({ events: 2, rejected_records: 1 });
     expect(ids).toEqual([good[0], good[1], good[2], good[3], good[5]].map((x) => String(x!.eventID)).sort());
   });
@@ -82,14 +84,26 @@ describe('one record, not the file', () => {
     const [a, b, c, e] = records(4);
     const text = JSON.stringify({ Records: [a, { ...b, userAgent: 'PLACEHOLDER' }, c] }).replace('PLACEHOLDER', 'x\\ud800y\\udc00z\\\\ud800');
     write(path.join(d, 'ev/s3.json'), text);
-    write(path.join(d, 'ev/lines.ndjson'), [JSON.stringify(e), JSON.stringify({ ...c, eventID: 'other', userAgent: 'P' }).replace('"P"', '"\\udbff"')].join('\n'));
+    write(
+      path.join(d, 'ev/lines.ndjson'),
+      [JSON.stringify(e), JSON.stringify({ ...c, eventID: 'other', userAgent: 'P' }).replace('"P"', '"\\udbff"')].join('\n'),
+    );
     const { r, db, files } = await load(path.join(d, 'ev'));
     expect(r.status, r.stderr).toBe(0);
     noTempNames(r.stderr);
     expect(files.get('s3.json')).toMatchObject({ status: 'partial', events: 3 });
-    expect(files.get('s3.json')!.reason).toMatch(/1 record\(s\) held \\u escapes that are no character \(lone surrogates\), each written as U\+FFFD \(first: record 2\)/);
+    expect(files.get('s3.json')!.reason).toMatch(
+      /1 record\(s\) held \\u escapes that are no character \(lone surrogates\), each written as U\+FFFD \(first: record 2\)/,
+    );
     expect(files.get('lines.ndjson')).toMatchObject({ status: 'partial', events: 2 });
-    const q = cli(['query', `SELECT userAgent FROM events WHERE eventID = '${String(b!.eventID)}' OR eventID = 'other' ORDER BY 1`, '--db', db, '--format', 'json']);
+    const q = cli([
+      'query',
+      `SELECT userAgent FROM events WHERE eventID = '${String(b!.eventID)}' OR eventID = 'other' ORDER BY 1`,
+      '--db',
+      db,
+      '--format',
+      'json',
+    ]);
     expect(JSON.parse(q.stdout)).toEqual([{ userAgent: 'x\ufffdy\ufffdz\\ud800' }, { userAgent: '\ufffd' }]);
   });
 
@@ -115,7 +129,11 @@ describe('one record, not the file', () => {
     write(path.join(d, 'ev/a.json'), JSON.stringify({ Records: [record({ eventID: '' }), record({ eventID: '' }), record({ eventID: '   ' }), record()] }));
     const { files, rejects } = await load(path.join(d, 'ev'));
     expect(files.get('a.json')).toMatchObject({ status: 'partial', events: 1, duplicates: 0, rejected_records: 3 });
-    expect(rejects.map((x) => x.reason)).toEqual(['record 1: eventID "" is empty (every CloudTrail record has one)', 'record 2: eventID "" is empty (every CloudTrail record has one)', 'record 3: eventID "   " is empty (every CloudTrail record has one)']);
+    expect(rejects.map((x) => x.reason)).toEqual([
+      'record 1: eventID "" is empty (every CloudTrail record has one)',
+      'record 2: eventID "" is empty (every CloudTrail record has one)',
+      'record 3: eventID "   " is empty (every CloudTrail record has one)',
+    ]);
   });
 });
 
@@ -124,18 +142,39 @@ describe('gzip as gzip -d reads it', () => {
     const d = tmpDir();
     const [a, b, c, e] = records(4);
     write(path.join(d, 'ev/s3.json.gz'), Buffer.concat([s3File([a, b]), Buffer.from('trailing text\n')]));
-    write(path.join(d, 'ev/lines.ndjson.gz'), Buffer.concat([zlib.gzipSync(`${JSON.stringify(c)}\n`), zlib.gzipSync(`${JSON.stringify(e)}\n`), Buffer.from([0, 0, 0, 0, 0, 0])]));
+    write(
+      path.join(d, 'ev/lines.ndjson.gz'),
+      Buffer.concat([zlib.gzipSync(`${JSON.stringify(c)}\n`), zlib.gzipSync(`${JSON.stringify(e)}\n`), Buffer.from([0, 0, 0, 0, 0, 0])]),
+    );
     const { r, files, ids } = await load(path.join(d, 'ev'), ['--strict']);
     expect(r.status, r.stderr).toBe(0);
-    expect(files.get('s3.json.gz')).toMatchObject({ status: 'ingested', events: 2, reason: '14 B after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)' });
-    expect(files.get('lines.ndjson.gz')).toMatchObject({ status: 'ingested', events: 2, reason: '6 B after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)' });
+    expect(files.get('s3.json.gz')).toMatchObject({
+      status: 'ingested',
+      events: 2,
+      reason: '14 B after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)',
+    });
+    expect(files.get('lines.ndjson.gz')).toMatchObject({
+      status: 'ingested',
+      events: 2,
+      reason: '6 B after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)',
+    });
     expect(ids).toEqual([a, b, c, e].map((x) => String(x!.eventID)).sort());
   });
 
   it('a member whose data is corrupt is still an error (the records before it kept)', async () => {
     const d = tmpDir();
-    const first = zlib.gzipSync(`${records(3).map((x) => JSON.stringify(x)).join('\n')}\n`);
-    const second = Buffer.from(zlib.gzipSync(`${records(3).map((x) => JSON.stringify(x)).join('\n')}\n`));
+    const first = zlib.gzipSync(
+      `${records(3)
+        .map((x) => JSON.stringify(x))
+        .join('\n')}\n`,
+    );
+    const second = Buffer.from(
+      zlib.gzipSync(
+        `${records(3)
+          .map((x) => JSON.stringify(x))
+          .join('\n')}\n`,
+      ),
+    );
     second.fill(0x55, 20, 60);
     write(path.join(d, 'ev/two.ndjson.gz'), Buffer.concat([first, second]));
     const { files } = await load(path.join(d, 'ev'));
@@ -156,12 +195,18 @@ describe('numbers and keys as written', () => {
     const { db, ids } = await load(path.join(d, 'ev'));
     expect(ids.length).toBe(2);
     const q = cli(['query', 'SELECT requestParameters::VARCHAR AS p FROM events', '--db', db, '--format', 'jsonl']);
-    expect(q.stdout.trim().split('\n').map((l) => JSON.parse(l).p)).toEqual([numbers, numbers]);
+    expect(
+      q.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).p),
+    ).toEqual([numbers, numbers]);
     // ...and every output writes them back as written: JSON, JSON Lines, records, tables.
     for (const format of ['json', 'jsonl', 'table', 'csv']) {
       const out = cli(['query', 'SELECT requestParameters FROM events', '--db', db, '--format', format]).stdout;
       // (a table cuts cells at 60 characters: the first two numbers are within them)
-      for (const n of ['9007199254740993', '1e999', ...(format === 'table' ? [] : ['-123456789012345678901234567890'])]) expect(out, `${format} ${n}`).toContain(n);
+      for (const n of ['9007199254740993', '1e999', ...(format === 'table' ? [] : ['-123456789012345678901234567890'])])
+        expect(out, `${format} ${n}`).toContain(n);
     }
     const rec = cli(['events', '--db', db, '--format', 'jsonl']).stdout;
     expect(rec.match(/"requestParameters":\{"big":9007199254740993,"huge":1e999,/g)?.length).toBe(2);
@@ -175,10 +220,17 @@ describe('numbers and keys as written', () => {
     write(path.join(d, 'ev/lines.ndjson'), `${dup(b)}\n`);
     const { db, files } = await load(path.join(d, 'ev'));
     const q = cli(['query', 'SELECT awsRegion, duplicate_keys FROM events ORDER BY eventID', '--db', db, '--format', 'jsonl']);
-    expect(q.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([1, 2].map(() => ({ awsRegion: 'us-east-1', duplicate_keys: ['awsRegion'] })));
+    expect(
+      q.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([1, 2].map(() => ({ awsRegion: 'us-east-1', duplicate_keys: ['awsRegion'] })));
     for (const f of ['s3.json', 'lines.ndjson']) {
       expect(files.get(f)).toMatchObject({ status: 'partial', events: 1 });
-      expect(files.get(f)!.reason).toBe('1 record(s) write a field twice (duplicate JSON keys: awsRegion): the first value is the one read, the other is not kept; they are flagged in events.duplicate_keys');
+      expect(files.get(f)!.reason).toBe(
+        '1 record(s) write a field twice (duplicate JSON keys: awsRegion): the first value is the one read, the other is not kept; they are flagged in events.duplicate_keys',
+      );
     }
   });
 });

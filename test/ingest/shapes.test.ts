@@ -97,7 +97,11 @@ describe('JSON Lines and JSON arrays', () => {
 
   it('reads Logstash output (the OTRF dataset): @timestamp stands in for the missing eventTime', async () => {
     const src = path.join(FIXTURES, 'otrf/ec2_proxy_s3_exfiltration_2020-09-14011940.json');
-    const lines = fs.readFileSync(src, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(src, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const { files, events, full } = await load([src]);
     expect(files[0]).toMatchObject({ format: 'jsonl', status: 'ingested', events: lines.length });
     const first = lines.sort((x, y) => x['@timestamp'].localeCompare(y['@timestamp']))[0];
@@ -110,12 +114,29 @@ describe('JSON Lines and JSON arrays', () => {
 });
 
 describe('CSV', () => {
-  const header = 'Event ID,Event time,User name,Event name,Resource type,Resource name,AWS access key,AWS region,Error code,Source IP address,Event source,Read-only,CloudTrail event';
+  const header =
+    'Event ID,Event time,User name,Event name,Resource type,Resource name,AWS access key,AWS region,Error code,Source IP address,Event source,Read-only,CloudTrail event';
   const csvCell = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
   it('reads the console download with its CloudTrail event column as full records', async () => {
     const recs = records(3);
-    const rows = recs.map((r) => [r.eventID, r.eventTime, 'ci-deploy', r.eventName, '', '', 'AKIAEXAMPLELEAKED001', r.awsRegion, '', r.sourceIPAddress, r.eventSource, 'true', csvCell(JSON.stringify(r))].join(','));
+    const rows = recs.map((r) =>
+      [
+        r.eventID,
+        r.eventTime,
+        'ci-deploy',
+        r.eventName,
+        '',
+        '',
+        'AKIAEXAMPLELEAKED001',
+        r.awsRegion,
+        '',
+        r.sourceIPAddress,
+        r.eventSource,
+        'true',
+        csvCell(JSON.stringify(r)),
+      ].join(','),
+    );
     const d = tmpDir();
     write(`${d}/event_history.csv`, `${[header, ...rows].join('\r\n')}\r\n`);
     const { files, full, events } = await load([d]);
@@ -127,7 +148,10 @@ describe('CSV', () => {
   it('accepts a field-limited console CSV and marks its records partial; unknown columns are kept', async () => {
     const limited = 'Event ID,Event time,User name,Event name,Resource type,Resource name,AWS access key,AWS region,Error code,Source IP address,Event source';
     const d = tmpDir();
-    write(`${d}/event_history.csv`, `${limited}\n0a1b2c3d-0000-4000-8000-000000000001,2026-10-14T09:12:03Z,ci-deploy,CreateUser,AWS::IAM::User,svc-backup,AKIAEXAMPLELEAKED001,us-east-1,,203.0.113.7,iam.amazonaws.com\n`);
+    write(
+      `${d}/event_history.csv`,
+      `${limited}\n0a1b2c3d-0000-4000-8000-000000000001,2026-10-14T09:12:03Z,ci-deploy,CreateUser,AWS::IAM::User,svc-backup,AKIAEXAMPLELEAKED001,us-east-1,,203.0.113.7,iam.amazonaws.com\n`,
+    );
     const { files, events, full } = await load([d]);
     expect(files[0]).toMatchObject({ format: 'csv-limited', status: 'partial', events: 1 });
     expect(String(files[0]!.reason)).toMatch(/field-limited/);
@@ -142,16 +166,28 @@ describe('CSV', () => {
 
   it('reads the 8-column CSV of aws-cli + jq scripts, with a header or without one', async () => {
     const d = tmpDir();
-    const row = (id: string, name: string) => `${id},${name},false,AKIAEXAMPLELEAKED001,2026-10-14T09:12:03+00:00,iam.amazonaws.com,ci-deploy,"[{""ResourceType"":""AWS::IAM::User""}]"`;
-    write(`${d}/with-header.csv`, `EventId,EventName,ReadOnly,AccessKeyId,EventTime,EventSource,Username,Resources\n${row('11111111-1111-4111-8111-111111111111', 'CreateUser')}\n`);
-    write(`${d}/no-header.csv`, `${row('22222222-2222-4222-8222-222222222222', 'CreateAccessKey')}\n${row('33333333-3333-4333-8333-333333333333', 'AttachUserPolicy')}\n`);
+    const row = (id: string, name: string) =>
+      `${id},${name},false,AKIAEXAMPLELEAKED001,2026-10-14T09:12:03+00:00,iam.amazonaws.com,ci-deploy,"[{""ResourceType"":""AWS::IAM::User""}]"`;
+    write(
+      `${d}/with-header.csv`,
+      `EventId,EventName,ReadOnly,AccessKeyId,EventTime,EventSource,Username,Resources\n${row('11111111-1111-4111-8111-111111111111', 'CreateUser')}\n`,
+    );
+    write(
+      `${d}/no-header.csv`,
+      `${row('22222222-2222-4222-8222-222222222222', 'CreateAccessKey')}\n${row('33333333-3333-4333-8333-333333333333', 'AttachUserPolicy')}\n`,
+    );
     const { files, full } = await load([d]);
     expect(files.map((f) => [path.basename(String(f.path)), f.status, f.events])).toEqual([
       ['no-header.csv', 'partial', 2],
       ['with-header.csv', 'partial', 1],
     ]);
     const rec = full.find((r) => r.eventID === '22222222-2222-4222-8222-222222222222')!.record;
-    expect(rec).toMatchObject({ eventName: 'CreateAccessKey', eventSource: 'iam.amazonaws.com', readOnly: false, userIdentity: { userName: 'ci-deploy', accessKeyId: 'AKIAEXAMPLELEAKED001' } });
+    expect(rec).toMatchObject({
+      eventName: 'CreateAccessKey',
+      eventSource: 'iam.amazonaws.com',
+      readOnly: false,
+      userIdentity: { userName: 'ci-deploy', accessKeyId: 'AKIAEXAMPLELEAKED001' },
+    });
   });
 
   it('derives a stable eventID for rows that have none, so the same row in two files is one event', async () => {
@@ -189,7 +225,9 @@ describe('bundles', () => {
       { name: 'evidence/nested/inner.tar.gz', data: fs.readFileSync(`${out}/bundle.tar.gz`) },
     ]);
     const { files, full } = await load([zipPath]);
-    const rows = files.map((f) => [String(f.path).slice(out.length + 1), f.format, f.status, f.events, f.duplicates]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1));
+    const rows = files
+      .map((f) => [String(f.path).slice(out.length + 1), f.format, f.status, f.events, f.duplicates])
+      .sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1));
     expect(rows).toEqual([
       ['bundle.zip', 'zip', 'ingested', 0, 0],
       ['bundle.zip!/evidence/AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/14/a.json.gz', 'cloudtrail-records', 'ingested', 2, 0],
@@ -204,7 +242,14 @@ describe('bundles', () => {
 describe('non-event files', () => {
   it('skips CloudTrail-Digest files and OS metadata with a reason', async () => {
     const d = tmpDir();
-    const digest = { awsAccountId: '111122223333', digestStartTime: '2026-10-14T08:00:00Z', digestEndTime: '2026-10-14T09:00:00Z', digestS3Bucket: 'b', digestS3Object: 'o', logFiles: [] };
+    const digest = {
+      awsAccountId: '111122223333',
+      digestStartTime: '2026-10-14T08:00:00Z',
+      digestEndTime: '2026-10-14T09:00:00Z',
+      digestS3Bucket: 'b',
+      digestS3Object: 'o',
+      logFiles: [],
+    };
     write(`${d}/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/10/14/d.json.gz`, gz(JSON.stringify(digest)));
     write(`${d}/.DS_Store`, Buffer.from([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31, 0, 0]));
     write(`${d}/NOTES.md`, '# case notes\nthe customer says the key leaked on Monday\n');

@@ -33,7 +33,16 @@ describe('lineage --format html', () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'lineage.json'), 'utf8')) as Lineage;
     const { page, problems, requests } = await open(path.join(dir, 'lineage.html'));
     const drawn = await page.evaluate(() => {
-      const { cy } = (window as unknown as { keytrail: { cy: { nodes(): { map(f: (n: { id(): string; renderedPosition(): { x: number; y: number } }) => unknown): unknown[] }; edges(): { map(f: (e: { source(): { id(): string }; target(): { id(): string } }) => unknown): unknown[] } } } }).keytrail;
+      const { cy } = (
+        window as unknown as {
+          keytrail: {
+            cy: {
+              nodes(): { map(f: (n: { id(): string; renderedPosition(): { x: number; y: number } }) => unknown): unknown[] };
+              edges(): { map(f: (e: { source(): { id(): string }; target(): { id(): string } }) => unknown): unknown[] };
+            };
+          };
+        }
+      ).keytrail;
       return {
         nodes: cy.nodes().map((n) => n.id()),
         positions: cy.nodes().map((n) => n.renderedPosition()),
@@ -70,13 +79,41 @@ describe('lineage --format html', () => {
       seeds: ['AKIAEXAMPLEHOSTILE01'],
       nodes: [
         {
-          id: 'AKIAEXAMPLEHOSTILE01', kind: 'access_key', name: 'AKIAEXAMPLEHOSTILE01', arn: null, temporary: false, createdByAttacker: false, tainted: true, seed: true,
-          owner: null, firstSeen: '2026-10-14T03:00:00Z', lastSeen: '2026-10-14T03:00:00Z',
-          activity: { events: 1, regions: { 'us-east-1': 1 }, services: { 'iam.amazonaws.com': 1 }, sourceIPs: ['203.0.113.7'], userAgents: [hostile], errors: 0 }, attempts: [],
+          id: 'AKIAEXAMPLEHOSTILE01',
+          kind: 'access_key',
+          name: 'AKIAEXAMPLEHOSTILE01',
+          arn: null,
+          temporary: false,
+          createdByAttacker: false,
+          tainted: true,
+          seed: true,
+          owner: null,
+          firstSeen: '2026-10-14T03:00:00Z',
+          lastSeen: '2026-10-14T03:00:00Z',
+          activity: {
+            events: 1,
+            regions: { 'us-east-1': 1 },
+            services: { 'iam.amazonaws.com': 1 },
+            sourceIPs: ['203.0.113.7'],
+            userAgents: [hostile],
+            errors: 0,
+          },
+          attempts: [],
         },
         {
-          id: `user/${hostile}`, kind: 'user', name: hostile, arn: null, temporary: false, createdByAttacker: true, tainted: true, seed: false,
-          owner: null, firstSeen: null, lastSeen: null, activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 }, attempts: [],
+          id: `user/${hostile}`,
+          kind: 'user',
+          name: hostile,
+          arn: null,
+          temporary: false,
+          createdByAttacker: true,
+          tainted: true,
+          seed: false,
+          owner: null,
+          firstSeen: null,
+          lastSeen: null,
+          activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 },
+          attempts: [],
         },
       ],
       edges: [{ from: 'AKIAEXAMPLEHOSTILE01', to: `user/${hostile}`, kind: 'created_user', eventID: hostile, eventTime: '2026-10-14T03:00:00Z' }],
@@ -98,14 +135,31 @@ describe('lineage --format html', () => {
     const edges: Lineage['edges'] = [];
     const node = (id: string, seed = false) =>
       nodes.push({
-        id, kind: 'access_key', name: id, arn: null, temporary: false, createdByAttacker: !seed, tainted: true, seed, owner: null, firstSeen: null, lastSeen: null,
-        activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 }, attempts: [],
+        id,
+        kind: 'access_key',
+        name: id,
+        arn: null,
+        temporary: false,
+        createdByAttacker: !seed,
+        tainted: true,
+        seed,
+        owner: null,
+        firstSeen: null,
+        lastSeen: null,
+        activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 },
+        attempts: [],
       });
     node('AKIASEED', true);
     for (let i = 0; i < 249; i++) {
       const id = `AKIANODE${String(i).padStart(4, '0')}`;
       node(id);
-      edges.push({ from: i < 12 ? 'AKIASEED' : `AKIANODE${String(Math.floor(i / 12) - 1).padStart(4, '0')}`, to: id, kind: 'created_access_key', eventID: `e${i}`, eventTime: '2026-10-14T03:00:00Z' });
+      edges.push({
+        from: i < 12 ? 'AKIASEED' : `AKIANODE${String(Math.floor(i / 12) - 1).padStart(4, '0')}`,
+        to: id,
+        kind: 'created_access_key',
+        eventID: `e${i}`,
+        eventTime: '2026-10-14T03:00:00Z',
+      });
     }
     const file = path.join(dir, 'big.html');
     fs.writeFileSync(file, renderHtml({ seeds: ['AKIASEED'], nodes, edges, warnings: [] }));
@@ -113,13 +167,16 @@ describe('lineage --format html', () => {
     const { page, problems } = await open(file);
     expect(Date.now() - started).toBeLessThan(15_000);
     const pos = (await page.evaluate(() =>
-      (window as unknown as { keytrail: { cy: { nodes(): { map(f: (n: { position(): { x: number; y: number } }) => unknown): unknown[] } } } }).keytrail.cy.nodes().map((n) => n.position()),
+      (window as unknown as { keytrail: { cy: { nodes(): { map(f: (n: { position(): { x: number; y: number } }) => unknown): unknown[] } } } }).keytrail.cy
+        .nodes()
+        .map((n) => n.position()),
     )) as { x: number; y: number }[];
     expect(problems).toEqual([]);
     expect(pos).toHaveLength(250);
     // No two nodes closer than a node's width: labels stay apart when zoomed in.
     let closest = Infinity;
-    for (let i = 0; i < pos.length; i++) for (let j = i + 1; j < pos.length; j++) closest = Math.min(closest, Math.hypot(pos[i]!.x - pos[j]!.x, pos[i]!.y - pos[j]!.y));
+    for (let i = 0; i < pos.length; i++)
+      for (let j = i + 1; j < pos.length; j++) closest = Math.min(closest, Math.hypot(pos[i]!.x - pos[j]!.x, pos[i]!.y - pos[j]!.y));
     expect(closest).toBeGreaterThanOrEqual(26);
     await page.close();
   }, 60_000);

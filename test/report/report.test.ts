@@ -38,7 +38,9 @@ describe('keytrail investigate on the sample', () => {
     const r = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     expect(r.keys.map((k: { accessKeyId: string }) => k.accessKeyId).sort()).toEqual([...truth.attackerAccessKeys].sort());
     const leaked = r.keys.find((k: { accessKeyId: string }) => k.accessKeyId === truth.leakedKey);
-    expect(leaked.statusChanges).toEqual([expect.objectContaining({ eventName: 'UpdateAccessKey', status: 'Inactive', eventID: truth.responder.deactivateLeakedKey })]);
+    expect(leaked.statusChanges).toEqual([
+      expect.objectContaining({ eventName: 'UpdateAccessKey', status: 'Inactive', eventID: truth.responder.deactivateLeakedKey }),
+    ]);
     expect(leaked.lastKnownStatus).toBe('Inactive');
     const created = r.keys.find((k: { accessKeyId: string }) => k.accessKeyId === truth.createdAccessKeys[0].accessKeyId);
     expect(created.lastKnownStatus).toBe('Deleted');
@@ -51,7 +53,8 @@ describe('keytrail investigate on the sample', () => {
     for (const res of truth.attackerResources) expect(listed.has(res.eventID), `${res.eventName} ${res.region}`).toBe(true);
     const regions = new Set(r.resources.filter((x: { failed: boolean }) => !x.failed).map((x: { region: string }) => x.region));
     expect([...regions].sort()).toEqual([...truth.counts.regions].sort());
-    for (const x of r.resources) expect(Object.keys(x)).toEqual(expect.arrayContaining(['region', 'service', 'eventName', 'resourceId', 'eventID', 'eventTime']));
+    for (const x of r.resources)
+      expect(Object.keys(x)).toEqual(expect.arrayContaining(['region', 'service', 'eventName', 'resourceId', 'eventID', 'eventTime']));
     // The refused p3.16xlarge in us-west-2 is a failed attempt, not a resource.
     const refused = r.resources.filter((x: { failed: boolean }) => x.failed).map((x: { errorCode: string }) => x.errorCode);
     expect(refused).toContain('Client.VcpuLimitExceeded');
@@ -59,13 +62,25 @@ describe('keytrail investigate on the sample', () => {
     expect(r.resources.every((x: { eventTime: string }) => x.eventTime >= r.window.first)).toBe(true);
     expect(r.window.first).toBe('2026-10-14T03:02:11Z');
     const text = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
-    for (const h of ['## Summary', '## Step 1: access keys', '## Step 2: IAM changes', '## Step 3: resources in every region', '## Coverage', '## Findings', '## Step 4']) expect(text).toContain(h);
+    for (const h of [
+      '## Summary',
+      '## Step 1: access keys',
+      '## Step 2: IAM changes',
+      '## Step 3: resources in every region',
+      '## Coverage',
+      '## Findings',
+      '## Step 4',
+    ])
+      expect(text).toContain(h);
     for (const region of truth.counts.regions) expect(text).toContain(`### ${region}`);
   });
 
   it('remediation.sh: every command commented out, with its evidence; running it does nothing', () => {
     const file = path.join(out, 'remediation.sh');
-    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#!'));
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#!'));
     expect(lines.filter((l) => !l.startsWith('#'))).toEqual(['set -euo pipefail']);
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toContain(`terminate-instances --instance-ids`);
@@ -95,7 +110,7 @@ describe('a key that never appears', () => {
     const r = cli(['report', '--key', 'AKIANEVERSEEN0000000', '--db', path.join(out, 'keytrail.duckdb'), '--format', 'json']);
     expect(r.status).toBe(0);
     const rep = JSON.parse(r.stdout);
-    expect(rep.summary[0]).toBe('No activity of AKIANEVERSEEN0000000 in this evidence: nothing below is the attacker\'s.');
+    expect(rep.summary[0]).toBe("No activity of AKIANEVERSEEN0000000 in this evidence: nothing below is the attacker's.");
     expect(rep.coverage.warnings[0]).toMatch(/seed key AKIANEVERSEEN0000000 makes no event in this case/);
     expect(r.stderr).toMatch(/warning: seed key AKIANEVERSEEN0000000 makes no event/);
     expect([rep.keys.length, rep.iamChanges, rep.resources]).toEqual([1, [], []]);
@@ -118,12 +133,33 @@ describe('escaping: values from the logs are data', () => {
   it('a report over hostile evidence: user agents, user names and session names stay text', () => {
     const d = tmpDir();
     const evil = `x<img src=x onerror=alert(1)>|*y*`;
-    const who = { type: 'IAMUser', principalId: 'AIDAEVIL', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333', accessKeyId: 'AKIAEVILKEY000000001', userName: 'ci' };
+    const who = {
+      type: 'IAMUser',
+      principalId: 'AIDAEVIL',
+      arn: 'arn:aws:iam::111122223333:user/ci',
+      accountId: '111122223333',
+      accessKeyId: 'AKIAEVILKEY000000001',
+      userName: 'ci',
+    };
     write(
       path.join(d, 'ev/a.json.gz'),
       s3File([
-        record({ userIdentity: who, eventName: 'CreateUser', readOnly: false, userAgent: evil, requestParameters: { userName: evil }, responseElements: { user: { userName: evil } } }),
-        record({ userIdentity: who, eventSource: 'ec2.amazonaws.com', eventName: 'ImportKeyPair', readOnly: false, userAgent: evil, requestParameters: { keyName: `k'; touch /tmp/pwned #` } }),
+        record({
+          userIdentity: who,
+          eventName: 'CreateUser',
+          readOnly: false,
+          userAgent: evil,
+          requestParameters: { userName: evil },
+          responseElements: { user: { userName: evil } },
+        }),
+        record({
+          userIdentity: who,
+          eventSource: 'ec2.amazonaws.com',
+          eventName: 'ImportKeyPair',
+          readOnly: false,
+          userAgent: evil,
+          requestParameters: { keyName: `k'; touch /tmp/pwned #` },
+        }),
       ]),
     );
     const db = path.join(d, 'case.duckdb');
@@ -176,7 +212,9 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
     const days = new Set(r.heatmap.map((h: { day: string }) => h.day)).size;
     expect(await page.locator('#chart-heat rect.cell').count()).toBe(regions * days);
     expect(await page.locator('#lineage canvas').count()).toBeGreaterThan(0);
-    const nodes = await page.evaluate(() => (window as unknown as { keytrailReport: { cy: { nodes(): { length: number } } } }).keytrailReport.cy.nodes().length);
+    const nodes = await page.evaluate(
+      () => (window as unknown as { keytrailReport: { cy: { nodes(): { length: number } } } }).keytrailReport.cy.nodes().length,
+    );
     expect(nodes).toBe(r.lineage.nodes.length);
     const text = (await page.locator('body').textContent())!;
     for (const region of truth.counts.regions) expect(text).toContain(region);
@@ -194,17 +232,54 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
   it('hostile values from the logs stay text in the page: no script runs, nothing is fetched', async () => {
     const d = tmpDir();
     const evil = `<img src=x onerror=alert(1)><script>alert(2)</script>`;
-    const who = { type: 'IAMUser', principalId: 'AIDAEVIL', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333', accessKeyId: 'AKIAEVILKEY000000002', userName: 'ci' };
+    const who = {
+      type: 'IAMUser',
+      principalId: 'AIDAEVIL',
+      arn: 'arn:aws:iam::111122223333:user/ci',
+      accountId: '111122223333',
+      accessKeyId: 'AKIAEVILKEY000000002',
+      userName: 'ci',
+    };
     const session = {
-      type: 'AssumedRole', principalId: `AROAEVIL:${evil}`, arn: `arn:aws:sts::111122223333:assumed-role/evil-role/${evil}`, accountId: '111122223333', accessKeyId: 'ASIAEVILSESSION00001',
-      sessionContext: { sessionIssuer: { type: 'Role', userName: 'evil-role', arn: 'arn:aws:iam::111122223333:role/evil-role' }, attributes: { creationDate: '2026-10-14T09:00:00Z' } },
+      type: 'AssumedRole',
+      principalId: `AROAEVIL:${evil}`,
+      arn: `arn:aws:sts::111122223333:assumed-role/evil-role/${evil}`,
+      accountId: '111122223333',
+      accessKeyId: 'ASIAEVILSESSION00001',
+      sessionContext: {
+        sessionIssuer: { type: 'Role', userName: 'evil-role', arn: 'arn:aws:iam::111122223333:role/evil-role' },
+        attributes: { creationDate: '2026-10-14T09:00:00Z' },
+      },
     };
     write(
       path.join(d, 'ev/a.json.gz'),
       s3File([
-        record({ userIdentity: who, eventName: 'CreateRole', readOnly: false, userAgent: evil, requestParameters: { roleName: 'evil-role', tags: [{ key: evil, value: evil }] }, responseElements: { role: { arn: 'arn:aws:iam::111122223333:role/evil-role' } } }),
-        record({ userIdentity: who, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', userAgent: evil, requestParameters: { roleArn: 'arn:aws:iam::111122223333:role/evil-role', roleSessionName: evil }, responseElements: { credentials: { accessKeyId: 'ASIAEVILSESSION00001' } } }),
-        record({ userIdentity: session, eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', readOnly: false, userAgent: evil, awsRegion: 'eu-west-1', requestParameters: { instanceType: 'p3.2xlarge' }, responseElements: { instancesSet: { items: [{ instanceId: evil }] } } }),
+        record({
+          userIdentity: who,
+          eventName: 'CreateRole',
+          readOnly: false,
+          userAgent: evil,
+          requestParameters: { roleName: 'evil-role', tags: [{ key: evil, value: evil }] },
+          responseElements: { role: { arn: 'arn:aws:iam::111122223333:role/evil-role' } },
+        }),
+        record({
+          userIdentity: who,
+          eventSource: 'sts.amazonaws.com',
+          eventName: 'AssumeRole',
+          userAgent: evil,
+          requestParameters: { roleArn: 'arn:aws:iam::111122223333:role/evil-role', roleSessionName: evil },
+          responseElements: { credentials: { accessKeyId: 'ASIAEVILSESSION00001' } },
+        }),
+        record({
+          userIdentity: session,
+          eventSource: 'ec2.amazonaws.com',
+          eventName: 'RunInstances',
+          readOnly: false,
+          userAgent: evil,
+          awsRegion: 'eu-west-1',
+          requestParameters: { instanceType: 'p3.2xlarge' },
+          responseElements: { instancesSet: { items: [{ instanceId: evil }] } },
+        }),
       ]),
     );
     expect(cli(['investigate', path.join(d, 'ev'), '--key', 'AKIAEVILKEY000000002', '--out', path.join(d, 'case')]).status).toBe(0);

@@ -43,7 +43,17 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ['deny-k1-b4', '12:14:00', { userIdentity: who('mallory', 'AKIAK1'), eventName: 'ListRoles', errorCode: 'AccessDenied' }],
   // RunInstances in many regions (value_count of awsRegion >= 3 in 1h by identity)
   ['run-a-use1', '13:00:00', { userIdentity: who('mallory', 'AKIAK1'), eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', awsRegion: 'us-east-1' }],
-  ['run-a-usw2', '13:10:00', { userIdentity: who('mallory', 'AKIAK1'), eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', awsRegion: 'us-west-2', errorCode: 'Client.VcpuLimitExceeded' }],
+  [
+    'run-a-usw2',
+    '13:10:00',
+    {
+      userIdentity: who('mallory', 'AKIAK1'),
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'RunInstances',
+      awsRegion: 'us-west-2',
+      errorCode: 'Client.VcpuLimitExceeded',
+    },
+  ],
   ['run-a-usw2b', '13:11:00', { userIdentity: who('mallory', 'AKIAK1'), eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', awsRegion: 'us-west-2' }],
   ['run-a-euw1', '13:30:00', { userIdentity: who('mallory', 'AKIAK1'), eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', awsRegion: 'eu-west-1' }],
   ['run-b-use1', '13:00:00', { userIdentity: who('dev', 'AKIAK2'), eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', awsRegion: 'us-east-1' }],
@@ -56,7 +66,11 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ['stop-c', '14:00:00', { userIdentity: who('carol', 'AKIAK3'), eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' }],
   ['gd-c', '16:00:00', { userIdentity: who('carol', 'AKIAK3'), eventSource: 'guardduty.amazonaws.com', eventName: 'DeleteDetector' }],
   // CreateUser then CreateAccessKey by the new user (temporal_ordered with aliases, 24h)
-  ['cu-backup', '17:00:00', { userIdentity: who('mallory', 'AKIAK1'), eventName: 'CreateUser', readOnly: false, responseElements: { user: { userName: 'backup' } } }],
+  [
+    'cu-backup',
+    '17:00:00',
+    { userIdentity: who('mallory', 'AKIAK1'), eventName: 'CreateUser', readOnly: false, responseElements: { user: { userName: 'backup' } } },
+  ],
   ['cak-by-backup', '18:00:00', { userIdentity: who('backup', 'AKIABACKUP'), eventName: 'CreateAccessKey', readOnly: false }],
   ['cak-by-ops-first', '17:00:00', { userIdentity: who('ops', 'AKIAOPS'), eventName: 'CreateAccessKey', readOnly: false }],
   ['cu-ops', '17:30:00', { userIdentity: who('mallory', 'AKIAK1'), eventName: 'CreateUser', readOnly: false, responseElements: { user: { userName: 'ops' } } }],
@@ -110,7 +124,11 @@ describe('event_count', () => {
     expect(problems).toEqual([]);
     expect(summary(findings)).toEqual([
       { rule: ID1, ids: ['deny-k1-1', 'deny-k1-2', 'deny-k1-3'], summary: '3 denied calls by AKIAK1 from 2026-10-14T10:00:00Z to 2026-10-14T10:04:00Z' },
-      { rule: ID1, ids: ['deny-k1-b1', 'deny-k1-b2', 'deny-k1-b3', 'deny-k1-b4'], summary: '4 denied calls by AKIAK1 from 2026-10-14T12:00:00Z to 2026-10-14T12:14:00Z' },
+      {
+        rule: ID1,
+        ids: ['deny-k1-b1', 'deny-k1-b2', 'deny-k1-b3', 'deny-k1-b4'],
+        summary: '4 denied calls by AKIAK1 from 2026-10-14T12:00:00Z to 2026-10-14T12:14:00Z',
+      },
     ]);
     // The finding speaks for the event that completed the pattern.
     expect(findings[0]).toMatchObject({ eventTime: '2026-10-14T10:04:00Z', eventName: 'DescribeOrganization', accessKeyId: 'AKIAK1', rule: { level: 'high' } });
@@ -137,7 +155,11 @@ describe('value_count', () => {
     });
     expect(problems).toEqual([]);
     expect(summary(findings)).toEqual([
-      { rule: ID1, ids: ['run-a-use1', 'run-a-usw2', 'run-a-usw2b', 'run-a-euw1'], summary: `${userArn('mallory')} ran instances in eu-west-1, us-east-1, us-west-2` },
+      {
+        rule: ID1,
+        ids: ['run-a-use1', 'run-a-usw2', 'run-a-usw2b', 'run-a-euw1'],
+        summary: `${userArn('mallory')} ran instances in eu-west-1, us-east-1, us-west-2`,
+      },
     ]);
   });
 });
@@ -192,13 +214,37 @@ describe('temporal_ordered with aliases', () => {
 
 describe('a correlation that cannot run is a load problem with file:line and id', () => {
   it.each([
-    ['an unknown base rule', `    type: event_count\n    rules: [nowhere]\n    group-by: [awsRegion]\n    timespan: 1h\n    condition: {gte: 2}`, /correlation\.rules: no loaded rule has the id, name or title "nowhere"/],
-    ['value_count without a field', `    type: value_count\n    rules: [denied]\n    group-by: [awsRegion]\n    timespan: 1h\n    condition: {gte: 2}`, /value_count needs condition\.field/],
-    ['event_count without a condition', `    type: event_count\n    rules: [denied]\n    group-by: [awsRegion]\n    timespan: 1h`, /event_count needs a condition/],
-    ['a timespan in weeks', `    type: event_count\n    rules: [denied]\n    timespan: 2w\n    condition: {gte: 2}`, /correlation\.timespan: timespan is a number and one of s, m, h, d/],
-    ['an alias without a field for one rule', `    type: temporal\n    rules: [denied]\n    group-by: [who]\n    timespan: 1h\n    aliases:\n        who:\n            other: userIdentity.arn`, /aliases\.who names rule "other", which is not one of this correlation's rules/],
+    [
+      'an unknown base rule',
+      `    type: event_count\n    rules: [nowhere]\n    group-by: [awsRegion]\n    timespan: 1h\n    condition: {gte: 2}`,
+      /correlation\.rules: no loaded rule has the id, name or title "nowhere"/,
+    ],
+    [
+      'value_count without a field',
+      `    type: value_count\n    rules: [denied]\n    group-by: [awsRegion]\n    timespan: 1h\n    condition: {gte: 2}`,
+      /value_count needs condition\.field/,
+    ],
+    [
+      'event_count without a condition',
+      `    type: event_count\n    rules: [denied]\n    group-by: [awsRegion]\n    timespan: 1h`,
+      /event_count needs a condition/,
+    ],
+    [
+      'a timespan in weeks',
+      `    type: event_count\n    rules: [denied]\n    timespan: 2w\n    condition: {gte: 2}`,
+      /correlation\.timespan: timespan is a number and one of s, m, h, d/,
+    ],
+    [
+      'an alias without a field for one rule',
+      `    type: temporal\n    rules: [denied]\n    group-by: [who]\n    timespan: 1h\n    aliases:\n        who:\n            other: userIdentity.arn`,
+      /aliases\.who names rule "other", which is not one of this correlation's rules/,
+    ],
     ['an unknown type', `    type: value_sum\n    rules: [denied]\n    timespan: 1h`, /correlation\.type/],
-    ['temporal_ordered with a partial condition', `    type: temporal_ordered\n    rules: [denied, denied2]\n    timespan: 1h\n    condition: {gte: 1}`, /temporal_ordered matches when all 2 rules occur in order/],
+    [
+      'temporal_ordered with a partial condition',
+      `    type: temporal_ordered\n    rules: [denied, denied2]\n    timespan: 1h\n    condition: {gte: 1}`,
+      /temporal_ordered matches when all 2 rules occur in order/,
+    ],
   ])('%s', async (_, body, message) => {
     const denied2 = base('denied2', `    sel:\n        errorCode: AccessDenied\n    condition: sel`);
     const { problems } = await run({ 'c.yml': `${denied}---\n${denied2}---\n${corr(ID1, body)}` });
@@ -212,7 +258,9 @@ describe('a correlation that cannot run is a load problem with file:line and id'
       'c.yml': `${denied}---\n${corr(ID1, `    type: event_count\n    rules: [denied]\n    timespan: 1h\n    condition: {gte: 2}\noutput:\n    summary: '{eventName} x{count}'`)}---\n${corr(ID2, `    type: event_count\n    rules: [${ID1}]\n    timespan: 1h\n    condition: {gte: 2}`)}`,
     });
     expect(problems.join('\n')).toMatch(/\[11111111-1111-4111-8111-111111111111\] output\.summary: \{eventName\} is not available in a correlation's summary/);
-    expect(problems.join('\n')).toMatch(/\[22222222-2222-4222-8222-222222222222\] correlation\.rules: "11111111-1111-4111-8111-111111111111" is a correlation; correlations of correlations are not supported/);
+    expect(problems.join('\n')).toMatch(
+      /\[22222222-2222-4222-8222-222222222222\] correlation\.rules: "11111111-1111-4111-8111-111111111111" is a correlation; correlations of correlations are not supported/,
+    );
   });
 
   it('hostile group-by and alias fields compile to "absent", bound, never to SQL', async () => {

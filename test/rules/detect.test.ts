@@ -28,8 +28,12 @@ describe('keytrail detect', () => {
     expect(ids).toContain(truth.createdUsers[0].eventID);
     expect(ids).toContain(truth.createdAccessKeys[0].eventID);
     expect(findings.map((f) => f.eventTime)).toEqual([...findings.map((f) => f.eventTime)].sort());
-    expect(Object.keys(findings[0]!).sort()).toEqual(['accessKeyId', 'awsRegion', 'eventIDs', 'eventName', 'eventSource', 'eventTime', 'principal', 'rule', 'sourceIPAddress', 'summary'].sort());
-    expect(findings.find((f) => f.eventIDs[0] === truth.createdUsers[0].eventID)!.summary).toBe(`arn:aws:iam::111122223333:user/ci-deploy created IAM user ${truth.createdUsers[0].userName}`);
+    expect(Object.keys(findings[0]!).sort()).toEqual(
+      ['accessKeyId', 'awsRegion', 'eventIDs', 'eventName', 'eventSource', 'eventTime', 'principal', 'rule', 'sourceIPAddress', 'summary'].sort(),
+    );
+    expect(findings.find((f) => f.eventIDs[0] === truth.createdUsers[0].eventID)!.summary).toBe(
+      `arn:aws:iam::111122223333:user/ci-deploy created IAM user ${truth.createdUsers[0].userName}`,
+    );
     const stored = JSON.parse(cli(['query', 'SELECT count(*) AS n FROM findings', '--db', db, '--format', 'json']).stdout);
     expect(stored).toEqual([{ n: findings.length }]);
   });
@@ -78,7 +82,10 @@ tests:
 `,
       ) +
         '---\n' +
-        rule('77777777-7777-4777-8777-777777777777', 'detection:\n    sel:\n        eventName: X\n    condition: sel\ntests:\n    - name: only positive\n      match: true\n      event: {eventName: X}\n'),
+        rule(
+          '77777777-7777-4777-8777-777777777777',
+          'detection:\n    sel:\n        eventName: X\n    condition: sel\ntests:\n    - name: only positive\n      match: true\n      event: {eventName: X}\n',
+        ),
     );
     const r = cli(['rules', 'test', d]);
     expect(r.status).toBe(1);
@@ -100,8 +107,16 @@ describe('keytrail rules test: scenarios (expected.yaml, closed world)', () => {
     write(`${d}/leaked-key/expected.yaml`, edited);
     const r = cli(['rules', 'test', '--samples', d]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`\\[2b8c4d6e-0f1a-4b3c-8d5e-7f9a1b2c3d40\\] scenario leaked-key: flagged ${truth.createdUsers[0].eventID} \\(.*created IAM user svc-backup\\), which expected.yaml does not list \\(the rule has no entry`));
-    expect(r.stderr).toMatch(new RegExp(`expected\\.yaml:\\d+: \\[d02dfe48-0526-4358-9cd7-b22080c9f446\\] scenario leaked-key: should flag ${truth.responder.deactivateLeakedKey} but did not`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `\\[2b8c4d6e-0f1a-4b3c-8d5e-7f9a1b2c3d40\\] scenario leaked-key: flagged ${truth.createdUsers[0].eventID} \\(.*created IAM user svc-backup\\), which expected.yaml does not list \\(the rule has no entry`,
+      ),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `expected\\.yaml:\\d+: \\[d02dfe48-0526-4358-9cd7-b22080c9f446\\] scenario leaked-key: should flag ${truth.responder.deactivateLeakedKey} but did not`,
+      ),
+    );
     expect(r.stderr).toMatch(/1 scenario\(s\); 2 failed/);
   });
 

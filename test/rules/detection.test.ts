@@ -10,9 +10,20 @@ import { parseCondition } from '../../src/rules/condition.js';
 import { record, tmpDir, write } from '../helpers.js';
 
 const R = {
-  createUser: record({ eventName: 'CreateUser', readOnly: false, requestParameters: { userName: 'svc-backup' }, responseElements: { user: { userName: 'svc-backup', arn: 'arn:aws:iam::111122223333:user/svc-backup' } } }),
+  createUser: record({
+    eventName: 'CreateUser',
+    readOnly: false,
+    requestParameters: { userName: 'svc-backup' },
+    responseElements: { user: { userName: 'svc-backup', arn: 'arn:aws:iam::111122223333:user/svc-backup' } },
+  }),
   listUsers: record({ eventName: 'ListUsers', userAgent: 'python-requests/2.31.0', requestParameters: { maxItems: 100 } }),
-  denied: record({ eventName: 'StopLogging', eventSource: 'cloudtrail.amazonaws.com', errorCode: 'AccessDenied', sourceIPAddress: '10.1.2.3', userAgent: 'a*b literal star' }),
+  denied: record({
+    eventName: 'StopLogging',
+    eventSource: 'cloudtrail.amazonaws.com',
+    errorCode: 'AccessDenied',
+    sourceIPAddress: '10.1.2.3',
+    userAgent: 'a*b literal star',
+  }),
   role: record({
     eventName: 'RunInstances',
     eventSource: 'ec2.amazonaws.com',
@@ -20,8 +31,14 @@ const R = {
     sourceIPAddress: '198.51.100.23',
     requestParameters: { instanceType: 'p3.16xlarge', maxCount: 8 },
     userIdentity: {
-      type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ops-maintenance/maint', accountId: '111122223333', accessKeyId: 'ASIAEXAMPLE000000001',
-      sessionContext: { sessionIssuer: { type: 'Role', userName: 'ops-maintenance', arn: 'arn:aws:iam::111122223333:role/ops-maintenance' }, attributes: { mfaAuthenticated: 'false' } },
+      type: 'AssumedRole',
+      arn: 'arn:aws:sts::111122223333:assumed-role/ops-maintenance/maint',
+      accountId: '111122223333',
+      accessKeyId: 'ASIAEXAMPLE000000001',
+      sessionContext: {
+        sessionIssuer: { type: 'Role', userName: 'ops-maintenance', arn: 'arn:aws:iam::111122223333:role/ops-maintenance' },
+        attributes: { mfaAuthenticated: 'false' },
+      },
     },
   }),
 };
@@ -94,8 +111,12 @@ describe('matching', () => {
 
   it('selection and not filter is true when the filter field is absent (three-valued logic)', async () => {
     const all = [ID.createUser, ID.listUsers, ID.denied, ID.role];
-    expect(await matches({ s: { 'eventName|exists': true }, f: { 'requestParameters.userName': 'svc-backup' }, condition: 's and not f' })).toEqual(all.filter((x) => x !== ID.createUser));
-    expect(await matches({ s: { 'eventName|exists': true }, f: { errorCode: 'AccessDenied' }, condition: 's and not f' })).toEqual(all.filter((x) => x !== ID.denied));
+    expect(await matches({ s: { 'eventName|exists': true }, f: { 'requestParameters.userName': 'svc-backup' }, condition: 's and not f' })).toEqual(
+      all.filter((x) => x !== ID.createUser),
+    );
+    expect(await matches({ s: { 'eventName|exists': true }, f: { errorCode: 'AccessDenied' }, condition: 's and not f' })).toEqual(
+      all.filter((x) => x !== ID.denied),
+    );
   });
 
   it('re (with i), cidr, fieldref, gt/gte/lt/lte', async () => {
@@ -121,7 +142,10 @@ describe('matching', () => {
   });
 
   it('a list of maps is OR of ANDs; a list of plain values searches the whole record', async () => {
-    expect(await matches({ s: [{ eventName: 'CreateUser', readOnly: 'false' }, { awsRegion: 'sa-east-1' }], condition: 's' })).toEqual([ID.createUser, ID.role]);
+    expect(await matches({ s: [{ eventName: 'CreateUser', readOnly: 'false' }, { awsRegion: 'sa-east-1' }], condition: 's' })).toEqual([
+      ID.createUser,
+      ID.role,
+    ]);
     expect(await matches({ k: ['p3.16xlarge'], condition: 'k' })).toEqual([ID.role]);
   });
 });
@@ -153,7 +177,9 @@ describe('hostile or broken rules', () => {
     expect(() => compileDetection({ s: { 'userAgent|re': '(a)\\1' }, condition: 's' })).toThrow(/backreference/);
     expect(re2Unsupported(String.raw`\(?=literal[(?=]\\1x`)).toBeNull();
     expect(re2Unsupported(String.raw`[\]](?:ok)(?i)x`)).toBeNull();
-    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '10.0.0.0/33' }, condition: 's' })).toThrow(/not a network like 10\.0\.0\.0\/8 or 2001:db8::\/32/);
+    expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '10.0.0.0/33' }, condition: 's' })).toThrow(
+      /not a network like 10\.0\.0\.0\/8 or 2001:db8::\/32/,
+    );
     expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '2001:db8::1::/64' }, condition: 's' })).toThrow(/not a network/);
     expect(() => compileDetection({ s: { 'sourceIPAddress|cidr': '2001:db8::/129' }, condition: 's' })).toThrow(/not a network/);
     expect(() => compileDetection({ s: { 'x|gt': 'abc' }, condition: 's' })).toThrow(/needs a number/);
@@ -165,10 +191,31 @@ describe('hostile or broken rules', () => {
 
 describe('condition grammar', () => {
   it('binds not tighter than and, and tighter than or', () => {
-    expect(parseCondition('a or not b and c')).toEqual({ op: 'or', args: [{ op: 'sel', name: 'a' }, { op: 'and', args: [{ op: 'not', arg: { op: 'sel', name: 'b' } }, { op: 'sel', name: 'c' }] }] });
+    expect(parseCondition('a or not b and c')).toEqual({
+      op: 'or',
+      args: [
+        { op: 'sel', name: 'a' },
+        {
+          op: 'and',
+          args: [
+            { op: 'not', arg: { op: 'sel', name: 'b' } },
+            { op: 'sel', name: 'c' },
+          ],
+        },
+      ],
+    });
     expect(parseCondition('any of sel* and (x or y)')).toEqual({
       op: 'and',
-      args: [{ op: 'of', quantifier: 'one', pattern: 'sel*' }, { op: 'or', args: [{ op: 'sel', name: 'x' }, { op: 'sel', name: 'y' }] }],
+      args: [
+        { op: 'of', quantifier: 'one', pattern: 'sel*' },
+        {
+          op: 'or',
+          args: [
+            { op: 'sel', name: 'x' },
+            { op: 'sel', name: 'y' },
+          ],
+        },
+      ],
     });
   });
 });
@@ -190,7 +237,9 @@ describe('paths inside JSON that cross arrays', () => {
       );
       return rows.map((r) => r.i);
     };
-    expect(await hit({ s: { 'requestParameters.containerDefinitions.command|contains': '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' }, condition: 's' })).toEqual([0, 2]);
+    expect(await hit({ s: { 'requestParameters.containerDefinitions.command|contains': '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' }, condition: 's' })).toEqual([
+      0, 2,
+    ]);
     expect(await hit({ s: { 'requestParameters.containerDefinitions.name': 'SIDE' }, condition: 's' })).toEqual([0]);
     expect(await hit({ s: { 'requestParameters.containerDefinitions.command': 'nginx' }, condition: 's' })).toEqual([1]);
     expect(await hit({ s: { 'requestParameters.userName|startswith': 'svc-' }, condition: 's' })).toEqual([3]);
@@ -206,10 +255,24 @@ describe('cidr over IPv6 addresses', () => {
     expect(ipv6Hex('1:2:3:4:5:6:7:8')).toBe('00010002000300040005000600070008');
     expect(ipv6Hex('1:2:3:4:5:6:7:8::')).toBeNull();
     expect(ipv6Hex('12345::')).toBeNull();
-    const addrs = ['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db9::1', 'fe80::1', '::1', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '10.1.2.3', 'not:an:ip', '2001:db8::1::2', 'ec2.amazonaws.com'];
+    const addrs = [
+      '2001:db8::1',
+      '2001:0DB8:0:0:1::',
+      '2001:db9::1',
+      'fe80::1',
+      '::1',
+      '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff',
+      '10.1.2.3',
+      'not:an:ip',
+      '2001:db8::1::2',
+      'ec2.amazonaws.com',
+    ];
     const hit = async (network: string) => {
       const { sql, params } = compileDetection({ s: { 'sourceIPAddress|cidr': network }, condition: 's' });
-      const rows = await db.all(`SELECT "sourceIPAddress" FROM (SELECT unnest($${params.length + 1}::VARCHAR[]) AS "sourceIPAddress") WHERE ${sql}`, [...params, addrs]);
+      const rows = await db.all(`SELECT "sourceIPAddress" FROM (SELECT unnest($${params.length + 1}::VARCHAR[]) AS "sourceIPAddress") WHERE ${sql}`, [
+        ...params,
+        addrs,
+      ]);
       return rows.map((r) => r.sourceIPAddress);
     };
     expect(await hit('2001:db8::/32')).toEqual(['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
@@ -223,10 +286,17 @@ describe('cidr over IPv6 addresses', () => {
 describe('eventName prefilter (a necessary condition the runner tests once per event)', () => {
   const names = (detection: Record<string, unknown>) => compileDetection(detection).eventNames;
   it('plain eventName values constrain; AND takes the tightest part, OR the union', () => {
-    expect(names({ sel: { eventSource: 'iam.amazonaws.com', eventName: ['CreateUser', 'DeleteUser'] }, condition: 'sel' })).toEqual(['createuser', 'deleteuser']);
+    expect(names({ sel: { eventSource: 'iam.amazonaws.com', eventName: ['CreateUser', 'DeleteUser'] }, condition: 'sel' })).toEqual([
+      'createuser',
+      'deleteuser',
+    ]);
     expect(names({ a: { eventName: 'A' }, b: { eventName: ['B', 'C'] }, condition: 'a or b' })).toEqual(['a', 'b', 'c']);
     expect(names({ a: { eventName: ['A', 'B'] }, f: { eventName: 'A' }, condition: 'a and f' })).toEqual(['a']);
-    expect(names({ sel_1: { eventName: 'A' }, sel_2: [{ eventName: 'B' }, { eventName: 'C', errorCode: 'X' }], condition: '1 of sel_*' })).toEqual(['a', 'b', 'c']);
+    expect(names({ sel_1: { eventName: 'A' }, sel_2: [{ eventName: 'B' }, { eventName: 'C', errorCode: 'X' }], condition: '1 of sel_*' })).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     expect(names({ sel: { eventName: 'A' }, filter: { userAgent: 'x' }, condition: 'sel and not filter' })).toEqual(['a']);
     // Prefixes (a trailing * or startswith) are kept as `name*`.
     expect(names({ sel: { 'eventName|startswith': ['Describe', 'List'] }, condition: 'sel' })).toEqual(['describe*', 'list*']);

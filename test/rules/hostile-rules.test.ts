@@ -75,22 +75,29 @@ describe.concurrent('a path that is not a regular file is never opened', () => {
     const f = fifo();
     const r = await run('detect', '--db', db, '--rules', f);
     expectUserError(r);
-    expect(r.stderr).toBe(`${f}: not a regular file (a FIFO): not read\nkeytrail: 1 problem(s) in the rules: fix them or run 'keytrail rules validate' for the list\n`);
+    expect(r.stderr).toBe(
+      `${f}: not a regular file (a FIFO): not read\nkeytrail: 1 problem(s) in the rules: fix them or run 'keytrail rules validate' for the list\n`,
+    );
   });
 
-  it('a FIFO inside a rules folder is a problem too, and the folder\'s other rules still load', async () => {
+  it("a FIFO inside a rules folder is a problem too, and the folder's other rules still load", async () => {
     const f = fifo();
     write(path.join(path.dirname(f), 'good.yml'), simple('selection'));
     const r = await run('rules', 'validate', path.dirname(f));
     expectUserError(r);
-    expect(r.stderr).toBe(`${f}: not a regular file (a FIFO): not read\n1 rule(s) and 0 correlation(s) valid, 1 problem(s)\nkeytrail: 1 problem(s) in the rules\n`);
+    expect(r.stderr).toBe(
+      `${f}: not a regular file (a FIFO): not read\n1 rule(s) and 0 correlation(s) valid, 1 problem(s)\nkeytrail: 1 problem(s) in the rules\n`,
+    );
   });
 });
 
 describe.concurrent('YAML, conditions and lists are bounded', () => {
   it('billion laughs: aliases that expand without end are a problem of that rule', async () => {
     let laughs = '    a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n';
-    for (let i = 1; i < 9; i++) laughs += `    ${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]\n`;
+    for (let i = 1; i < 9; i++)
+      laughs += `    ${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+        .fill(`*${'abcdefghi'[i - 1]}`)
+        .join(', ')}]\n`;
     const f = write(path.join(tmpDir(), 'laughs.yml'), rule(`    selection:\n        eventName: CreateUser\n    condition: selection`, `custom:\n${laughs}`));
     await validateProblem(f, 1, /^YAML: its aliases expand more than 100 times \(a billion-laughs file\?\): not loaded$/);
   });
@@ -107,13 +114,19 @@ describe.concurrent('YAML, conditions and lists are bounded', () => {
 
   it('YAML nested thousands deep, in flow or block style, is a problem', async () => {
     const d = tmpDir();
-    const flow = write(path.join(d, 'flow.yml'), rule(`    selection:\n        eventName: CreateUser\n    condition: selection`, `custom: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`));
+    const flow = write(
+      path.join(d, 'flow.yml'),
+      rule(`    selection:\n        eventName: CreateUser\n    condition: selection`, `custom: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`),
+    );
     const r = await run('rules', 'validate', flow);
     expectUserError(r);
     expect(r.stderr.split('\n')[0]).toBe(`${flow}:6: YAML: nested too deeply to read (more than 64 levels)`);
     const block = write(
       path.join(d, 'block.yml'),
-      rule(`    selection:\n        eventName: CreateUser\n    condition: selection`, `custom:\n${Array.from({ length: 100 }, (_, i) => `${' '.repeat(2 * i + 2)}k:\n`).join('')}${' '.repeat(202)}v\n`),
+      rule(
+        `    selection:\n        eventName: CreateUser\n    condition: selection`,
+        `custom:\n${Array.from({ length: 100 }, (_, i) => `${' '.repeat(2 * i + 2)}k:\n`).join('')}${' '.repeat(202)}v\n`,
+      ),
     );
     await validateProblem(block, 70, /^YAML: nested more than 64 levels: not loaded$/);
   });
@@ -131,10 +144,15 @@ describe.concurrent('YAML, conditions and lists are bounded', () => {
   });
 
   it('a rule file of 300,000 values (over 1 MiB) is refused before it is parsed', async () => {
-    const f = write(path.join(tmpDir(), 'huge.yml'), rule(`    selection:\n        eventName:\n${Array.from({ length: 300_000 }, (_, i) => `            - E${i}\n`).join('')}    condition: selection`));
+    const f = write(
+      path.join(tmpDir(), 'huge.yml'),
+      rule(`    selection:\n        eventName:\n${Array.from({ length: 300_000 }, (_, i) => `            - E${i}\n`).join('')}    condition: selection`),
+    );
     const r = await run('rules', 'validate', f);
     expectUserError(r);
-    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+\\.\\d MiB, more than the 1 MiB a rule file may hold: not read$`));
+    expect(r.stderr.split('\n')[0]).toMatch(
+      new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+\\.\\d MiB, more than the 1 MiB a rule file may hold: not read$`),
+    );
     expect(r.seconds).toBeLessThan(20);
   });
 });
@@ -166,7 +184,7 @@ describe('a rule DuckDB cannot run at detect time', () => {
     compiled: compileDetection(detection),
   });
 
-  it('is found among its batch and named with DuckDB\'s message; the other rules still run', async () => {
+  it("is found among its batch and named with DuckDB's message; the other rules still run", async () => {
     // Past the loader's RE2 check (a library caller, or a limit only the run meets): the run must still say which rule.
     const good = loaded('good', { sel: { eventName: 'CreateUser' }, condition: 'sel' }, 1);
     const bad = loaded('bad', { sel: { 'userAgent|re': '(a{1000}){1000}' }, condition: 'sel' }, 12);

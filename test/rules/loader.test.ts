@@ -132,7 +132,9 @@ timeframe: 10m
     const { problems } = await loadRules([d]);
     expect(problems.map((p) => formatProblem({ ...p, file: path.basename(p.file) }))).toEqual([
       expect.stringMatching(/^v1\.yml:1: \[44444444-4444-4444-8444-444444444444\] rule: Unrecognized key: "timeframe"/),
-      expect.stringMatching(/^v1\.yml:5: \[44444444-4444-4444-8444-444444444444\] detection: .* uses a Sigma 1 aggregation \("\| count\(\) \.\.\."\), which keytrail does not run; write it as a correlation rule/),
+      expect.stringMatching(
+        /^v1\.yml:5: \[44444444-4444-4444-8444-444444444444\] detection: .* uses a Sigma 1 aggregation \("\| count\(\) \.\.\."\), which keytrail does not run; write it as a correlation rule/,
+      ),
     ]);
   });
 });

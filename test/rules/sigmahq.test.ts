@@ -176,7 +176,11 @@ afterAll(() => db?.close());
 describe('SigmaHQ CloudTrail rules', () => {
   it('load without a problem, each with every field known to the catalog', () => {
     expect(loaded.problems.map(formatProblem)).toEqual([]);
-    expect(loaded.rules.map((r) => [r.rule.id, path.basename(r.file)]).sort()).toEqual(Object.entries(EXPECTED).map(([id, e]) => [id, e.file]).sort());
+    expect(loaded.rules.map((r) => [r.rule.id, path.basename(r.file)]).sort()).toEqual(
+      Object.entries(EXPECTED)
+        .map(([id, e]) => [id, e.file])
+        .sort(),
+    );
     for (const r of loaded.rules) expect([r.rule.id, r.compiled.unknownFields]).toEqual([r.rule.id, []]);
   });
 

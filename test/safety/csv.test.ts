@@ -49,7 +49,12 @@ describe('every CSV keytrail writes, over values that begin with a formula', () 
       'export --format csv': exp('csv'),
       'export --format timeline': exp('timeline'),
       'events --format csv': stdout(['events', '--format', 'csv']),
-      'query --format csv': stdout(['query', 'SELECT eventID, userAgent, userIdentity.userName AS u, sourceIPAddress, errorCode FROM events', '--format', 'csv']),
+      'query --format csv': stdout([
+        'query',
+        'SELECT eventID, userAgent, userIdentity.userName AS u, sourceIPAddress, errorCode FROM events',
+        '--format',
+        'csv',
+      ]),
       'detect --format csv': stdout(['detect', '--format', 'csv']),
       'files --format csv': stdout(['files', '--format', 'csv']),
     };
@@ -70,7 +75,10 @@ describe('every CSV keytrail writes, over values that begin with a formula', () 
 
   it('numbers stay numbers and ordinary text is unchanged', () => {
     const csv = cli(['query', "SELECT -5 AS n, 'ok' AS s, '-5' AS t, ' =1' AS u", '--format', 'csv', '--db', db]).stdout;
-    expect(parse(csv)).toEqual([['n', 's', 't', 'u'], ['-5', 'ok', "'-5", ' =1']]);
+    expect(parse(csv)).toEqual([
+      ['n', 's', 't', 'u'],
+      ['-5', 'ok', "'-5", ' =1'],
+    ]);
     // No rows: the header once.
     expect(cli(['query', 'SELECT 1 AS a WHERE false', '--format', 'csv', '--db', db]).stdout).toBe('"a"\n');
   });

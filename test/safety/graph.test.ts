@@ -27,16 +27,41 @@ let json: { nodes: { id: string }[]; edges: { from: string; to: string; kind: st
 
 beforeAll(() => {
   const d = tmpDir();
-  const who = { type: 'IAMUser', principalId: 'AIDAHOSTILE', arn: `arn:aws:iam::${ACCOUNT}:user/ci-deploy`, accountId: ACCOUNT, accessKeyId: LEAKED, userName: 'ci-deploy' };
+  const who = {
+    type: 'IAMUser',
+    principalId: 'AIDAHOSTILE',
+    arn: `arn:aws:iam::${ACCOUNT}:user/ci-deploy`,
+    accountId: ACCOUNT,
+    accessKeyId: LEAKED,
+    userName: 'ci-deploy',
+  };
   const recs = NAMES.flatMap((name, i) => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/${name}`;
     const session = `ASIAHOSTILESESSION${String(i).padStart(2, '0')}`;
     return [
-      record({ userIdentity: who, eventSource: 'iam.amazonaws.com', eventName: 'CreateUser', readOnly: false, requestParameters: { userName: name }, responseElements: { user: { userName: name, arn: `arn:aws:iam::${ACCOUNT}:user/${name}` } } }),
-      record({ userIdentity: who, eventSource: 'iam.amazonaws.com', eventName: 'CreateRole', readOnly: false, requestParameters: { roleName: name }, responseElements: { role: { roleName: name, arn: roleArn } } }),
       record({
-        userIdentity: who, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', readOnly: true,
-        requestParameters: { roleArn, roleSessionName: name }, responseElements: { credentials: { accessKeyId: session }, assumedRoleUser: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/${name}` } },
+        userIdentity: who,
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'CreateUser',
+        readOnly: false,
+        requestParameters: { userName: name },
+        responseElements: { user: { userName: name, arn: `arn:aws:iam::${ACCOUNT}:user/${name}` } },
+      }),
+      record({
+        userIdentity: who,
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'CreateRole',
+        readOnly: false,
+        requestParameters: { roleName: name },
+        responseElements: { role: { roleName: name, arn: roleArn } },
+      }),
+      record({
+        userIdentity: who,
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'AssumeRole',
+        readOnly: true,
+        requestParameters: { roleArn, roleSessionName: name },
+        responseElements: { credentials: { accessKeyId: session }, assumedRoleUser: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/${name}` } },
       }),
     ];
   });

@@ -71,14 +71,21 @@ describe('remediation.sh over evidence that fuzzes every field it uses', () => {
   it('every command uncommented: only aws runs, nothing is created, no refused value is an argument', () => {
     const sandbox = tmpDir();
     const { bin, log } = fakeAws();
-    const commands = text.split('\n').filter((l) => l.startsWith('# aws ')).map((l) => l.slice(2));
+    const commands = text
+      .split('\n')
+      .filter((l) => l.startsWith('# aws '))
+      .map((l) => l.slice(2));
     expect(commands.length).toBeGreaterThan(20);
     const all = path.join(tmpDir(), 'all.sh');
     fs.writeFileSync(all, `${['set -euo pipefail', ...commands].join('\n')}\n`);
     const r = spawnSync('bash', [all], { cwd: sandbox, encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, HOME: sandbox, NEW_PASSWORD: 'x' } });
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '', '']);
     expect(contents(sandbox)).toEqual([]);
-    const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((c) => c.split('\0').slice(0, -1));
+    const calls = fs
+      .readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((c) => c.split('\0').slice(0, -1));
     expect(calls.length).toBe(commands.length);
     for (const args of calls) {
       for (const a of args) {
@@ -115,24 +122,46 @@ describe('remediation.sh over evidence that fuzzes every field it uses', () => {
 describe('shell.ts: command() and the kinds', () => {
   it('passes a value of its kind as one quoted word; refuses anything else, naming the kind and what AWS allows', () => {
     expect(command`aws iam delete-user --user-name ${arg('user', 'svc-backup')}`).toBe(`aws iam delete-user --user-name 'svc-backup'`);
-    expect(command`aws ec2 delete-key-pair --key-name ${arg('keyPair', "k'; x")} --region ${arg('region', 'eu-west-1')}`).toBe(`aws ec2 delete-key-pair --key-name 'k'\\''; x' --region 'eu-west-1'`);
-    expect(command`aws iam delete-user --user-name ${arg('user', 'a;b')}`).toBe('value withheld: not a valid IAM user name (AWS allows [\\w+=,.@-], 1-64 characters): "a;b"');
+    expect(command`aws ec2 delete-key-pair --key-name ${arg('keyPair', "k'; x")} --region ${arg('region', 'eu-west-1')}`).toBe(
+      `aws ec2 delete-key-pair --key-name 'k'\\''; x' --region 'eu-west-1'`,
+    );
+    expect(command`aws iam delete-user --user-name ${arg('user', 'a;b')}`).toBe(
+      'value withheld: not a valid IAM user name (AWS allows [\\w+=,.@-], 1-64 characters): "a;b"',
+    );
     expect(command`aws iam delete-user --user-name ${arg('user', null)}`).toBe('value withheld: the event names no IAM user name');
     expect(command`x ${arg('user', 'a'.repeat(200))}`).toMatch(/^value withheld: not a valid IAM user name .*"a{119}…"$/);
   });
 
   it('accepts the shapes AWS documents and nothing around them', () => {
     const good: [keyof typeof KINDS, string][] = [
-      ['region', 'us-gov-west-1'], ['region', 'ap-southeast-5'], ['instance', 'i-0123456789abcdef0'], ['instance', 'i-1234abcd'],
-      ['securityGroup', 'sg-0a1b2c3d4e5f60718'], ['spotRequest', 'sir-8d5y6h7k'], ['spotFleet', 'sfr-0e9f7a2c-3b4d-4e5f-8a9b-0c1d2e3f4a5b'],
-      ['policyArn', 'arn:aws:iam::aws:policy/AdministratorAccess'], ['policyArn', 'arn:aws:iam::111122223333:policy/team/ops-read'],
-      ['accessKey', 'AKIAIOSFODNN7EXAMPLE'], ['function', 'miner'], ['function', 'arn:aws:lambda:eu-west-1:111122223333:function:miner:$LATEST'],
-      ['sesIdentity', 'promo@example.com'], ['sesIdentity', 'mail.example.com'], ['trail', 'management-events'], ['trail', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/org'],
+      ['region', 'us-gov-west-1'],
+      ['region', 'ap-southeast-5'],
+      ['instance', 'i-0123456789abcdef0'],
+      ['instance', 'i-1234abcd'],
+      ['securityGroup', 'sg-0a1b2c3d4e5f60718'],
+      ['spotRequest', 'sir-8d5y6h7k'],
+      ['spotFleet', 'sfr-0e9f7a2c-3b4d-4e5f-8a9b-0c1d2e3f4a5b'],
+      ['policyArn', 'arn:aws:iam::aws:policy/AdministratorAccess'],
+      ['policyArn', 'arn:aws:iam::111122223333:policy/team/ops-read'],
+      ['accessKey', 'AKIAIOSFODNN7EXAMPLE'],
+      ['function', 'miner'],
+      ['function', 'arn:aws:lambda:eu-west-1:111122223333:function:miner:$LATEST'],
+      ['sesIdentity', 'promo@example.com'],
+      ['sesIdentity', 'mail.example.com'],
+      ['trail', 'management-events'],
+      ['trail', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/org'],
     ];
     for (const [k, v] of good) expect(KINDS[k].shape.test(v), `${k} ${v}`).toBe(true);
     const bad: [keyof typeof KINDS, string][] = [
-      ['region', 'eu-west-1\n'], ['region', 'eu-west-1; x'], ['instance', 'i-0123456789abcdef0 '], ['accessKey', 'AKIA$(x)'], ['user', 'a b'],
-      ['policyArn', 'arn:aws:iam::aws:policy/x\ny'], ['sesIdentity', 'a@b`x`'], ['trail', "t'rail"], ['function', 'f\u2028'],
+      ['region', 'eu-west-1\n'],
+      ['region', 'eu-west-1; x'],
+      ['instance', 'i-0123456789abcdef0 '],
+      ['accessKey', 'AKIA$(x)'],
+      ['user', 'a b'],
+      ['policyArn', 'arn:aws:iam::aws:policy/x\ny'],
+      ['sesIdentity', 'a@b`x`'],
+      ['trail', "t'rail"],
+      ['function', 'f\u2028'],
     ];
     for (const [k, v] of bad) expect(KINDS[k].shape.test(v), `${k} ${JSON.stringify(v)}`).toBe(false);
   });

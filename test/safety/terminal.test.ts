@@ -65,7 +65,7 @@ describe('every command that prints text, over hostile evidence', () => {
       clean(r, what);
     }
     // The values came through, escaped: the test is not vacuous.
-    const q = cli(['query', 'SELECT userIdentity.userName AS u FROM events WHERE userIdentity.userName LIKE \'svc%\' LIMIT 1', '--db', db]);
+    const q = cli(['query', "SELECT userIdentity.userName AS u FROM events WHERE userIdentity.userName LIKE 'svc%' LIMIT 1", '--db', db]);
     expect(q.stdout).toContain('svc\\x1b]0;all clear\\x07');
     expect(cli(['detect', '--db', db, '--rules', path.join(d, 'rules'), '--no-builtin']).stdout).toContain('user svc\\x1b]0;all clear');
     expect(cli(['rules', 'list', path.join(d, 'rules')]).stdout).toContain('Evil \\x1b]0;owned\\x07 rule');

@@ -59,10 +59,20 @@ Examples:
     .action(async (opts: Opts) => {
       const format = oneOf(opts.format, ROW_FORMATS, '--format');
       const filter: EventFilter = {
-        keys: opts.key, users: opts.user, arns: opts.arn, since: opts.since, until: opts.until, regions: opts.region,
-        events: opts.event, sources: opts.source, ips: opts.ip, errors: opts.errors, write: opts.write,
+        keys: opts.key,
+        users: opts.user,
+        arns: opts.arn,
+        since: opts.since,
+        until: opts.until,
+        regions: opts.region,
+        events: opts.event,
+        sources: opts.source,
+        ips: opts.ip,
+        errors: opts.errors,
+        write: opts.write,
       };
-      if (opts.lineage && !opts.key?.length && !opts.user?.length && !opts.arn?.length) throw usageError('--lineage needs seeds: --key AKIA... (or --user, --arn)');
+      if (opts.lineage && !opts.key?.length && !opts.user?.length && !opts.arn?.length)
+        throw usageError('--lineage needs seeds: --key AKIA... (or --user, --arn)');
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
       let where: string;
       let params: unknown[];

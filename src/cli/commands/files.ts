@@ -25,7 +25,10 @@ export function register(program: Command): void {
            FROM files ${statuses.length ? 'WHERE status IN (SELECT unnest(?::VARCHAR[]))' : ''} ORDER BY id`,
           statuses.length ? [statuses] : [],
         );
-        const cols = format === 'table' ? ['id', 'status', 'format', 'events', 'duplicates', 'rejected_records', 'path', 'reason'] : Object.keys(rows[0] ?? { id: 0, path: '', format: '', status: '', reason: '' });
+        const cols =
+          format === 'table'
+            ? ['id', 'status', 'format', 'events', 'duplicates', 'rejected_records', 'path', 'reason']
+            : Object.keys(rows[0] ?? { id: 0, path: '', format: '', status: '', reason: '' });
         await writeRows(chunks(rows), cols, format, opts.output);
       } finally {
         db.close();

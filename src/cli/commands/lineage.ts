@@ -36,7 +36,10 @@ export function register(program: Command): void {
     .option('--arn <arn>', 'seed user or role ARN, followed as a whole; repeatable', collect)
     .option('--since <time>', 'only events from this time on (ISO-8601, UTC unless an offset is given)')
     .option('--until <time>', 'only events before this time')
-    .option('--suggest', 'no key to start from: rank the access keys that look leaked, with the reasons (new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts)')
+    .option(
+      '--suggest',
+      'no key to start from: rank the access keys that look leaked, with the reasons (new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts)',
+    )
     .option('--format <format>', `output: ${LINEAGE_FORMATS.join(', ')} (json is the contract of ARCHITECTURE.md section 5)`, 'tree')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .addHelpText(
@@ -65,7 +68,16 @@ Examples:
         const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
         for (const w of l.warnings) say(`warning: ${w}`);
         const title = `keytrail lineage of ${l.seeds.join(', ')}`;
-        text = format === 'json' ? `${jsonText(l, 2)}\n` : format === 'dot' ? renderDot(l) : format === 'mermaid' ? renderMermaid(l) : format === 'html' ? renderHtml(l, title) : renderTree(l);
+        text =
+          format === 'json'
+            ? `${jsonText(l, 2)}\n`
+            : format === 'dot'
+              ? renderDot(l)
+              : format === 'mermaid'
+                ? renderMermaid(l)
+                : format === 'html'
+                  ? renderHtml(l, title)
+                  : renderTree(l);
         say(`${l.nodes.filter((n) => n.tainted).length} tainted node(s), ${l.edges.length} edge(s)`);
       } finally {
         db.close();

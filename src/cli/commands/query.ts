@@ -54,17 +54,31 @@ Examples:
       const memory = parseSize(opts.maxMemory);
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false, memoryLimit: memory, noSpill: true });
       let timedOut = false;
-      const timer = seconds > 0 ? setTimeout(() => {
-        timedOut = true;
-        db.interrupt();
-      }, seconds * 1000) : undefined;
+      const timer =
+        seconds > 0
+          ? setTimeout(() => {
+              timedOut = true;
+              db.interrupt();
+            }, seconds * 1000)
+          : undefined;
       try {
         const { columns, rows } = await db.query(sql);
         await writeRows(rows, columns, format, opts.output);
       } catch (err) {
-        if (timedOut) throw new KeytrailError('QUERY', `query stopped after ${seconds} s (--timeout): give it longer with --timeout <seconds>, or --timeout 0 for no limit`, {}, { cause: err });
+        if (timedOut)
+          throw new KeytrailError(
+            'QUERY',
+            `query stopped after ${seconds} s (--timeout): give it longer with --timeout <seconds>, or --timeout 0 for no limit`,
+            {},
+            { cause: err },
+          );
         if (err instanceof SqlError && /^Out of Memory Error/i.test(err.message)) {
-          throw new KeytrailError('QUERY', `query needs more than ${memory} of memory (--max-memory): narrow it (a WHERE, fewer columns, a LIMIT) or raise --max-memory`, {}, { cause: err });
+          throw new KeytrailError(
+            'QUERY',
+            `query needs more than ${memory} of memory (--max-memory): narrow it (a WHERE, fewer columns, a LIMIT) or raise --max-memory`,
+            {},
+            { cause: err },
+          );
         }
         throw err;
       } finally {
@@ -76,7 +90,8 @@ Examples:
 
 function parseSeconds(text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw usageError(`--timeout must be a number of seconds, 0 for no limit (got ${JSON.stringify(text)})`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw usageError(`--timeout must be a number of seconds, 0 for no limit (got ${JSON.stringify(text)})`);
   return n;
 }
 

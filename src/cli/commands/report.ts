@@ -45,12 +45,17 @@ export function register(program: Command): void {
   reportOptions(
     program
       .command('report')
-      .description("a report that walks the four steps of AWS's leaked-key notice (keys, IAM, resources in every region, billing adjustment), with coverage and findings")
+      .description(
+        "a report that walks the four steps of AWS's leaked-key notice (keys, IAM, resources in every region, billing adjustment), with coverage and findings",
+      )
       .option('--db <file>', 'case database', DEFAULT_DB)
       .option('--format <format>', `output: ${REPORT_FORMATS.join(', ')} (html: one file that works offline, with charts and the lineage graph)`, 'html')
       .option('-o, --output <file>', 'write to a file instead of stdout'),
   )
-    .addHelpText('after', `\nExamples:\n  keytrail report --key AKIAEXAMPLEKEY123456 -o report.html\n  keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md\n  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  keytrail report --key AKIAEXAMPLEKEY123456 -o report.html\n  keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md\n  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`,
+    )
     .action(async (o: Common & { db: string; format: string; output?: string }) => {
       const format = oneOf(o.format, REPORT_FORMATS, '--format');
       seeds(o);
@@ -91,7 +96,14 @@ Example:
       let r: Report;
       try {
         ({ report: r } = await investigate(evidence, {
-          out: o.out, keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, onProgress: bar.update,
+          out: o.out,
+          keys: o.key ?? [],
+          users: o.user,
+          since: o.since,
+          until: o.until,
+          rules,
+          correlations,
+          onProgress: bar.update,
           onStep: (what) => {
             bar.stop();
             say(what);

@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .action(async (paths: string[]) => {
       const { rules: loaded, correlations, problems } = await load(paths);
       for (const r of [...loaded, ...correlations]) {
-        for (const f of r.compiled.unknownFields) say(`${r.file}:${r.line}: [${ruleId(r)}] warning: field ${f} is not in a CloudTrail record; it matches as absent`);
+        for (const f of r.compiled.unknownFields)
+          say(`${r.file}:${r.line}: [${ruleId(r)}] warning: field ${f} is not in a CloudTrail record; it matches as absent`);
       }
       say(`${loaded.length} rule(s) and ${correlations.length} correlation(s) valid, ${problems.length} problem(s)`);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
@@ -37,21 +38,38 @@ export function register(program: Command): void {
       const { rules: loaded, correlations } = await load(paths);
       const parts = silentRules(correlations);
       const rows = [
-        ...loaded.map((r) => ({ id: ruleId(r), kind: parts.has(r) ? 'base (no findings of its own)' : 'event', level: r.rule.level ?? 'medium', title: r.rule.title, file: `${r.file}:${r.line}` })),
-        ...correlations.map((c) => ({ id: ruleId(c), kind: c.rule.correlation.type, level: c.rule.level ?? 'medium', title: c.rule.title, file: `${c.file}:${c.line}` })),
+        ...loaded.map((r) => ({
+          id: ruleId(r),
+          kind: parts.has(r) ? 'base (no findings of its own)' : 'event',
+          level: r.rule.level ?? 'medium',
+          title: r.rule.title,
+          file: `${r.file}:${r.line}`,
+        })),
+        ...correlations.map((c) => ({
+          id: ruleId(c),
+          kind: c.rule.correlation.type,
+          level: c.rule.level ?? 'medium',
+          title: c.rule.title,
+          file: `${c.file}:${c.line}`,
+        })),
       ];
       await writeRows(chunks(rows), ['id', 'kind', 'level', 'title', 'file'], 'table');
     });
   rules
     .command('test')
     .argument('[paths...]', 'rule files or folders', [])
-    .option('--samples <dir>', 'also check the scenarios under this folder (each <scenario>/expected.yaml); repeatable', (v: string, prev: string[] = []) => prev.concat(v))
+    .option('--samples <dir>', 'also check the scenarios under this folder (each <scenario>/expected.yaml); repeatable', (v: string, prev: string[] = []) =>
+      prev.concat(v),
+    )
     .option('--no-samples', "skip the scenarios (by default the built-in pack is checked against keytrail's own samples/)")
     .description(
       "run every rule's inline tests (tests: match true/false events; a correlation's tests give a list of events), then every scenario's expected.yaml " +
         '(closed world: the exact findings each rule must produce on that evidence, nothing more); exit 1 on any failure',
     )
-    .addHelpText('after', `\nExamples:\n  keytrail rules test                          # the built-in pack and keytrail's samples\n  keytrail rules test ./my-rules/              # your rules' inline tests\n  keytrail rules test ./my-rules/ --samples ./my-scenarios/`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  keytrail rules test                          # the built-in pack and keytrail's samples\n  keytrail rules test ./my-rules/              # your rules' inline tests\n  keytrail rules test ./my-rules/ --samples ./my-scenarios/`,
+    )
     .action(async (paths: string[], opts: { samples?: string[] | boolean }) => {
       const { rules: loaded, correlations, problems } = await load(paths);
       if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
@@ -72,9 +90,7 @@ export function register(program: Command): void {
       }
       for (const f of failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
       const failedCases = report.failures.filter((f) => f.test !== '(tests)').length;
-      say(
-        `${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed; ${scenarios.length} scenario(s); ${failures.length} failed`,
-      );
+      say(`${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed; ${scenarios.length} scenario(s); ${failures.length} failed`);
       if (failures.length > 0) process.exitCode = 1;
     });
   rules
@@ -84,7 +100,9 @@ export function register(program: Command): void {
     .action(async (paths: string[]) => {
       const { rules: loaded, correlations, problems } = await load(paths);
       for (const r of loaded) {
-        process.stdout.write(`-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${jsonText(r.compiled.params)}\n\n`);
+        process.stdout.write(
+          `-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\nSELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${jsonText(r.compiled.params)}\n\n`,
+        );
       }
       for (const c of correlations) {
         const bases = c.bases.map((b, i) => `--   r = ${i}: ${printable(`${ruleId(b)} (${b.file}:${b.line})`)}`).join('\n');
