@@ -12,6 +12,17 @@ import { sqlPath } from './sql-path.js';
 export async function exportParquet(db: CaseDb, out: string): Promise<ExportResult> {
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw usageError(`${out} exists and is not empty: parquet export writes a folder of partitions`);
   fs.mkdirSync(out, { recursive: true });
+  // DuckDB's threads create the partition folders as they write, and two threads can race on the
+  // same one (duckdb#9360: "Could not create directory", now and then, more often on a loaded
+  // machine). The folders are made here first; only names of a plain shape, since a region may
+  // come from a crafted record and a folder name must never be a path.
+  const parts = await db.all(`SELECT DISTINCT coalesce(awsRegion, 'unknown') AS region, strftime(eventTime, '%Y-%m-%d') AS date FROM events`);
+  for (const p of parts) {
+    const region = String(p.region);
+    const date = String(p.date);
+    if (/^[a-z0-9-]{1,64}$/.test(region) && /^\d{4}-\d{2}-\d{2}$/.test(date))
+      fs.mkdirSync(path.join(out, `region=${region}`, `date=${date}`), { recursive: true });
+  }
   await db.exec(`
     COPY (SELECT *, coalesce(awsRegion, 'unknown') AS region, strftime(eventTime, '%Y-%m-%d') AS date
           FROM events ORDER BY eventTime, eventID)
