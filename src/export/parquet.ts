@@ -9,6 +9,9 @@ import type { CaseDb } from '../store/db.js';
 import type { ExportResult } from './index.js';
 import { sqlPath } from './sql-path.js';
 
+/** The partition columns: the folders are named by these values, written and pre-made alike. */
+const PARTITIONS = `coalesce(awsRegion, 'unknown') AS region, strftime(eventTime, '%Y-%m-%d') AS date`;
+
 export async function exportParquet(db: CaseDb, out: string): Promise<ExportResult> {
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw usageError(`${out} exists and is not empty: parquet export writes a folder of partitions`);
   fs.mkdirSync(out, { recursive: true });
@@ -16,7 +19,7 @@ export async function exportParquet(db: CaseDb, out: string): Promise<ExportResu
   // same one (duckdb#9360: "Could not create directory", now and then, more often on a loaded
   // machine). The folders are made here first; only names of a plain shape, since a region may
   // come from a crafted record and a folder name must never be a path.
-  const parts = await db.all(`SELECT DISTINCT coalesce(awsRegion, 'unknown') AS region, strftime(eventTime, '%Y-%m-%d') AS date FROM events`);
+  const parts = await db.all(`SELECT DISTINCT ${PARTITIONS} FROM events`);
   for (const p of parts) {
     const region = String(p.region);
     const date = String(p.date);
@@ -24,7 +27,7 @@ export async function exportParquet(db: CaseDb, out: string): Promise<ExportResu
       fs.mkdirSync(path.join(out, `region=${region}`, `date=${date}`), { recursive: true });
   }
   await db.exec(`
-    COPY (SELECT *, coalesce(awsRegion, 'unknown') AS region, strftime(eventTime, '%Y-%m-%d') AS date
+    COPY (SELECT *, ${PARTITIONS}
           FROM events ORDER BY eventTime, eventID)
     TO ${sqlPath(path.resolve(out))} (FORMAT parquet, PARTITION_BY (region, date), OVERWRITE_OR_IGNORE true)`);
   const [n] = await db.all(`SELECT count(*) AS n FROM events`);

@@ -12,13 +12,13 @@ import type { FileStatus } from '../store/schema.js';
 import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive } from './archive.js';
 import { DEFAULT_EXPANSION, ExpansionError, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover, type SpecialObject } from './discover.js';
-import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
+import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, sizeBytes, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { DEFAULT_SPLIT_LIMITS, type SplitLimits } from './json-values.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';
 import { makeRunTmp, removeStaleTmp } from './run-tmp.js';
 import { sniff } from './sniff.js';
-import { MAX_STAGED_TEXT, Stager } from './staging.js';
+import { Stager } from './staging.js';
 
 export interface IngestOptions {
   db: string;
@@ -101,7 +101,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   const own = new Set(['', '.wal', '.tmp'].map((x) => path.resolve(options.db) + x));
   found.files = found.files.filter((f) => !own.has(f) && !f.startsWith(`${path.resolve(options.db)}.tmp${path.sep}`));
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
+  if (sizeBytes(memoryLimit) === undefined) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
   const db = await CaseDb.open(options.db, { create: true, memoryLimit });
   // A run killed before its `finally` leaves its temp folder; the next run removes it.
   removeStaleTmp(options.tmpDir ?? os.tmpdir());
@@ -372,7 +372,7 @@ async function examine(
       batch.bytes += s.gzip ? Math.max(probe.expanded ?? s.isize ?? 0, size * 10) : size;
       // A small file the probe holds whole is staged now, its text written once and dropped. Not
       // one cut short by the end of its archive: the record reader keeps what it can of that.
-      if (probe.content && probe.content.length <= MAX_STAGED_TEXT && !item.cut) {
+      if (probe.content && !item.cut) {
         batch.stager.add({ fileId: id, path: item.real, gzip: s.gzip, bytes: probe.content.length }, probe.content);
         // An archive entry's extracted copy is not needed while its text is staged: the temporary
         // folder holds each entry once, so the expansion budget bounds it.

@@ -77,11 +77,10 @@ const REJECT_RAW = `${RECORD_SQL}::VARCHAR`;
 /** DuckDB's memory limit for a batch without large files (see prepare()). */
 const SMALL_BATCH_MEMORY = 512 * 2 ** 20;
 
-/** '1GB', '512MiB', '1.5 GB' in bytes (DuckDB reads KB/MB/GB as powers of 1000, KiB/MiB/GiB of 1024). */
-export function sizeBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT])(i?)B$/i.exec(size.trim());
-  if (!m) throw new Error(`not a size: ${size}`);
-  return Number(m[1]) * (m[3] ? 1024 : 1000) ** ('KMGT'.indexOf(m[2]!.toUpperCase()) + 1);
+/** '1GB', '512MiB', '1.5 GB' in bytes (DuckDB reads KB/MB/GB as powers of 1000, KiB/MiB/GiB of 1024); undefined when not a size. */
+export function sizeBytes(size: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT])(i?)B$/i.exec(size);
+  return m ? Number(m[1]) * (m[3] ? 1024 : 1000) ** ('KMGT'.indexOf(m[2]!.toUpperCase()) + 1) : undefined;
 }
 
 /** Staging files of small S3 files (staging.ts) and the longest value in them. */
@@ -95,6 +94,8 @@ export class NativeLoadError extends Error {}
 
 export class BatchLoader {
   private empty = true;
+  /** memoryLimit in bytes. */
+  private readonly limitBytes: number | undefined;
 
   constructor(
     private readonly db: CaseDb,
@@ -102,7 +103,9 @@ export class BatchLoader {
     private readonly memoryLimit?: string,
     /** The longest record the record reader passes on: a normalized line holds one and its provenance. */
     private readonly maxRecordBytes = 64 << 20,
-  ) {}
+  ) {
+    this.limitBytes = memoryLimit === undefined ? undefined : sizeBytes(memoryLimit);
+  }
 
   /**
    * DuckDB's memory limit for one batch. A batch with files read whole by DuckDB gets the
@@ -114,8 +117,8 @@ export class BatchLoader {
    * (49-53 s, 1.2 GB); below that they spill (448 MiB: 95 s).
    */
   async prepare(batchBytes: number, largeFiles: boolean): Promise<void> {
-    if (!this.memoryLimit) return;
-    const limit = sizeBytes(this.memoryLimit);
+    const limit = this.limitBytes;
+    if (limit === undefined) return;
     const mb = Math.round((largeFiles ? limit : Math.min(limit, Math.max(SMALL_BATCH_MEMORY, batchBytes / 2))) / 2 ** 20);
     await this.db.exec(`SET memory_limit = '${mb}MiB'`);
   }
@@ -189,11 +192,7 @@ export class BatchLoader {
         if (group.length === 0) continue;
         await this.db.exec(`DELETE FROM batch_files`);
         await this.db.exec(`INSERT INTO batch_files SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])`, [group.map((u) => u.path), group.map((u) => u.fileId)]);
-        try {
-          await this.db.exec(`INSERT INTO events (${cols}) ${eventsSelect(this.nativeSource(group))}`, [group.map((u) => u.path)]);
-        } catch (err) {
-          throw new NativeLoadError((err as Error).message, { cause: err });
-        }
+        await this.insertRead(`INSERT INTO events (${cols}) ${eventsSelect(this.nativeSource(group))}`, [group.map((u) => u.path)]);
       }
       if (staged && staged.files.length > 0) {
         // Each value is {"f": file id, "d": the file's text} (staging.ts).
@@ -201,11 +200,7 @@ export class BatchLoader {
           SELECT f AS file_id, generate_subscripts(d.Records, 1)::INTEGER AS record_index, unnest(d.Records) AS m, false AS is_partial
           FROM read_json(?, columns = {f: 'INTEGER', d: 'STRUCT("Records" MAP(VARCHAR, JSON)[])'}, format = 'unstructured',
                          maximum_object_size = ${objectBound(staged.longest)})`;
-        try {
-          await this.db.exec(`INSERT INTO events (${cols}) ${eventsSelect(source)}`, [staged.files]);
-        } catch (err) {
-          throw new NativeLoadError((err as Error).message, { cause: err });
-        }
+        await this.insertRead(`INSERT INTO events (${cols}) ${eventsSelect(source)}`, [staged.files]);
       }
       if (normalized.length > 0) {
         const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'MAP(VARCHAR, JSON)', w: 'VARCHAR', x: 'VARCHAR'},
@@ -234,6 +229,15 @@ export class BatchLoader {
       if (Number(p?.n) > 0) this.empty = false;
       return finals;
     });
+  }
+
+  /** An INSERT through DuckDB's reader of evidence files (S3 or staged): a refusal is a NativeLoadError, for the way back file by file. */
+  private async insertRead(sql: string, params: unknown[]): Promise<void> {
+    try {
+      await this.db.exec(sql, params);
+    } catch (err) {
+      throw new NativeLoadError((err as Error).message, { cause: err });
+    }
   }
 
   /**

@@ -13,19 +13,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MAX_CONTENT_BYTES } from './bytes.js';
 import type { NativeUnit } from './loader.js';
+
+// Which texts are staged is the probe's decision: it keeps a text (Probe.content) only up to
+// MAX_CONTENT_BYTES in bytes.ts, and only when it is one JSON value.
 
 /** A staging file is closed and the next begun past this size: several per batch, read in parallel. */
 const STAGE_FILE_BYTES = 32 << 20;
 /** Texts are written in runs of about this size (one system call, not three a file). */
 const WRITE_RUN_BYTES = 1 << 20;
-/**
- * Texts up to this size are staged; a larger one is read by DuckDB from its own file, where opening
- * costs little beside reading and DuckDB reads it faster than as one staged value (1,137 files of
- * about 1.5 MB in the 1M-event bench: 10.4 s more when staged).
- */
-export const MAX_STAGED_TEXT = MAX_CONTENT_BYTES;
 
 const CLOSE = Buffer.from('}\n');
 
