@@ -28,60 +28,69 @@ function structDepth(t: StructField): number {
 
 /**
  * Typed event columns from a source of `m`, one record read by DuckDB as MAP(VARCHAR, JSON): the
- * record is parsed once, each top-level value kept as JSON text. Strings are unquoted, JSON fields
- * taken as they are, userIdentity (a few hundred bytes) parsed into its struct. The map's keys tell
- * which fields were present (a NULL value of a present key was JSON null: null_field_mask) and
- * whether any has no column; only such a record is rebuilt and patched to find its extra fields.
+ * record is parsed once, each top-level value kept as JSON text. Each field's value is looked up
+ * once (`v<i>`), strings are unquoted, JSON fields taken as they are, userIdentity (a few hundred
+ * bytes) parsed into its struct. Two bit sets over RECORD's fields, the keys present and the values
+ * that are not JSON null, give null_field_mask (present with a NULL value: written as JSON null) and
+ * tell a clean record (every key known, none twice: as many keys as bits present) from the few that
+ * are not; only those are rebuilt and patched to find their extra fields and duplicated keys.
  * Rows that fail the checks (no valid eventTime, no eventID) are inserted too and moved to
  * `rejects` afterwards (REJECT_REASON), far cheaper than staging every batch twice.
  */
 export function eventsSelect(source: string): string {
-  const str = (k: string) => `json_extract_string(m['${k}'], '$')`;
+  const v = (k: string) => `v${FIELDS.indexOf(k)}`;
+  const str = (k: string) => `json_extract_string(${v(k)}, '$')`;
   const bools = FIELDS.filter((k) => RECORD[k] === 'BOOLEAN');
   const structs = FIELDS.filter((k) => typeof RECORD[k] !== 'string');
   const cols = FIELDS.map((k) => {
     const t = RECORD[k]!;
     const q = quoteIdent(k);
-    if (typeof t !== 'string') return `CASE WHEN m['${k}'] IS NOT NULL THEN json_transform(m['${k}'], '${JSON.stringify(transformStructure(t))}') END AS ${q}`;
+    if (typeof t !== 'string') return `CASE WHEN ${v(k)} IS NOT NULL THEN json_transform(${v(k)}, '${JSON.stringify(transformStructure(t))}') END AS ${q}`;
     if (k === 'eventTime') return `ts AS ${q}`;
     if (t === 'BOOLEAN') return `TRY_CAST(text_${k} AS BOOLEAN) AS ${q}`;
-    if (t === 'JSON') return `m['${k}'] AS ${q}`;
+    if (t === 'JSON') return `${v(k)} AS ${q}`;
     return `${str(k)} AS ${q}`;
   });
   // Values whose typed column cannot hold them as written are kept in extra_fields as written.
   // CloudTrail writes times as YYYY-MM-DDTHH:MM:SSZ, which the rebuilt record reproduces exactly.
   const keep = [
     `CASE WHEN ts IS NULL OR length(time_text) <> 20 OR time_text[11] <> 'T' OR time_text[20] <> 'Z' THEN '"eventTime":' || to_json(time_text) END`,
-    ...bools.map((k) => `CASE WHEN text_${k} IS NOT NULL AND TRY_CAST(text_${k} AS BOOLEAN) IS NULL THEN '"${k}":' || m['${k}'] END`),
-    ...structs.map((k) => `CASE WHEN NOT starts_with(m['${k}'], '{') THEN '"${k}":' || m['${k}'] END`),
+    ...bools.map((k) => `CASE WHEN text_${k} IS NOT NULL AND TRY_CAST(text_${k} AS BOOLEAN) IS NULL THEN '"${k}":' || ${v(k)} END`),
+    ...structs.map((k) => `CASE WHEN NOT starts_with(${v(k)}, '{') THEN '"${k}":' || ${v(k)} END`),
   ];
-  // Bit i of the mask: the i-th field is present with a JSON null (read as a NULL map value).
-  const mask = FIELDS.map((k, i) => `CASE WHEN m['${k}'] IS NULL AND map_contains(m, '${k}') THEN ${2 ** i} ELSE 0 END`).join(' + ');
+  // Bit i stands for the i-th field of RECORD (the null_field_mask layout).
+  const present = FIELDS.map((k, i) => `CASE WHEN map_contains(m, '${k}') THEN ${2 ** i} ELSE 0 END`).join(' + ');
+  const valued = FIELDS.map((k, i) => `CASE WHEN ${v(k)} IS NOT NULL THEN ${2 ** i} ELSE 0 END`).join(' + ');
   const knownNested = structs.map((k) => {
     const levels = STRUCT_LEVELS.filter((l) => l.path.startsWith(`$.${k}`));
     const each = levels.map((l, i) => `list_has_all(${sqlList(Object.keys(l.fields))}, coalesce(keys_${k}[${i + 1}], []))`);
-    return `(m['${k}'] IS NULL OR (${each.join(' AND ')}))`;
+    return `(${v(k)} IS NULL OR (${each.join(' AND ')}))`;
   });
   const nestedKeys = structs.map((k) => {
     const levels = STRUCT_LEVELS.filter((l) => l.path.startsWith(`$.${k}`));
-    return `json_keys(m['${k}'], ${sqlList(levels.map((l) => l.path.replace(`$.${k}`, '$')))}) AS keys_${k}`;
+    return `json_keys(${v(k)}, ${sqlList(levels.map((l) => l.path.replace(`$.${k}`, '$')))}) AS keys_${k}`;
   });
-  const known = [`list_has_all(${sqlList(FIELDS)}, map_keys(m))`, ...knownNested].join(' AND ');
+  // A record with a key of no column, or one key twice, has more keys than known fields present.
+  const clean = `cardinality(m) = bit_count(present) AND ${knownNested.join(' AND ')}`;
   return `
     SELECT ${cols.join(', ')},
       file_id, record_index, is_partial,
       CASE WHEN adds = '{}' THEN rest ELSE coalesce(json_merge_patch(rest, adds), adds::JSON) END AS extra_fields,
-      nullif((${mask})::BIGINT, 0) AS null_field_mask,
-      CASE WHEN cardinality(m) <> len(list_distinct(map_keys(m))) THEN list_sort(list_distinct(list_filter(map_keys(m), (k, i) -> list_position(map_keys(m), k) <> i))) END AS duplicate_keys
+      nullif(present & ~valued, 0) AS null_field_mask,
+      CASE WHEN cardinality(m) <> bit_count(present) AND cardinality(m) <> len(list_distinct(map_keys(m)))
+           THEN list_sort(list_distinct(list_filter(map_keys(m), (k, i) -> list_position(map_keys(m), k) <> i))) END AS duplicate_keys
     FROM (
       SELECT *,
-        CASE WHEN NOT (${known}) THEN ${stripShells(`json_merge_patch(to_json(m), '${PATCH}')`)} END AS rest,
+        CASE WHEN NOT (${clean}) THEN ${stripShells(`json_merge_patch(to_json(m), '${PATCH}')`)} END AS rest,
         '{' || concat_ws(',', ${keep.join(', ')}) || '}' AS adds
       FROM (
         SELECT *, TRY_CAST(time_text AS TIMESTAMPTZ)::TIMESTAMP AS ts
         FROM (
-          SELECT *, ${str('eventTime')} AS time_text, ${bools.map((k) => `${str(k)} AS text_${k}`).join(', ')}, ${nestedKeys.join(', ')}
-          FROM (${source})
+          SELECT *, (${valued})::BIGINT AS valued, ${str('eventTime')} AS time_text, ${bools.map((k) => `${str(k)} AS text_${k}`).join(', ')}, ${nestedKeys.join(', ')}
+          FROM (
+            SELECT *, ${FIELDS.map((k) => `m['${k}'] AS ${v(k)}`).join(', ')}, (${present})::BIGINT AS present
+            FROM (${source})
+          )
         )
       )
     )`;

@@ -226,6 +226,10 @@ describe('numbers and keys as written', () => {
         .split('\n')
         .map((l) => JSON.parse(l)),
     ).toEqual([1, 2].map(() => ({ awsRegion: 'us-east-1', duplicate_keys: ['awsRegion'] })));
+    // The rebuilt record writes the field once, with the value read; the second is in no column and no extra field.
+    const rebuilt = cli(['events', '--db', db, '--format', 'jsonl']).stdout;
+    expect(rebuilt.match(/"awsRegion":"us-east-1"/g)?.length).toBe(2);
+    expect(rebuilt).not.toContain('eu-west-1');
     for (const f of ['s3.json', 'lines.ndjson']) {
       expect(files.get(f)).toMatchObject({ status: 'partial', events: 1 });
       expect(files.get(f)!.reason).toBe(
