@@ -16,13 +16,18 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
-import { ExpansionError, describeZlibError, expansionGuard, expansionLimit, formatBytes, type ExpansionLimits } from './bytes.js';
+import { ExpansionError, SMALL_PROBE_BYTES, describeZlibError, expansionGuard, expansionLimit, formatBytes, type ExpansionLimits } from './bytes.js';
 
 export interface ArchiveEntry {
   /** The entry's path inside the archive, as written there. */
   name: string;
-  /** Where keytrail extracted it; absent when it was not extracted. */
+  /**
+   * Where keytrail extracted it; absent when it was not extracted. For a small entry held in a pack
+   * (`packed`), the name its own file takes if it ever needs one (see EntryPack).
+   */
   extracted?: string;
+  /** A small entry's bytes, in one of the archive's packs rather than a file of its own. */
+  packed?: PackedBytes;
   /** Its size: the bytes extracted, or the size the archive declares; null when that is not a number. */
   bytes: number | null;
   /** Why the entry was not extracted. */
@@ -31,6 +36,72 @@ export interface ArchiveEntry {
   /** The archive ends inside this entry: what it holds was extracted, and this says how much. */
   cut?: string;
 }
+
+/**
+ * Small entries are appended to a few pack files instead of one file each: creating a file costs
+ * about 0.9 ms on the machines measured (100,000 entries: 92 s of extraction), appending to an open
+ * one microseconds. A small entry's bytes are read back from its pack (readPacked) and most are
+ * never written anywhere again (a small S3 file's text is staged, staging.ts); the few that need a
+ * file of their own get it then. A pack is removed once every entry in it has been released.
+ */
+export class EntryPack {
+  /** Entries in the pack not yet released. */
+  private held = 0;
+  private closed = false;
+  bytes = 0;
+  constructor(
+    readonly file: string,
+    private readonly fd: number,
+  ) {}
+
+  append(data: Buffer): PackedBytes {
+    const at = this.bytes;
+    let done = 0;
+    while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done, at + done);
+    this.bytes += data.length;
+    this.held++;
+    return { pack: this, at, length: data.length };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+    if (this.held === 0) fs.rmSync(this.file, { force: true });
+  }
+
+  release(): void {
+    if (--this.held === 0 && this.closed) fs.rmSync(this.file, { force: true });
+  }
+}
+
+export interface PackedBytes {
+  pack: EntryPack;
+  at: number;
+  length: number;
+}
+
+/** A packed entry's bytes. */
+export function readPacked(p: PackedBytes): Buffer {
+  const buf = Buffer.allocUnsafe(p.length);
+  const fd = fs.openSync(p.pack.file, 'r');
+  try {
+    let got = 0;
+    while (got < p.length) {
+      const n = fs.readSync(fd, buf, got, p.length - got, p.at + got);
+      if (n === 0) throw new Error('the temporary pack of archive entries is shorter than written');
+      got += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return buf;
+}
+
+/** Entries up to this size are packed (the size a probe reads in one call, bytes.ts). */
+const PACKED_ENTRY_BYTES = SMALL_PROBE_BYTES;
+/** A pack is closed and the next begun past this size, so that packs are released as their entries are read. */
+const PACK_BYTES = 32 << 20;
 
 export interface ArchiveResult {
   entries: ArchiveEntry[];
@@ -85,6 +156,9 @@ class Extractor {
   private n = 0;
   /** The first entry the budget stopped, for the archive's row. */
   spentAt?: string;
+  /** Bytes extracted since the free space was last looked at (statfs for every small entry cost as much as writing it). */
+  private sinceFreeCheck = Number.POSITIVE_INFINITY;
+  private pack?: EntryPack;
   constructor(
     private readonly dir: string,
     readonly opts: ExtractOptions,
@@ -113,9 +187,29 @@ class Extractor {
       this.spentAt ??= name;
       return this.opts.budget.spentReason();
     }
+    this.sinceFreeCheck += declared;
+    if (this.sinceFreeCheck < FREE_CHECK_BYTES) return undefined;
     const free = await freeBytes(this.dir);
+    // Short of space, every entry looks again (some may be freed meanwhile); else not for a while.
     if (free !== undefined && free - declared < this.opts.minFreeBytes) return this.noSpace(free).message;
+    this.sinceFreeCheck = 0;
     return undefined;
+  }
+
+  /** A small entry's bytes, whole and checked, into the current pack; they count against the budget like any write. */
+  packed(data: Buffer): PackedBytes {
+    this.opts.budget.spent += data.length;
+    if (!this.pack || this.pack.bytes >= PACK_BYTES) {
+      this.pack?.close();
+      const file = path.join(this.dir, `pack-${String(this.n++).padStart(6, '0')}.bin`);
+      this.pack = new EntryPack(file, fs.openSync(file, 'wx'));
+    }
+    return this.pack.append(data);
+  }
+
+  /** Extraction is over: the last pack is complete. */
+  close(): void {
+    this.pack?.close();
   }
 
   /**
@@ -197,7 +291,11 @@ export async function extractArchive(archive: string, kind: 'zip' | 'tar', gzip:
     const size = fs.statSync(archive).size;
     await fs.promises.mkdir(dir, { recursive: true });
     const ex = new Extractor(dir, opts);
-    return kind === 'zip' ? await extractZip(archive, ex) : await extractTar(archive, size, gzip, ex);
+    try {
+      return kind === 'zip' ? await extractZip(archive, ex) : await extractTar(archive, size, gzip, ex);
+    } finally {
+      ex.close();
+    }
   } catch (err) {
     // Each reader returns its problems as values; this is the last guard, so one archive never stops the run.
     return { entries: [], error: `cannot read the archive: ${(err as Error).message.split(dir).join('')}` };
@@ -229,6 +327,7 @@ async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult
       zip.once('error', rej);
       zip.readEntry();
     });
+  const fd = fs.openSync(archive, 'r');
   try {
     for (;;) {
       const e = await readEntry();
@@ -236,17 +335,18 @@ async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult
       const raw = e.fileName as unknown as Buffer;
       const name = (e.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : raw.toString('latin1')) || '(unnamed)';
       if (name.endsWith('/')) continue;
-      entries.push(await extractZipEntry(zip, e, name, ex));
+      entries.push(await extractZipEntry(zip, fd, e, name, ex));
     }
   } catch (err) {
     return { entries, error: [...ex.budgetNote(), `zip archive is damaged after ${entries.length} entries: ${(err as Error).message}`].join('; ') };
   } finally {
     zip.close();
+    fs.closeSync(fd);
   }
   return { entries, error: ex.budgetNote()[0] };
 }
 
-async function extractZipEntry(zip: yauzl.ZipFile, e: yauzl.Entry, name: string, ex: Extractor): Promise<ArchiveEntry> {
+async function extractZipEntry(zip: yauzl.ZipFile, fd: number, e: yauzl.Entry, name: string, ex: Extractor): Promise<ArchiveEntry> {
   const type = ZIP_TYPES[(e.externalFileAttributes >>> 16) & S_IFMT];
   if (type) return { name, bytes: e.uncompressedSize, skipped: `${type} in the archive: not followed` };
   const unsafe = unsafeEntryPath(name);
@@ -255,6 +355,8 @@ async function extractZipEntry(zip: yauzl.ZipFile, e: yauzl.Entry, name: string,
   const refused = await ex.refuse(name, e.uncompressedSize, entryLimit);
   if (refused) return { name, bytes: e.uncompressedSize, rejected: refused };
   const to = ex.target(name);
+  const small = e.uncompressedSize <= PACKED_ENTRY_BYTES && e.compressedSize <= PACKED_ENTRY_BYTES ? readSmallZipEntry(fd, e) : undefined;
+  if (small) return { name, extracted: to, bytes: small.length, packed: ex.packed(small) };
   try {
     const stream = await new Promise<Readable>((res, rej) => zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))));
     const bytes = await ex.write(stream, to, entryLimit);
@@ -262,6 +364,39 @@ async function extractZipEntry(zip: yauzl.ZipFile, e: yauzl.Entry, name: string,
   } catch (err) {
     fs.rmSync(to, { force: true });
     return { name, bytes: e.uncompressedSize, rejected: ex.describe(err, name) };
+  }
+}
+
+/** The signature a zip local file header starts with. */
+const LOCAL_HEADER = 0x04034b50;
+
+/**
+ * A small entry's bytes in a few synchronous calls, where yauzl's stream costs several round trips
+ * through the thread pool. Only the plain case: stored or deflated, not encrypted, sizes and CRC-32
+ * as the central directory declares them. Anything else is undefined, and the entry goes through
+ * yauzl, whose checks give the reason.
+ */
+function readSmallZipEntry(fd: number, e: yauzl.Entry): Buffer | undefined {
+  if (e.generalPurposeBitFlag & 1 || (e.compressionMethod !== 0 && e.compressionMethod !== 8) || typeof zlib.crc32 !== 'function') return undefined;
+  const read = (length: number, at: number): Buffer | undefined => {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(fd, buf, got, length - got, at + got);
+      if (n === 0) return undefined;
+      got += n;
+    }
+    return buf;
+  };
+  try {
+    const local = read(30, e.relativeOffsetOfLocalHeader);
+    if (!local || local.readUInt32LE(0) !== LOCAL_HEADER) return undefined;
+    const comp = read(e.compressedSize, e.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
+    if (!comp) return undefined;
+    const data = e.compressionMethod === 0 ? comp : zlib.inflateRawSync(comp, { maxOutputLength: e.uncompressedSize + 1 });
+    return data.length === e.uncompressedSize && zlib.crc32(data) === e.crc32 ? data : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -578,6 +713,11 @@ async function readMember(
   const refused = await ex.refuse(name, Math.min(size, entryLimit), entryLimit);
   if (refused) return passOver({ name, bytes: size, rejected: refused });
   const to = ex.target(name);
+  if (size <= PACKED_ENTRY_BYTES) {
+    const body = await r.take(size);
+    if (body.length === size) return { entry: { name, extracted: to, bytes: size, packed: ex.packed(body) }, truncated: false };
+    return readMemberCut(name, size, body, to, ex);
+  }
   let bytes: number;
   try {
     bytes = await ex.write(r.chunks(size), to, entryLimit);
@@ -586,19 +726,29 @@ async function readMember(
     return passOver({ name, bytes: size, rejected: ex.describe(err, name) });
   }
   if (bytes === size) return { entry: { name, extracted: to, bytes }, truncated: false };
+  return cutMember(name, size, bytes, to);
+}
+
+/** A member the archive ends inside of, `bytes` of it written to `to`: what it holds is read, and its row says how much. */
+function cutMember(name: string, size: number, bytes: number, to: string): { entry: ArchiveEntry; truncated: boolean } {
   if (bytes === 0) {
     fs.rmSync(to, { force: true });
     return { entry: { name, bytes: 0, rejected: `the archive ends inside this member before any of its ${size} bytes: nothing to read` }, truncated: true };
   }
-  return {
-    entry: {
-      name,
-      extracted: to,
-      bytes,
-      cut: `the archive ends inside this member after ${bytes} of its ${size} bytes: truncated, only what it holds was read`,
-    },
-    truncated: true,
-  };
+  const cut = `the archive ends inside this member after ${bytes} of its ${size} bytes: truncated, only what it holds was read`;
+  return { entry: { name, extracted: to, bytes, cut }, truncated: true };
+}
+
+/** A small member the archive ends inside of: what it holds, in a file of its own for the record reader. */
+function readMemberCut(name: string, size: number, body: Buffer, to: string, ex: Extractor): { entry: ArchiveEntry; truncated: boolean } {
+  ex.opts.budget.spent += body.length;
+  try {
+    fs.writeFileSync(to, body, { flag: 'wx' });
+  } catch (err) {
+    fs.rmSync(to, { force: true });
+    return { entry: { name, bytes: size, rejected: ex.describe(err, name) }, truncated: true };
+  }
+  return cutMember(name, size, body.length, to);
 }
 
 /** Scan block by block for the next header whose checksum is right; undefined at the end of the data. */

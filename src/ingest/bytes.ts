@@ -72,6 +72,11 @@ export async function probeFile(path: string, cap: number | ((size: number) => n
   return probeStream(path, typeof cap === 'number' ? cap : cap(size));
 }
 
+/** The probe of bytes already in memory (a small archive entry); undefined when they need the streaming probe of a file. */
+export function probeBytes(buf: Buffer, cap: number): Probe | undefined {
+  return buf.length <= SMALL_PROBE_BYTES ? probeSmall(buf, cap) : undefined;
+}
+
 /** A small file's bytes in one read (readFileSync would ask fstat again); fewer if it shrank meanwhile. */
 function readWhole(fd: number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(size);

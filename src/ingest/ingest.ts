@@ -9,8 +9,8 @@ import path from 'node:path';
 import { KeytrailError } from '../errors.js';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
-import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive } from './archive.js';
-import { DEFAULT_EXPANSION, ExpansionError, expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
+import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive, readPacked, type PackedBytes } from './archive.js';
+import { DEFAULT_EXPANSION, ExpansionError, expansionLimit, probeBytes, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover, type SpecialObject } from './discover.js';
 import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, sizeBytes, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
 import { NormalizedWriter } from './normalized.js';
@@ -70,6 +70,29 @@ interface Pending {
   budget?: ExpansionBudget;
   /** The archive ends inside this entry: it holds only the bytes before the cut. */
   cut?: string;
+  /** A small archive entry's bytes, in a pack (archive.ts EntryPack); `real` is where its own file goes if it needs one. */
+  packed?: PackedBytes;
+}
+
+/**
+ * The probe of a queued file. A packed entry is probed from its bytes; the rare one the in-memory
+ * probe cannot judge (a damaged gzip...) gets its own file and the streaming probe.
+ */
+async function probeItem(item: Pending, cap: (size: number) => number): Promise<Probe> {
+  if (!item.packed) return probeFile(item.real, cap);
+  const bytes = readPacked(item.packed);
+  const probe = probeBytes(bytes, cap(bytes.length));
+  if (probe) return probe;
+  unpack(item, bytes);
+  return probeFile(item.real, cap);
+}
+
+/** A packed entry is read from a file of its own from now on (an archive inside an archive, a file that is not staged). */
+function unpack(item: Pending, bytes = item.packed && readPacked(item.packed)): void {
+  if (!item.packed || !bytes) return;
+  fs.writeFileSync(item.real, bytes, { flag: 'wx' });
+  item.packed.pack.release();
+  delete item.packed;
 }
 
 const MAX_ARCHIVE_DEPTH = 4;
@@ -123,7 +146,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       ...(options.maxRecordBytes ? { maxBytes: options.maxRecordBytes } : {}),
       ...(options.maxDepth ? { maxDepth: options.maxDepth } : {}),
     };
-    const loader = new BatchLoader(db, memoryLimit, split.maxBytes);
+    const loader = new BatchLoader(db, memoryLimit, split.maxBytes, tmp);
     await loader.init();
     const known = await db.all(`SELECT id, path, sha256 FROM files WHERE sha256 IS NOT NULL`);
     const bySha = new Map<string, { id: number; path: string }>();
@@ -181,7 +204,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
     const probeAhead = () => {
       for (const q of queue.first(PROBE_AHEAD)) {
         if (!probes.has(q)) {
-          const p = probeFile(q.real, (size) => expansionLimit(size, limits));
+          const p = probeItem(q, (size) => expansionLimit(size, limits));
           p.catch(() => undefined);
           probes.set(q, p);
         }
@@ -200,6 +223,8 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
       const probed = probes.get(item)!;
       probes.delete(item);
       const row = await examine(item, probed, nextId, bySha, byPathSha, batch);
+      // Whatever needed the entry's own file has it now; nothing else reads the pack for it.
+      item.packed?.pack.release();
       if (item.cut && row !== 'already') markCut(row, item.cut);
       progress.filesDone++;
       if (row === 'already' || (row.sha256 === null && unread.has(`${row.path}\0${row.reason}`))) {
@@ -219,7 +244,8 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
         const entries = res.entries.map((e) => ({ ...e, display: `${row.path}!/${e.name}` }));
         const children: Pending[] = [];
         for (const e of entries) {
-          if (e.extracted) children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1, budget, cut: e.cut });
+          if (e.extracted)
+            children.push({ display: e.display, real: e.extracted, parentId: row.id, depth: item.depth + 1, budget, cut: e.cut, packed: e.packed });
           else
             batch.rows.push({
               id: nextId++,
@@ -363,6 +389,7 @@ async function examine(
       return Object.assign(row, { format: s.format, status: s.kind === 'skip' ? 'skipped' : 'rejected', reason: s.reason });
     case 'zip':
     case 'tar':
+      unpack(item);
       return Object.assign(row, {
         format: s.kind === 'zip' ? 'zip' : s.gzip ? 'tar.gz' : 'tar',
         status: 'ingested',
@@ -376,7 +403,7 @@ async function examine(
         batch.stager.add({ fileId: id, path: item.real, gzip: s.gzip, bytes: probe.content.length }, probe.content);
         // An archive entry's extracted copy is not needed while its text is staged: the temporary
         // folder holds each entry once, so the expansion budget bounds it.
-        if (item.parentId !== null) fs.rmSync(item.real, { force: true });
+        if (item.parentId !== null && !item.packed) fs.rmSync(item.real, { force: true });
         return Object.assign(row, {
           real: item.real,
           format: 'cloudtrail-records',
@@ -387,6 +414,7 @@ async function examine(
         });
       }
       // The size it really decompresses to (the probe read it), not the trailer's word, decides the path.
+      unpack(item);
       return Object.assign(row, {
         real: item.real,
         format: 'cloudtrail-records',
@@ -398,6 +426,7 @@ async function examine(
     case 'json':
     case 'csv':
       batch.bytes += s.gzip ? size * 10 : size;
+      unpack(item);
       return Object.assign(row, {
         real: item.real,
         format: s.kind,
@@ -438,9 +467,29 @@ async function loadBatch(loader: BatchLoader, batch: Batch, tmp: string, limits:
   try {
     staged.close();
     await loader.prepare(batch.bytes, natives.length > 0);
-    finals = await loader.load(natives, staged, normalized, batch.rows);
+    try {
+      finals = await loader.load(natives, staged, normalized, batch.rows);
+    } catch (err) {
+      // Out of memory says nothing about the files: the batch (rolled back) is loaded again with
+      // the whole limit, not file by file, which would cost far more of both time and memory.
+      if (!isOutOfMemory(err)) throw err;
+      lap(`out of memory (${(err as Error).message.split('\n')[0]}): loaded again with the whole memory limit`);
+      await loader.prepare(batch.bytes, true);
+      try {
+        finals = await loader.load(natives, staged, normalized, batch.rows);
+      } catch (again) {
+        if (!isOutOfMemory(again)) throw again;
+        throw new KeytrailError(
+          'INPUT',
+          `DuckDB ran out of memory loading a batch of ${batch.rows.length} files within its memory limit of ${loader.memoryLimit}: run again with a larger --memory-limit (e.g. 4GB); nothing of this batch was loaded, the batches before it were, and running again reads only what is missing`,
+          {},
+          { cause: again },
+        );
+      }
+    }
   } catch (err) {
     if (!(err instanceof NativeLoadError)) throw err;
+    lap(`refused by DuckDB's reader (${err.message.split('\n')[0]}): read again file by file`);
     // Some file DuckDB's reader refused (truncated gzip, broken JSON...): find it among the files
     // read alone, staged ones included, let the record reader take it (it keeps what can be kept
     // and says why the rest cannot), and load the others again, each from its own file.
@@ -508,6 +557,8 @@ async function readOne(r: ExaminedRow, writer: NormalizedWriter, limits: Expansi
     r.reason = skippedReason;
   }
 }
+
+const isOutOfMemory = (err: unknown) => err instanceof Error && /^Out of Memory Error/m.test(err.message);
 
 /** KEYTRAIL_TRACE=1 prints where a batch's time goes, on stderr. */
 function tracer(what: string): (step: string) => void {

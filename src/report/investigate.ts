@@ -21,6 +21,8 @@ export const CASE_FILES = ['report.html', 'report.md', 'report.json', 'findings.
 
 export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
   out: string;
+  /** DuckDB's memory limit while loading the evidence (ingest's default when absent). */
+  memoryLimit?: string;
   onProgress?: (p: IngestProgress) => void;
   /** Called between the steps, for the CLI's messages. */
   onStep?: (what: string) => void;
@@ -30,7 +32,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
   fs.mkdirSync(o.out, { recursive: true });
   const dbPath = path.join(o.out, 'keytrail.duckdb');
   o.onStep?.(`ingesting into ${dbPath}...`);
-  const summary = await ingest(evidence, { db: dbPath, onProgress: o.onProgress });
+  const summary = await ingest(evidence, { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress });
   o.onStep?.(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
   const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
   try {

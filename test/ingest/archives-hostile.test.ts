@@ -458,3 +458,38 @@ describe('a truncated plain .tar (case 5)', () => {
     expect(events).toBe(1 + 2 + 25);
   });
 });
+
+describe('zip entries small and large, stored and deflated, whole and damaged', () => {
+  it('each is read or has its reason, whichever way it is read (small entries from a pack, large ones streamed)', async () => {
+    const evidence = tmpDir('kt-arch-');
+    const zip = new yazl.ZipFile();
+    const mtime = new Date('2026-10-15T00:00:00Z');
+    const big = JSON.stringify({ Records: records(600) }, null, 2); // over 256 KiB: streamed to a file of its own
+    expect(big.length).toBeGreaterThan(256 << 10);
+    zip.addBuffer(s3File(records(2)), 'stored.json.gz', { mtime, compress: false });
+    zip.addBuffer(Buffer.from(JSON.stringify({ Records: records(3) })), 'deflated.json', { mtime });
+    zip.addBuffer(Buffer.from(big), 'big.json', { mtime });
+    zip.addBuffer(Buffer.from(jsonl(40)), 'damaged.jsonl', { mtime });
+    zip.addBuffer(s3File(records(4)), 'after.json.gz', { mtime, compress: false });
+    zip.end();
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    await once(zip.outputStream, 'end');
+    const buf = Buffer.concat(chunks);
+    // Break the deflate stream of damaged.jsonl in the middle of its data.
+    const local = buf.indexOf('damaged.jsonl') - 30;
+    expect(buf.readUInt32LE(local)).toBe(0x04034b50);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    buf.fill(0xff, start + 20, start + 60);
+    fs.writeFileSync(`${evidence}/bundle.zip`, buf);
+    write(`${evidence}/good.json.gz`, s3File(records(5)));
+    const { files, events } = await ingestFolder(evidence, 5, true);
+    expect(row(files, 'bundle.zip!/stored.json.gz')).toMatchObject({ status: 'ingested', events: 2 });
+    expect(row(files, 'bundle.zip!/deflated.json')).toMatchObject({ status: 'ingested', events: 3 });
+    expect(row(files, 'bundle.zip!/big.json')).toMatchObject({ status: 'ingested', events: 600 });
+    expect(row(files, 'bundle.zip!/damaged.jsonl').status).toBe('rejected');
+    expect(row(files, 'bundle.zip!/damaged.jsonl').reason).toMatch(/^cannot extract: /);
+    expect(row(files, 'bundle.zip!/after.json.gz')).toMatchObject({ status: 'ingested', events: 4 });
+    expect(events).toBe(5 + 2 + 3 + 600 + 4);
+  });
+});

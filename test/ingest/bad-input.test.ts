@@ -236,3 +236,27 @@ describe('output to a reader that stops early', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('a load that runs out of memory', () => {
+  it('is retried with the whole limit, then stops with a message naming --memory-limit; a rerun with more loads what is missing', () => {
+    const d = tmpDir('kt-oom-');
+    const pad = 'x'.repeat(400);
+    for (let f = 0; f < 200; f++) write(path.join(d, `ev/f${f}.json.gz`), s3File(records(10).map((r) => ({ ...r, requestParameters: { pad } }))));
+    const db = path.join(tmpDir(), 'case.duckdb');
+    const r = spawnSync(process.execPath, [CLI, 'ingest', path.join(d, 'ev'), '--db', db, '--memory-limit', '8MB'], {
+      encoding: 'utf8',
+      env: { ...process.env, KEYTRAIL_TRACE: '1' },
+    });
+    // The trace shows the retry; the user sees one line.
+    expect(r.stderr).toMatch(/\[trace\] batch of 200 files: out of memory \(Out of Memory Error: .*\): loaded again with the whole memory limit/);
+    const small = { status: r.status, stderr: r.stderr.replace(/^\[trace\].*\n/gm, '') };
+    expect(small.stderr).toMatch(
+      /^keytrail: DuckDB ran out of memory loading a batch of 200 files within its memory limit of 8MB: run again with a larger --memory-limit \(e\.g\. 4GB\)/,
+    );
+    expect(small.stderr).not.toMatch(/\n\s+at /);
+    expect(small.status).not.toBe(0);
+    const again = cli(['ingest', path.join(d, 'ev'), '--db', db, '--json']);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ events: 2000, files: { ingested: 200, rejected: 0 } });
+  });
+});

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CaseDb, ingest } from '../../src/index.js';
 import { DepthScanner } from '../../src/ingest/bytes.js';
+import { EntryPack } from '../../src/ingest/archive.js';
 import { Stager } from '../../src/ingest/staging.js';
 import { gz, records, s3File, tmpDir, write } from '../helpers.js';
 import writeZip from './zip-writer.js';
@@ -121,7 +122,7 @@ describe('staged files load exactly as they would alone', () => {
     expect(summary.problems.map((p) => p.path)).toEqual([path.join(dir, 'bad.json.gz')]);
   });
 
-  it('archive entries: their extracted copies are dropped once staged, and a refusal still finds the entry at fault', async () => {
+  it('small archive entries are packed, never a file each, the pack removed once read; a refusal still finds the entry at fault', async () => {
     const dir = tmpDir();
     const good = [records(2), records(3)];
     await writeZip(`${dir}/bundle.zip`, [
@@ -132,6 +133,7 @@ describe('staged files load exactly as they would alone', () => {
     const scratch = tmpDir();
     const add = vi.spyOn(Stager.prototype, 'add');
     const rm = vi.spyOn(fs, 'rmSync');
+    const release = vi.spyOn(EntryPack.prototype, 'release');
     const db = path.join(tmpDir(), 'case.duckdb');
     await ingest([dir], { db, tmpDir: scratch });
     const { byFile, files } = await eventsByFile(db);
@@ -143,10 +145,14 @@ describe('staged files load exactly as they would alone', () => {
     expect(String(bad.path)).toBe(`${path.join(dir, 'bundle.zip')}!/AWSLogs/1/CloudTrail/us-east-1/bad.json`);
     expect(String(bad.reason)).not.toMatch(/staged-|unstaged-|keytrail-run|\/tmp\//);
     expect(files.get('bundle.zip')!.status).toBe('ingested');
-    // Each entry staged had its extracted copy removed right after.
+    // The three entries went into one pack, not a file each, and were staged from it; the one
+    // DuckDB refused was written out from the staging file to be read alone.
     expect(add).toHaveBeenCalledTimes(3);
-    const staged = add.mock.calls.map(([unit]) => unit.path);
-    for (const p of staged) expect(rm.mock.calls.map(([f]) => f)).toContain(p);
+    expect(release).toHaveBeenCalledTimes(3);
+    const staged = add.mock.calls.map(([unit]) => path.basename(unit.path));
+    const removed = rm.mock.calls.map(([f]) => path.basename(String(f)));
+    expect(removed.filter((f) => /^pack-\d+\.bin$/.test(f))).toHaveLength(1);
+    for (const p of staged) expect(removed).not.toContain(p);
     // Nothing is left in the temporary folder.
     expect(fs.readdirSync(scratch)).toEqual([]);
   });

@@ -10,6 +10,7 @@ interface Opts {
   json?: boolean;
   quiet?: boolean;
   strict?: boolean;
+  memoryLimit?: string;
 }
 
 export function register(program: Command): void {
@@ -21,6 +22,7 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .option('-q, --quiet', 'no progress bar and no summary on stderr')
     .option('--strict', 'exit with status 2 when any file is rejected or any input names nothing')
+    .option('--memory-limit <size>', "DuckDB's memory while loading, e.g. 1GB, 4GB (default 1GB; raise it if a load runs out of memory)")
     .addHelpText(
       'after',
       `
@@ -39,7 +41,7 @@ Examples:
       const bar = ingestProgress(Boolean(opts.quiet || opts.json));
       let summary: IngestSummary;
       try {
-        summary = await ingest(inputs, { db: opts.db, onProgress: (p) => bar.update(p) });
+        summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
       } finally {
         bar.stop();
       }

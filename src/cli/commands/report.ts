@@ -77,7 +77,8 @@ export function register(program: Command): void {
       .command('investigate')
       .description('one run from the evidence to a case folder: ingest, detect, lineage, report')
       .argument('<evidence...>', 'files, folders or archives the customer sent')
-      .option('--out <dir>', 'the case folder (created; rerunning reuses its case database)', 'case'),
+      .option('--out <dir>', 'the case folder (created; rerunning reuses its case database)', 'case')
+      .option('--memory-limit <size>', "DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"),
   )
     .addHelpText(
       'after',
@@ -89,7 +90,7 @@ a value from the logs that AWS would not allow in its place is withheld, not pas
 Example:
   keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/`,
     )
-    .action(async (evidence: string[], o: Common & { out: string }) => {
+    .action(async (evidence: string[], o: Common & { out: string; memoryLimit?: string }) => {
       seeds(o);
       const { rules, correlations } = await rulesFor(o);
       const bar = ingestProgress(false);
@@ -97,6 +98,7 @@ Example:
       try {
         ({ report: r } = await investigate(evidence, {
           out: o.out,
+          memoryLimit: o.memoryLimit,
           keys: o.key ?? [],
           users: o.user,
           since: o.since,
