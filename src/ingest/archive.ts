@@ -314,6 +314,8 @@ async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult
       yauzl.open(archive, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false }, (e, z) => (e ? rej(e) : res(z!))),
     );
   } catch (err) {
+    // No central directory (most often a download cut short): the entries are found by their local headers.
+    if (startsWithLocalHeader(archive)) return extractZipByLocalHeaders(archive, ex, (err as Error).message);
     return { entries, error: `not a readable zip archive: ${(err as Error).message}` };
   }
   const readEntry = (): Promise<yauzl.Entry | undefined> =>
@@ -397,6 +399,218 @@ function readSmallZipEntry(fd: number, e: yauzl.Entry): Buffer | undefined {
     return data.length === e.uncompressedSize && zlib.crc32(data) === e.crc32 ? data : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function startsWithLocalHeader(archive: string): boolean {
+  const fd = fs.openSync(archive, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return fs.readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32LE(0) === LOCAL_HEADER;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const CENTRAL_HEADER = 0x02014b50;
+const END_OF_DIRECTORY = 0x06054b50;
+const ZIP64_END = 0x06064b50;
+const DATA_DESCRIPTOR = 0x08074b50;
+/** Without sizes in its header, a deflated entry's end is found by inflating at most this much of it. */
+const MAX_UNSIZED_ENTRY_BYTES = 64 << 20;
+/** ... and decompressing it to at most this much (held in memory while its end is looked for). */
+const MAX_UNSIZED_ENTRY_OUT = 256 << 20;
+
+/**
+ * A zip whose central directory cannot be read (a download cut short, most often): its entries
+ * are found by walking their local headers from the start, as `zip -FF` does. Each entry whole
+ * in the file is extracted as usual; one the file ends inside of keeps what it holds (deflate
+ * decompressed as far as it goes) and says so, like a cut tar member; the walk stops, saying
+ * where, at anything that is not an entry header.
+ */
+async function extractZipByLocalHeaders(archive: string, ex: Extractor, why: string): Promise<ArchiveResult> {
+  const entries: ArchiveEntry[] = [];
+  const fd = fs.openSync(archive, 'r');
+  const size = fs.fstatSync(fd).size;
+  const read = (length: number, at: number): Buffer => {
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - at)));
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  };
+  const done = (stop?: string): ArchiveResult => ({
+    entries,
+    error: [
+      ...ex.budgetNote(),
+      `its central directory cannot be read (${why}): ${entries.length} entries found by their local headers${stop ? `; ${stop}` : ''}`,
+    ].join('; '),
+  });
+  try {
+    let at = 0;
+    for (;;) {
+      if (at >= size) return done(`the archive ends at byte ${size}, after its last whole entry`);
+      const h = read(30, at);
+      const sig = h.length >= 4 ? h.readUInt32LE(0) : -1;
+      // The directory begins: every entry was seen (what is damaged is the directory itself).
+      if (sig === CENTRAL_HEADER || sig === END_OF_DIRECTORY || sig === ZIP64_END) return done();
+      if (sig !== LOCAL_HEADER) return done(`no entry header at byte ${at}: what follows is not read`);
+      if (h.length < 30) return done(`the archive ends inside the header of an entry at byte ${at}`);
+      const flags = h.readUInt16LE(6);
+      const method = h.readUInt16LE(8);
+      const nameLength = h.readUInt16LE(26);
+      const extraLength = h.readUInt16LE(28);
+      const meta = read(nameLength + extraLength, at + 30);
+      if (meta.length < nameLength + extraLength) return done(`the archive ends inside the header of an entry at byte ${at}`);
+      const raw = meta.subarray(0, nameLength);
+      const name = (flags & 0x800 ? raw.toString('utf8') : raw.toString('latin1')) || '(unnamed)';
+      let compressed = h.readUInt32LE(18);
+      let declared = h.readUInt32LE(22);
+      const zip64 = zip64Sizes(meta.subarray(nameLength));
+      if (zip64 && (compressed === 0xffffffff || declared === 0xffffffff)) ({ compressed, declared } = zip64);
+      const dataAt = at + 30 + nameLength + extraLength;
+      const sized = !(flags & 8);
+      let length = compressed;
+      let found: { length: number; cut: boolean } | string | undefined;
+      if (!sized) {
+        // The sizes follow the data: a deflated entry ends where its deflate stream does.
+        if (method !== 8)
+          return done(`entry ${name} at byte ${at} writes its size after its data and is not deflated: without the directory, where it ends cannot be found`);
+        found = deflateEnd(read, dataAt, size);
+        if (typeof found === 'string') {
+          entries.push({ name, bytes: null, rejected: `${found}: not extracted` });
+          return done(`entry ${name} at byte ${at} writes its size after its data, and its end could not be found (${found})`);
+        }
+        length = found.length;
+      }
+      const cut = typeof found === 'object' ? found.cut : dataAt + length > size;
+      const entry: LocalEntry = { name, flags, method, dataAt, length, declared, sized, crc: h.readUInt32LE(14) };
+      if (!name.endsWith('/')) entries.push(await extractLocalEntry(archive, entry, cut, size, read, ex));
+      if (cut) return done(`the archive ends inside entry ${name}, after ${size - dataAt} of its ${sized ? `${length} ` : ''}compressed bytes`);
+      at = dataAt + length;
+      if (!sized) {
+        const d = read(4, at);
+        at += (d.length === 4 && d.readUInt32LE(0) === DATA_DESCRIPTOR ? 4 : 0) + (zip64 ? 20 : 12);
+      }
+    }
+  } catch (err) {
+    return done(`reading stopped at an error: ${(err as Error).message}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Where a deflate stream starting at `at` ends: its compressed length, inflating a window that
+ * doubles from 64 KiB (so a small entry costs a small read) up to MAX_UNSIZED_ENTRY_BYTES; when the
+ * file ends first, the entry is cut and holds the rest of the file. A reason when it cannot be found.
+ */
+function deflateEnd(read: (length: number, at: number) => Buffer, at: number, size: number): { length: number; cut: boolean } | string {
+  for (let n = 64 << 10; ; n *= 2) {
+    const window = read(n, at);
+    try {
+      // With `info`, the result is the output and the engine, whose bytesWritten is the input it consumed.
+      const inflated = zlib.inflateRawSync(window, { info: true, maxOutputLength: MAX_UNSIZED_ENTRY_OUT }) as unknown as { engine: zlib.InflateRaw };
+      return { length: inflated.engine.bytesWritten, cut: false };
+    } catch (err) {
+      if (err instanceof RangeError)
+        return `it expands beyond the ${formatBytes(MAX_UNSIZED_ENTRY_OUT)} keytrail decompresses in memory to find where such an entry ends`;
+      if (!/unexpected end/i.test((err as Error).message)) return `deflate data is corrupt (${(err as Error).message})`;
+      if (at + window.length >= size) return { length: size - at, cut: true };
+      if (n >= MAX_UNSIZED_ENTRY_BYTES) return `larger than the ${formatBytes(MAX_UNSIZED_ENTRY_BYTES)} keytrail looks through without the directory`;
+    }
+  }
+}
+
+/** The sizes in a zip64 extended-information extra field, if the extra data has one. */
+function zip64Sizes(extra: Buffer): { declared: number; compressed: number } | undefined {
+  for (let i = 0; i + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(i);
+    const n = extra.readUInt16LE(i + 2);
+    if (id === 0x0001 && n >= 16 && i + 20 <= extra.length)
+      return { declared: Number(extra.readBigUInt64LE(i + 4)), compressed: Number(extra.readBigUInt64LE(i + 12)) };
+    i += 4 + n;
+  }
+  return undefined;
+}
+
+interface LocalEntry {
+  name: string;
+  flags: number;
+  method: number;
+  dataAt: number;
+  /** Its compressed bytes (what the header says, or where its deflate stream ends). */
+  length: number;
+  /** Its size as the header declares it (0 when the sizes follow the data). */
+  declared: number;
+  sized: boolean;
+  crc: number;
+}
+
+async function extractLocalEntry(
+  archive: string,
+  e: LocalEntry,
+  cut: boolean,
+  size: number,
+  read: (length: number, at: number) => Buffer,
+  ex: Extractor,
+): Promise<ArchiveEntry> {
+  const { name } = e;
+  const unsafe = unsafeEntryPath(name);
+  if (unsafe) return { name, bytes: e.sized ? e.declared : null, rejected: unsafe };
+  if (e.flags & 1) return { name, bytes: e.sized ? e.declared : null, rejected: 'the entry is encrypted: not extracted' };
+  if (e.method !== 0 && e.method !== 8)
+    return { name, bytes: e.sized ? e.declared : null, rejected: `compression method ${e.method} is not supported: not extracted` };
+  const entryLimit = expansionLimit(e.length, ex.opts.limits);
+  const refused = await ex.refuse(name, e.sized ? e.declared : e.length, entryLimit);
+  if (refused) return { name, bytes: e.sized ? e.declared : null, rejected: refused };
+  const to = ex.target(name);
+  const end = Math.min(e.dataAt + e.length, size);
+  if (!cut && e.sized && e.length <= PACKED_ENTRY_BYTES && e.declared <= PACKED_ENTRY_BYTES) {
+    // As readSmallZipEntry: the plain case here, anything else through the stream below, which says what is wrong.
+    try {
+      const comp = read(e.length, e.dataAt);
+      const data = e.method === 0 ? comp : zlib.inflateRawSync(comp, { maxOutputLength: e.declared + 1 });
+      if (data.length === e.declared && (typeof zlib.crc32 !== 'function' || zlib.crc32(data) === e.crc))
+        return { name, extracted: to, bytes: data.length, packed: ex.packed(data) };
+    } catch {
+      // the stream below reads it again and gives the reason
+    }
+  }
+  try {
+    let stream: Readable = fs.createReadStream(archive, { start: e.dataAt, end: end - 1 });
+    if (e.method === 8) {
+      const inflate = zlib.createInflateRaw(cut ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {});
+      stream.on('error', (err) => inflate.destroy(err));
+      stream = stream.pipe(inflate);
+    }
+    const bytes = await ex.write(stream, to, entryLimit);
+    if (!cut && e.sized && bytes !== e.declared) {
+      fs.rmSync(to, { force: true });
+      return { name, bytes: e.declared, rejected: `the entry holds ${bytes} bytes where its header declares ${e.declared}: damaged, not extracted` };
+    }
+    if (!cut) return { name, extracted: to, bytes };
+    if (bytes === 0) {
+      fs.rmSync(to, { force: true });
+      return { name, bytes: 0, rejected: 'the archive ends inside this entry before any of its data: nothing to read' };
+    }
+    return {
+      name,
+      extracted: to,
+      bytes,
+      cut: `the archive ends inside this entry after ${end - e.dataAt} ${e.sized ? `of its ${e.length} ` : ''}compressed bytes: truncated, only what it holds was read`,
+    };
+  } catch (err) {
+    fs.rmSync(to, { force: true });
+    const zerr = err as Error & { code?: string };
+    return {
+      name,
+      bytes: e.sized ? e.declared : null,
+      rejected: zerr.code?.startsWith('Z_') ? `cannot extract: ${describeZlibError(zerr).replace('gzip', 'deflate')}` : ex.describe(err, name),
+    };
   }
 }
 

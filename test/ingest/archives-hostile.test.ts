@@ -493,3 +493,70 @@ describe('zip entries small and large, stored and deflated, whole and damaged', 
     expect(events).toBe(5 + 2 + 3 + 600 + 4);
   });
 });
+
+describe('a truncated .zip (no central directory)', () => {
+  /** A zip of five JSON Lines entries of 300 records each; `streamed` entries write their sizes after their data. */
+  async function fiveParts(streamed: boolean): Promise<Buffer> {
+    const zip = new yazl.ZipFile();
+    const mtime = new Date('2026-10-15T00:00:00Z');
+    for (let k = 0; k < 5; k++) {
+      const data = Buffer.from(jsonl(300));
+      if (streamed) zip.addReadStream(Readable.from([data]), `logs/part-${k}.jsonl`, { mtime });
+      else zip.addBuffer(data, `logs/part-${k}.jsonl`, { mtime });
+    }
+    zip.end();
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    await once(zip.outputStream, 'end');
+    return Buffer.concat(chunks);
+  }
+
+  for (const streamed of [false, true])
+    it(`keeps the entries that were whole and reads the cut one as far as it goes (${streamed ? 'sizes after the data' : 'sizes in the headers'})`, async () => {
+      const evidence = tmpDir('kt-arch-');
+      const bytes = await fiveParts(streamed);
+      // Cut in the middle of the fourth entry's data.
+      const fourth = bytes.indexOf('logs/part-3.jsonl');
+      const fifth = bytes.indexOf('logs/part-4.jsonl');
+      write(`${evidence}/cut.zip`, bytes.subarray(0, Math.floor((fourth + fifth) / 2)));
+      write(`${evidence}/good.json.gz`, s3File(records(4)));
+      const { files, events } = await ingestFolder(evidence, 4, false);
+      const archive = row(files, 'cut.zip');
+      expect(archive.status).toBe('partial');
+      expect(archive.reason).toMatch(
+        /^zip archive: 4 entries; its central directory cannot be read \(.+\): 4 entries found by their local headers; the archive ends inside entry logs\/part-3\.jsonl, after \d+ of its (\d+ )?compressed bytes$/,
+      );
+      for (let k = 0; k < 3; k++) expect(row(files, `cut.zip!/logs/part-${k}.jsonl`)).toMatchObject({ status: 'ingested', events: 300 });
+      const c = row(files, 'cut.zip!/logs/part-3.jsonl');
+      expect(c.status).toBe('partial');
+      expect(Number(c.events)).toBeGreaterThan(0);
+      expect(Number(c.events)).toBeLessThan(300);
+      expect(c.reason).toMatch(/the archive ends inside this entry after \d+ (of its \d+ )?compressed bytes: truncated, only what it holds was read/);
+      expect(files.has('cut.zip!/logs/part-4.jsonl')).toBe(false);
+      expect(events).toBe(4 + 900 + Number(c.events));
+    });
+
+  it('a zip whose directory is gone but whose entries are all there loads them all; bytes that are no entry stop the walk and say where', async () => {
+    const evidence = tmpDir('kt-arch-');
+    const bytes = await fiveParts(false);
+    const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), bytes.indexOf('logs/part-0.jsonl', bytes.indexOf('logs/part-4.jsonl')));
+    // The directory cut in its middle: the entries before it are whole.
+    write(`${evidence}/nodir.zip`, bytes.subarray(0, directory + 20));
+    // Garbage after the third entry: the walk stops there.
+    const other = await fiveParts(false);
+    const third = other.indexOf('logs/part-2.jsonl') - 30;
+    write(`${evidence}/garbage.zip`, Buffer.concat([other.subarray(0, third), Buffer.alloc(100, 0x41)]));
+    write(`${evidence}/good.json.gz`, s3File(records(4)));
+    const { files, events } = await ingestFolder(evidence, 4, false);
+    expect(row(files, 'nodir.zip').reason).toMatch(
+      /^zip archive: 5 entries; its central directory cannot be read \(.+\): 5 entries found by their local headers$/,
+    );
+    expect(row(files, 'garbage.zip').reason).toMatch(
+      new RegExp(
+        `^zip archive: 2 entries; its central directory cannot be read \\(.+\\): 2 entries found by their local headers; no entry header at byte ${third}: what follows is not read$`,
+      ),
+    );
+    for (let k = 0; k < 5; k++) expect(row(files, `nodir.zip!/logs/part-${k}.jsonl`)).toMatchObject({ status: 'ingested', events: 300 });
+    expect(events).toBe(4 + 1500 + 600);
+  });
+});
