@@ -2,9 +2,10 @@
 import { writeRowsToFile } from './rows.js';
 import type { CaseDb } from '../store/db.js';
 import type { ExportResult } from './index.js';
+import { isoTime } from '../store/vocabulary.js';
 
 export async function exportCsv(db: CaseDb, out: string): Promise<ExportResult> {
-  const sql = `SELECT * EXCLUDE (eventTime), strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS eventTime FROM events ORDER BY events.eventTime, eventID`;
+  const sql = `SELECT * EXCLUDE (eventTime), ${isoTime('eventTime')} AS eventTime FROM events ORDER BY events.eventTime, eventID`;
   const { columns, rows } = await db.query(sql);
   const events = await writeRowsToFile(rows, columns, out);
   return { events, path: out };

@@ -5,10 +5,11 @@
 import { writeRowsToFile } from './rows.js';
 import type { CaseDb } from '../store/db.js';
 import type { ExportResult } from './index.js';
+import { principal } from '../store/vocabulary.js';
 
 const SQL = `
   SELECT
-    coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type, 'unknown principal') || ' called ' ||
+    coalesce(${principal()}, 'unknown principal') || ' called ' ||
       coalesce(eventSource, '?') || ':' || coalesce(eventName, '?') || ' in ' || coalesce(awsRegion, '?') ||
       CASE WHEN sourceIPAddress IS NOT NULL THEN ' from ' || sourceIPAddress ELSE '' END ||
       CASE WHEN errorCode IS NOT NULL THEN ' (' || errorCode || ')' ELSE '' END AS message,

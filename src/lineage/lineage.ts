@@ -10,7 +10,7 @@
  * for it, sessions derived from those, and console sessions after the attacker set its password.
  */
 import { bindList as list, numberPlaceholders, type CaseDb, type Row } from '../store/db.js';
-import { parseTime } from '../store/event-filter.js';
+import { isoTime, timeWindow } from '../store/vocabulary.js';
 
 export interface Seeds {
   keys: string[];
@@ -99,7 +99,7 @@ export function taintedWhere(t: Taint): { sql: string; params: unknown[] } {
 }
 
 const time = (v: unknown) => (v === null || v === undefined ? null : String(v).replace(/\.000Z$/, 'Z'));
-const ISO = `strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ')`;
+const ISO = isoTime('eventTime');
 
 const CREATION_EVENTS = [
   'CreateUser',
@@ -196,16 +196,7 @@ const CALL_COLUMNS = `*, ${ISO} AS t, rp[1] AS rpUser, rp[2] AS rpRole, rp[3] AS
   re[1] AS reUser, re[2] AS reUserArn, re[3] AS reKey, re[4] AS reKeyUser, re[5] AS reRoleArn, re[6] AS reCredKey, re[7] AS reAssumedArn`;
 
 export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
-  const window: string[] = [];
-  const windowParams: unknown[] = [];
-  if (seeds.since) {
-    window.push('eventTime >= ?::TIMESTAMP');
-    windowParams.push(parseTime(seeds.since, '--since'));
-  }
-  if (seeds.until) {
-    window.push('eventTime < ?::TIMESTAMP');
-    windowParams.push(parseTime(seeds.until, '--until'));
-  }
+  const { parts: window, params: windowParams } = timeWindow(seeds);
   const inWindow = window.length ? window.join(' AND ') : 'true';
 
   const g = new Graph();
@@ -268,7 +259,7 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
     `CREATE OR REPLACE TEMP TABLE lin_consoles AS
      WITH s AS (
        SELECT userIdentity.userName AS u, userIdentity.accessKeyId AS k, min(userIdentity.sessionContext.attributes.creationDate) AS created,
-              arg_min(eventID, eventTime) AS firstEvent, strftime(min(eventTime), '%Y-%m-%dT%H:%M:%SZ') AS firstTime
+              arg_min(eventID, eventTime) AS firstEvent, ${isoTime('min(eventTime)')} AS firstTime
        FROM events
        WHERE userIdentity.type = 'IAMUser' AND userIdentity.accessKeyId LIKE 'ASIA%' AND userIdentity.sessionContext.attributes.creationDate IS NOT NULL
          AND ${numbered(inWindow, cw)}
@@ -277,7 +268,7 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
        SELECT userIdentity.userName AS u, eventID, eventTime FROM events
        WHERE eventName = 'ConsoleLogin' AND coalesce(json_extract_string(responseElements, '$.ConsoleLogin'), 'Success') = 'Success' AND errorCode IS NULL)
      SELECT s.*, (SELECT arg_max(l.eventID, l.eventTime) FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS login,
-            (SELECT strftime(max(l.eventTime), '%Y-%m-%dT%H:%M:%SZ') FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS loginTime
+            (SELECT ${isoTime('max(l.eventTime)')} FROM logins l WHERE l.u = s.u AND l.eventTime <= TRY_CAST(replace(s.created, 'Z', '') AS TIMESTAMP) + INTERVAL 5 SECOND) AS loginTime
      FROM s
      -- credentials an STS call handed out are sessions of that call, not of a console login
      WHERE s.k NOT IN (SELECT issuedKey FROM lin_events WHERE issuedKey IS NOT NULL)`,
@@ -347,7 +338,7 @@ export async function buildLineage(db: CaseDb, seeds: Seeds): Promise<Lineage> {
   const inUse = await db.all(
     `SELECT userIdentity.accessKeyId AS k, any_value(CASE WHEN userIdentity.type = 'IAMUser' THEN 'user/' || userIdentity.userName
               ELSE 'role/' || userIdentity.sessionContext.sessionIssuer.userName END) AS owner,
-            arg_min(eventID, eventTime) AS first, strftime(min(eventTime), '%Y-%m-%dT%H:%M:%SZ') AS t
+            arg_min(eventID, eventTime) AS first, ${isoTime('min(eventTime)')} AS t
      FROM events
      WHERE userIdentity.accessKeyId IS NOT NULL AND ${numbered(inWindow, wp)}
        AND ((userIdentity.type = 'IAMUser' AND list_contains($1::VARCHAR[], userIdentity.userName))

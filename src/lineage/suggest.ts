@@ -10,6 +10,7 @@
  *  - IAM changes (users, keys, login profiles, policies, roles) from an IP new to the key.
  */
 import type { CaseDb } from '../store/db.js';
+import { isoTime } from '../store/vocabulary.js';
 
 export interface Suggestion {
   accessKeyId: string;
@@ -36,7 +37,7 @@ const IAM_CHANGES = [
   'AddUserToGroup',
   'CreatePolicyVersion',
 ];
-const ISO = (col: string) => `strftime(${col}, '%Y-%m-%dT%H:%M:%SZ')`;
+const ISO = isoTime;
 
 export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]> {
   const rows = await db.all(

@@ -6,6 +6,7 @@
  * (markdown.ts, remediation.ts) only format it.
  */
 import { bindList, numberPlaceholders, type CaseDb } from '../store/db.js';
+import { isoTime, isWrite, principal } from '../store/vocabulary.js';
 import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, findingsSql, type Finding } from '../rules/detect.js';
 import { undoIam, type IamTarget } from './remediation.js';
@@ -93,7 +94,6 @@ export interface Report {
   lineage: Lineage;
 }
 
-const ISO = (c: string) => `strftime(${c}, '%Y-%m-%dT%H:%M:%SZ')`;
 
 /** A resource's id in the request or response of the calls that create or change one. */
 const RESOURCE_ID = `coalesce(
@@ -116,8 +116,8 @@ const IAM_TARGET = `coalesce(json_extract_string(requestParameters, '$.userName'
   json_extract_string(requestParameters, '$.accessKeyId'), json_extract_string(requestParameters, '$.serialNumber'),
   json_extract_string(requestParameters, '$.roleArn'), json_extract_string(requestParameters, '$.name'))`;
 
-/** A call that changes something: the record says so, or (when readOnly is absent) its verb does. */
-const WRITE = `NOT coalesce(readOnly, regexp_matches(eventName, '^(Get|List|Describe|Head|Lookup|Search|Check|Test|Validate|Estimate|Preview)'))`;
+const WRITE = isWrite();
+const ISO = isoTime;
 
 export interface ReportOptions {
   keys: string[];
@@ -181,7 +181,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   const keyNodes = lineage.nodes.filter((x) => x.kind === 'access_key' && x.tainted);
   const changes = await db.all(
     `SELECT json_extract_string(requestParameters, '$.accessKeyId') AS k, eventName, coalesce(json_extract_string(requestParameters, '$.status'), 'Deleted') AS status,
-            ${ISO('eventTime')} AS t, eventID, coalesce(userIdentity.arn, userIdentity.userName) AS by
+            ${ISO('eventTime')} AS t, eventID, ${principal()} AS by
      FROM events WHERE eventName IN ('UpdateAccessKey', 'DeleteAccessKey') AND errorCode IS NULL
        AND list_contains($1::VARCHAR[], json_extract_string(requestParameters, '$.accessKeyId'))
      ORDER BY eventTime, eventID`,
@@ -223,7 +223,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
             json_extract_string(requestParameters, '$.userName') AS userName, json_extract_string(requestParameters, '$.roleName') AS roleName,
             json_extract_string(requestParameters, '$.groupName') AS groupName, json_extract_string(requestParameters, '$.policyArn') AS policyArn,
             json_extract_string(requestParameters, '$.policyName') AS policyName, json_extract_string(responseElements, '$.accessKey.accessKeyId') AS createdKey,
-            coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, userIdentity.accessKeyId AS k, eventID, errorCode
+            ${principal()} AS by, userIdentity.accessKeyId AS k, eventID, errorCode
      FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE}
      ORDER BY eventTime, eventID`,
   );
@@ -243,7 +243,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
 
   const res = await db.all(
     `SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${ISO('eventTime')} AS t,
-            coalesce(userIdentity.arn, userIdentity.userName, userIdentity.type) AS by, errorCode
+            ${principal()} AS by, errorCode
      FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${WRITE}
      ORDER BY awsRegion, eventSource, eventTime, eventID`,
   );

@@ -5,6 +5,7 @@
  * pointer, anything else is unknown and compiles to "absent" (NULL), never to an SQL error.
  */
 import { RECORD, quoteIdent, type Leaf, type StructField } from '../store/schema.js';
+import { isoTime } from '../store/vocabulary.js';
 
 export type FieldRef =
   | { kind: 'column'; sql: string; name: string }
@@ -36,7 +37,7 @@ export function resolveField(name: string): FieldRef {
   }
   const col = path.map(quoteIdent).join('.');
   if (typeof node !== 'string') return { kind: 'column', sql: `to_json(${col})::VARCHAR`, name };
-  if (node === 'TIMESTAMP') return { kind: 'column', sql: `strftime(${col}, '%Y-%m-%dT%H:%M:%SZ')`, name };
+  if (node === 'TIMESTAMP') return { kind: 'column', sql: isoTime(col), name };
   if (node === 'VARCHAR') return { kind: 'column', sql: col, name };
   return { kind: 'column', sql: `CAST(${col} AS VARCHAR)`, name };
 }

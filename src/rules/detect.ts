@@ -12,6 +12,7 @@ import { SqlError, type CaseDb } from '../store/db.js';
 import { fieldSql, resolveField, type Bind } from './catalog.js';
 import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './loader.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
+import { isoTime } from '../store/vocabulary.js';
 
 /** The built-in pack shipped with keytrail (rules/ at the package root). */
 export const BUILTIN_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
@@ -60,7 +61,7 @@ const FINDINGS_COLUMNS = `rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, ta
 /** Findings of a findings table in the shape of ARCHITECTURE.md §6, in their deterministic order. */
 export const findingsSql = (table: 'findings' | 'run_findings' | 'rep_findings') =>
   `SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags} AS rule, event_ids AS eventIDs,
-          strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
+          ${isoTime('eventTime')} AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
    FROM ${table} ORDER BY ${table}.eventTime, rule_id, event_ids[1]`;
 
 /**
@@ -302,7 +303,7 @@ export async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: 
   );
   const params = [...c.compiled.params];
   const bind: Bind = (v) => `$${params.push(v)}`;
-  const time = (col: string) => `strftime(x.${col}, '%Y-%m-%dT%H:%M:%SZ')`;
+  const time = (col: string) => isoTime(`x.${col}`);
   const value = (name: string) => {
     if (name === 'count') return 'CAST(x.n AS VARCHAR)';
     if (name === 'first') return time('first_t');

@@ -5,6 +5,7 @@ import { LEVELS, type Level } from '../../rules/schema.js';
 import { CaseDb } from '../../store/db.js';
 import { DEFAULT_DB, loadRulesForRun, oneOf, rulePaths, say } from '../common.js';
 import { ROW_FORMATS, writeRows } from '../output.js';
+import { isoTime } from '../../store/vocabulary.js';
 
 interface Opts {
   db: string;
@@ -60,7 +61,7 @@ export function register(program: Command): void {
         const structured = format === 'json' || format === 'jsonl';
         const sql = structured
           ? findingsSql('findings')
-          : `SELECT strftime(eventTime, '%Y-%m-%dT%H:%M:%SZ') AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
+          : `SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
              FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
         const { rows } = await db.query(sql);
         await writeRows(rows, structured ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
