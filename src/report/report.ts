@@ -94,7 +94,6 @@ export interface Report {
   lineage: Lineage;
 }
 
-
 /** A resource's id in the request or response of the calls that create or change one. */
 const RESOURCE_ID = `coalesce(
   json_extract_string(responseElements, '$.instancesSet.items[0].instanceId'),
