@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
-import { ExpansionError, SMALL_PROBE_BYTES, describeZlibError, expansionGuard, expansionLimit, formatBytes, type ExpansionLimits } from './bytes.js';
+import { ExpansionError, SMALL_PROBE_BYTES, describeZlibError, expansionGuard, expansionLimit, formatBytes, readAt, type ExpansionLimits } from './bytes.js';
 
 export interface ArchiveEntry {
   /** The entry's path inside the archive, as written there. */
@@ -83,19 +83,14 @@ export interface PackedBytes {
 
 /** A packed entry's bytes. */
 export function readPacked(p: PackedBytes): Buffer {
-  const buf = Buffer.allocUnsafe(p.length);
   const fd = fs.openSync(p.pack.file, 'r');
   try {
-    let got = 0;
-    while (got < p.length) {
-      const n = fs.readSync(fd, buf, got, p.length - got, p.at + got);
-      if (n === 0) throw new Error('the temporary pack of archive entries is shorter than written');
-      got += n;
-    }
+    const buf = readAt(fd, p.length, p.at);
+    if (buf.length < p.length) throw new Error('the temporary pack of archive entries is shorter than written');
+    return buf;
   } finally {
     fs.closeSync(fd);
   }
-  return buf;
 }
 
 /** Entries up to this size are packed (the size a probe reads in one call, bytes.ts). */
@@ -379,24 +374,23 @@ const LOCAL_HEADER = 0x04034b50;
  * yauzl, whose checks give the reason.
  */
 function readSmallZipEntry(fd: number, e: yauzl.Entry): Buffer | undefined {
-  if (e.generalPurposeBitFlag & 1 || (e.compressionMethod !== 0 && e.compressionMethod !== 8) || typeof zlib.crc32 !== 'function') return undefined;
-  const read = (length: number, at: number): Buffer | undefined => {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = fs.readSync(fd, buf, got, length - got, at + got);
-      if (n === 0) return undefined;
-      got += n;
-    }
-    return buf;
-  };
+  if (e.generalPurposeBitFlag & 1) return undefined;
   try {
-    const local = read(30, e.relativeOffsetOfLocalHeader);
-    if (!local || local.readUInt32LE(0) !== LOCAL_HEADER) return undefined;
-    const comp = read(e.compressedSize, e.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
-    if (!comp) return undefined;
-    const data = e.compressionMethod === 0 ? comp : zlib.inflateRawSync(comp, { maxOutputLength: e.uncompressedSize + 1 });
-    return data.length === e.uncompressedSize && zlib.crc32(data) === e.crc32 ? data : undefined;
+    const local = readAt(fd, 30, e.relativeOffsetOfLocalHeader);
+    if (local.length < 30 || local.readUInt32LE(0) !== LOCAL_HEADER) return undefined;
+    const comp = readAt(fd, e.compressedSize, e.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
+    return comp.length < e.compressedSize ? undefined : inflateChecked(comp, e.compressionMethod, e.uncompressedSize, e.crc32);
+  } catch {
+    return undefined; // a read error: yauzl meets it too and says so
+  }
+}
+
+/** An entry's data, stored or deflated, when it comes out at its declared size and CRC-32; else undefined. */
+function inflateChecked(comp: Buffer, method: number, declared: number, crc: number): Buffer | undefined {
+  if ((method !== 0 && method !== 8) || typeof zlib.crc32 !== 'function') return undefined;
+  try {
+    const data = method === 0 ? comp : zlib.inflateRawSync(comp, { maxOutputLength: declared + 1 });
+    return data.length === declared && zlib.crc32(data) === crc ? data : undefined;
   } catch {
     return undefined;
   }
@@ -432,16 +426,7 @@ async function extractZipByLocalHeaders(archive: string, ex: Extractor, why: str
   const entries: ArchiveEntry[] = [];
   const fd = fs.openSync(archive, 'r');
   const size = fs.fstatSync(fd).size;
-  const read = (length: number, at: number): Buffer => {
-    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - at)));
-    let got = 0;
-    while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, at + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  };
+  const read = (length: number, at: number): Buffer => readAt(fd, Math.min(length, size - at), at);
   const done = (stop?: string): ArchiveResult => ({
     entries,
     error: [
@@ -570,15 +555,9 @@ async function extractLocalEntry(
   const to = ex.target(name);
   const end = Math.min(e.dataAt + e.length, size);
   if (!cut && e.sized && e.length <= PACKED_ENTRY_BYTES && e.declared <= PACKED_ENTRY_BYTES) {
-    // As readSmallZipEntry: the plain case here, anything else through the stream below, which says what is wrong.
-    try {
-      const comp = read(e.length, e.dataAt);
-      const data = e.method === 0 ? comp : zlib.inflateRawSync(comp, { maxOutputLength: e.declared + 1 });
-      if (data.length === e.declared && (typeof zlib.crc32 !== 'function' || zlib.crc32(data) === e.crc))
-        return { name, extracted: to, bytes: data.length, packed: ex.packed(data) };
-    } catch {
-      // the stream below reads it again and gives the reason
-    }
+    // The plain case as readSmallZipEntry; anything else through the stream below, which says what is wrong.
+    const data = inflateChecked(read(e.length, e.dataAt), e.method, e.declared, e.crc);
+    if (data) return { name, extracted: to, bytes: data.length, packed: ex.packed(data) };
   }
   try {
     let stream: Readable = fs.createReadStream(archive, { start: e.dataAt, end: end - 1 });

@@ -79,14 +79,19 @@ export function probeBytes(buf: Buffer, cap: number): Probe | undefined {
 
 /** A small file's bytes in one read (readFileSync would ask fstat again); fewer if it shrank meanwhile. */
 function readWhole(fd: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(size);
+  return readAt(fd, size, 0);
+}
+
+/** `length` bytes of an open file from byte `at`, in as few reads as the system allows; fewer where the file ends. */
+export function readAt(fd: number, length: number, at: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
   let got = 0;
-  while (got < size) {
-    const n = fs.readSync(fd, buf, got, size - got, got);
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, buf.length - got, at + got);
     if (n === 0) break;
     got += n;
   }
-  return got < size ? buf.subarray(0, got) : buf;
+  return got < buf.length ? buf.subarray(0, got) : buf;
 }
 
 /**
