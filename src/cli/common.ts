@@ -2,7 +2,7 @@
 import { printable } from '../escape.js';
 import { KeytrailError, usageError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/detect.js';
-import { formatProblem, loadRules } from '../rules/loader.js';
+import { formatProblem, loadRules } from '../rules/load-rules.js';
 
 export const DEFAULT_DB = 'keytrail.duckdb';
 

@@ -12,7 +12,7 @@ import type { FileStatus } from '../store/schema.js';
 import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive, readPacked, type PackedBytes } from './archive.js';
 import { DEFAULT_EXPANSION, ExpansionError, expansionLimit, probeBytes, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 import { discover, type SpecialObject } from './discover.js';
-import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, sizeBytes, type FileRow, type FinalRow, type NativeUnit } from './loader.js';
+import { BatchLoader, MAX_OBJECT_BYTES, NativeLoadError, sizeBytes, type FileRow, type FinalRow, type NativeUnit } from './batch-loader.js';
 import { NormalizedWriter } from './normalized.js';
 import { DEFAULT_SPLIT_LIMITS, type SplitLimits } from './json-values.js';
 import { NotEvidence, readRecords, type ReadSpec } from './reader.js';

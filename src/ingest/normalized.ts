@@ -3,7 +3,7 @@
  * `{"f":file_id,"i":index,"p":partial,"l":"line 12","j":record}` or, for a record that could not be read,
  * `{"f":file_id,"i":index,"w":reason,"x":text}`. The record is its text as written (numbers and
  * keys exactly as in the evidence), so DuckDB types and checks it as it does an S3 file
- * (loader.ts); only line breaks between tokens and escapes DuckDB refuses (lone surrogates) change.
+ * (batch-loader.ts); only line breaks between tokens and escapes DuckDB refuses (lone surrogates) change.
  */
 import fs from 'node:fs';
 import type { RecordSink } from './interpret.js';

@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NativeUnit } from './loader.js';
+import type { NativeUnit } from './batch-loader.js';
 
 // Which texts are staged is the probe's decision: it keeps a text (Probe.content) only up to
 // MAX_CONTENT_BYTES in bytes.ts, and only when it is one JSON value.

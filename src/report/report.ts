@@ -10,7 +10,7 @@ import { isoTime, isWrite, principal } from '../store/vocabulary.js';
 import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, findingsSql, type Finding } from '../rules/detect.js';
 import { undoIam, type IamTarget } from './remediation.js';
-import type { LoadedCorrelation, LoadedRule } from '../rules/loader.js';
+import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 
 export interface KeyStatusChange {
   eventName: string;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { KeytrailError } from '../errors.js';
 import { SqlError, type CaseDb } from '../store/db.js';
 import { fieldSql, resolveField, type Bind } from './catalog.js';
-import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './loader.js';
+import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './load-rules.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
 import { isoTime } from '../store/vocabulary.js';
 

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
 import { ruleId, runRules, type Finding } from './detect.js';
-import type { LoadedCorrelation, LoadedRule } from './loader.js';
+import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 import type { TestFailure } from './tester.js';
 
 /** The scenarios shipped with keytrail (samples/ at the package root). */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
 import { correlationFindings, finishRun, ruleId, RulesFailedError, scanHits, silentRules, startRun } from './detect.js';
-import type { LoadedCorrelation, LoadedRule } from './loader.js';
+import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 
 const BASE_TIME = '2026-01-01T00:00:00Z';
 

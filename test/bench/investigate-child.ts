@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { investigate } from '../../src/report/investigate.js';
 import { BUILTIN_RULES } from '../../src/rules/detect.js';
-import { formatProblem, loadRules } from '../../src/rules/loader.js';
+import { formatProblem, loadRules } from '../../src/rules/load-rules.js';
 import { CaseDb } from '../../src/store/db.js';
 import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measure.js';
 

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { detect, findingsSql, storeFindings } from '../../src/rules/detect.js';
-import { formatProblem, loadRules } from '../../src/rules/loader.js';
+import { formatProblem, loadRules } from '../../src/rules/load-rules.js';
 import { CaseDb } from '../../src/store/db.js';
 import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measure.js';
 

@@ -10,8 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, tmpDir, write } from '../helpers.js';
 import { cliAsync, expectUserError } from '../fixtures/use/run.js';
 import { detect, RulesFailedError } from '../../src/rules/detect.js';
-import { compileDetection } from '../../src/rules/detection.js';
-import type { LoadedRule } from '../../src/rules/loader.js';
+import { compileDetection } from '../../src/rules/compile-detection.js';
+import type { LoadedRule } from '../../src/rules/load-rules.js';
 import { CaseDb } from '../../src/store/db.js';
 
 let dir: string;

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../src/ingest/ingest.js';
 import { runRules, type Finding } from '../../src/rules/detect.js';
-import { formatProblem, loadRules, type LoadResult } from '../../src/rules/loader.js';
+import { formatProblem, loadRules, type LoadResult } from '../../src/rules/load-rules.js';
 import { CaseDb } from '../../src/store/db.js';
 import { ROOT, tmpDir } from '../helpers.js';
 

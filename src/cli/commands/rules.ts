@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { jsonText, printable } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
-import { formatProblem, loadRules } from '../../rules/loader.js';
+import { formatProblem, loadRules } from '../../rules/load-rules.js';
 import { BUILTIN_SAMPLES, scenarioFiles, testScenario } from '../../rules/scenarios.js';
 import { testRules } from '../../rules/tester.js';
 import { say } from '../common.js';

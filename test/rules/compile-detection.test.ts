@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CaseDb, ingest } from '../../src/index.js';
-import { compileDetection, DetectionError, ipv6Hex, re2Unsupported } from '../../src/rules/detection.js';
+import { compileDetection, DetectionError, ipv6Hex, re2Unsupported } from '../../src/rules/compile-detection.js';
 import { parseCondition } from '../../src/rules/condition.js';
 import { record, tmpDir, write } from '../helpers.js';
 

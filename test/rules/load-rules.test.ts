@@ -1,7 +1,7 @@
 /** The rule loader reports every problem of every rule at once, with file:line and the rule id. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadRules } from '../../src/rules/loader.js';
+import { formatProblem, loadRules } from '../../src/rules/load-rules.js';
 import { tmpDir, write } from '../helpers.js';
 
 const good = `title: Trail stopped or deleted

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { LineCounter, isCollection, isMap, isPair, parseAllDocuments, type Document } from 'yaml';
-import { CORRELATION_PLACEHOLDERS, compileCorrelation, CorrelationError, type CompiledCorrelation } from './correlation.js';
-import { compileDetection, DetectionError, type CompiledExpr } from './detection.js';
+import { CORRELATION_PLACEHOLDERS, compileCorrelation, CorrelationError, type CompiledCorrelation } from './compile-correlation.js';
+import { compileDetection, DetectionError, type CompiledExpr } from './compile-detection.js';
 import { SigmaCorrelation, SigmaRule } from './schema.js';
 import { CaseDb, SqlError } from '../store/db.js';
 
