@@ -36,7 +36,8 @@ export interface NativeUnit {
   bytes: number;
 }
 
-export interface FileRow {
+/** A `files` row as examined, before its records are counted. */
+interface FileRowBase {
   id: number;
   parentId: number | null;
   path: string;
@@ -45,6 +46,9 @@ export interface FileRow {
   format: string;
   status: string;
   reason: string | null;
+}
+
+export interface FileRow extends FileRowBase {
   /** Set by the loader for files whose records were staged. */
   counted?: boolean;
   /** A source that carries only some fields (field-limited CSV): status becomes partial. */
@@ -365,15 +369,8 @@ export class BatchLoader {
   }
 }
 
-export interface FinalRow {
-  id: number;
-  parentId: number | null;
-  path: string;
-  sha256: string | null;
-  bytes: number | null;
-  format: string;
-  status: string;
-  reason: string | null;
+/** A `files` row as written, with its counts. */
+export interface FinalRow extends FileRowBase {
   records: number;
   events: number;
   duplicates: number;
