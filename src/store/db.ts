@@ -5,10 +5,33 @@
  */
 import { parseExact } from './exact-json.js';
 import fs from 'node:fs';
-import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBInstance, DuckDBTypeId, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBValueConverter,
+  INTEGER,
+  JsonDuckDBValueConverter,
+  LIST,
+  VARCHAR,
+  createDuckDBValueConverter,
+  dateFromDateValue,
+  dateFromTimestampMillisecondsValue,
+  dateFromTimestampNanosecondsValue,
+  dateFromTimestampSecondsValue,
+  dateFromTimestampTZValue,
+  dateFromTimestampValue,
+  doubleFromDecimalValue,
+  listValue,
+} from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { z } from 'zod';
 import { KeytrailError, messageOf } from '../errors.js';
 import { createStatements, SCHEMA_VERSION } from './schema.js';
+import { type Bound, type ListElement, Sql } from './sql.js';
 
 export type Row = Record<string, unknown>;
 
@@ -113,24 +136,41 @@ export class CaseDb {
   }
 
   /** Run one statement that returns nothing of interest. */
-  async exec(sql: string, params: Params = []): Promise<void> {
-    await this.guarded(sql, async () => {
-      await this.conn.run(sql, bind(params), bindTypes(params));
+  async exec(q: Statement, params: Params = []): Promise<void> {
+    const st = prepare(q, params);
+    await this.guarded(st.text, async () => {
+      await this.conn.run(st.text, st.values, st.types);
     });
   }
 
-  /** Run one statement and return its rows as plain JSON-safe objects (see toPlain). */
-  async all(sql: string, params: Params = []): Promise<Row[]> {
-    return this.guarded(sql, async () => {
-      const reader = await this.conn.runAndReadAll(sql, bind(params), bindTypes(params));
-      const names = reader.columnNames();
-      const types = reader.columnTypes();
-      return reader.getRowsJS().map((r) => {
-        const o: Row = {};
-        for (const [i, n] of names.entries()) o[n] = toPlain(r[i], types[i]!);
-        return o;
-      });
+  /** Run one statement and return its rows as plain JSON-safe objects (see PLAIN). */
+  async all(q: Statement, params: Params = []): Promise<Row[]> {
+    const st = prepare(q, params);
+    return this.guarded(st.text, async () => {
+      const reader = await this.conn.runAndReadAll(st.text, st.values, st.types);
+      return rowObjects(reader.columnNames(), reader.columnTypes(), reader.convertRows(PLAIN));
     });
+  }
+
+  /**
+   * Rows checked against a schema: a column renamed or missing in the SQL fails here, loudly, naming
+   * the field, instead of travelling on as undefined or NaN.
+   */
+  async rows<T>(q: Sql, schema: z.ZodType<T>): Promise<T[]> {
+    const rows = await this.all(q);
+    return rows.map((r) => {
+      const parsed = schema.safeParse(r);
+      if (parsed.success) return parsed.data;
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`row does not match its schema at '${issue.path.join('.')}': ${issue.message} (query: ${excerptSql(q.build().text)})`);
+    });
+  }
+
+  /** The first row, checked against a schema (the statement must return one). */
+  async one<T>(q: Sql, schema: z.ZodType<T>): Promise<T> {
+    const [row] = await this.rows(q, schema);
+    if (row === undefined) throw new Error(`query returned no row: ${excerptSql(q.build().text)}`);
+    return row;
   }
 
   /**
@@ -138,21 +178,18 @@ export class CaseDb {
    * memory. The column names come from the running statement itself, so the user's SQL is never
    * wrapped in anything (its errors quote it as written).
    */
-  async query(sql: string, params: Params = []): Promise<{ columns: string[]; rows: AsyncGenerator<Row[]> }> {
-    const result = await this.guarded(sql, () => this.conn.stream(sql, bind(params), bindTypes(params)));
+  async query(q: Statement, params: Params = []): Promise<{ columns: string[]; rows: AsyncGenerator<Row[]> }> {
+    const st = prepare(q, params);
+    const sql = st.text;
+    const result = await this.guarded(sql, () => this.conn.stream(sql, st.values, st.types));
+    const interrupted = () => this.interrupted;
     const names = result.columnNames();
     const types = result.columnTypes();
-    const interrupted = () => this.interrupted;
     async function* rows(): AsyncGenerator<Row[]> {
       // A statement can still fail while its rows stream (interrupted, out of memory): DuckDB's message, as for any statement.
       try {
-        for await (const chunk of result.yieldRowsJs()) {
-          if (chunk.length === 0) continue;
-          yield chunk.map((r) => {
-            const o: Row = {};
-            for (const [i, n] of names.entries()) o[n] = toPlain(r[i], types[i]!);
-            return o;
-          });
+        for await (const chunk of result.yieldConvertedRows(PLAIN)) {
+          if (chunk.length > 0) yield rowObjects(names, types, chunk);
         }
         // An interrupted stream just ends, as if it were complete: say it was not.
         if (interrupted()) throw new SqlError('INTERRUPT Error: Interrupted!', sql);
@@ -222,51 +259,103 @@ export class SqlError extends KeytrailError {
   }
 }
 
+const excerptSql = (text: string) => text.replace(/\s+/g, ' ').slice(0, 200);
+
+/** A statement: a fragment built with `sql`, or fixed text (DDL, a user's query) with values for its `?`/`$n`. */
+export type Statement = Sql | string;
+
+/** A whole number as a JS number when a double holds it exactly, else its decimal text. */
+const wholeNumber = (v: DuckDBValue): number | string => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : String(v);
+};
+const iso = (d: Date) => d.toISOString();
+
 /**
- * DuckDB values → JSON-safe JS: BIGINT as a number when it fits (else a string), timestamps as
- * ISO-8601 UTC, DATE as YYYY-MM-DD, JSON columns parsed so they nest as objects in JSON output (numbers
- * that a double cannot hold exactly as ExactNumber, written back as written).
+ * DuckDB values → JSON-safe JS, on node-api's own converters (its JSON table for everything else):
+ * whole numbers as numbers when they fit (else text), DECIMAL as a double, timestamps as ISO-8601
+ * UTC, DATE as YYYY-MM-DD, JSON columns parsed so they nest as objects in JSON output (numbers that a
+ * double cannot hold exactly as ExactNumber, written back as written).
  */
-export function toPlain(v: unknown, type: DuckDBType): unknown {
-  if (v === null || v === undefined) return null;
-  if (type.alias === 'JSON' && typeof v === 'string') {
-    try {
-      return parseExact(v);
-    } catch {
-      return v;
-    }
-  }
-  switch (type.typeId) {
-    case DuckDBTypeId.STRUCT: {
-      const o: Row = {};
-      const names = type.entryNames;
-      for (let i = 0; i < names.length; i++) o[names[i]!] = toPlain((v as Row)[names[i]!], type.entryTypes[i]!);
-      return o;
-    }
-    case DuckDBTypeId.LIST:
-    case DuckDBTypeId.ARRAY:
-      return (v as unknown[]).map((x) => toPlain(x, type.valueType));
-    case DuckDBTypeId.DATE:
-      return (v as Date).toISOString().slice(0, 10);
-    case DuckDBTypeId.TIMESTAMP:
-    case DuckDBTypeId.TIMESTAMP_TZ:
-    case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.TIMESTAMP_NS:
-      return v instanceof Date ? v.toISOString() : String(v);
-    default:
-      if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-      if (v instanceof Date) return v.toISOString();
-      if (typeof v === 'object' && !Array.isArray(v)) return String(v);
-      return v;
+const OVERRIDES: Partial<Record<DuckDBTypeId, DuckDBValueConverter<unknown>>> = {
+  [DuckDBTypeId.BIGINT]: wholeNumber,
+  [DuckDBTypeId.UBIGINT]: wholeNumber,
+  [DuckDBTypeId.HUGEINT]: wholeNumber,
+  [DuckDBTypeId.UHUGEINT]: wholeNumber,
+  [DuckDBTypeId.DECIMAL]: doubleFromDecimalValue,
+  [DuckDBTypeId.DOUBLE]: (v) => v,
+  [DuckDBTypeId.FLOAT]: (v) => v,
+  [DuckDBTypeId.DATE]: (v) => iso(dateFromDateValue(v)).slice(0, 10),
+  [DuckDBTypeId.TIMESTAMP]: (v) => iso(dateFromTimestampValue(v)),
+  [DuckDBTypeId.TIMESTAMP_TZ]: (v) => iso(dateFromTimestampTZValue(v)),
+  [DuckDBTypeId.TIMESTAMP_MS]: (v) => iso(dateFromTimestampMillisecondsValue(v)),
+  [DuckDBTypeId.TIMESTAMP_S]: (v) => iso(dateFromTimestampSecondsValue(v)),
+  [DuckDBTypeId.TIMESTAMP_NS]: (v) => iso(dateFromTimestampNanosecondsValue(v)),
+};
+const PLAIN = createDuckDBValueConverter<unknown>(
+  Object.fromEntries(
+    Object.values(DuckDBTypeId)
+      .filter((id) => typeof id === 'number')
+      .map((id) => [id, OVERRIDES[id] ?? JsonDuckDBValueConverter]),
+  ) as Record<DuckDBTypeId, DuckDBValueConverter<unknown>>,
+);
+
+/** JSON text parsed, so a JSON column nests as an object in JSON output; text that does not parse stays text. */
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return parseExact(text);
+  } catch {
+    return text;
   }
 }
+
+/**
+ * Converted rows as objects by column name. A JSON column is known by its column type's alias, which
+ * only the result's column types carry (the values' own types lose it), so it is parsed here.
+ */
+function rowObjects(names: readonly string[], types: readonly DuckDBType[], rows: readonly unknown[][]): Row[] {
+  const json = types.map((t) => t.alias === 'JSON');
+  return rows.map((r) => {
+    const o: Row = {};
+    names.forEach((n, i) => {
+      o[n] = json[i] ? parseJson(r[i]) : r[i];
+    });
+    return o;
+  });
+}
+
+const LIST_TYPES: Record<ListElement, DuckDBType> = {
+  VARCHAR: LIST(VARCHAR),
+  INTEGER: LIST(INTEGER),
+  BIGINT: LIST(BIGINT),
+  DOUBLE: LIST(DOUBLE),
+  BOOLEAN: LIST(BOOLEAN),
+};
+
+interface Prepared {
+  text: string;
+  values: DuckDBValue[];
+  /** Per value; node-api reads a missing entry as "infer from the value", which its declaration does not say. */
+  types: DuckDBType[];
+}
+
+function prepare(q: Statement, params: Params): Prepared {
+  if (q instanceof Sql) {
+    const built = q.build();
+    return { text: built.text, values: built.params.map(boundValue), types: built.params.map(boundType) as DuckDBType[] };
+  }
+  return { text: q, values: bind(params), types: bindTypes(params) as DuckDBType[] };
+}
+
+const boundValue = (b: Bound): DuckDBValue => (b.kind === 'list' ? listValue([...b.values]) : b.value);
+const boundType = (b: Bound): DuckDBType | undefined => (b.kind === 'list' ? LIST_TYPES[b.element] : undefined);
 
 /**
  * The types of bound lists, from their first non-null element: left to itself DuckDB types a list
  * from its first element, so [null, 'x'] would bind as a list of NULLs and lose the 'x'.
  */
-function bindTypes(params: Params): DuckDBType[] {
+function bindTypes(params: Params): (DuckDBType | undefined)[] {
   return params.map((p) => {
     if (!Array.isArray(p)) return undefined;
     const first = (p as unknown[]).find((x) => x !== null && x !== undefined);
@@ -275,7 +364,7 @@ function bindTypes(params: Params): DuckDBType[] {
     if (typeof first === 'bigint') return LIST(BIGINT);
     if (typeof first === 'boolean') return LIST(BOOLEAN);
     return undefined;
-  }) as DuckDBType[];
+  });
 }
 
 /** JS values → DuckDB values: arrays become LISTs (e.g. a file list for read_json). */
