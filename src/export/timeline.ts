@@ -2,6 +2,7 @@
  * A Timesketch timeline: CSV with the three columns Timesketch requires (message, datetime,
  * timestamp_desc) followed by the fields an analyst filters on.
  */
+import { sql } from '../store/sql.js';
 import { writeRowsToFile } from './rows.js';
 import type { CaseDb } from '../store/db.js';
 import type { ExportResult } from './index.js';
@@ -9,7 +10,7 @@ import { principal } from '../store/vocabulary.js';
 
 const SQL = `
   SELECT
-    coalesce(${principal()}, 'unknown principal') || ' called ' ||
+    coalesce(${sql.text(principal())}, 'unknown principal') || ' called ' ||
       coalesce(eventSource, '?') || ':' || coalesce(eventName, '?') || ' in ' || coalesce(awsRegion, '?') ||
       CASE WHEN sourceIPAddress IS NOT NULL THEN ' from ' || sourceIPAddress ELSE '' END ||
       CASE WHEN errorCode IS NOT NULL THEN ' (' || errorCode || ')' ELSE '' END AS message,

@@ -9,8 +9,10 @@
  *  - a burst of access-denied errors (5 or more within 10 minutes);
  *  - IAM changes (users, keys, login profiles, policies, roles) from an IP new to the key.
  */
+import { z } from 'zod';
 import type { CaseDb } from '../store/db.js';
-import { isoTime } from '../store/vocabulary.js';
+import { sql } from '../store/sql.js';
+import { IAM_FOOTHOLD_CALLS, eventIn, isoTime } from '../store/vocabulary.js';
 
 export interface Suggestion {
   accessKeyId: string;
@@ -23,25 +25,20 @@ export interface Suggestion {
 
 const TOOL_AGENTS =
   '(?i)(python-requests|curl|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
-const IAM_CHANGES = [
-  'CreateUser',
-  'CreateAccessKey',
-  'CreateLoginProfile',
-  'UpdateLoginProfile',
-  'AttachUserPolicy',
-  'AttachRolePolicy',
-  'PutUserPolicy',
-  'PutRolePolicy',
-  'CreateRole',
-  'UpdateAssumeRolePolicy',
-  'AddUserToGroup',
-  'CreatePolicyVersion',
-];
-const ISO = isoTime;
+const Reasons = z.object({
+  key: z.string(),
+  owner: z.string().nullable(),
+  ips: z.array(z.string().nullable()).nullable(),
+  newips: z.array(z.object({ ip: z.string(), t: z.string(), quiet_h: z.number().nullable(), iam: z.number() })).nullable(),
+  probes: z.array(z.object({ t: z.string(), reads: z.number() })).nullable(),
+  tools: z.array(z.object({ tool: z.string(), t: z.string() })).nullable(),
+  denied: z.object({ n: z.number().nullable(), t: z.string().nullable() }).nullable(),
+});
+type Signals = z.infer<typeof Reasons>;
 
 export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]> {
-  const rows = await db.all(
-    `WITH k AS (
+  const rows = await db.rows(
+    sql`WITH k AS (
        SELECT userIdentity.accessKeyId AS key, eventTime AS t, sourceIPAddress AS ip, userAgent AS ua, eventName, errorCode,
               CASE userIdentity.type WHEN 'IAMUser' THEN 'user/' || userIdentity.userName END AS owner
        FROM events WHERE userIdentity.accessKeyId LIKE 'AKIA%'),
@@ -50,67 +47,64 @@ export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]>
      newip AS (
        SELECT i.key, i.ip, i.t,
               (SELECT max(k2.t) FROM k k2 WHERE k2.key = i.key AND k2.t < i.t) AS before,
-              (SELECT count(*) FROM k k3 WHERE k3.key = i.key AND k3.ip = i.ip AND k3.eventName IN (SELECT unnest($1::VARCHAR[])) AND k3.errorCode IS NULL) AS iam
+              (SELECT count(*) FROM k k3 WHERE k3.key = i.key AND k3.ip = i.ip AND ${eventIn(IAM_FOOTHOLD_CALLS, 'k3')} AND k3.errorCode IS NULL) AS iam
        FROM ipfirst i JOIN firsts f USING (key) WHERE i.t > f.first + INTERVAL 1 DAY),
      probes AS (
        SELECT g.key, g.t, g.ip, (SELECT count(*) FROM k e WHERE e.key = g.key AND e.t > g.t AND e.t <= g.t + INTERVAL 15 MINUTE
                              AND regexp_matches(e.eventName, '^(List|Describe|Get)') AND e.eventName <> 'GetCallerIdentity') AS reads
        -- a pipeline checks its identity and reads too: only probes from an address new to the key count
        FROM k g JOIN newip n ON n.key = g.key AND n.ip = g.ip WHERE g.eventName = 'GetCallerIdentity'),
-     tools AS (SELECT key, lower(regexp_extract(ua, $2, 1)) AS tool, min(t) AS t FROM k WHERE regexp_matches(ua, $2) GROUP BY ALL),
+     tools AS (SELECT key, lower(regexp_extract(ua, ${sql.raw(`'${TOOL_AGENTS}'`)}, 1)) AS tool, min(t) AS t FROM k WHERE regexp_matches(ua, ${sql.raw(`'${TOOL_AGENTS}'`)}) GROUP BY ALL),
      denied AS (
        SELECT key, t, count(*) OVER (PARTITION BY key ORDER BY t RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING) AS n
        FROM k WHERE regexp_matches(coalesce(errorCode, ''), '(AccessDenied|UnauthorizedOperation|UnauthorizedAccess)'))
      SELECT f.key, f.owner, f.ips,
-       (SELECT list({'ip': ip, 't': ${ISO('t')}, 'quiet_h': date_diff('hour', before, t), 'iam': iam} ORDER BY t) FROM newip n WHERE n.key = f.key) AS newips,
-       (SELECT list({'t': ${ISO('t')}, 'reads': reads} ORDER BY t) FROM probes p WHERE p.key = f.key AND p.reads >= 10) AS probes,
-       (SELECT list({'tool': tool, 't': ${ISO('t')}} ORDER BY t) FROM tools x WHERE x.key = f.key) AS tools,
-       (SELECT {'n': max(n), 't': ${ISO('arg_max(t, n)')}} FROM denied d WHERE d.key = f.key) AS denied
+       (SELECT list({'ip': ip, 't': ${isoTime('t')}, 'quiet_h': date_diff('hour', before, t), 'iam': iam} ORDER BY t) FROM newip n WHERE n.key = f.key) AS newips,
+       (SELECT list({'t': ${isoTime('t')}, 'reads': reads} ORDER BY t) FROM probes p WHERE p.key = f.key AND p.reads >= 10) AS probes,
+       (SELECT list({'tool': tool, 't': ${isoTime('t')}} ORDER BY t) FROM tools x WHERE x.key = f.key) AS tools,
+       (SELECT {'n': max(n), 't': ${isoTime('arg_max(t, n)')}} FROM denied d WHERE d.key = f.key) AS denied
      FROM firsts f`,
-    [IAM_CHANGES, TOOL_AGENTS],
+    Reasons,
   );
-  const out: Suggestion[] = [];
-  for (const r of rows) {
-    const reasons: string[] = [];
-    const times: string[] = [];
-    let score = 0;
-    for (const n of (r.newips as { ip: string; t: string; quiet_h: number | null; iam: number }[] | null) ?? []) {
-      score += 2;
-      times.push(n.t);
-      reasons.push(
-        `first use from ${n.ip} at ${n.t}, more than a day after the key's first event${n.quiet_h !== null && n.quiet_h >= 6 ? `, after ${n.quiet_h} h without any call` : ''}`,
-      );
-      if (n.iam > 0) {
-        score += 3;
-        reasons.push(`${n.iam} IAM change(s) (users, keys, passwords, policies, roles) from that new address ${n.ip}`);
-      }
-    }
-    for (const p of (r.probes as { t: string; reads: number }[] | null) ?? []) {
+  return rows
+    .flatMap((r) => score(r) ?? [])
+    .sort((a, b) => b.score - a.score || a.accessKeyId.localeCompare(b.accessKeyId))
+    .slice(0, limit);
+}
+
+/** A key's score and reasons from its signals; nothing when no signal is there. */
+function score(r: Signals): Suggestion | null {
+  const reasons: string[] = [];
+  const times: string[] = [];
+  let score = 0;
+  for (const n of r.newips ?? []) {
+    score += 2;
+    times.push(n.t);
+    reasons.push(
+      `first use from ${n.ip} at ${n.t}, more than a day after the key's first event${n.quiet_h !== null && n.quiet_h >= 6 ? `, after ${n.quiet_h} h without any call` : ''}`,
+    );
+    if (n.iam > 0) {
       score += 3;
-      times.push(p.t);
-      reasons.push(`GetCallerIdentity at ${p.t} from that new address, then ${p.reads} List/Describe/Get calls within 15 minutes`);
+      reasons.push(`${n.iam} IAM change(s) (users, keys, passwords, policies, roles) from that new address ${n.ip}`);
     }
-    const tools = (r.tools as { tool: string; t: string }[] | null) ?? [];
-    if (tools.length > 0) {
-      score += Math.min(tools.length, 2);
-      times.push(tools[0]!.t);
-      reasons.push(`user agents of scripting or offensive tools: ${tools.map((x) => `${x.tool} (from ${x.t})`).join(', ')}`);
-    }
-    const d = r.denied as { n: number | null; t: string | null } | null;
-    if (d && d.n !== null && d.n >= 5) {
-      score += 2;
-      if (d.t) times.push(d.t);
-      reasons.push(`${d.n} access-denied errors within 10 minutes from ${d.t}`);
-    }
-    if (score === 0) continue;
-    out.push({
-      accessKeyId: String(r.key),
-      owner: (r.owner as string) ?? null,
-      score,
-      reasons,
-      firstSuspicious: times.sort()[0] ?? null,
-      sourceIPs: (r.ips as string[]) ?? [],
-    });
   }
-  return out.sort((a, b) => b.score - a.score || a.accessKeyId.localeCompare(b.accessKeyId)).slice(0, limit);
+  for (const p of r.probes ?? []) {
+    score += 3;
+    times.push(p.t);
+    reasons.push(`GetCallerIdentity at ${p.t} from that new address, then ${p.reads} List/Describe/Get calls within 15 minutes`);
+  }
+  const tools = r.tools ?? [];
+  if (tools.length > 0) {
+    score += Math.min(tools.length, 2);
+    times.push(tools[0]!.t);
+    reasons.push(`user agents of scripting or offensive tools: ${tools.map((x) => `${x.tool} (from ${x.t})`).join(', ')}`);
+  }
+  const d = r.denied;
+  if (d && d.n !== null && d.n >= 5) {
+    score += 2;
+    if (d.t) times.push(d.t);
+    reasons.push(`${d.n} access-denied errors within 10 minutes from ${d.t}`);
+  }
+  if (score === 0) return null;
+  return { accessKeyId: r.key, owner: r.owner, score, reasons, firstSuspicious: times.sort()[0] ?? null, sourceIPs: (r.ips ?? []) as string[] };
 }

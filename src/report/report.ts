@@ -5,11 +5,13 @@
  * findings. Everything comes from the case database through set-based queries; the renderers
  * (markdown.ts, remediation.ts) only format it.
  */
-import { bindList, numberPlaceholders, type CaseDb } from '../store/db.js';
-import { isoTime, isWrite, principal } from '../store/vocabulary.js';
-import { buildLineage, taintedWhere, taintOf, type Lineage } from '../lineage/lineage.js';
+import { z } from 'zod';
+import type { CaseDb } from '../store/db.js';
+import { type Sql, sql } from '../store/sql.js';
+import { KEY_STATUS_CHANGES, eventIn, isBilledCall, isoTime, isWrite, principal } from '../store/vocabulary.js';
+import { buildLineage, taintedEvents, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, findingsSql, type Finding } from '../rules/detect.js';
-import { undoIam, type IamTarget } from './remediation.js';
+import { undoIam } from './remediation.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 
 export interface KeyStatusChange {
@@ -95,7 +97,7 @@ export interface Report {
 }
 
 /** A resource's id in the request or response of the calls that create or change one. */
-const RESOURCE_ID = `coalesce(
+const RESOURCE_ID = sql.raw(`coalesce(
   json_extract_string(responseElements, '$.instancesSet.items[0].instanceId'),
   json_extract_string(responseElements, '$.spotInstanceRequestSet.items[0].spotInstanceRequestId'),
   json_extract_string(responseElements, '$.fleetId'), json_extract_string(responseElements, '$.spotFleetRequestId'),
@@ -108,15 +110,12 @@ const RESOURCE_ID = `coalesce(
   json_extract_string(requestParameters, '$.bucketName'), json_extract_string(requestParameters, '$.name'),
   json_extract_string(requestParameters, '$.trailName'), json_extract_string(requestParameters, '$.detectorId'),
   json_extract_string(requestParameters, '$.secretId'), json_extract_string(requestParameters, '$.instanceId'),
-  json_extract_string(requestParameters, '$.instancesSet.items[0].instanceId'))`;
+  json_extract_string(requestParameters, '$.instancesSet.items[0].instanceId'))`);
 
-const IAM_TARGET = `coalesce(json_extract_string(requestParameters, '$.userName'), json_extract_string(requestParameters, '$.roleName'),
+const IAM_TARGET = sql.raw(`coalesce(json_extract_string(requestParameters, '$.userName'), json_extract_string(requestParameters, '$.roleName'),
   json_extract_string(requestParameters, '$.groupName'), json_extract_string(requestParameters, '$.policyArn'),
   json_extract_string(requestParameters, '$.accessKeyId'), json_extract_string(requestParameters, '$.serialNumber'),
-  json_extract_string(requestParameters, '$.roleArn'), json_extract_string(requestParameters, '$.name'))`;
-
-const WRITE = isWrite();
-const ISO = isoTime;
+  json_extract_string(requestParameters, '$.roleArn'), json_extract_string(requestParameters, '$.name'))`);
 
 export interface ReportOptions {
   keys: string[];
@@ -128,35 +127,72 @@ export interface ReportOptions {
   now?: Date;
 }
 
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const iamTarget = (r: Record<string, unknown>): IamTarget => ({
-  userName: text(r.userName),
-  roleName: text(r.roleName),
-  groupName: text(r.groupName),
-  policyArn: text(r.policyArn),
-  policyName: text(r.policyName),
-  target: text(r.target),
-  accessKeyId: text(r.createdKey),
-});
+const text = z.string().nullable();
 
 export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report> {
   const lineage = await buildLineage(db, { keys: o.keys, users: o.users, since: o.since, until: o.until });
-  const t = taintedWhere(taintOf(lineage));
-  const taintedAny = numberPlaceholders(t.sql, 0);
-  // The attack window: from the first thing the chain did that was not the seed key's own routine
-  // (an edge, a derived credential's first call, or the seed's first call from an address new to it),
-  // to the last call of any tainted credential.
-  const seedStarts = await db.all(
-    `WITH k AS (SELECT userIdentity.accessKeyId AS key, eventTime AS t, sourceIPAddress AS ip FROM events WHERE list_contains($1::VARCHAR[], userIdentity.accessKeyId)),
+  const win = await attackWindow(db, lineage, o.keys);
+  // The seed key's own routine before the attack is not the attacker's doing: Step 2 and 3 start at the window.
+  const seedRoutine = sql`list_contains(${sql.list(o.keys)}, userIdentity.accessKeyId) AND eventTime < ${win.first ?? '1970-01-01T00:00:00Z'}::TIMESTAMPTZ`;
+  // The chain's events, read once: every section below reads this table, not the whole case.
+  await db.exec(sql`CREATE OR REPLACE TEMP TABLE rep_events AS SELECT * FROM events WHERE ${taintedEvents(taintOf(lineage))} AND NOT (${seedRoutine})`);
+  try {
+    const heatmap = await db.rows(
+      sql`SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS events FROM rep_events GROUP BY ALL ORDER BY region, day`,
+      z.object({ region: z.string(), day: z.string(), events: z.number() }),
+    );
+    const coverage = await buildCoverage(
+      db,
+      heatmap.map((h) => h.region),
+      o.now ?? new Date(),
+    );
+    // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
+    coverage.warnings.unshift(...lineage.warnings);
+    const { findings, total } = await chainFindings(db, o);
+    const report: Report = {
+      generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      seeds: lineage.seeds,
+      window: win,
+      summary: [],
+      keys: await keyStatus(db, lineage),
+      iamChanges: await iamChangesOf(db),
+      resources: await resourcesOf(db),
+      heatmap,
+      activity: await db.rows(
+        sql`SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS events, count(errorCode) AS failed FROM rep_events GROUP BY 1 ORDER BY 1`,
+        z.object({ hour: z.string(), events: z.number(), failed: z.number() }),
+      ),
+      coverage,
+      findings,
+      otherFindings: total - findings.length,
+      lineage,
+      timeline: [],
+    };
+    report.summary = summarize(report);
+    report.timeline = billingTimeline(report);
+    return report;
+  } finally {
+    await db.exec(sql`DROP TABLE IF EXISTS rep_events`);
+  }
+}
+
+/**
+ * The attack window: from the first thing the chain did that was not the seed key's own routine (an
+ * edge, a derived credential's first call, or the seed's first call from an address new to it), to
+ * the last call of any tainted credential.
+ */
+async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): Promise<Report['window']> {
+  const seedStarts = await db.rows(
+    sql`WITH k AS (SELECT userIdentity.accessKeyId AS key, eventTime AS t, sourceIPAddress AS ip FROM events WHERE list_contains(${sql.list(seedKeys)}, userIdentity.accessKeyId)),
           f AS (SELECT key, min(t) AS first FROM k GROUP BY key),
           ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip)
-     SELECT ${ISO('min(ips.t)')} AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY`,
-    [bindList(o.keys)],
+     SELECT ${isoTime('min(ips.t)')} AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY`,
+    z.object({ t: text }),
   );
   const starts = [
     ...lineage.edges.map((e) => e.eventTime),
     ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!),
-    ...seedStarts.map((x) => x.t as string | null).filter((x): x is string => !!x),
+    ...seedStarts.flatMap((x) => (x.t ? [x.t] : [])),
   ].sort();
   const lasts = lineage.nodes
     .filter((x) => x.tainted && x.lastSeen)
@@ -167,37 +203,28 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       .filter((x) => x.seed && x.firstSeen)
       .map((x) => x.firstSeen!)
       .sort()[0] ?? null;
-  const win = { first: starts[0] ?? firstSeed, last: lasts.at(-1) ?? null };
+  return { first: starts[0] ?? firstSeed, last: lasts.at(-1) ?? null };
+}
 
-  // The seed key's own routine before the attack is not the attacker's doing: Step 2 and 3 start at the window.
-  const seedParam = t.params.length + 1;
-  const tainted = `(${taintedAny} AND NOT (list_contains($${seedParam}::VARCHAR[], userIdentity.accessKeyId) AND eventTime < $${seedParam + 1}::TIMESTAMPTZ))`;
-  t.params.push(bindList(o.keys), win.first ?? '1970-01-01T00:00:00Z');
+const StatusRow = z.object({ k: z.string(), eventName: z.string(), status: z.string(), t: z.string(), eventID: z.string(), by: text });
 
-  const keys: ReportKey[] = [];
-  // The chain's events, read once: every section below reads this table, not the whole case.
-  await db.exec(`CREATE OR REPLACE TEMP TABLE rep_events AS SELECT * FROM events WHERE ${tainted}`, t.params);
+/** Step 1: each tainted key, its use, and its status changes as the logs show them. */
+async function keyStatus(db: CaseDb, lineage: Lineage): Promise<ReportKey[]> {
   const keyNodes = lineage.nodes.filter((x) => x.kind === 'access_key' && x.tainted);
-  const changes = await db.all(
-    `SELECT json_extract_string(requestParameters, '$.accessKeyId') AS k, eventName, coalesce(json_extract_string(requestParameters, '$.status'), 'Deleted') AS status,
-            ${ISO('eventTime')} AS t, eventID, ${principal()} AS by
-     FROM events WHERE eventName IN ('UpdateAccessKey', 'DeleteAccessKey') AND errorCode IS NULL
-       AND list_contains($1::VARCHAR[], json_extract_string(requestParameters, '$.accessKeyId'))
+  const changes = await db.rows(
+    sql`SELECT json_extract_string(requestParameters, '$.accessKeyId') AS k, eventName, coalesce(json_extract_string(requestParameters, '$.status'), 'Deleted') AS status,
+            ${isoTime('eventTime')} AS t, eventID, ${principal()} AS by
+     FROM events WHERE ${eventIn(KEY_STATUS_CHANGES)} AND errorCode IS NULL
+       AND list_contains(${sql.list(keyNodes.map((x) => x.id))}, json_extract_string(requestParameters, '$.accessKeyId'))
      ORDER BY eventTime, eventID`,
-    [bindList(keyNodes.map((x) => x.id))],
+    StatusRow,
   );
-  for (const k of keyNodes) {
+  return keyNodes.map((k) => {
     const statusChanges = changes
       .filter((c) => c.k === k.id)
-      .map((c) => ({
-        eventName: String(c.eventName),
-        status: String(c.status),
-        eventTime: String(c.t),
-        eventID: String(c.eventID),
-        by: (c.by as string) ?? null,
-      }));
+      .map((c) => ({ eventName: c.eventName, status: c.status, eventTime: c.t, eventID: c.eventID, by: c.by }));
     const last = statusChanges.at(-1);
-    keys.push({
+    return {
       accessKeyId: k.id,
       temporary: k.temporary,
       owner: k.owner,
@@ -213,141 +240,155 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
         : k.temporary
           ? 'Expires (temporary credentials cannot be deactivated; revoke the role sessions or delete the user)'
           : 'Unknown: no status change in the logs (treat as Active)',
-    });
-  }
+    };
+  });
+}
 
-  const iam = await db.all(
-    `SELECT ${ISO('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
+const IamRow = z.object({
+  t: z.string(),
+  eventName: z.string(),
+  eventSource: z.string(),
+  region: z.string(),
+  target: text,
+  policy: text,
+  userName: text,
+  roleName: text,
+  groupName: text,
+  policyArn: text,
+  policyName: text,
+  createdKey: text,
+  by: z.string(),
+  k: text,
+  eventID: z.string(),
+  errorCode: text,
+});
+
+/** Step 2: IAM changes by the chain, each with the command that would undo it. */
+async function iamChangesOf(db: CaseDb): Promise<Change[]> {
+  const rows = await db.rows(
+    sql`SELECT ${isoTime('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
             coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
             json_extract_string(requestParameters, '$.userName') AS userName, json_extract_string(requestParameters, '$.roleName') AS roleName,
             json_extract_string(requestParameters, '$.groupName') AS groupName, json_extract_string(requestParameters, '$.policyArn') AS policyArn,
             json_extract_string(requestParameters, '$.policyName') AS policyName, json_extract_string(responseElements, '$.accessKey.accessKeyId') AS createdKey,
             ${principal()} AS by, userIdentity.accessKeyId AS k, eventID, errorCode
-     FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${WRITE}
+     FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${isWrite()}
      ORDER BY eventTime, eventID`,
+    IamRow,
   );
-  const iamChanges: Change[] = iam.map((r) => ({
-    eventTime: String(r.t),
-    eventName: String(r.eventName),
-    eventSource: String(r.eventSource),
-    region: String(r.region),
-    target: (r.target as string) ?? null,
-    policy: (r.policy as string) ?? null,
-    undo: r.errorCode ? null : undoIam(String(r.eventName), iamTarget(r)),
-    by: String(r.by),
-    accessKeyId: (r.k as string) ?? null,
-    eventID: String(r.eventID),
-    errorCode: (r.errorCode as string) ?? null,
+  return rows.map((r) => ({
+    eventTime: r.t,
+    eventName: r.eventName,
+    eventSource: r.eventSource,
+    region: r.region,
+    target: r.target,
+    policy: r.policy,
+    undo: r.errorCode ? null : undoIam(r.eventName, { ...r, accessKeyId: r.createdKey }),
+    by: r.by,
+    accessKeyId: r.k,
+    eventID: r.eventID,
+    errorCode: r.errorCode,
   }));
+}
 
-  const res = await db.all(
-    `SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${ISO('eventTime')} AS t,
+const ResourceRow = z.object({
+  region: z.string(),
+  service: z.string(),
+  eventName: z.string(),
+  resourceId: text,
+  eventID: z.string(),
+  t: z.string(),
+  by: z.string(),
+  errorCode: text,
+});
+
+/** Step 3: what the chain created or changed outside IAM and STS, region by region. */
+async function resourcesOf(db: CaseDb): Promise<Resource[]> {
+  const rows = await db.rows(
+    sql`SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${isoTime('eventTime')} AS t,
             ${principal()} AS by, errorCode
-     FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${WRITE}
+     FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${isWrite()}
      ORDER BY awsRegion, eventSource, eventTime, eventID`,
+    ResourceRow,
   );
-  const resources: Resource[] = res.map((r) => ({
-    region: String(r.region),
-    service: String(r.service),
-    eventName: String(r.eventName),
-    resourceId: (r.resourceId as string) ?? null,
-    eventID: String(r.eventID),
-    eventTime: String(r.t),
-    by: String(r.by),
-    failed: r.errorCode !== null && r.errorCode !== undefined,
-    errorCode: (r.errorCode as string) ?? null,
+  return rows.map((r) => ({
+    region: r.region,
+    service: r.service,
+    eventName: r.eventName,
+    resourceId: r.resourceId,
+    eventID: r.eventID,
+    eventTime: r.t,
+    by: r.by,
+    failed: r.errorCode !== null,
+    errorCode: r.errorCode,
   }));
+}
 
-  const hourly = await db.all(
-    `SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS n, count(errorCode) AS failed FROM rep_events GROUP BY 1 ORDER BY 1`,
-  );
-  const heat = await db.all(
-    `SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS n FROM rep_events GROUP BY ALL ORDER BY region, day`,
-  );
-  const coverage = await buildCoverage(
-    db,
-    heat.map((h) => String(h.region)),
-    o.now ?? new Date(),
-  );
-  // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
-  coverage.warnings.unshift(...lineage.warnings);
-
-  // Findings: the ones on the chain's events (any of a correlation's); the rest of the case's are counted.
+/** Findings on the chain's events (any of a correlation's), and how many the whole case has. */
+async function chainFindings(db: CaseDb, o: ReportOptions): Promise<{ findings: Finding[]; total: number }> {
   const total = await detect(db, o.rules, { correlations: o.correlations });
   await db.exec(
-    `CREATE OR REPLACE TEMP TABLE rep_findings AS
+    sql`CREATE OR REPLACE TEMP TABLE rep_findings AS
      SELECT * FROM run_findings WHERE rowid IN (
        SELECT f.rowid FROM run_findings f, unnest(f.event_ids) AS u(id) WHERE u.id IN (SELECT eventID FROM rep_events))`,
   );
   const findings = (await db.all(findingsSql('rep_findings'))) as unknown as Finding[];
-  await db.exec('DROP TABLE IF EXISTS rep_events');
-  await db.exec('DROP TABLE IF EXISTS rep_findings');
-
-  const report: Report = {
-    generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
-    seeds: lineage.seeds,
-    window: win,
-    summary: [],
-    keys,
-    iamChanges,
-    resources,
-    heatmap: heat.map((h) => ({ region: String(h.region), day: String(h.day), events: Number(h.n) })),
-    activity: hourly.map((h) => ({ hour: String(h.hour), events: Number(h.n), failed: Number(h.failed) })),
-    coverage,
-    findings,
-    otherFindings: total - findings.length,
-    lineage,
-    timeline: [],
-  };
-  report.summary = summarize(report);
-  report.timeline = billingTimeline(report);
-  return report;
+  await db.exec(sql`DROP TABLE IF EXISTS rep_findings`);
+  return { findings, total };
 }
 
+const RegionRow = z.object({ region: z.string(), days: z.number(), events: z.number(), first: z.string(), last: z.string() });
+
 async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date): Promise<Coverage> {
-  const regions = await db.all(
-    `SELECT awsRegion AS region, count(DISTINCT eventTime::DATE) AS days, count(*) AS events, ${ISO('min(eventTime)')} AS first, ${ISO('max(eventTime)')} AS last
+  const regions = await db.rows(
+    sql`SELECT awsRegion AS region, count(DISTINCT eventTime::DATE) AS days, count(*) AS events, ${isoTime('min(eventTime)')} AS first, ${isoTime('max(eventTime)')} AS last
      FROM events GROUP BY 1 ORDER BY 1`,
+    RegionRow,
   );
-  const days = (await db.all(`SELECT DISTINCT strftime(eventTime, '%Y-%m-%d') AS d FROM events ORDER BY 1`)).map((r) => String(r.d));
-  const gaps: string[] = [];
-  if (days.length > 1) {
-    for (let d = new Date(`${days[0]}T00:00:00Z`); d <= new Date(`${days.at(-1)}T00:00:00Z`); d = new Date(d.getTime() + 86400000)) {
-      const s = d.toISOString().slice(0, 10);
-      if (!days.includes(s)) gaps.push(s);
-    }
-  }
-  const formats = (await db.all(`SELECT format, count(*) AS n FROM files WHERE status IN ('ingested', 'partial') GROUP BY 1`)).map((r) => String(r.format));
-  const partialFiles = (await db.all(`SELECT path FROM files WHERE status = 'partial' ORDER BY path`)).map((r) => String(r.path));
+  const column = async (q: Sql) => (await db.rows(q, z.object({ v: z.string() }))).map((r) => r.v);
+  const days = await column(sql`SELECT DISTINCT strftime(eventTime, '%Y-%m-%d') AS v FROM events ORDER BY 1`);
+  const formats = await column(sql`SELECT format AS v FROM files WHERE status IN ('ingested', 'partial') GROUP BY 1`);
+  const partialFiles = await column(sql`SELECT path AS v FROM files WHERE status = 'partial' ORDER BY path`);
+  const gaps = missingDays(days);
   const usEast1 = regions.some((r) => r.region === 'us-east-1');
   const lookupOnly = formats.length > 0 && formats.every((f) => f === 'lookup-events' || f.startsWith('console'));
+  const warnings = coverageWarnings({ regions, days, gaps, usEast1, lookupOnly, partialFiles, attackerRegions, now });
+  return { regions, days, gaps, usEast1, lookupOnly, partialFiles, warnings };
+}
+
+/** Days without any event between the first and the last day with some. */
+function missingDays(days: string[]): string[] {
+  const gaps: string[] = [];
+  if (days.length < 2) return gaps;
+  const have = new Set(days);
+  for (let d = new Date(`${days[0]}T00:00:00Z`); d <= new Date(`${days.at(-1)}T00:00:00Z`); d = new Date(d.getTime() + 86400000)) {
+    const s = d.toISOString().slice(0, 10);
+    if (!have.has(s)) gaps.push(s);
+  }
+  return gaps;
+}
+
+function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: string[]; now: Date }): string[] {
   const warnings: string[] = [];
-  if (!usEast1)
+  if (!c.usEast1)
     warnings.push(
       'us-east-1 is missing: IAM and STS events (users, keys, roles, sessions) are logged there, so Step 1 and Step 2 cannot be answered from this evidence.',
     );
-  for (const r of attackerRegions) if (!regions.some((x) => x.region === r)) warnings.push(`no evidence from ${r}`);
-  if (gaps.length)
-    warnings.push(`no events at all on ${gaps.length} day(s) inside the covered span: ${gaps.slice(0, 10).join(', ')}${gaps.length > 10 ? ', ...' : ''}`);
-  const oldest = days[0] ? new Date(`${days[0]}T00:00:00Z`) : null;
-  if (lookupOnly)
+  for (const r of c.attackerRegions) if (!c.regions.some((x) => x.region === r)) warnings.push(`no evidence from ${r}`);
+  if (c.gaps.length)
+    warnings.push(`no events at all on ${c.gaps.length} day(s) inside the covered span: ${c.gaps.slice(0, 10).join(', ')}${c.gaps.length > 10 ? ', ...' : ''}`);
+  const oldest = c.days[0] ? new Date(`${c.days[0]}T00:00:00Z`) : null;
+  if (c.lookupOnly)
     warnings.push(
       'the evidence is console event history / lookup-events only: it keeps 90 days of management events per region and no data events; anything older, and S3 object or Lambda invoke activity, is not here.',
     );
-  if (lookupOnly && oldest && now.getTime() - oldest.getTime() > 85 * 86400000)
-    warnings.push(`the oldest event is ${days[0]}, near the 90-day limit of event history: earlier activity may have aged out.`);
-  if (partialFiles.length)
+  if (c.lookupOnly && oldest && c.now.getTime() - oldest.getTime() > 85 * 86400000)
+    warnings.push(`the oldest event is ${c.days[0]}, near the 90-day limit of event history: earlier activity may have aged out.`);
+  if (c.partialFiles.length)
     warnings.push(
-      `${partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`,
+      `${c.partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`,
     );
-  const regionsOut = regions.map((r) => ({
-    region: String(r.region),
-    days: Number(r.days),
-    events: Number(r.events),
-    first: String(r.first),
-    last: String(r.last),
-  }));
-  return { regions: regionsOut, days, gaps, usEast1, lookupOnly, partialFiles, warnings };
+  return warnings;
 }
 
 function summarize(r: Report): string[] {
@@ -381,7 +422,7 @@ function billingTimeline(r: Report): Report['timeline'] {
       .filter((c) => !c.errorCode)
       .map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, eventID: c.eventID })),
     ...done
-      .filter((x) => /^(RunInstances|RequestSpot|CreateFleet|CreateFunction|ImportKeyPair|VerifyEmail|CreateSecurityGroup)/.test(x.eventName))
+      .filter((x) => isBilledCall(x.eventName))
       .map((x) => ({ eventTime: x.eventTime, what: `${x.eventName} ${x.resourceId ?? ''} in ${x.region}`, eventID: x.eventID })),
   ].sort((a, b) => a.eventTime.localeCompare(b.eventTime));
 }

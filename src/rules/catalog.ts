@@ -4,6 +4,7 @@
  * path, a path inside a JSON column becomes json_extract_string with the path as a *bound* JSON
  * pointer, anything else is unknown and compiles to "absent" (NULL), never to an SQL error.
  */
+import { sql } from '../store/sql.js';
 import { RECORD, quoteIdent, type Leaf, type StructField } from '../store/schema.js';
 import { isoTime } from '../store/vocabulary.js';
 
@@ -37,7 +38,7 @@ export function resolveField(name: string): FieldRef {
   }
   const col = path.map(quoteIdent).join('.');
   if (typeof node !== 'string') return { kind: 'column', sql: `to_json(${col})::VARCHAR`, name };
-  if (node === 'TIMESTAMP') return { kind: 'column', sql: isoTime(col), name };
+  if (node === 'TIMESTAMP') return { kind: 'column', sql: sql.text(isoTime(col)), name };
   if (node === 'VARCHAR') return { kind: 'column', sql: col, name };
   return { kind: 'column', sql: `CAST(${col} AS VARCHAR)`, name };
 }

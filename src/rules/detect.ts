@@ -6,6 +6,7 @@
  * JavaScript. Findings read back in a deterministic order (time, rule id, eventID) in the shape
  * of ARCHITECTURE.md §6.
  */
+import { sql } from '../store/sql.js';
 import { fileURLToPath } from 'node:url';
 import { KeytrailError } from '../errors.js';
 import { SqlError, type CaseDb } from '../store/db.js';
@@ -61,7 +62,7 @@ const FINDINGS_COLUMNS = `rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, ta
 /** Findings of a findings table in the shape of ARCHITECTURE.md §6, in their deterministic order. */
 export const findingsSql = (table: 'findings' | 'run_findings' | 'rep_findings') =>
   `SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags} AS rule, event_ids AS eventIDs,
-          ${isoTime('eventTime')} AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
+          ${sql.text(isoTime('eventTime'))} AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
    FROM ${table} ORDER BY ${table}.eventTime, rule_id, event_ids[1]`;
 
 /**
@@ -303,7 +304,7 @@ export async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: 
   );
   const params = [...c.compiled.params];
   const bind: Bind = (v) => `$${params.push(v)}`;
-  const time = (col: string) => isoTime(`x.${col}`);
+  const time = (col: string) => sql.text(isoTime(`x.${col}`));
   const value = (name: string) => {
     if (name === 'count') return 'CAST(x.n AS VARCHAR)';
     if (name === 'first') return time('first_t');

@@ -3,6 +3,7 @@
  * record drives the DDL, the JSON→column transform used at ingest and the "what has no column" patch,
  * so a field added here is stored, transformed and excluded from `extra_fields` in one move.
  */
+import { quoteIdent, sql } from './sql.js';
 import { isoTime } from './vocabulary.js';
 
 /** A leaf type as read from the record; `TIMESTAMP` and `BOOLEAN` are read as text, then cast. */
@@ -108,9 +109,7 @@ export function columnsPatch(t: StructField = RECORD): Record<string, unknown> {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'string' ? null : columnsPatch(v)]));
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };
 
 /** Bumped when the layout changes; a case written by another version is refused with a clear message. */
 export const SCHEMA_VERSION = 2;
@@ -168,7 +167,7 @@ export function recordJsonExpr(t: StructField = RECORD, path = ''): string {
     const whenNull = path ? '' : ` WHEN (null_field_mask >> ${bit}) & 1 = 1 THEN '${JSON.stringify(k)}:null'`;
     if (typeof v !== 'string') return `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${recordJsonExpr(v, col)}${whenNull} END`;
     if (v === 'JSON') return whenNull ? `CASE WHEN ${col} IS NOT NULL THEN ${key} || ${col}::VARCHAR${whenNull} END` : `${key} || ${col}::VARCHAR`;
-    if (v === 'TIMESTAMP') return `${key} || to_json(${isoTime(col)})::VARCHAR`;
+    if (v === 'TIMESTAMP') return `${key} || to_json(${sql.text(isoTime(col))})::VARCHAR`;
     return whenNull ? `CASE WHEN ${col} IS NOT NULL THEN ${key} || to_json(${col})::VARCHAR${whenNull} END` : `${key} || to_json(${col})::VARCHAR`;
   });
   return `('{' || concat_ws(',', ${parts.join(', ')}) || '}')`;

@@ -5,7 +5,11 @@
  * counting placeholders, and a value can never become SQL text: only the template's literal parts
  * and `sql.raw` (text written in keytrail, never from a log or a rule) are text.
  */
-import { quoteIdent } from './schema.js';
+
+/** An identifier as SQL text: double-quoted, its quotes doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
 
 export type Scalar = string | number | bigint | boolean | null;
 
@@ -48,6 +52,11 @@ export class Sql {
     const params: Bound[] = [];
     const text = render(this, params);
     return { text, params };
+  }
+
+  /** A fragment is not text: written into a string it would lose its values, so that is refused, loudly. */
+  toString(): string {
+    throw new TypeError('an sql fragment was used as a string: interpolate it in sql`...`, or use sql.text() for one that binds nothing');
   }
 
   /** True when the fragment holds no text and no value. */
@@ -105,20 +114,31 @@ sql.join = (parts: readonly SqlValue[], separator: Sql = sql.raw(', ')): Sql => 
 
 sql.empty = new Sql([]);
 
-/** Conditions joined with AND (TRUE when there are none), each in parentheses. */
+/**
+ * The text of a fragment that binds nothing, for SQL that is itself text: expressions generated
+ * from the schema, inlined into DDL or into other generated expressions. A fragment with a value in
+ * it is refused: its value would otherwise have to become text.
+ */
+sql.text = (fragment: Sql): string => {
+  const built = fragment.build();
+  if (built.params.length > 0) throw new TypeError(`sql.text: the fragment binds ${built.params.length} value(s): ${built.text}`);
+  return built.text;
+};
+
+/** Conditions joined with AND, each and the whole in parentheses so the result embeds anywhere (TRUE when there are none). */
 sql.and = (conds: readonly Sql[]): Sql =>
   conds.length
-    ? sql.join(
+    ? sql`(${sql.join(
         conds.map((c) => sql`(${c})`),
         sql.raw(' AND '),
-      )
+      )})`
     : sql.raw('TRUE');
 
-/** Conditions joined with OR (FALSE when there are none), each in parentheses. */
+/** Conditions joined with OR, each and the whole in parentheses (FALSE when there are none). */
 sql.or = (conds: readonly Sql[]): Sql =>
   conds.length
-    ? sql.join(
+    ? sql`(${sql.join(
         conds.map((c) => sql`(${c})`),
         sql.raw(' OR '),
-      )
+      )})`
     : sql.raw('FALSE');

@@ -32,7 +32,7 @@ describe('sql fragments', () => {
   it('and/or of no conditions are TRUE/FALSE; of some, each in parentheses', () => {
     expect(sql.and([]).build().text).toBe('TRUE');
     expect(sql.or([]).build().text).toBe('FALSE');
-    expect(sql.and([sql`a = ${1}`, sql`b = ${2}`]).build().text).toBe('(a = $1) AND (b = $2)');
+    expect(sql.and([sql`a = ${1}`, sql`b = ${2}`]).build().text).toBe('((a = $1) AND (b = $2))');
   });
 
   it('refuses undefined (a missing value), which would otherwise bind as NULL unnoticed', () => {

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaseDb } from '../../src/index.js';
+import { sql } from '../../src/store/sql.js';
 import { isWrite, isWriteCall, READ_ONLY_VERBS } from '../../src/store/vocabulary.js';
 import { cli, tmpDir, write } from '../helpers.js';
 
@@ -29,8 +30,11 @@ describe('is-write', () => {
     const db = await CaseDb.open(path.join(tmpDir(), 'v.duckdb'), { create: true });
     try {
       const rows = await db.all(
-        `SELECT t.eventName AS n, t.readOnly AS ro, ${isWrite('t')} AS w FROM (SELECT unnest(?::VARCHAR[]) AS eventName, unnest(?::BOOLEAN[]) AS readOnly) t`,
-        [cases.map((c) => c.n), cases.map((c) => c.ro)],
+        sql`SELECT t.eventName AS n, t.readOnly AS ro, ${isWrite('t')} AS w
+            FROM (SELECT unnest(${sql.list(cases.map((c) => c.n))}) AS eventName, unnest(${sql.list(
+              cases.map((c) => c.ro),
+              'BOOLEAN',
+            )}) AS readOnly) t`,
       );
       expect(rows).toHaveLength(cases.length);
       for (const r of rows) expect(r.w, `${r.n} readOnly=${r.ro}`).toBe(isWriteCall(String(r.n), r.ro as boolean | null));

@@ -1,3 +1,4 @@
+import { sql } from '../../store/sql.js';
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
 import { detect, findingsSql, formatFailure, RulesFailedError, storeFindings } from '../../rules/detect.js';
@@ -59,11 +60,11 @@ export function register(program: Command): void {
         await storeFindings(db);
         // Streamed from the case's findings table: a run that flags a million events prints them without holding them.
         const structured = format === 'json' || format === 'jsonl';
-        const sql = structured
+        const query = structured
           ? findingsSql('findings')
-          : `SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
+          : sql`SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
              FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
-        const { rows } = await db.query(sql);
+        const { rows } = await db.query(query);
         await writeRows(rows, structured ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
         say(`${count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
         if (failed) {

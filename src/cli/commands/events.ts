@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
-import { buildLineage, taintedWhere, taintOf } from '../../lineage/lineage.js';
+import { buildLineage, taintedEvents, taintOf } from '../../lineage/lineage.js';
+import { type Sql, sql } from '../../store/sql.js';
 import { CaseDb } from '../../store/db.js';
 import { RECORD_SQL } from '../../store/schema.js';
 import { EVENT_SUMMARY_SQL, filterSql, type EventFilter } from '../../store/event-filter.js';
@@ -74,31 +75,25 @@ Examples:
       if (opts.lineage && !opts.key?.length && !opts.user?.length && !opts.arn?.length)
         throw usageError('--lineage needs seeds: --key AKIA... (or --user, --arn)');
       const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false });
-      let where: string;
-      let params: unknown[];
+      let where: Sql;
       try {
         // With --lineage the seeds widen to the chain; the other filters still narrow it.
-        const f = filterSql(opts.lineage ? { ...filter, keys: undefined, users: undefined, arns: undefined } : filter);
-        ({ where, params } = f);
+        where = filterSql(opts.lineage ? { ...filter, keys: undefined, users: undefined, arns: undefined } : filter);
         if (opts.lineage) {
           const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
           for (const w of l.warnings) say(`warning: ${w}`);
-          const t = taintedWhere(taintOf(l));
-          where = `(${where}) AND ${t.sql}`;
-          params = [...params, ...t.params];
+          where = sql`${where} AND ${taintedEvents(taintOf(l))}`;
         }
       } catch (err) {
         db.close();
         throw err;
       }
-      const limit = opts.limit !== undefined ? ` LIMIT ${positiveInt(opts.limit)}` : '';
+      const limit = opts.limit !== undefined ? sql` LIMIT ${positiveInt(opts.limit)}` : sql.empty;
       const full = format === 'json' || format === 'jsonl';
-      const sql = full
-        ? `SELECT ${RECORD_SQL} AS record FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`
-        : `SELECT ${EVENT_SUMMARY_SQL} FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`;
+      const columns = full ? sql`${sql.raw(RECORD_SQL)} AS record` : EVENT_SUMMARY_SQL;
       try {
-        const { columns, rows } = await db.query(sql, params);
-        await writeRows(full ? unwrap(rows) : rows, columns, format, opts.output);
+        const { columns: names, rows } = await db.query(sql`SELECT ${columns} FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`);
+        await writeRows(full ? unwrap(rows) : rows, names, format, opts.output);
       } finally {
         db.close();
       }
