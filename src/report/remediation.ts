@@ -10,9 +10,12 @@
  */
 import { excerpt, printable } from '../escape.js';
 import type { Report } from './report.js';
+import { DEFENCE_OFF_CALLS } from '../store/vocabulary.js';
 import { arg, command, isWithheld } from './shell.js';
 
 export { sh } from './shell.js';
+
+const DEFENCES_OFF = new Set<string>(DEFENCE_OFF_CALLS);
 
 /** A comment's text: one line whatever the logs held. */
 const note = (v: string | null | undefined) => printable(v ?? '?');
@@ -60,7 +63,7 @@ export function renderRemediation(r: Report): string {
     }
   }
   lines.push('', '# ---- Re-enable what was turned off (check each trail and detector first)');
-  for (const x of done.filter((y) => /^(StopLogging|DeleteDetector|UpdateDetector|DeleteTrail|StopConfigurationRecorder)$/.test(y.eventName))) {
+  for (const x of done.filter((y) => DEFENCES_OFF.has(y.eventName))) {
     if (x.eventName === 'StopLogging')
       lines.push(
         `# ${command`aws cloudtrail start-logging --name ${arg('trail', x.resourceId)} --region ${arg('region', x.region)}`}    # after ${note(x.eventID)}`,
@@ -83,74 +86,70 @@ export interface IamTarget {
   accessKeyId?: string | null;
 }
 
+type IamUndo = (t: IamTarget) => string;
+
+/** IAM changes and the aws-cli command that undoes each (a named set: the events Step 2 can undo). */
+export const IAM_UNDO: Readonly<Record<string, IamUndo>> = {
+  CreateUser: (t) => `${command`aws iam delete-user --user-name ${arg('user', t.userName)}`}    # after removing its keys, password, policies and groups`,
+  CreateLoginProfile: (t) => command`aws iam delete-login-profile --user-name ${arg('user', t.userName)}`,
+  UpdateLoginProfile: (t) => command`aws iam delete-login-profile --user-name ${arg('user', t.userName)}`,
+  AttachUserPolicy: (t) => command`aws iam detach-user-policy --user-name ${arg('user', t.userName)} --policy-arn ${arg('policyArn', t.policyArn)}`,
+  AttachRolePolicy: (t) => command`aws iam detach-role-policy --role-name ${arg('role', t.roleName)} --policy-arn ${arg('policyArn', t.policyArn)}`,
+  AttachGroupPolicy: (t) => command`aws iam detach-group-policy --group-name ${arg('group', t.groupName)} --policy-arn ${arg('policyArn', t.policyArn)}`,
+  PutUserPolicy: (t) => command`aws iam delete-user-policy --user-name ${arg('user', t.userName)} --policy-name ${arg('policyName', t.policyName)}`,
+  PutRolePolicy: (t) => command`aws iam delete-role-policy --role-name ${arg('role', t.roleName)} --policy-name ${arg('policyName', t.policyName)}`,
+  CreateRole: (t) => `${command`aws iam delete-role --role-name ${arg('role', t.roleName)}`}    # after detaching its policies`,
+  UpdateAssumeRolePolicy: (t) =>
+    `${command`aws iam update-assume-role-policy --role-name ${arg('role', t.roleName)} --policy-document file://trust-policy-before.json`}    # the trust policy as it was`,
+  DeleteLoginProfile: (t) =>
+    `${command`aws iam create-login-profile --user-name ${arg('user', t.userName)} --password-reset-required --password "$NEW_PASSWORD"`}    # restores a removed console password`,
+  AddUserToGroup: (t) => command`aws iam remove-user-from-group --user-name ${arg('user', t.userName)} --group-name ${arg('group', t.groupName)}`,
+  CreateAccessKey: (t) =>
+    `${command`aws iam delete-access-key --user-name ${arg('user', t.userName)} --access-key-id ${arg('accessKey', t.accessKeyId ?? null)}`}    # see Step 1: deactivate first`,
+};
+
 /** The aws-cli command that undoes an IAM change, a "value withheld" note, a "review" note, or null when the event names nothing. */
 export function undoIam(event: string, t: IamTarget): string | null {
-  const user = arg('user', t.userName);
-  const role = arg('role', t.roleName);
-  const group = arg('group', t.groupName);
-  switch (event) {
-    case 'CreateUser':
-      return `${command`aws iam delete-user --user-name ${user}`}    # after removing its keys, password, policies and groups`;
-    case 'CreateLoginProfile':
-    case 'UpdateLoginProfile':
-      return command`aws iam delete-login-profile --user-name ${user}`;
-    case 'AttachUserPolicy':
-      return command`aws iam detach-user-policy --user-name ${user} --policy-arn ${arg('policyArn', t.policyArn)}`;
-    case 'AttachRolePolicy':
-      return command`aws iam detach-role-policy --role-name ${role} --policy-arn ${arg('policyArn', t.policyArn)}`;
-    case 'AttachGroupPolicy':
-      return command`aws iam detach-group-policy --group-name ${group} --policy-arn ${arg('policyArn', t.policyArn)}`;
-    case 'PutUserPolicy':
-      return command`aws iam delete-user-policy --user-name ${user} --policy-name ${arg('policyName', t.policyName)}`;
-    case 'PutRolePolicy':
-      return command`aws iam delete-role-policy --role-name ${role} --policy-name ${arg('policyName', t.policyName)}`;
-    case 'CreateRole':
-      return `${command`aws iam delete-role --role-name ${role}`}    # after detaching its policies`;
-    case 'UpdateAssumeRolePolicy':
-      return `${command`aws iam update-assume-role-policy --role-name ${role} --policy-document file://trust-policy-before.json`}    # the trust policy as it was`;
-    case 'DeleteLoginProfile':
-      return `${command`aws iam create-login-profile --user-name ${user} --password-reset-required --password "$NEW_PASSWORD"`}    # restores a removed console password`;
-    case 'AddUserToGroup':
-      return command`aws iam remove-user-from-group --user-name ${user} --group-name ${group}`;
-    case 'CreateAccessKey':
-      return `${command`aws iam delete-access-key --user-name ${user} --access-key-id ${arg('accessKey', t.accessKeyId ?? null)}`}    # see Step 1: deactivate first`;
-    default:
-      return t.target ? `review ${excerpt(event, 200)} on ${excerpt(t.target, 200)}` : null;
-  }
+  const undo = Object.hasOwn(IAM_UNDO, event) ? IAM_UNDO[event] : undefined;
+  if (undo) return undo(t);
+  return t.target ? `review ${excerpt(event, 200)} on ${excerpt(t.target, 200)}` : null;
 }
 
+type ResourceUndo = (id: string, region: ShellArg) => string;
+type ShellArg = ReturnType<typeof arg>;
+
+const deleteKeyPair: ResourceUndo = (id, r) => command`aws ec2 delete-key-pair --key-name ${arg('keyPair', id)} --region ${r}`;
+const deleteFunction: ResourceUndo = (id, r) => command`aws lambda delete-function --function-name ${arg('function', id)} --region ${r}`;
+const deleteFunctionUrl: ResourceUndo = (id, r) => command`aws lambda delete-function-url-config --function-name ${arg('function', id)} --region ${r}`;
+const deleteSesIdentity: ResourceUndo = (id, r) => command`aws ses delete-identity --identity ${arg('sesIdentity', id)} --region ${r}`;
+
+/** Resource calls and the aws-cli command that undoes each, given the resource's id. */
+export const RESOURCE_UNDO: Readonly<Record<string, ResourceUndo>> = {
+  RunInstances: (id, r) => command`aws ec2 terminate-instances --instance-ids ${arg('instance', id)} --region ${r}`,
+  RequestSpotInstances: (id, r) =>
+    `${command`aws ec2 cancel-spot-instance-requests --spot-instance-request-ids ${arg('spotRequest', id)} --region ${r}`}    # then terminate its instances`,
+  RequestSpotFleet: (id, r) => command`aws ec2 cancel-spot-fleet-requests --spot-fleet-request-ids ${arg('spotFleet', id)} --terminate-instances --region ${r}`,
+  CreateFleet: (id, r) => command`aws ec2 delete-fleets --fleet-ids ${arg('fleet', id)} --terminate-instances --region ${r}`,
+  ImportKeyPair: deleteKeyPair,
+  CreateKeyPair: deleteKeyPair,
+  CreateSecurityGroup: (id, r) =>
+    id.startsWith('sg-')
+      ? command`aws ec2 delete-security-group --group-id ${arg('securityGroup', id)} --region ${r}`
+      : command`aws ec2 delete-security-group --group-name ${arg('securityGroupName', id)} --region ${r}`,
+  AuthorizeSecurityGroupIngress: (id, r) =>
+    `${command`aws ec2 revoke-security-group-ingress --group-id ${arg('securityGroup', id)} --ip-permissions file://ip-permissions-added.json --region ${r}`}    # the permissions the event added`,
+  CreateFunction20150331: deleteFunction,
+  CreateFunction: deleteFunction,
+  CreateFunctionUrlConfig20211031: deleteFunctionUrl,
+  CreateFunctionUrlConfig: deleteFunctionUrl,
+  VerifyEmailIdentity: deleteSesIdentity,
+  VerifyDomainIdentity: deleteSesIdentity,
+  CreateEmailIdentity: deleteSesIdentity,
+};
+
 function undoResource(event: string, id: string | null, region: string): string | null {
-  const r = arg('region', region);
   if (!id) return `review ${excerpt(event, 200)} in ${excerpt(region, 200)} (no resource id in the record)`;
-  switch (event) {
-    case 'RunInstances':
-      return command`aws ec2 terminate-instances --instance-ids ${arg('instance', id)} --region ${r}`;
-    case 'RequestSpotInstances':
-      return `${command`aws ec2 cancel-spot-instance-requests --spot-instance-request-ids ${arg('spotRequest', id)} --region ${r}`}    # then terminate its instances`;
-    case 'RequestSpotFleet':
-      return command`aws ec2 cancel-spot-fleet-requests --spot-fleet-request-ids ${arg('spotFleet', id)} --terminate-instances --region ${r}`;
-    case 'CreateFleet':
-      return command`aws ec2 delete-fleets --fleet-ids ${arg('fleet', id)} --terminate-instances --region ${r}`;
-    case 'ImportKeyPair':
-    case 'CreateKeyPair':
-      return command`aws ec2 delete-key-pair --key-name ${arg('keyPair', id)} --region ${r}`;
-    case 'CreateSecurityGroup':
-      return id.startsWith('sg-')
-        ? command`aws ec2 delete-security-group --group-id ${arg('securityGroup', id)} --region ${r}`
-        : command`aws ec2 delete-security-group --group-name ${arg('securityGroupName', id)} --region ${r}`;
-    case 'AuthorizeSecurityGroupIngress':
-      return `${command`aws ec2 revoke-security-group-ingress --group-id ${arg('securityGroup', id)} --ip-permissions file://ip-permissions-added.json --region ${r}`}    # the permissions the event added`;
-    case 'CreateFunction20150331':
-    case 'CreateFunction':
-      return command`aws lambda delete-function --function-name ${arg('function', id)} --region ${r}`;
-    case 'CreateFunctionUrlConfig20211031':
-    case 'CreateFunctionUrlConfig':
-      return command`aws lambda delete-function-url-config --function-name ${arg('function', id)} --region ${r}`;
-    case 'VerifyEmailIdentity':
-    case 'VerifyDomainIdentity':
-    case 'CreateEmailIdentity':
-      return command`aws ses delete-identity --identity ${arg('sesIdentity', id)} --region ${r}`;
-    default:
-      return `review ${excerpt(event, 200)} ${excerpt(id, 200)} in ${excerpt(region, 200)}`;
-  }
+  const undo = Object.hasOwn(RESOURCE_UNDO, event) ? RESOURCE_UNDO[event] : undefined;
+  if (undo) return undo(id, arg('region', region));
+  return `review ${excerpt(event, 200)} ${excerpt(id, 200)} in ${excerpt(region, 200)}`;
 }

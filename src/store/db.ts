@@ -39,18 +39,6 @@ export type Row = Record<string, unknown>;
 const TRACE = Boolean(process.env.KEYTRAIL_TRACE);
 export type Params = readonly unknown[];
 
-/** A list of strings to bind: DuckDB cannot type an empty list, so an impossible value stands in for none. */
-export const bindList = (xs: Iterable<string>): string[] => {
-  const a = [...xs];
-  return a.length ? a : ['\u0000'];
-};
-
-/** SQL written with `?` placeholders, numbered ($n) to follow `after` parameters already bound. */
-export function numberPlaceholders(sql: string, after: number): string {
-  let i = after;
-  return sql.replace(/\?/g, () => `$${++i}`);
-}
-
 export interface OpenOptions {
   readOnly?: boolean;
   /** Create the case if the file does not exist (ingest does; readers do not). */
