@@ -249,8 +249,14 @@ const ConsoleRow = z.object({
 
 /** One round: what the chain's actors created or obtained, sessions of its roles, console sessions of its users. */
 async function followRound(db: CaseDb, chain: Chain): Promise<void> {
-  const { g, keys, wholeUsers, wholeRoles, consoleUsers, doors } = chain;
-  // 1. What tainted actors created or obtained; and every key of a user the attacker created, whoever made it.
+  await creationsBy(db, chain);
+  await roleSessions(db, chain);
+  await consoleSessions(db, chain);
+}
+
+/** What tainted actors created or obtained; and every key of a user the attacker created, whoever made it. */
+async function creationsBy(db: CaseDb, chain: Chain): Promise<void> {
+  const { keys, wholeUsers, wholeRoles } = chain;
   const made = await db.rows(
     sql`SELECT ${CALL_COLUMNS} FROM lin_events
      WHERE ${actorIn({ keys, users: wholeUsers, roles: wholeRoles }, LIN_ACTOR)} OR list_contains(${sql.list(wholeUsers)}, keyFor)
@@ -258,8 +264,14 @@ async function followRound(db: CaseDb, chain: Chain): Promise<void> {
     CallRow,
   );
   for (const c of made) chain.apply(c);
-  // 2. Sessions of roles the attacker created (any caller), or whose trust policy it opened
-  //    (another account or an AWS service, after the change).
+}
+
+/**
+ * Sessions of roles the attacker created (any caller), or whose trust policy it opened (another
+ * account or an AWS service, after the change).
+ */
+async function roleSessions(db: CaseDb, chain: Chain): Promise<void> {
+  const { g, wholeRoles, doors } = chain;
   const sessions = await db.rows(
     sql`SELECT ${CALL_COLUMNS} FROM lin_events
      WHERE rpRoleName IS NOT NULL
@@ -274,7 +286,11 @@ async function followRound(db: CaseDb, chain: Chain): Promise<void> {
     if (!wholeRoles.has(role) && !(door && c.t >= door)) continue;
     chain.addSession(c.reCredKey, role, g.actor(c), c);
   }
-  // 3. Console sessions of tainted users: the ASIA keys their later events carry.
+}
+
+/** Console sessions of tainted users: the ASIA keys their later events carry. */
+async function consoleSessions(db: CaseDb, chain: Chain): Promise<void> {
+  const { g, keys, wholeUsers, consoleUsers } = chain;
   const users = [...wholeUsers, ...consoleUsers.keys()];
   if (users.length === 0) return;
   const consoles = await db.rows(sql`SELECT * FROM lin_consoles WHERE list_contains(${sql.list(users)}, u) ORDER BY firstTime, k`, ConsoleRow);
