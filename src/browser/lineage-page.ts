@@ -74,8 +74,9 @@ function show(id: string): void {
 }
 
 cy.on('tap', 'node', (evt: EventObject) => show(evt.target.id()));
-document.getElementById('find')!.addEventListener('input', (evt) => {
-  const q = (evt.target as HTMLInputElement).value.toLowerCase();
+const find = document.querySelector<HTMLInputElement>('#find')!;
+find.addEventListener('input', () => {
+  const q = find.value.toLowerCase();
   cy.nodes().removeClass('hit');
   if (q)
     cy.nodes()

@@ -130,8 +130,9 @@ function show(id) {
     }
 }
 cy.on('tap', 'node', (evt) => show(evt.target.id()));
-document.getElementById('find').addEventListener('input', (evt) => {
-    const q = evt.target.value.toLowerCase();
+const find = document.querySelector('#find');
+find.addEventListener('input', () => {
+    const q = find.value.toLowerCase();
     cy.nodes().removeClass('hit');
     if (q)
         cy.nodes()
