@@ -2,9 +2,9 @@
  * Browser code: draws a lineage (its JSON) with cytoscape into a container, for the lineage page and
  * the report's Step 2. scripts/page-scripts.mjs transpiles it and writes it at the top of each page's
  * script, where the pages' own code calls it: what this file declares at its top level is global in
- * the page, so it declares drawLineage alone. Node labels
- * and ids are cytoscape data: drawn as canvas text, never parsed as HTML or as a selector (the seed
- * roots are CSS.escape'd).
+ * the page, so it declares drawLineage alone. Node labels and ids are cytoscape data, drawn as
+ * canvas text, never parsed as HTML; the seeds' ids reach cytoscape's selector parser only
+ * CSS.escape'd, as the layout's roots.
  */
 import type { Core, Css, ElementDefinition, StylesheetJson } from 'cytoscape';
 import type { Lineage, LineageNode } from '../lineage/lineage.js';
