@@ -25,50 +25,55 @@ const table = (head: string[], rows: unknown[][]) =>
     ? '_none_\n'
     : `${[`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')}\n`;
 
-export function renderMarkdown(r: Report): string {
-  const out: string[] = [];
-  out.push(
-    `# Incident report: leaked AWS access key`,
-    '',
-    `Generated ${md(r.generatedAt)} by keytrail from the case database, offline. Seeds: ${r.seeds.map(md).join(', ')}.`,
-    '',
-  );
-  out.push('## Summary', '', ...r.summary.map((s) => `- ${md(s)}`), '');
-  if (r.coverage.warnings.length) out.push('> **Evidence limits**', ...r.coverage.warnings.map((w) => `> - ${md(w)}`), '');
+/** The title, the summary and the evidence limits. */
+const header = (r: Report): string[] => [
+  `# Incident report: leaked AWS access key`,
+  '',
+  `Generated ${md(r.generatedAt)} by keytrail from the case database, offline. Seeds: ${r.seeds.map(md).join(', ')}.`,
+  '',
+  '## Summary',
+  '',
+  ...r.summary.map((s) => `- ${md(s)}`),
+  '',
+  ...(r.coverage.warnings.length ? ['> **Evidence limits**', ...r.coverage.warnings.map((w) => `> - ${md(w)}`), ''] : []),
+];
 
-  out.push('## Step 1: access keys', '', 'Every key and temporary credential in the chain, and its status as the logs show it.', '');
-  out.push(
-    table(
-      ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'],
-      r.keys.map((k) => [
-        k.accessKeyId,
-        k.owner,
-        `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
-        k.firstUse,
-        k.lastUse,
-        k.events,
-        k.sourceIPs.join(', '),
-        k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
-        k.lastKnownStatus,
-      ]),
-    ),
-  );
+const keys = (r: Report): string[] => [
+  '## Step 1: access keys',
+  '',
+  'Every key and temporary credential in the chain, and its status as the logs show it.',
+  '',
+  table(
+    ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'],
+    r.keys.map((k) => [
+      k.accessKeyId,
+      k.owner,
+      `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
+      k.firstUse,
+      k.lastUse,
+      k.events,
+      k.sourceIPs.join(', '),
+      k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
+      k.lastKnownStatus,
+    ]),
+  ),
+];
 
-  out.push(
-    '',
-    '## Step 2: IAM changes',
-    '',
-    'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.',
-    '',
-  );
-  out.push(
-    table(
-      ['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'],
-      r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.undo, c.eventID]),
-    ),
-  );
+const iamChanges = (r: Report): string[] => [
+  '',
+  '## Step 2: IAM changes',
+  '',
+  'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.',
+  '',
+  table(
+    ['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'],
+    r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.undo, c.eventID]),
+  ),
+];
 
-  out.push('', '## Step 3: resources in every region', '');
+/** Step 3: what was made, region by region, the failed attempts, and the region x day counts. */
+function resources(r: Report): string[] {
+  const out = ['', '## Step 3: resources in every region', ''];
   const done = r.resources.filter((x) => !x.failed);
   for (const region of [...new Set(done.map((x) => x.region))]) {
     out.push(
@@ -100,40 +105,49 @@ export function renderMarkdown(r: Report): string {
       regions.map((rg) => [rg, ...days.map((d) => r.heatmap.find((h) => h.region === rg && h.day === d)?.events ?? 0)]),
     ),
   );
+  return out;
+}
 
-  out.push(
-    '',
-    '## Coverage',
-    '',
-    `Days covered: ${md(r.coverage.days[0])} to ${md(r.coverage.days.at(-1))}; us-east-1 ${r.coverage.usEast1 ? 'present' : '**missing**'}.`,
-    '',
-  );
-  out.push(
-    table(
-      ['region', 'days', 'events', 'first', 'last'],
-      r.coverage.regions.map((x) => [x.region, x.days, x.events, x.first, x.last]),
-    ),
-  );
-  if (r.coverage.warnings.length) out.push('', ...r.coverage.warnings.map((w) => `- ${md(w)}`));
+const coverage = (r: Report): string[] => [
+  '',
+  '## Coverage',
+  '',
+  `Days covered: ${md(r.coverage.days[0])} to ${md(r.coverage.days.at(-1))}; us-east-1 ${r.coverage.usEast1 ? 'present' : '**missing**'}.`,
+  '',
+  table(
+    ['region', 'days', 'events', 'first', 'last'],
+    r.coverage.regions.map((x) => [x.region, x.days, x.events, x.first, x.last]),
+  ),
+  ...(r.coverage.warnings.length ? ['', ...r.coverage.warnings.map((w) => `- ${md(w)}`)] : []),
+];
 
-  out.push(
-    '',
-    '## Findings',
-    '',
-    `On the chain's events; ${r.otherFindings} more elsewhere in the case are in findings.csv.`,
-    '',
-    table(
-      ['time', 'level', 'rule', 'summary', 'events'],
-      r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]),
-    ),
-  );
+const findings = (r: Report): string[] => [
+  '',
+  '## Findings',
+  '',
+  `On the chain's events; ${r.otherFindings} more elsewhere in the case are in findings.csv.`,
+  '',
+  table(
+    ['time', 'level', 'rule', 'summary', 'events'],
+    r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]),
+  ),
+];
 
-  out.push('', '## Step 4: for the billing adjustment request', '', 'A factual timeline of the incident and of the remediation, as the logs show it.', '');
-  out.push(
-    table(
-      ['time', 'what', 'eventID'],
-      r.timeline.map((x) => [x.eventTime, x.what, x.eventID]),
-    ),
-  );
-  return `${out.join('\n')}\n`;
+const timeline = (r: Report): string[] => [
+  '',
+  '## Step 4: for the billing adjustment request',
+  '',
+  'A factual timeline of the incident and of the remediation, as the logs show it.',
+  '',
+  table(
+    ['time', 'what', 'eventID'],
+    r.timeline.map((x) => [x.eventTime, x.what, x.eventID]),
+  ),
+];
+
+/** The sections in the order of the notice's four steps. */
+const SECTIONS = [header, keys, iamChanges, resources, coverage, findings, timeline];
+
+export function renderMarkdown(r: Report): string {
+  return `${SECTIONS.flatMap((section) => section(r)).join('\n')}\n`;
 }

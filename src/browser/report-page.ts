@@ -1,0 +1,221 @@
+/**
+ * Browser code: the report page (src/report/html.ts). It reads the report from the page's JSON
+ * block and fills each section: tables, the two charts as inline SVG, the lineage graph.
+ * scripts/page-scripts.mjs transpiles it into the page's one inline script, this file's code inside a
+ * function of its own. Every value from the logs is set as textContent or as an SVG attribute:
+ * never parsed as HTML.
+ */
+import type { ReportPageData } from '../report/html.js';
+import { drawLineage } from './graph.js';
+
+type Cell = string | number | null | undefined;
+
+const r: ReportPageData = JSON.parse(document.getElementById('report-data')!.textContent!);
+const SVG = 'http://www.w3.org/2000/svg';
+
+function el(tag: string, text?: unknown, cls?: string): HTMLElement {
+  const x = document.createElement(tag);
+  if (text !== undefined && text !== null) x.textContent = String(text);
+  if (cls) x.className = cls;
+  return x;
+}
+
+/** A table, or `none` when there are no rows; a row whose `failed` flag is set is greyed. */
+function table(head: string[], rows: Cell[][], failed?: boolean[]): HTMLElement {
+  if (!rows.length) return el('p', 'none');
+  const t = el('table');
+  const tr = el('tr');
+  for (const h of head) tr.appendChild(el('th', h));
+  t.appendChild(tr);
+  rows.forEach((row, i) => {
+    const x = el('tr', undefined, failed?.[i] ? 'failed' : '');
+    for (const v of row) x.appendChild(el('td', v === null || v === undefined || v === '' ? '-' : v));
+    t.appendChild(x);
+  });
+  return t;
+}
+
+function put(id: string, node: Node): void {
+  document.getElementById(id)!.appendChild(node);
+}
+
+function svg(tag: string, attrs: Record<string, string | number>): SVGElement {
+  const x = document.createElementNS(SVG, tag);
+  for (const k of Object.keys(attrs)) x.setAttribute(k, String(attrs[k]));
+  return x;
+}
+
+/** An SVG element holding text: a label (`text`) or a tooltip (`title`). */
+function svgText(tag: 'text' | 'title', attrs: Record<string, string | number>, text: string): SVGElement {
+  const x = svg(tag, attrs);
+  x.textContent = text;
+  return x;
+}
+
+function header(): void {
+  document.getElementById('meta')!.textContent = `Generated ${r.generatedAt} by keytrail, offline, from the case database. Seeds: ${r.seeds.join(', ')}.`;
+  for (const s of r.summary) put('summary-list', el('li', s));
+  if (r.coverage.warnings.length) {
+    const w = el('div', undefined, 'warn');
+    w.appendChild(el('strong', 'Evidence limits'));
+    const ul = el('ul');
+    for (const x of r.coverage.warnings) ul.appendChild(el('li', x));
+    w.appendChild(ul);
+    put('limits', w);
+  }
+}
+
+/** Step 1. */
+function keys(): void {
+  const head = ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'];
+  const rows = r.keys.map((k) => [
+    k.accessKeyId,
+    k.owner,
+    `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
+    k.firstUse,
+    k.lastUse,
+    k.events,
+    k.sourceIPs.join(', '),
+    k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
+    k.lastKnownStatus,
+  ]);
+  put('keys', table(head, rows));
+}
+
+/** Step 2 (the lineage graph is drawn last). */
+function iamChanges(): void {
+  const head = ['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'to undo', 'eventID'];
+  const rows = r.iamChanges.map((c) => [
+    c.eventTime,
+    c.eventName,
+    c.target,
+    c.policy,
+    c.by,
+    c.accessKeyId,
+    c.errorCode ? `failed: ${c.errorCode}` : 'done',
+    c.undo,
+    c.eventID,
+  ]);
+  put(
+    'iam',
+    table(
+      head,
+      rows,
+      r.iamChanges.map((c) => !!c.errorCode),
+    ),
+  );
+}
+
+/** Activity over time: one bar per hour, failed calls darker on top. */
+function activityChart(): void {
+  const a = r.activity;
+  const W = 1100;
+  const H = 160;
+  const pad = 30;
+  const s = svg('svg', { width: W, height: H + 40, viewBox: `0 0 ${W} ${H + 40}`, role: 'img', 'aria-label': 'attacker events per hour' });
+  const max = Math.max(...a.map((x) => x.events), 1);
+  const bw = Math.max(2, (W - pad * 2) / Math.max(a.length, 1) - 1);
+  a.forEach((x, i) => {
+    const h = (x.events / max) * H;
+    const hf = (x.failed / max) * H;
+    const X = pad + i * (bw + 1);
+    const bar = svg('rect', { x: X, y: H - h + 10, width: bw, height: Math.max(h, 1), fill: '#e69138', class: 'bar' });
+    bar.appendChild(svgText('title', {}, `${x.hour}: ${x.events} events, ${x.failed} failed`));
+    s.appendChild(bar);
+    if (hf > 0) s.appendChild(svg('rect', { x: X, y: H - hf + 10, width: bw, height: hf, fill: '#990000' }));
+  });
+  if (a.length) {
+    s.appendChild(svgText('text', { x: pad, y: H + 30 }, a[0]!.hour));
+    s.appendChild(svgText('text', { x: W - pad - 110, y: H + 30 }, a[a.length - 1]!.hour));
+  }
+  put('chart-time', s);
+}
+
+/** Region x day heat map. */
+function heatMap(): void {
+  const days = Array.from(new Set(r.heatmap.map((h) => h.day))).sort();
+  const regions = Array.from(new Set(r.heatmap.map((h) => h.region))).sort();
+  const cw = Math.max(18, Math.min(60, 900 / Math.max(days.length, 1)));
+  const ch = 20;
+  const left = 120;
+  const top = 70;
+  const s = svg('svg', {
+    width: left + cw * days.length + 10,
+    height: top + ch * regions.length + 10,
+    role: 'img',
+    'aria-label': 'attacker events by region and day',
+  });
+  const max = Math.max(...r.heatmap.map((h) => h.events), 1);
+  days.forEach((d, j) => {
+    const x = left + j * cw + 4;
+    s.appendChild(svgText('text', { x, y: top - 6, transform: `rotate(-45 ${x} ${top - 6})` }, d));
+  });
+  regions.forEach((rg, i) => {
+    s.appendChild(svgText('text', { x: 4, y: top + i * ch + 14 }, rg));
+    days.forEach((d, j) => {
+      const h = r.heatmap.find((x) => x.region === rg && x.day === d);
+      const v = h ? h.events : 0;
+      const fill = v ? `rgba(204, 0, 0, ${(0.15 + (0.85 * v) / max).toFixed(3)})` : '#f3f3f3';
+      const cell = svg('rect', { x: left + j * cw, y: top + i * ch, width: cw - 2, height: ch - 2, fill, class: 'cell' });
+      cell.appendChild(svgText('title', {}, `${rg} ${d}: ${v} events`));
+      s.appendChild(cell);
+    });
+  });
+  put('chart-heat', s);
+}
+
+/** Step 3's tables: what was made, region by region, then the failed attempts. */
+function resources(): void {
+  const done = r.resources.filter((x) => !x.failed);
+  for (const region of Array.from(new Set(done.map((x) => x.region)))) {
+    put('resources', el('h3', region));
+    const rows = done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.by, x.eventID]);
+    put('resources', table(['time', 'service', 'call', 'resource', 'by', 'eventID'], rows));
+  }
+  put('resources', el('h3', 'Failed attempts'));
+  const failed = r.resources.filter((x) => x.failed).map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID]);
+  put('resources', table(['time', 'region', 'service', 'call', 'error', 'eventID'], failed));
+}
+
+function coverage(): void {
+  const c = r.coverage;
+  put('coverage-body', el('p', `Days covered: ${c.days[0] || '-'} to ${c.days[c.days.length - 1] || '-'}; us-east-1 ${c.usEast1 ? 'present' : 'MISSING'}.`));
+  put(
+    'coverage-body',
+    table(
+      ['region', 'days', 'events', 'first', 'last'],
+      c.regions.map((x) => [x.region, x.days, x.events, x.first, x.last]),
+    ),
+  );
+  for (const w of c.warnings) put('coverage-body', el('p', w, 'warn'));
+}
+
+function findings(): void {
+  const cut = r.findingsTotal > r.findings.length ? ` (the first ${r.findings.length} of ${r.findingsTotal}, all in report.json)` : '';
+  put('findings-body', el('p', `Findings on the chain's events${cut}; ${r.otherFindings} more elsewhere in the case are in findings.csv.`));
+  const rows = r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]);
+  put('findings-body', table(['time', 'level', 'rule', 'summary', 'events'], rows));
+}
+
+/** Step 4. */
+function timeline(): void {
+  put(
+    'timeline',
+    table(
+      ['time', 'what', 'eventID'],
+      r.timeline.map((x) => [x.eventTime, x.what, x.eventID]),
+    ),
+  );
+}
+
+header();
+keys();
+iamChanges();
+activityChart();
+heatMap();
+resources();
+coverage();
+findings();
+timeline();
+const cy = drawLineage(document.getElementById('lineage')!, r.lineage);
+Object.assign(window, { keytrailReport: { data: r, cy } });
