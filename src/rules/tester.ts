@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
+import { sql } from '../store/sql.js';
 import { correlationFindings, finishRun, ruleId, RulesFailedError, scanHits, silentRules, startRun } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 
@@ -78,11 +79,8 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
         for (const r of rules) {
           const mine = cases.filter((k) => k.rule === r);
           if (mine.length === 0) continue;
-          const offset = r.compiled.params.length;
-          const rows = await c.all(`SELECT eventID FROM events WHERE eventID IN (SELECT unnest($${offset + 1}::VARCHAR[])) AND ${r.compiled.sql}`, [
-            ...r.compiled.params,
-            mine.map((k) => k.eventID),
-          ]);
+          const ids = sql.list(mine.map((k) => k.eventID));
+          const rows = await c.all(sql`SELECT eventID FROM events WHERE eventID IN (SELECT unnest(${ids})) AND (${r.compiled.where})`);
           const hit = new Set(rows.map((x) => String(x.eventID)));
           for (const k of mine) {
             if (hit.has(k.eventID) !== k.match) {
