@@ -13,24 +13,14 @@ import { SqlError, type CaseDb } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
 import { fieldSql, resolveField } from './catalog.js';
+import { runTable, selectFindings, TableFindings, type Finding, type Findings } from './findings.js';
 import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './load-rules.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
 
+export { emptyFindings, type Finding, type Findings } from './findings.js';
+
 /** The built-in pack shipped with keytrail (rules/ at the package root). */
 export const BUILTIN_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
-
-export interface Finding {
-  rule: { id: string; title: string; level: Level; tags: string[] };
-  eventIDs: string[];
-  eventTime: string;
-  eventName: string | null;
-  eventSource: string | null;
-  awsRegion: string | null;
-  principal: string | null;
-  accessKeyId: string | null;
-  sourceIPAddress: string | null;
-  summary: string;
-}
 
 /** A rule's stable id: its Sigma id, else its name, else its title. */
 export const ruleId = (r: { rule: SigmaRule | SigmaCorrelation }) => r.rule.id ?? r.rule.name ?? r.rule.title;
@@ -80,30 +70,26 @@ function planRun(rules: readonly LoadedRule[], opts: RunOptions): Plan {
   return { scanned, output: output.map((r) => scanned.indexOf(r)), correlations };
 }
 
-/** The columns of a findings table (the case's `findings`, or a run's temporary `run_findings`). */
-const FINDINGS_COLUMNS = `rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, tags VARCHAR[], event_ids VARCHAR[], eventTime TIMESTAMP,
-  eventName VARCHAR, eventSource VARCHAR, awsRegion VARCHAR, principal VARCHAR, accessKeyId VARCHAR, sourceIPAddress VARCHAR, summary VARCHAR`;
-
-/** Findings of a findings table in the shape of ARCHITECTURE.md §6, in their deterministic order. */
-export const findingsSql = (table: 'findings' | 'run_findings' | 'rep_findings') =>
-  `SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags} AS rule, event_ids AS eventIDs,
-          ${isoTime('eventTime')} AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
-   FROM ${table} ORDER BY ${table}.eventTime, rule_id, event_ids[1]`;
-
 /**
- * Run the rules into the temporary table run_findings, all in SQL: nothing per finding passes
- * through JavaScript, so a pack that flags hundreds of thousands of events costs seconds, not
- * minutes. Returns the number of findings.
+ * Run the rules, all in SQL: nothing per finding passes through JavaScript, so a pack that flags
+ * hundreds of thousands of events costs seconds, not minutes. The findings stay in the case (a
+ * temporary table of this run's own) behind the handle returned; when some rules cannot run, the
+ * RulesFailedError carries the handle to the others' findings.
  */
-export async function detect(db: CaseDb, rules: readonly LoadedRule[], opts: RunOptions = {}): Promise<number> {
+export async function detectFindings(db: CaseDb, rules: readonly LoadedRule[], opts: RunOptions = {}): Promise<Findings> {
+  return runInto(db, runTable(), rules, opts);
+}
+
+async function runInto(db: CaseDb, table: string, rules: readonly LoadedRule[], opts: RunOptions): Promise<Findings> {
   const plan = planRun(rules, opts);
   const failures = await scanHits(db, plan.scanned);
   await startRun(db, [...plan.scanned, ...plan.correlations]);
   await eventFindings(db, plan.output, plan.scanned);
   failures.push(...(await allCorrelationFindings(db, plan, new Set(failures.map((f) => f.ruleId)))));
-  const count = await finishRun(db);
-  if (failures.length > 0) throw new RulesFailedError(failures, count);
-  return count;
+  const findings = await finishRun(db, table);
+  await dropScratch(db);
+  if (failures.length > 0) throw new RulesFailedError(failures, findings);
+  return findings;
 }
 
 /** Each correlation's findings; one whose base rule failed cannot run, and is a failure too. */
@@ -134,13 +120,13 @@ export interface RuleFailure {
 export const formatFailure = (f: RuleFailure) => `${f.file}:${f.line}: [${f.ruleId}] cannot run: ${f.message}`;
 
 /**
- * Some rules could not run; the others did, and their findings are in run_findings. The caller
- * may show them, but must not pass the run off as complete.
+ * Some rules could not run; the others did, and `findings` holds their findings. The caller may
+ * show them, but must not pass the run off as complete.
  */
 export class RulesFailedError extends KeytrailError {
   constructor(
     readonly failures: RuleFailure[],
-    readonly findings: number,
+    readonly findings: Findings,
   ) {
     const [first] = failures;
     super('INPUT', `cannot run: ${first!.message}${failures.length > 1 ? ` (and ${failures.length - 1} more rule(s) that cannot run)` : ''}`, {
@@ -151,20 +137,46 @@ export class RulesFailedError extends KeytrailError {
   }
 }
 
-/** detect, then the findings as objects: for tests and callers that want them in memory. */
+/** detectFindings, then the findings as objects (and the run let go): for tests and callers that want them in memory. */
 export async function runRules(db: CaseDb, rules: readonly LoadedRule[], opts: RunOptions = {}): Promise<Finding[]> {
-  await detect(db, rules, opts);
-  return (await db.all(findingsSql('run_findings'))) as unknown as Finding[];
+  const findings = await detectFindings(db, rules, opts);
+  try {
+    return await findings.all();
+  } finally {
+    await findings.drop();
+  }
 }
 
-/** Keep a run's findings in the case's `findings` table (replacing the previous run's). */
-export async function storeFindings(db: CaseDb): Promise<void> {
-  await db.transaction(async () => {
-    await db.exec(`CREATE TABLE IF NOT EXISTS findings (${FINDINGS_COLUMNS})`);
-    await db.exec('DELETE FROM findings');
-    await db.exec('INSERT INTO findings SELECT * FROM run_findings ORDER BY eventTime, rule_id, event_ids[1]');
-  });
+/*
+ * Until src/report/report.ts takes the Findings handle (the lead rewrites it), what it reads:
+ * detect() returns a count and leaves the findings in the temporary table run_findings, which
+ * report.ts reads by name with findingsSql(); investigate.ts gets the same run as a handle from
+ * findingsOfDetect(). Delete all three when report.ts calls detectFindings.
+ */
+
+const detected = new WeakMap<CaseDb, Findings>();
+
+/** @deprecated detectFindings: this leaves the findings in run_findings for report.ts and returns their count. */
+export async function detect(db: CaseDb, rules: readonly LoadedRule[], opts: RunOptions = {}): Promise<number> {
+  try {
+    const findings = await runInto(db, 'run_findings', rules, opts);
+    detected.set(db, findings);
+    return findings.count;
+  } catch (err) {
+    if (err instanceof RulesFailedError) detected.set(db, err.findings);
+    throw err;
+  }
 }
+
+/** @deprecated The findings of the last detect() on this connection (the run buildReport made), as a handle. */
+export function findingsOfDetect(db: CaseDb): Findings {
+  const findings = detected.get(db);
+  if (!findings) throw new Error('no detect() has run on this case connection');
+  return findings;
+}
+
+/** @deprecated Findings of a findings table, as text: report.ts's read of rep_findings. */
+export const findingsSql = (table: 'findings' | 'run_findings' | 'rep_findings') => selectFindings(table).build().text;
 
 /**
  * Fill the temporary table rule_hits(rid, k): event rowid and index of each rule it matches.
@@ -270,7 +282,7 @@ async function scanUnnamed(db: CaseDb, rules: Scanned[]): Promise<void> {
  * A run's scratch tables: run_rules (index → id, title, level, tags) and run_raw (the findings as
  * rule index, eventIDs, the rowid of the event that speaks for them, summary).
  */
-export async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCorrelation }[]): Promise<void> {
+async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCorrelation }[]): Promise<void> {
   await db.exec(sql`CREATE OR REPLACE TEMP TABLE run_raw (ri INTEGER, event_ids VARCHAR[], rid BIGINT, summary VARCHAR)`);
   await db.exec(
     sql`CREATE OR REPLACE TEMP TABLE run_rules AS
@@ -283,18 +295,25 @@ export async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | S
   );
 }
 
+/** The scratch tables of a run, once its findings table holds what they led to. */
+async function dropScratch(db: CaseDb): Promise<void> {
+  for (const t of ['rule_hits', 'run_rules', 'run_raw', 'corr_input']) await db.exec(sql`DROP TABLE IF EXISTS ${sql.id(t)}`);
+}
+
 const Count = z.object({ n: z.number() });
 
-/** run_findings from run_raw: each finding with its rule and the fields of its event. Returns the count. */
-export async function finishRun(db: CaseDb): Promise<number> {
+/** The run's findings table from run_raw: each finding with its rule and the fields of its event. */
+async function finishRun(db: CaseDb, table: string): Promise<Findings> {
+  const t = sql.id(table);
   await db.exec(
-    sql`CREATE OR REPLACE TEMP TABLE run_findings AS
+    sql`CREATE OR REPLACE TEMP TABLE ${t} AS
      SELECT r.id AS rule_id, r.title AS rule_title, r.level, r.tags, f.event_ids, e.eventTime, e.eventName, e.eventSource, e.awsRegion,
             coalesce(e.userIdentity.arn, e.userIdentity.userName, e.userIdentity.type) AS principal,
             e.userIdentity.accessKeyId AS accessKeyId, e.sourceIPAddress, f.summary
      FROM run_raw f JOIN run_rules r USING (ri) JOIN events e ON e.rowid = f.rid`,
   );
-  return (await db.one(sql`SELECT count(*) AS n FROM run_findings`, Count)).n;
+  const { n } = await db.one(sql`SELECT count(*) AS n FROM ${t}`, Count);
+  return new TableFindings(db, table, n);
 }
 
 /** Findings of single-event rules (indices into the scanned list) from rule_hits, summaries in SQL. */
@@ -326,7 +345,7 @@ const CORRELATION_VALUES: Record<string, Sql> = {
  * (scan indices `ks`, in its order), optionally only over the events `only` (eventIDs). The event
  * that completed the pattern speaks for the finding.
  */
-export async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number, ks: number[], only?: readonly string[]): Promise<void> {
+async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number, ks: number[], only?: readonly string[]): Promise<void> {
   const arms = sql.join(
     ks.map((k, r) => sql`WHEN ${int(k)} THEN ${int(r)}`),
     sql.raw(' '),
@@ -341,6 +360,22 @@ export async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: 
     Object.hasOwn(CORRELATION_VALUES, name) ? CORRELATION_VALUES[name]! : sql.raw(`CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`);
   const summary = summarySql(c.rule.output?.summary ?? c.rule.title, value);
   await db.exec(sql`INSERT INTO run_raw SELECT ${int(ri)}, x.event_ids, x.last_rid, ${summary} FROM (${c.compiled.query}) x`);
+}
+
+/**
+ * One correlation over the hits of a scanHits of `scanned` (its base rules among them), only
+ * over the events `eventIds`: the rule tester's run of one test case.
+ */
+export async function correlationOver(db: CaseDb, c: LoadedCorrelation, scanned: readonly LoadedRule[], eventIds: readonly string[]): Promise<Findings> {
+  await startRun(db, [c]);
+  await correlationFindings(
+    db,
+    c,
+    0,
+    c.bases.map((b) => scanned.indexOf(b)),
+    eventIds,
+  );
+  return finishRun(db, runTable());
 }
 
 /**

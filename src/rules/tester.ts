@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ingest } from '../ingest/ingest.js';
 import { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
-import { correlationFindings, finishRun, ruleId, RulesFailedError, scanHits, silentRules, startRun } from './detect.js';
+import { correlationOver, emptyFindings, ruleId, RulesFailedError, scanHits, silentRules } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 
 const BASE_TIME = '2026-01-01T00:00:00Z';
@@ -98,19 +98,12 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
           // Every base rule over every test event once; then each case sees only its own events.
           const bases = [...new Set(correlations.flatMap((k) => k.bases))];
           const cannot = await scanHits(c, bases);
-          if (cannot.length > 0) throw new RulesFailedError(cannot, 0);
+          if (cannot.length > 0) throw new RulesFailedError(cannot, await emptyFindings(c));
           for (const s of sequences) {
-            await startRun(c, [s.corr]);
-            await correlationFindings(
-              c,
-              s.corr,
-              0,
-              s.corr.bases.map((b) => bases.indexOf(b)),
-              s.eventIDs,
-            );
-            const fired = (await finishRun(c)) > 0;
+            const findings = await correlationOver(c, s.corr, bases, s.eventIDs);
+            const fired = findings.count > 0;
             if (fired !== s.match) {
-              const first = fired ? ((await c.all('SELECT event_ids FROM run_findings LIMIT 1'))[0]!.event_ids as string[]) : [];
+              const first = fired ? (await findings.all())[0]!.eventIDs : [];
               failures.push({
                 ruleId: ruleId(s.corr),
                 file: s.corr.file,
@@ -119,6 +112,7 @@ export async function testRules(rules: LoadedRule[], correlations: LoadedCorrela
                 message: s.match ? 'should fire but did not' : `fired but should not (on ${first.join(', ')})`,
               });
             }
+            await findings.drop();
           }
         }
       } finally {
