@@ -10,8 +10,9 @@ import { exportTimeline } from '../export/timeline.js';
 import { writeRowsToFile } from '../export/rows.js';
 import { ingest, type IngestProgress, type IngestSummary } from '../ingest/ingest.js';
 import { renderHtml } from '../lineage/html.js';
-import { findingsSql, storeFindings } from '../rules/detect.js';
+import { detect } from '../rules/detect.js';
 import { CaseDb } from '../store/db.js';
+import { sql } from '../store/sql.js';
 import { renderReportHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderRemediation } from './remediation.js';
@@ -37,8 +38,9 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
   const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
   try {
     o.onStep?.('detect, lineage, report...');
-    const r = await buildReport(db, o);
-    await storeFindings(db);
+    const findings = await detect(db, o.rules, { correlations: o.correlations });
+    const r = await buildReport(db, { ...o, findings });
+    await findings.store();
     const write = (name: (typeof CASE_FILES)[number], text: string) => fs.writeFileSync(path.join(o.out, name), text);
     write('report.html', renderReportHtml(r));
     write('report.md', renderMarkdown(r));
@@ -46,7 +48,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
     write('remediation.sh', renderRemediation(r));
     const { rows } = await db.query(
-      `SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary, array_to_string(eventIDs, ' ') AS eventIDs FROM (${findingsSql('findings')})`,
+      sql`SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary, array_to_string(eventIDs, ' ') AS eventIDs FROM (${findings.query()})`,
     );
     await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs'], path.join(o.out, 'findings.csv'));
     await exportTimeline(db, path.join(o.out, 'timeline.csv'));

@@ -10,7 +10,7 @@ import type { CaseDb } from '../store/db.js';
 import { type Sql, sql } from '../store/sql.js';
 import { KEY_STATUS_CHANGES, eventIn, isBilledCall, isoTime, isWrite, principal } from '../store/vocabulary.js';
 import { buildLineage, taintedEvents, taintOf, type Lineage } from '../lineage/lineage.js';
-import { detect, findingsSql, type Finding } from '../rules/detect.js';
+import { detect, type Finding, type Findings } from '../rules/detect.js';
 import { undoIam } from './remediation.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 
@@ -124,6 +124,8 @@ export interface ReportOptions {
   until?: string;
   rules: LoadedRule[];
   correlations: LoadedCorrelation[];
+  /** The rules' findings when the caller has run them (to keep them, as investigate does); else the report runs them. */
+  findings?: Findings;
   now?: Date;
 }
 
@@ -324,17 +326,18 @@ async function resourcesOf(db: CaseDb): Promise<Resource[]> {
   }));
 }
 
-/** Findings on the chain's events (any of a correlation's), and how many the whole case has. */
+/**
+ * Findings on the chain's events (any of a correlation's), and how many the whole case has: from the
+ * caller's run when it passed one (investigate keeps them for the case), else from a run of the
+ * report's own, let go of afterwards.
+ */
 async function chainFindings(db: CaseDb, o: ReportOptions): Promise<{ findings: Finding[]; total: number }> {
-  const total = await detect(db, o.rules, { correlations: o.correlations });
-  await db.exec(
-    sql`CREATE OR REPLACE TEMP TABLE rep_findings AS
-     SELECT * FROM run_findings WHERE rowid IN (
-       SELECT f.rowid FROM run_findings f, unnest(f.event_ids) AS u(id) WHERE u.id IN (SELECT eventID FROM rep_events))`,
-  );
-  const findings = (await db.all(findingsSql('rep_findings'))) as unknown as Finding[];
-  await db.exec(sql`DROP TABLE IF EXISTS rep_findings`);
-  return { findings, total };
+  const run = o.findings ?? (await detect(db, o.rules, { correlations: o.correlations }));
+  try {
+    return { findings: await run.touching(sql`SELECT eventID FROM rep_events`), total: run.count };
+  } finally {
+    if (!o.findings) await run.drop();
+  }
 }
 
 const RegionRow = z.object({ region: z.string(), days: z.number(), events: z.number(), first: z.string(), last: z.string() });

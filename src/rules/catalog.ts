@@ -4,8 +4,8 @@
  * path, a path inside a JSON column becomes json_extract_string with the path as a *bound* JSON
  * pointer, anything else is unknown and compiles to "absent" (NULL), never to an SQL error.
  */
-import { sql } from '../store/sql.js';
 import { RECORD, quoteIdent, type Leaf, type StructField } from '../store/schema.js';
+import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
 
 export type FieldRef =
@@ -43,12 +43,9 @@ export function resolveField(name: string): FieldRef {
   return { kind: 'column', sql: `CAST(${col} AS VARCHAR)`, name };
 }
 
-/** Binds a value and returns its placeholder ($1, $2, ...: numbered, so SQL may use one twice). */
-export type Bind = (value: unknown) => string;
-
-/** The SQL text of a resolved field; a JSON path is bound, never written into the SQL. */
-export function fieldSql(ref: FieldRef, bind: Bind): string {
-  if (ref.kind === 'column') return ref.sql;
-  if (ref.kind === 'json') return `json_extract_string(${ref.column}, ${bind(ref.pointer)})`;
-  return 'CAST(NULL AS VARCHAR)';
+/** The SQL of a resolved field; a JSON path is a bound value, never written into the SQL. */
+export function fieldSql(ref: FieldRef): Sql {
+  if (ref.kind === 'column') return sql.raw(ref.sql);
+  if (ref.kind === 'json') return sql`json_extract_string(${sql.raw(ref.column)}, ${ref.pointer})`;
+  return sql.raw('CAST(NULL AS VARCHAR)');
 }

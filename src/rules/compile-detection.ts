@@ -8,12 +8,14 @@
  * PATTERN_MODIFIERS (how a string value becomes a wildcard pattern).
  */
 import { ConditionError, expandPattern, parseCondition, type Condition } from './condition.js';
-import { RECORD_FIELDS, quoteIdent } from '../store/schema.js';
-import { fieldSql, resolveField, type Bind, type FieldRef } from './catalog.js';
+import { RECORD_FIELDS } from '../store/schema.js';
+import { sql, type Sql } from '../store/sql.js';
+import { fieldSql, resolveField, type FieldRef } from './catalog.js';
+import { withListing, type Listing } from './listing.js';
 
-export interface CompiledExpr {
-  sql: string;
-  params: unknown[];
+export interface CompiledExpr extends Listing {
+  /** The rule as one boolean expression over `events`, its values bound. */
+  where: Sql;
   /** Fields the rule names that a CloudTrail record does not have (they match as absent). */
   unknownFields: string[];
   /**
@@ -42,13 +44,18 @@ export const MAX_LIST_VALUES = 10_000;
 const tooMany = (what: string, n: number) => new DetectionError(`${what} lists ${n} values, more than the ${MAX_LIST_VALUES} a list may hold`);
 
 type Value = string | number | boolean | null;
+const isValue = (v: unknown): v is Value => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+/** A map or a list: what a selection item or a field's value may not be. */
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
 
+/** What compiling a detection collects besides its SQL. */
 interface Ctx {
-  params: unknown[];
-  bind: Bind;
   unknown: Set<string>;
   regexes: Set<string>;
 }
+
+/** Fragments joined by AND or OR, in parentheses. */
+const grouped = (parts: readonly Sql[], op: 'AND' | 'OR'): Sql => sql`(${sql.join(parts, sql.raw(` ${op} `))})`;
 
 const PATTERN_MODIFIERS: Record<string, (v: string) => string> = {
   contains: (v) => `*${v}*`,
@@ -56,55 +63,62 @@ const PATTERN_MODIFIERS: Record<string, (v: string) => string> = {
   endswith: (v) => `*${v}`,
 };
 
+type ValueModifier = (field: Sql, v: Value, ctx: Ctx, mods: Set<string>) => Sql;
+
 /** Modifiers that replace the default comparison; `field` is the SQL of the field. */
-const VALUE_MODIFIERS: Record<string, (field: string, v: Value, ctx: Ctx, mods: Set<string>) => string> = {
+const VALUE_MODIFIERS: Record<string, ValueModifier> = {
   re(field, v, ctx, mods) {
-    const src = String(v);
-    try {
-      new RegExp(src);
-    } catch (err) {
-      throw new DetectionError(`invalid regular expression ${JSON.stringify(src)}: ${(err as Error).message}`);
-    }
-    const unsupported = re2Unsupported(src);
-    if (unsupported) throw new DetectionError(`regular expression ${JSON.stringify(src)} uses ${unsupported}, which DuckDB's RE2 engine does not support`);
+    const src = `${v}`;
+    checkRegex(src);
     const flags = ['i', 'm', 's'].filter((f) => mods.has(f)).join('');
     const pattern = flags ? `(?${flags})${src}` : src;
     ctx.regexes.add(pattern);
-    return `regexp_matches(${field}, ${ctx.bind(pattern)})`;
+    return sql`regexp_matches(${field}, ${pattern})`;
   },
-  cidr(field, v, ctx) {
-    if (String(v).includes(':')) return ipv6Cidr(field, String(v), ctx);
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(v));
-    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-      throw new DetectionError(`cidr value ${JSON.stringify(v)} is not a network like 10.0.0.0/8 or 2001:db8::/32`);
-    }
-    const bits = Number(m[5]);
-    const base = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
-    const size = 2 ** (32 - bits);
-    const lo = Math.floor(base / size) * size;
-    const loOctets = [24, 16, 8, 0].map((sh) => Math.floor(lo / 2 ** sh) % 256);
-    if (bits === 32) return `${field} = ${ctx.bind(loOctets.join('.'))}`;
-    const oct = (k: number) => `TRY_CAST(split_part(${field}, '.', ${k}) AS BIGINT)`;
-    const numeric = `regexp_full_match(${field}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') AND (${oct(1)} * 16777216 + ${oct(2)} * 65536 + ${oct(3)} * 256 + ${oct(4)}) BETWEEN ${ctx.bind(lo)} AND ${ctx.bind(lo + size - 1)}`;
-    // The octets the network fixes are a string prefix: a cheap test that spares the arithmetic on almost every event.
-    const fixed = Math.floor(bits / 8);
-    return fixed > 0 ? `(starts_with(${field}, ${ctx.bind(`${loOctets.slice(0, fixed).join('.')}.`)}) AND ${numeric})` : `(${numeric})`;
+  cidr: (field, v) => {
+    const network = `${v}`;
+    return network.includes(':') ? ipv6Cidr(field, network) : ipv4Cidr(field, network);
   },
   exists(field, v) {
     if (typeof v !== 'boolean') throw new DetectionError(`exists takes true or false, got ${JSON.stringify(v)}`);
-    return v ? `${field} IS NOT NULL` : `${field} IS NULL`;
+    return v ? sql`${field} IS NOT NULL` : sql`${field} IS NULL`;
   },
   fieldref(field, v, ctx, mods) {
-    const other = resolveField(String(v));
+    const other = resolveField(`${v}`);
     if (other.kind === 'unknown') ctx.unknown.add(other.name);
-    const o = fieldSql(other, ctx.bind);
-    return mods.has('cased') ? `${field} = ${o}` : `lower(${field}) = lower(${o})`;
+    const o = fieldSql(other);
+    return mods.has('cased') ? sql`${field} = ${o}` : sql`lower(${field}) = lower(${o})`;
   },
-  gt: (f, v, ctx) => numeric(f, '>', v, ctx),
-  gte: (f, v, ctx) => numeric(f, '>=', v, ctx),
-  lt: (f, v, ctx) => numeric(f, '<', v, ctx),
-  lte: (f, v, ctx) => numeric(f, '<=', v, ctx),
+  gt: (f, v) => numeric(f, '>', v),
+  gte: (f, v) => numeric(f, '>=', v),
+  lt: (f, v) => numeric(f, '<', v),
+  lte: (f, v) => numeric(f, '<=', v),
 };
+
+/** A `re` value JavaScript cannot compile, or one RE2 cannot run, fails the rule at load. */
+function checkRegex(src: string): void {
+  try {
+    new RegExp(src);
+  } catch (err) {
+    throw new DetectionError(`invalid regular expression ${JSON.stringify(src)}: ${err instanceof Error ? err.message : `${err}`}`);
+  }
+  const unsupported = re2Unsupported(src);
+  if (unsupported) throw new DetectionError(`regular expression ${JSON.stringify(src)} uses ${unsupported}, which DuckDB's RE2 engine does not support`);
+}
+
+/** What follows `(?` that RE2 refuses (the two characters after it), and what it is. */
+const GROUP_PROBLEMS: readonly [RegExp, string][] = [
+  [/^[=!]/, 'a lookahead (?= or ?!)'],
+  [/^<[=!]$/, 'a lookbehind (?<= or ?<!)'],
+  [/^>/, 'an atomic group (?>'],
+];
+
+/** A backslash escape outside a character class that RE2 refuses: `next` follows the backslash, `after` follows that. */
+function escapeProblem(next: string, after: string): string | null {
+  if (/[1-9]/.test(next)) return `a backreference (\\${next})`;
+  if (next === 'k' && after === '<') return 'a named backreference (\\k<...>)';
+  return null;
+}
 
 /**
  * What a JavaScript-valid pattern uses that RE2 (DuckDB's regex engine) refuses, so the rule fails
@@ -115,20 +129,17 @@ export function re2Unsupported(src: string): string | null {
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === '\\') {
-      const n = src[i + 1] ?? '';
-      if (!inClass && /[1-9]/.test(n)) return `a backreference (\\${n})`;
-      if (!inClass && n === 'k' && src[i + 2] === '<') return 'a named backreference (\\k<...>)';
+      const problem = inClass ? null : escapeProblem(src[i + 1] ?? '', src[i + 2] ?? '');
+      if (problem) return problem;
       i++;
     } else if (inClass) {
-      if (c === ']') inClass = false;
+      inClass = c !== ']';
     } else if (c === '[') {
       inClass = true;
       if (src[i + 1] === ']') i++;
     } else if (c === '(' && src[i + 1] === '?') {
-      const rest = src.slice(i + 2, i + 4);
-      if (rest.startsWith('=') || rest.startsWith('!')) return 'a lookahead (?= or ?!)';
-      if (rest === '<=' || rest === '<!') return 'a lookbehind (?<= or ?<!)';
-      if (rest.startsWith('>')) return 'an atomic group (?>';
+      const problem = GROUP_PROBLEMS.find(([re]) => re.test(src.slice(i + 2, i + 4)));
+      if (problem) return problem[1];
     }
   }
   return null;
@@ -145,34 +156,61 @@ export function ipv6Hex(text: string): string | null {
   return [...left, ...Array<string>(fill).fill('0'), ...right].map((g) => g.padStart(4, '0')).join('');
 }
 
+const notANetwork = (v: string) => new DetectionError(`cidr value ${JSON.stringify(v)} is not a network like 10.0.0.0/8 or 2001:db8::/32`);
+
+/** An IPv4 network's prefix length and its octets, or null when `v` is not one. */
+function ipv4Network(v: string): { octets: number[]; bits: number } | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+  const [octets, bits] = m ? [m.slice(1, 5).map((o) => Number.parseInt(o, 10)), Number.parseInt(m[5]!, 10)] : [[], NaN];
+  return m && octets.every((o) => o <= 255) && bits <= 32 ? { octets, bits } : null;
+}
+
+/** cidr for an IPv4 network: the event's address as a number between the network's first and last. */
+function ipv4Cidr(field: Sql, v: string): Sql {
+  const network = ipv4Network(v);
+  if (!network) throw notANetwork(v);
+  const { bits } = network;
+  const base = network.octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const lo = Math.floor(base / size) * size;
+  const loOctets = [24, 16, 8, 0].map((sh) => Math.floor(lo / 2 ** sh) % 256);
+  if (bits === 32) return sql`${field} = ${loOctets.join('.')}`;
+  const oct = (k: number) => sql`TRY_CAST(split_part(${field}, '.', ${sql.raw(`${k}`)}) AS BIGINT)`;
+  const numeric = sql`regexp_full_match(${field}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') AND (${oct(1)} * 16777216 + ${oct(2)} * 65536 + ${oct(3)} * 256 + ${oct(4)}) BETWEEN ${lo} AND ${lo + size - 1}`;
+  // The octets the network fixes are a string prefix: a cheap test that spares the arithmetic on almost every event.
+  const fixed = Math.floor(bits / 8);
+  return fixed > 0 ? sql`(starts_with(${field}, ${`${loOctets.slice(0, fixed).join('.')}.`}) AND ${numeric})` : sql`(${numeric})`;
+}
+
 /**
  * cidr for an IPv6 network: the event's address expanded in SQL to 32 hex digits (only for values
  * with a colon) and compared as text with the network's first and last address, which orders them
  * as numbers would.
  */
-function ipv6Cidr(field: string, v: string, ctx: Ctx): string {
+function ipv6Cidr(field: Sql, v: string): Sql {
   const m = /^([0-9A-Fa-f:]+)\/(\d{1,3})$/.exec(v);
   const hex = m ? ipv6Hex(m[1]!) : null;
-  const bits = m ? Number(m[2]) : NaN;
-  if (!hex || !(bits >= 0 && bits <= 128)) throw new DetectionError(`cidr value ${JSON.stringify(v)} is not a network like 10.0.0.0/8 or 2001:db8::/32`);
+  const bits = m ? Number.parseInt(m[2]!, 10) : NaN;
+  if (!hex || !(bits >= 0 && bits <= 128)) throw notANetwork(v);
   const base = BigInt(`0x${hex}`);
   const size = 1n << BigInt(128 - bits);
   const lo = (base / size) * size;
   const toHex = (n: bigint) => n.toString(16).padStart(32, '0');
-  const f = `lower(${field})`;
-  const part = (k: 1 | 2) => `(CASE WHEN split_part(${f}, '::', ${k}) = '' THEN []::VARCHAR[] ELSE string_split(split_part(${f}, '::', ${k}), ':') END)`;
-  const groups = `(CASE WHEN contains(${f}, '::') THEN ${part(1)} || list_transform(range(8 - len(${part(1)}) - len(${part(2)})), x -> '0') || ${part(2)} ELSE string_split(${f}, ':') END)`;
-  const expanded = `array_to_string(list_transform(${groups}, g -> lpad(g, 4, '0')), '')`;
-  return `(contains(${field}, ':') AND regexp_full_match(${f}, '[0-9a-f:]{2,39}') AND len(string_split(${f}, '::')) <= 2 AND len(${groups}) = 8 AND list_bool_and(list_transform(${groups}, g -> length(g) <= 4)) AND ${expanded} BETWEEN ${ctx.bind(toHex(lo))} AND ${ctx.bind(toHex(lo + size - 1n))})`;
+  const f = sql`lower(${field})`;
+  const part = (k: 1 | 2) =>
+    sql`(CASE WHEN split_part(${f}, '::', ${sql.raw(`${k}`)}) = '' THEN []::VARCHAR[] ELSE string_split(split_part(${f}, '::', ${sql.raw(`${k}`)}), ':') END)`;
+  const groups = sql`(CASE WHEN contains(${f}, '::') THEN ${part(1)} || list_transform(range(8 - len(${part(1)}) - len(${part(2)})), x -> '0') || ${part(2)} ELSE string_split(${f}, ':') END)`;
+  const expanded = sql`array_to_string(list_transform(${groups}, g -> lpad(g, 4, '0')), '')`;
+  return sql`(contains(${field}, ':') AND regexp_full_match(${f}, '[0-9a-f:]{2,39}') AND len(string_split(${f}, '::')) <= 2 AND len(${groups}) = 8 AND list_bool_and(list_transform(${groups}, g -> length(g) <= 4)) AND ${expanded} BETWEEN ${toHex(lo)} AND ${toHex(lo + size - 1n)})`;
 }
 
 /** Modifiers that qualify others rather than compare on their own. */
 const FLAGS = new Set(['all', 'cased', 'i', 'm', 's']);
 
-function numeric(field: string, op: string, v: Value, ctx: Ctx): string {
-  const n = Number(v);
-  if (typeof v === 'boolean' || v === null || Number.isNaN(n)) throw new DetectionError(`${op} needs a number, got ${JSON.stringify(v)}`);
-  return `TRY_CAST(${field} AS DOUBLE) ${op} ${ctx.bind(n)}`;
+function numeric(field: Sql, op: '>' | '>=' | '<' | '<=', v: Value): Sql {
+  const n = typeof v === 'boolean' || v === null ? NaN : Number(v);
+  if (Number.isNaN(n)) throw new DetectionError(`${op} needs a number, got ${JSON.stringify(v)}`);
+  return sql`TRY_CAST(${field} AS DOUBLE) ${sql.raw(op)} ${n}`;
 }
 
 /** A Sigma string (with `*`, `?` and `\` escapes) as a LIKE pattern with `\` as the escape. */
@@ -196,58 +234,74 @@ function likePattern(v: string): { pattern: string; wild: boolean } {
   return { pattern: out, wild };
 }
 
-function valueSql(field: string, v: Value, mods: Set<string>, ctx: Ctx): string {
-  const special = [...mods].find((m) => m in VALUE_MODIFIERS);
+function valueSql(field: Sql, v: Value, mods: Set<string>, ctx: Ctx): Sql {
+  const special = [...mods].find((m) => Object.hasOwn(VALUE_MODIFIERS, m));
   if (special) return VALUE_MODIFIERS[special]!(field, v, ctx, mods);
-  if (v === null) return `${field} IS NULL`;
-  let s = typeof v === 'string' ? v : String(v);
-  for (const m of mods) if (m in PATTERN_MODIFIERS) s = PATTERN_MODIFIERS[m]!(s);
+  if (v === null) return sql`${field} IS NULL`;
+  let s = `${v}`;
+  for (const m of mods) if (Object.hasOwn(PATTERN_MODIFIERS, m)) s = PATTERN_MODIFIERS[m]!(s);
   const { pattern, wild } = likePattern(s);
   const cased = mods.has('cased');
   if (!wild) {
     // Unescape back to the literal value for a plain comparison.
-    const p = ctx.bind(pattern.replace(/\\(.)/g, '$1'));
-    return cased ? `${field} = ${p}` : `lower(${field}) = lower(${p})`;
+    const literal = pattern.replace(/\\(.)/g, '$1');
+    return cased ? sql`${field} = ${literal}` : sql`lower(${field}) = lower(${literal})`;
   }
-  return `${field} ${cased ? 'LIKE' : 'ILIKE'} ${ctx.bind(pattern)} ESCAPE '\\'`;
+  return sql`${field} ${sql.raw(cased ? 'LIKE' : 'ILIKE')} ${pattern} ESCAPE '\\'`;
 }
 
 const KNOWN_MODIFIERS = new Set([...Object.keys(PATTERN_MODIFIERS), ...Object.keys(VALUE_MODIFIERS), ...FLAGS]);
 
-function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx): string {
+/** A selection key `field|mod|mod` as the field it names and its modifiers (all known). */
+function parseKey(key: string, ctx: Ctx): { ref: FieldRef; mods: Set<string> } {
   const [name, ...modList] = key.split('|');
   const mods = new Set(modList);
   for (const m of mods)
     if (!KNOWN_MODIFIERS.has(m)) throw new DetectionError(`unknown modifier "${m}" on ${key} (supported: ${[...KNOWN_MODIFIERS].join(', ')})`);
   const ref = resolveField(name!);
   if (ref.kind === 'unknown') ctx.unknown.add(ref.name);
-  const values: Value[] = Array.isArray(value) ? (value as Value[]) : [value as Value];
+  return { ref, mods };
+}
+
+/** The values a selection key lists (one or a list of them), each a scalar. */
+function valuesOf(selection: string, key: string, value: unknown): Value[] {
+  const values: unknown[] = Array.isArray(value) ? value : [value];
   if (values.length === 0) throw new DetectionError(`${key} has an empty list of values`);
   if (values.length > MAX_LIST_VALUES) throw tooMany(`${key} (in ${selection})`, values.length);
-  for (const v of values) {
-    if (v !== null && typeof v === 'object') throw new DetectionError(`${key}: a value must be a string, number, boolean or null`);
-  }
-  const field = fieldSql(ref, ctx.bind);
+  if (!values.every(isValue)) throw new DetectionError(`${key}: a value must be a string, number, boolean or null`);
+  return values;
+}
+
+function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx): Sql {
+  const { ref, mods } = parseKey(key, ctx);
+  const values = valuesOf(selection, key, value);
+  const field = fieldSql(ref);
   // Inside a JSON column a path may cross arrays (requestParameters.containerDefinitions.command):
   // the value matches the plain path, or any element reached through the arrays.
   const json = ref.kind === 'json' && !mods.has('exists') ? ref : null;
-  const parts = values.map((v) => {
-    const plain = `coalesce(${valueSql(field, v, mods, ctx)}, false)`;
-    const elements = json && v !== null ? arrayElements(json, ctx) : null;
-    if (elements === null) return plain;
-    // Not a scalar there (absent, or an array, whose compact JSON text the plain test has seen):
-    // any element reached through arrays may match.
-    const scalar = `(${field} IS NOT NULL AND json_type(${json!.column}, ${ctx.bind(json!.pointer)}) <> 'ARRAY')`;
-    return `(${plain} OR (NOT coalesce(${scalar}, false) AND coalesce(list_bool_or(list_transform(${elements}, x -> coalesce(${valueSql('x', v, mods, ctx)}, false))), false)))`;
-  });
-  return parts.length === 1 ? parts[0]! : `(${parts.join(mods.has('all') ? ' AND ' : ' OR ')})`;
+  const parts = values.map((v) => valueTest(field, json, v, mods, ctx));
+  return parts.length === 1 ? parts[0]! : grouped(parts, mods.has('all') ? 'AND' : 'OR');
+}
+
+type JsonRef = Extract<FieldRef, { kind: 'json' }>;
+
+/** One value's test of a field; on a JSON path that may cross arrays, also of the elements reached through them. */
+function valueTest(field: Sql, json: JsonRef | null, v: Value, mods: Set<string>, ctx: Ctx): Sql {
+  const plain = sql`coalesce(${valueSql(field, v, mods, ctx)}, false)`;
+  const elements = json && v !== null ? arrayElements(json) : null;
+  if (json === null || elements === null) return plain;
+  // Not a scalar there (absent, or an array, whose compact JSON text the plain test has seen):
+  // any element reached through arrays may match.
+  const scalar = sql`(${field} IS NOT NULL AND json_type(${sql.raw(json.column)}, ${json.pointer}) <> 'ARRAY')`;
+  const element = valueSql(sql.raw('x'), v, mods, ctx);
+  return sql`(${plain} OR (NOT coalesce(${scalar}, false) AND coalesce(list_bool_or(list_transform(${elements}, x -> coalesce(${element}, false))), false)))`;
 }
 
 /**
  * The values a JSON path reaches when some of its steps are arrays: every way of reading a step as
  * `[*]` (up to four steps; keys of plain characters only), as one list; the JSONPaths are bound.
  */
-function arrayElements(ref: Extract<FieldRef, { kind: 'json' }>, ctx: Ctx): string | null {
+function arrayElements(ref: JsonRef): Sql | null {
   const segs = ref.pointer
     .slice(1)
     .split('/')
@@ -255,79 +309,92 @@ function arrayElements(ref: Extract<FieldRef, { kind: 'json' }>, ctx: Ctx): stri
   if (segs.length > 4 || segs.some((s) => !/^[A-Za-z0-9_-]+$/.test(s))) return null;
   const paths: string[] = [];
   for (let mask = 1; mask < 1 << segs.length; mask++) paths.push(`$${segs.map((s, i) => `."${s}"${mask & (1 << i) ? '[*]' : ''}`).join('')}`);
-  return `flatten([${paths.map((p) => `json_extract_string(${ref.column}, ${ctx.bind(p)})`).join(', ')}])`;
+  return sql`flatten([${sql.join(paths.map((p) => sql`json_extract_string(${sql.raw(ref.column)}, ${p})`))}])`;
 }
 
-function selectionSql(name: string, sel: unknown, ctx: Ctx): string {
+function selectionSql(name: string, sel: unknown, ctx: Ctx): Sql {
   if (Array.isArray(sel)) {
     if (sel.length === 0) throw new DetectionError(`selection ${name} is an empty list`);
     if (sel.length > MAX_LIST_VALUES) throw tooMany(`selection ${name}`, sel.length);
     // A list of maps is OR of ANDs; a list of plain values is a keyword search over the whole record.
-    return `(${sel.map((item) => (item !== null && typeof item === 'object' ? mapSql(name, item as Record<string, unknown>, ctx) : keywordSql(item as Value, ctx))).join(' OR ')})`;
+    return grouped(
+      sel.map((item: unknown) => (isObject(item) ? mapSql(name, item, ctx) : keywordSql(item))),
+      'OR',
+    );
   }
-  if (sel !== null && typeof sel === 'object') return mapSql(name, sel as Record<string, unknown>, ctx);
+  if (isObject(sel)) return mapSql(name, sel, ctx);
   throw new DetectionError(`selection ${name} must be a map of fields or a list`);
 }
 
-function mapSql(name: string, map: Record<string, unknown>, ctx: Ctx): string {
+function mapSql(name: string, map: Record<string, unknown>, ctx: Ctx): Sql {
   const keys = Object.keys(map);
   if (keys.length === 0) throw new DetectionError(`selection ${name} has no fields`);
   const parts = keys.map((k) => fieldItemSql(name, k, map[k], ctx));
-  return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
+  return parts.length === 1 ? parts[0]! : grouped(parts, 'AND');
 }
 
-function keywordSql(v: Value, ctx: Ctx): string {
-  const { pattern } = likePattern(`*${String(v)}*`);
-  // The record's own fields (and any it carried without a column), not keytrail's bookkeeping columns.
-  const record = [...RECORD_FIELDS, 'extra_fields'].map(quoteIdent).join(', ');
-  return `coalesce(CAST(to_json(struct_pack(${record})) AS VARCHAR) ILIKE ${ctx.bind(pattern)} ESCAPE '\\', false)`;
+/** The record's own fields (and any it carried without a column), not keytrail's bookkeeping columns. */
+const RECORD_COLUMNS = sql.join([...RECORD_FIELDS, 'extra_fields'].map((f) => sql.id(f)));
+
+function keywordSql(v: unknown): Sql {
+  const { pattern } = likePattern(`*${v}*`);
+  return sql`coalesce(CAST(to_json(struct_pack(${RECORD_COLUMNS})) AS VARCHAR) ILIKE ${pattern} ESCAPE '\\', false)`;
+}
+
+/** detection.condition (a string or a list of them) parsed. */
+function parseConditions(condition: unknown): Condition[] {
+  const conditions: unknown[] = Array.isArray(condition) ? condition : [condition];
+  if (conditions.length === 0 || !conditions.every((c) => typeof c === 'string'))
+    throw new DetectionError('detection.condition must be a string (or a list of strings)');
+  try {
+    return conditions.map((c) => parseCondition(c));
+  } catch (err) {
+    if (err instanceof ConditionError) throw new DetectionError(err.message);
+    throw err;
+  }
+}
+
+/** A parsed condition as SQL over the detection's selections. */
+function conditionSql(c: Condition, selections: Record<string, unknown>, ctx: Ctx): Sql {
+  const names = Object.keys(selections);
+  const emit = (x: Condition) => conditionSql(x, selections, ctx);
+  switch (c.op) {
+    case 'and':
+    case 'or':
+      return grouped(c.args.map(emit), c.op === 'and' ? 'AND' : 'OR');
+    case 'not':
+      return sql`(NOT ${emit(c.arg)})`;
+    case 'sel':
+      if (!Object.hasOwn(selections, c.name)) throw new DetectionError(`condition names ${c.name}, which is not a selection (selections: ${names.join(', ')})`);
+      return selectionSql(c.name, selections[c.name], ctx);
+    case 'of': {
+      const covered = expandPattern(c.pattern, names);
+      if (covered.length === 0) throw new DetectionError(`"${c.pattern}" matches no selection (selections: ${names.join(', ')})`);
+      return grouped(
+        covered.map((n) => selectionSql(n, selections[n], ctx)),
+        c.quantifier === 'all' ? 'AND' : 'OR',
+      );
+    }
+  }
 }
 
 /** Compile `detection` (with its `condition`) to a WHERE expression. */
 export function compileDetection(detection: Record<string, unknown>): CompiledExpr {
   const { condition, timeframe: _timeframe, ...selections } = detection;
-  const names = Object.keys(selections);
-  const conditions = Array.isArray(condition) ? condition : [condition];
-  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string'))
-    throw new DetectionError('detection.condition must be a string (or a list of strings)');
-  const params: unknown[] = [];
-  const ctx: Ctx = { params, bind: (v) => `$${params.push(v)}`, unknown: new Set(), regexes: new Set() };
-  const emit = (c: Condition): string => {
-    switch (c.op) {
-      case 'and':
-      case 'or':
-        return `(${c.args.map(emit).join(c.op === 'and' ? ' AND ' : ' OR ')})`;
-      case 'not':
-        return `(NOT ${emit(c.arg)})`;
-      case 'sel':
-        if (!Object.hasOwn(selections, c.name))
-          throw new DetectionError(`condition names ${c.name}, which is not a selection (selections: ${names.join(', ')})`);
-        return selectionSql(c.name, selections[c.name], ctx);
-      case 'of': {
-        const covered = expandPattern(c.pattern, names);
-        if (covered.length === 0) throw new DetectionError(`"${c.pattern}" matches no selection (selections: ${names.join(', ')})`);
-        return `(${covered.map((n) => selectionSql(n, selections[n], ctx)).join(c.quantifier === 'all' ? ' AND ' : ' OR ')})`;
-      }
-    }
-  };
-  let parsed: Condition[];
-  try {
-    parsed = conditions.map((c) => parseCondition(c as string));
-  } catch (err) {
-    if (err instanceof ConditionError) throw new DetectionError(err.message);
-    throw err;
-  }
-  const sql = parsed.length === 1 ? emit(parsed[0]!) : `(${parsed.map(emit).join(' OR ')})`;
+  const parsed = parseConditions(condition);
+  const ctx: Ctx = { unknown: new Set(), regexes: new Set() };
+  const parts = parsed.map((c) => conditionSql(c, selections, ctx));
+  const where = parts.length === 1 ? parts[0]! : grouped(parts, 'OR');
   const byName = union(parsed.map((c) => eventNamesOf(c, selections, 'eventName')));
   const sources = union(parsed.map((c) => eventNamesOf(c, selections, 'eventSource')));
-  return {
-    sql,
-    params: ctx.params,
+  const compiled = {
+    where,
     unknownFields: [...ctx.unknown],
     eventNames: byName && [...byName].sort(),
     eventSources: sources && [...sources].sort(),
     regexes: [...ctx.regexes],
   };
+  return withListing(compiled, where);
 }
 
 /** The union of the sets, or null (anything) when one of them is unconstrained. */
@@ -363,11 +430,8 @@ function eventNamesOf(c: Condition, selections: Record<string, unknown>, field: 
 }
 
 function selectionNames(sel: unknown, field: KeyField): Set<string> | null {
-  if (Array.isArray(sel))
-    return union(
-      sel.map((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? mapNames(item as Record<string, unknown>, field) : null)),
-    );
-  if (sel !== null && typeof sel === 'object') return mapNames(sel as Record<string, unknown>, field);
+  if (Array.isArray(sel)) return union(sel.map((item: unknown) => (isObject(item) && !Array.isArray(item) ? mapNames(item, field) : null)));
+  if (isObject(sel)) return mapNames(sel, field);
   return null;
 }
 
@@ -383,7 +447,8 @@ function mapNames(map: Record<string, unknown>, field: KeyField): Set<string> | 
   );
   if (key === undefined) return null;
   const prefix = key.includes('startswith');
-  const values = Array.isArray(map[key]) ? (map[key] as unknown[]) : [map[key]];
+  const value = map[key];
+  const values: unknown[] = Array.isArray(value) ? value : [value];
   const out = new Set<string>();
   for (const v of values) {
     if (typeof v !== 'string' || v === '') return null;

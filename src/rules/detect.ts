@@ -6,30 +6,21 @@
  * JavaScript. Findings read back in a deterministic order (time, rule id, eventID) in the shape
  * of ARCHITECTURE.md §6.
  */
-import { sql } from '../store/sql.js';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { KeytrailError } from '../errors.js';
 import { SqlError, type CaseDb } from '../store/db.js';
-import { fieldSql, resolveField, type Bind } from './catalog.js';
+import { sql, type Sql } from '../store/sql.js';
+import { isoTime } from '../store/vocabulary.js';
+import { fieldSql, resolveField } from './catalog.js';
+import { runTable, selectFindings, TableFindings, type Finding, type Findings } from './findings.js';
 import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './load-rules.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
-import { isoTime } from '../store/vocabulary.js';
+
+export { emptyFindings, type Finding, type Findings } from './findings.js';
 
 /** The built-in pack shipped with keytrail (rules/ at the package root). */
 export const BUILTIN_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
-
-export interface Finding {
-  rule: { id: string; title: string; level: Level; tags: string[] };
-  eventIDs: string[];
-  eventTime: string;
-  eventName: string | null;
-  eventSource: string | null;
-  awsRegion: string | null;
-  principal: string | null;
-  accessKeyId: string | null;
-  sourceIPAddress: string | null;
-  summary: string;
-}
 
 /** A rule's stable id: its Sigma id, else its name, else its title. */
 export const ruleId = (r: { rule: SigmaRule | SigmaCorrelation }) => r.rule.id ?? r.rule.name ?? r.rule.title;
@@ -38,6 +29,12 @@ const levelRank = (l: Level) => LEVELS.indexOf(l);
 
 /** Rules per statement: a candidate event walks the CASE arms to its rule, so long CASEs cost more than extra scans (520 rules over 1M events: 200 a group 15.5 s, 100 12.9 s, 50 14.1 s). */
 const RULES_PER_SCAN = 100;
+
+/** A whole number written into the SQL (a rule's index, a position): keytrail's own, never a rule's value. */
+const int = (n: number): Sql => {
+  if (!Number.isSafeInteger(n)) throw new TypeError(`not a whole number: ${n}`);
+  return sql.raw(`${n}`);
+};
 
 export interface RunOptions {
   minLevel?: Level;
@@ -55,51 +52,61 @@ export function silentRules(correlations: readonly LoadedCorrelation[]): Set<Loa
   return new Set([...referenced].filter((r) => !generated.has(r)));
 }
 
-/** The columns of a findings table (the case's `findings`, or a run's temporary `run_findings`). */
-const FINDINGS_COLUMNS = `rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, tags VARCHAR[], event_ids VARCHAR[], eventTime TIMESTAMP,
-  eventName VARCHAR, eventSource VARCHAR, awsRegion VARCHAR, principal VARCHAR, accessKeyId VARCHAR, sourceIPAddress VARCHAR, summary VARCHAR`;
+/** What a run evaluates: the rules scanned (outputs and bases), which of them have findings of their own, the correlations. */
+interface Plan {
+  scanned: LoadedRule[];
+  /** Indices into `scanned` of the rules with findings of their own. */
+  output: number[];
+  correlations: LoadedCorrelation[];
+}
 
-/** Findings of a findings table in the shape of ARCHITECTURE.md §6, in their deterministic order. */
-export const findingsSql = (table: 'findings' | 'run_findings' | 'rep_findings') =>
-  `SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags} AS rule, event_ids AS eventIDs,
-          ${sql.text(isoTime('eventTime'))} AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
-   FROM ${table} ORDER BY ${table}.eventTime, rule_id, event_ids[1]`;
-
-/**
- * Run the rules into the temporary table run_findings, all in SQL: nothing per finding passes
- * through JavaScript, so a pack that flags hundreds of thousands of events costs seconds, not
- * minutes. Returns the number of findings.
- */
-export async function detect(db: CaseDb, rules: LoadedRule[], opts: RunOptions = {}): Promise<number> {
+function planRun(rules: readonly LoadedRule[], opts: RunOptions): Plan {
   const min = levelRank(opts.minLevel ?? 'informational');
   const atLevel = (level: Level | undefined) => levelRank(level ?? 'medium') >= min;
   const correlations = (opts.correlations ?? []).filter((c) => atLevel(c.rule.level));
   const silent = silentRules(opts.correlations ?? []);
   const output = rules.filter((r) => !silent.has(r) && atLevel(r.rule.level));
   const scanned = [...new Set([...output, ...correlations.flatMap((c) => c.bases)])];
-  const index = new Map(scanned.map((r, k) => [r, k]));
-  const failures = await scanHits(db, scanned);
-  const failed = new Set(failures.map((f) => f.ruleId));
-  await startRun(db, [...scanned, ...correlations]);
-  await eventFindings(
-    db,
-    output.map((r) => index.get(r)!),
-    scanned,
-  );
-  for (const [ci, c] of correlations.entries()) {
+  return { scanned, output: output.map((r) => scanned.indexOf(r)), correlations };
+}
+
+/**
+ * Run the rules, all in SQL: nothing per finding passes through JavaScript, so a pack that flags
+ * hundreds of thousands of events costs seconds, not minutes. The findings stay in the case (a
+ * temporary table of this run's own) behind the handle returned; when some rules cannot run, the
+ * RulesFailedError carries the handle to the others' findings.
+ */
+export async function detect(db: CaseDb, rules: readonly LoadedRule[], opts: RunOptions = {}): Promise<Findings> {
+  return runInto(db, runTable(), rules, opts);
+}
+
+async function runInto(db: CaseDb, table: string, rules: readonly LoadedRule[], opts: RunOptions): Promise<Findings> {
+  const plan = planRun(rules, opts);
+  const failures = await scanHits(db, plan.scanned);
+  await startRun(db, [...plan.scanned, ...plan.correlations]);
+  await eventFindings(db, plan.output, plan.scanned);
+  failures.push(...(await allCorrelationFindings(db, plan, new Set(failures.map((f) => f.ruleId)))));
+  const findings = await finishRun(db, table);
+  await dropScratch(db);
+  if (failures.length > 0) throw new RulesFailedError(failures, findings);
+  return findings;
+}
+
+/** Each correlation's findings; one whose base rule failed cannot run, and is a failure too. */
+async function allCorrelationFindings(db: CaseDb, plan: Plan, failed: ReadonlySet<string>): Promise<RuleFailure[]> {
+  const failures: RuleFailure[] = [];
+  for (const [ci, c] of plan.correlations.entries()) {
     const broken = c.bases.find((b) => failed.has(ruleId(b)));
     if (broken) failures.push({ file: c.file, line: c.line, ruleId: ruleId(c), message: `its base rule ${ruleId(broken)} cannot run` });
     else
       await correlationFindings(
         db,
         c,
-        scanned.length + ci,
-        c.bases.map((b) => index.get(b)!),
+        plan.scanned.length + ci,
+        c.bases.map((b) => plan.scanned.indexOf(b)),
       );
   }
-  const count = await finishRun(db);
-  if (failures.length > 0) throw new RulesFailedError(failures, count);
-  return count;
+  return failures;
 }
 
 /** A rule DuckDB refused to run, with DuckDB's message. */
@@ -113,13 +120,13 @@ export interface RuleFailure {
 export const formatFailure = (f: RuleFailure) => `${f.file}:${f.line}: [${f.ruleId}] cannot run: ${f.message}`;
 
 /**
- * Some rules could not run; the others did, and their findings are in run_findings. The caller
- * may show them, but must not pass the run off as complete.
+ * Some rules could not run; the others did, and `findings` holds their findings. The caller may
+ * show them, but must not pass the run off as complete.
  */
 export class RulesFailedError extends KeytrailError {
   constructor(
     readonly failures: RuleFailure[],
-    readonly findings: number,
+    readonly findings: Findings,
   ) {
     const [first] = failures;
     super('INPUT', `cannot run: ${first!.message}${failures.length > 1 ? ` (and ${failures.length - 1} more rule(s) that cannot run)` : ''}`, {
@@ -130,19 +137,14 @@ export class RulesFailedError extends KeytrailError {
   }
 }
 
-/** detect, then the findings as objects: for tests and callers that want them in memory. */
-export async function runRules(db: CaseDb, rules: LoadedRule[], opts: RunOptions = {}): Promise<Finding[]> {
-  await detect(db, rules, opts);
-  return (await db.all(findingsSql('run_findings'))) as unknown as Finding[];
-}
-
-/** Keep a run's findings in the case's `findings` table (replacing the previous run's). */
-export async function storeFindings(db: CaseDb): Promise<void> {
-  await db.transaction(async () => {
-    await db.exec(`CREATE TABLE IF NOT EXISTS findings (${FINDINGS_COLUMNS})`);
-    await db.exec('DELETE FROM findings');
-    await db.exec('INSERT INTO findings SELECT * FROM run_findings ORDER BY eventTime, rule_id, event_ids[1]');
-  });
+/** detect, then the findings as objects (and the run let go): for tests and callers that want them in memory. */
+export async function runRules(db: CaseDb, rules: readonly LoadedRule[], opts: RunOptions = {}): Promise<Finding[]> {
+  const findings = await detect(db, rules, opts);
+  try {
+    return await findings.all();
+  } finally {
+    await findings.drop();
+  }
 }
 
 /**
@@ -156,7 +158,7 @@ export async function storeFindings(db: CaseDb): Promise<void> {
  * for the lot, the OR of them filtering and a CASE per rule telling which matched.
  */
 export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promise<RuleFailure[]> {
-  await db.exec('CREATE OR REPLACE TEMP TABLE rule_hits (rid BIGINT, k INTEGER)');
+  await db.exec(sql`CREATE OR REPLACE TEMP TABLE rule_hits (rid BIGINT, k INTEGER)`);
   let mixed = false;
   const failures: RuleFailure[] = [];
   for (let i = 0; i < rules.length; i += RULES_PER_SCAN) {
@@ -166,7 +168,7 @@ export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promis
     } catch (err) {
       if (!(err instanceof SqlError)) throw err;
       // One rule DuckDB cannot run fails its whole batch: find it by running each alone, keep the others' hits.
-      await db.exec('DELETE FROM rule_hits WHERE k BETWEEN $1 AND $2', [i, i + group.length - 1]);
+      await db.exec(sql`DELETE FROM rule_hits WHERE k BETWEEN ${i} AND ${i + group.length - 1}`);
       for (const one of group) {
         try {
           mixed = (await scanGroup(db, [one])) || mixed;
@@ -178,158 +180,186 @@ export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promis
     }
   }
   // A rule named both exactly and by a prefix that match the same event pairs with it once.
-  if (mixed) await db.exec('CREATE OR REPLACE TEMP TABLE rule_hits AS SELECT DISTINCT rid, k FROM rule_hits');
+  if (mixed) await db.exec(sql`CREATE OR REPLACE TEMP TABLE rule_hits AS SELECT DISTINCT rid, k FROM rule_hits`);
   return failures;
 }
 
-/** One batch of scanHits; true when a rule in it is named both exactly and by prefix. */
-async function scanGroup(db: CaseDb, group: { r: LoadedRule; k: number }[]): Promise<boolean> {
-  // A rule's key: the eventNames it names, else the eventSources.
-  const keyOf = (r: LoadedRule) =>
-    r.compiled.eventNames
-      ? { field: 'eventName', values: r.compiled.eventNames }
-      : r.compiled.eventSources
-        ? { field: 'eventSource', values: r.compiled.eventSources }
-        : null;
-  const named = group.filter(({ r }) => keyOf(r) !== null);
-  for (const field of ['eventName', 'eventSource']) {
-    for (const prefix of [false, true]) {
-      // Each (value, rule) pair; the CASE holds only the rules that have such a pair.
-      const pairs = named.flatMap(({ r, k }) => {
-        const key = keyOf(r)!;
-        return key.field !== field ? [] : key.values.filter((n) => n.endsWith('*') === prefix).map((n) => [prefix ? n.slice(0, -1) : n, k] as const);
-      });
-      if (pairs.length === 0) continue;
-      const ks = new Set(pairs.map((p) => p[1]));
-      const { params, sqlOf } = binder();
-      const arms = named
-        .filter(({ k }) => ks.has(k))
-        .map(({ r, k }) => `WHEN ${k} THEN ${sqlOf(r)}`)
-        .join(' ');
-      const values = `(SELECT unnest($${params.push(pairs.map((p) => p[0]))}::VARCHAR[]) AS __value, unnest($${params.push(pairs.map((p) => p[1]))}::INTEGER[]) AS __k)`;
-      const on = prefix ? `starts_with(lower(events."${field}"), n.__value)` : `lower(events."${field}") = n.__value`;
-      await db.exec(`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM events JOIN ${values} n ON ${on} WHERE CASE n.__k ${arms} END`, params);
-    }
-  }
-  const anyName = group.filter(({ r }) => keyOf(r) === null);
-  if (anyName.length > 0) {
-    const { params, sqlOf } = binder();
-    const exprs = anyName.map(({ r }) => sqlOf(r));
-    const cases = exprs.map((e, n) => `CASE WHEN ${e} THEN ${anyName[n]!.k} END`);
-    await db.exec(
-      `INSERT INTO rule_hits SELECT rid, unnest(ks) FROM (
-         SELECT rowid AS rid, list_filter([${cases.join(', ')}], x -> x IS NOT NULL) AS ks FROM events
-         WHERE ${exprs.map((e) => `(${e})`).join(' OR ')})`,
-      params,
-    );
-  }
-  return named.some(({ r }) => keyOf(r)!.values.some((n) => n.endsWith('*')) && keyOf(r)!.values.some((n) => !n.endsWith('*')));
+type Scanned = { r: LoadedRule; k: number };
+type KeyField = 'eventName' | 'eventSource';
+
+/** A rule's key: the eventNames it names, else the eventSources, else none. */
+function keyOf(r: LoadedRule): { field: KeyField; values: string[] } | null {
+  if (r.compiled.eventNames) return { field: 'eventName', values: r.compiled.eventNames };
+  if (r.compiled.eventSources) return { field: 'eventSource', values: r.compiled.eventSources };
+  return null;
 }
 
-/** Parameters for one statement, and a rule's SQL renumbered to follow the ones bound so far. */
-function binder() {
-  const params: unknown[] = [];
-  const sqlOf = (r: LoadedRule) => {
-    const offset = params.length;
-    // One at a time: spreading a rule's thousands of values as arguments would overflow the stack.
-    for (const p of r.compiled.params) params.push(p);
-    return r.compiled.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-  };
-  return { params, sqlOf };
+/** One batch of scanHits; true when a rule in it is named both exactly and by prefix. */
+async function scanGroup(db: CaseDb, group: Scanned[]): Promise<boolean> {
+  const named = group.filter(({ r }) => keyOf(r) !== null);
+  for (const field of ['eventName', 'eventSource'] as const) {
+    for (const prefix of [false, true]) await scanByKey(db, named, field, prefix);
+  }
+  await scanUnnamed(
+    db,
+    group.filter(({ r }) => keyOf(r) === null),
+  );
+  return named.some(({ r }) => {
+    const values = keyOf(r)?.values ?? [];
+    return values.some((n) => n.endsWith('*')) && values.some((n) => !n.endsWith('*'));
+  });
+}
+
+/** The rules keyed on `field` (exactly, or by prefix): events joined with their (value, rule) pairs, each pair tested with its rule. */
+async function scanByKey(db: CaseDb, named: Scanned[], field: KeyField, prefix: boolean): Promise<void> {
+  const pairs = named.flatMap(({ r, k }) => {
+    const key = keyOf(r);
+    if (key?.field !== field) return [];
+    return key.values.filter((n) => n.endsWith('*') === prefix).map((n) => ({ value: prefix ? n.slice(0, -1) : n, k }));
+  });
+  if (pairs.length === 0) return;
+  // The CASE holds only the rules that have such a pair.
+  const ks = new Set(pairs.map((p) => p.k));
+  const arms = named.filter(({ k }) => ks.has(k)).map(({ r, k }) => sql`WHEN ${int(k)} THEN ${r.compiled.where}`);
+  const values = sql`(SELECT unnest(${sql.list(pairs.map((p) => p.value))}) AS __value, unnest(${sql.list(
+    pairs.map((p) => p.k),
+    'INTEGER',
+  )}) AS __k)`;
+  const column = sql`lower(events.${sql.id(field)})`;
+  const on = prefix ? sql`starts_with(${column}, n.__value)` : sql`${column} = n.__value`;
+  await db.exec(
+    sql`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM events JOIN ${values} n ON ${on} WHERE CASE n.__k ${sql.join(arms, sql.raw(' '))} END`,
+  );
+}
+
+/** The rules that name no eventName or eventSource: one scan for the lot. */
+async function scanUnnamed(db: CaseDb, rules: Scanned[]): Promise<void> {
+  if (rules.length === 0) return;
+  const cases = rules.map(({ r, k }) => sql`CASE WHEN ${r.compiled.where} THEN ${int(k)} END`);
+  const any = sql.join(
+    rules.map(({ r }) => sql`(${r.compiled.where})`),
+    sql.raw(' OR '),
+  );
+  await db.exec(
+    sql`INSERT INTO rule_hits SELECT rid, unnest(ks) FROM (
+         SELECT rowid AS rid, list_filter([${sql.join(cases)}], x -> x IS NOT NULL) AS ks FROM events
+         WHERE ${any})`,
+  );
 }
 
 /**
  * A run's scratch tables: run_rules (index → id, title, level, tags) and run_raw (the findings as
  * rule index, eventIDs, the rowid of the event that speaks for them, summary).
  */
-export async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCorrelation }[]): Promise<void> {
-  await db.exec('CREATE OR REPLACE TEMP TABLE run_raw (ri INTEGER, event_ids VARCHAR[], rid BIGINT, summary VARCHAR)');
-  // (An empty list cannot be bound: DuckDB cannot type it.)
-  if (rules.length === 0) return db.exec('CREATE OR REPLACE TEMP TABLE run_rules (ri INTEGER, id VARCHAR, title VARCHAR, level VARCHAR, tags VARCHAR[])');
+async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCorrelation }[]): Promise<void> {
+  await db.exec(sql`CREATE OR REPLACE TEMP TABLE run_raw (ri INTEGER, event_ids VARCHAR[], rid BIGINT, summary VARCHAR)`);
   await db.exec(
-    `CREATE OR REPLACE TEMP TABLE run_rules AS
-     SELECT unnest($1::INTEGER[]) AS ri, unnest($2::VARCHAR[]) AS id, unnest($3::VARCHAR[]) AS title, unnest($4::VARCHAR[]) AS level,
-            unnest($5::VARCHAR[])::JSON::VARCHAR[] AS tags`,
-    [
-      rules.map((_, i) => i),
-      rules.map((r) => ruleId(r)),
-      rules.map((r) => r.rule.title),
-      rules.map((r) => r.rule.level ?? 'medium'),
-      rules.map((r) => JSON.stringify(r.rule.tags ?? [])),
-    ],
+    sql`CREATE OR REPLACE TEMP TABLE run_rules AS
+     SELECT unnest(${sql.list(
+       rules.map((_, i) => i),
+       'INTEGER',
+     )}) AS ri, unnest(${sql.list(rules.map(ruleId))}) AS id, unnest(${sql.list(rules.map((r) => r.rule.title))}) AS title,
+            unnest(${sql.list(rules.map((r) => r.rule.level ?? 'medium'))}) AS level,
+            unnest(${sql.list(rules.map((r) => JSON.stringify(r.rule.tags ?? [])))})::JSON::VARCHAR[] AS tags`,
   );
 }
 
-/** run_findings from run_raw: each finding with its rule and the fields of its event. Returns the count. */
-export async function finishRun(db: CaseDb): Promise<number> {
+/** The scratch tables of a run, once its findings table holds what they led to. */
+async function dropScratch(db: CaseDb): Promise<void> {
+  for (const t of ['rule_hits', 'run_rules', 'run_raw', 'corr_input']) await db.exec(sql`DROP TABLE IF EXISTS ${sql.id(t)}`);
+}
+
+const Count = z.object({ n: z.number() });
+
+/** The run's findings table from run_raw: each finding with its rule and the fields of its event. */
+async function finishRun(db: CaseDb, table: string): Promise<Findings> {
+  const t = sql.id(table);
   await db.exec(
-    `CREATE OR REPLACE TEMP TABLE run_findings AS
+    sql`CREATE OR REPLACE TEMP TABLE ${t} AS
      SELECT r.id AS rule_id, r.title AS rule_title, r.level, r.tags, f.event_ids, e.eventTime, e.eventName, e.eventSource, e.awsRegion,
             coalesce(e.userIdentity.arn, e.userIdentity.userName, e.userIdentity.type) AS principal,
             e.userIdentity.accessKeyId AS accessKeyId, e.sourceIPAddress, f.summary
      FROM run_raw f JOIN run_rules r USING (ri) JOIN events e ON e.rowid = f.rid`,
   );
-  return Number((await db.all('SELECT count(*) AS n FROM run_findings'))[0]!.n);
+  const { n } = await db.one(sql`SELECT count(*) AS n FROM ${t}`, Count);
+  return new TableFindings(db, table, n);
 }
 
 /** Findings of single-event rules (indices into the scanned list) from rule_hits, summaries in SQL. */
 async function eventFindings(db: CaseDb, ks: number[], scanned: readonly LoadedRule[]): Promise<void> {
   if (ks.length === 0) return;
-  const params: unknown[] = [];
-  const bind: Bind = (v) => `$${params.push(v)}`;
   // Fields of summaries go through the same catalog as rules; only hits are read.
-  const field = (p: string) => fieldSql(resolveField(p), bind);
-  const arms = ks.map((k) => `WHEN ${k} THEN ${summarySql(scanned[k]!.rule.output?.summary ?? scanned[k]!.rule.title, bind, field)}`);
+  const field = (p: string) => fieldSql(resolveField(p));
+  const arms = ks.map((k) => sql`WHEN ${int(k)} THEN ${summarySql(scanned[k]!.rule.output?.summary ?? scanned[k]!.rule.title, field)}`);
   await db.exec(
-    `INSERT INTO run_raw
-     SELECT k, [eventID], rid, CASE k ${arms.join(' ')} END
+    sql`INSERT INTO run_raw
+     SELECT k, [eventID], rid, CASE k ${sql.join(arms, sql.raw(' '))} END
      FROM rule_hits JOIN events ON events.rowid = rule_hits.rid
-     WHERE k IN (SELECT unnest(${bind(ks)}::INTEGER[]))`,
-    params,
+     WHERE k IN (SELECT unnest(${sql.list(ks, 'INTEGER')}))`,
   );
 }
+
+/** What a correlation's summary placeholder reads from its finding row `x` (other than a group-by name). */
+const CORRELATION_VALUES: Record<string, Sql> = {
+  count: sql.raw('CAST(x.n AS VARCHAR)'),
+  first: isoTime('x.first_t'),
+  last: isoTime('x.last_t'),
+  values: sql.raw(
+    `CASE WHEN len(x.vals) > 20 THEN array_to_string(x.vals[1:20], ', ') || ', ... (' || len(x.vals) || ' in all)' ELSE array_to_string(x.vals, ', ') END`,
+  ),
+};
 
 /**
  * Findings of one correlation (rule index `ri` in run_rules) from the rule_hits of its base rules
  * (scan indices `ks`, in its order), optionally only over the events `only` (eventIDs). The event
  * that completed the pattern speaks for the finding.
  */
-export async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number, ks: number[], only?: string[]): Promise<void> {
-  const arms = ks.map((k, r) => `WHEN ${k} THEN ${r}`).join(' ');
-  await db.exec(
-    `CREATE OR REPLACE TEMP TABLE corr_input AS
-     SELECT rid, CASE k ${arms} END AS r FROM rule_hits
-     WHERE k IN (SELECT unnest($1::INTEGER[]))${only ? ' AND rid IN (SELECT rowid FROM events WHERE eventID IN (SELECT unnest($2::VARCHAR[])))' : ''}`,
-    only ? [ks, only] : [ks],
+async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number, ks: number[], only?: readonly string[]): Promise<void> {
+  const arms = sql.join(
+    ks.map((k, r) => sql`WHEN ${int(k)} THEN ${int(r)}`),
+    sql.raw(' '),
   );
-  const params = [...c.compiled.params];
-  const bind: Bind = (v) => `$${params.push(v)}`;
-  const time = (col: string) => sql.text(isoTime(`x.${col}`));
-  const value = (name: string) => {
-    if (name === 'count') return 'CAST(x.n AS VARCHAR)';
-    if (name === 'first') return time('first_t');
-    if (name === 'last') return time('last_t');
-    if (name === 'values')
-      return `CASE WHEN len(x.vals) > 20 THEN array_to_string(x.vals[1:20], ', ') || ', ... (' || len(x.vals) || ' in all)' ELSE array_to_string(x.vals, ', ') END`;
-    return `CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`;
-  };
-  const summary = summarySql(c.rule.output?.summary ?? c.rule.title, bind, value);
-  await db.exec(`INSERT INTO run_raw SELECT ${bind(ri)}, x.event_ids, x.last_rid, ${summary} FROM (${c.compiled.sql}) x`, params);
+  const within = only ? sql` AND rid IN (SELECT rowid FROM events WHERE eventID IN (SELECT unnest(${sql.list(only)})))` : sql.empty;
+  await db.exec(
+    sql`CREATE OR REPLACE TEMP TABLE corr_input AS
+     SELECT rid, CASE k ${arms} END AS r FROM rule_hits
+     WHERE k IN (SELECT unnest(${sql.list(ks, 'INTEGER')}))${within}`,
+  );
+  const value = (name: string) =>
+    Object.hasOwn(CORRELATION_VALUES, name) ? CORRELATION_VALUES[name]! : sql.raw(`CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`);
+  const summary = summarySql(c.rule.output?.summary ?? c.rule.title, value);
+  await db.exec(sql`INSERT INTO run_raw SELECT ${int(ri)}, x.event_ids, x.last_rid, ${summary} FROM (${c.compiled.query}) x`);
+}
+
+/**
+ * One correlation over the hits of a scanHits of `scanned` (its base rules among them), only
+ * over the events `eventIds`: the rule tester's run of one test case.
+ */
+export async function correlationOver(db: CaseDb, c: LoadedCorrelation, scanned: readonly LoadedRule[], eventIds: readonly string[]): Promise<Findings> {
+  await startRun(db, [c]);
+  await correlationFindings(
+    db,
+    c,
+    0,
+    c.bases.map((b) => scanned.indexOf(b)),
+    eventIds,
+  );
+  return finishRun(db, runTable());
 }
 
 /**
  * An output.summary template as SQL: literal text bound, each `{a|b|}` placeholder the first of its
  * fields that is present, else `?` (or nothing after an empty last alternative).
  */
-function summarySql(template: string, bind: Bind, value: (name: string) => string): string {
-  const parts: string[] = [];
+function summarySql(template: string, value: (name: string) => Sql): Sql {
+  const parts: Sql[] = [];
   let last = 0;
   for (const m of template.matchAll(PLACEHOLDER)) {
-    if (m.index > last) parts.push(bind(template.slice(last, m.index)));
+    if (m.index > last) parts.push(sql`${template.slice(last, m.index)}`);
     const alts = m[1]!.split('|');
-    parts.push(`coalesce(${[...alts.filter(Boolean).map(value), bind(alts.at(-1) === '' ? '' : '?')].join(', ')})`);
+    parts.push(sql`coalesce(${sql.join([...alts.filter(Boolean).map(value), alts.at(-1) === '' ? '' : '?'])})`);
     last = m.index + m[0].length;
   }
-  if (last < template.length) parts.push(bind(template.slice(last)));
-  return parts.length === 0 ? bind('') : `concat(${parts.join(', ')})`;
+  if (last < template.length) parts.push(sql`${template.slice(last)}`);
+  return parts.length === 0 ? sql`${''}` : sql`concat(${sql.join(parts)})`;
 }

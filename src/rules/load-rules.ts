@@ -7,11 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
-import { LineCounter, isCollection, isMap, isPair, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, isCollection, isMap, isNode, isPair, parseAllDocuments, type Document } from 'yaml';
 import { CORRELATION_PLACEHOLDERS, compileCorrelation, CorrelationError, type CompiledCorrelation } from './compile-correlation.js';
 import { compileDetection, DetectionError, type CompiledExpr } from './compile-detection.js';
+import type { z } from 'zod';
 import { SigmaCorrelation, SigmaRule } from './schema.js';
+import { messageOf } from '../errors.js';
 import { CaseDb, SqlError } from '../store/db.js';
+import { sql } from '../store/sql.js';
 
 export interface LoadedRule {
   rule: SigmaRule;
@@ -73,6 +76,9 @@ function notRegular(st: fs.Stats): string {
 }
 const notRegularProblem = (file: string, st: fs.Stats): RuleProblem => ({ file, line: 0, message: `not a regular file (${notRegular(st)}): not read` });
 
+/** The error's code (ENOENT, EACCES, ...) when it has one. */
+const errnoCode = (err: unknown): string | undefined => (err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined);
+
 const statOf = (p: string) => {
   try {
     return fs.statSync(p);
@@ -115,7 +121,7 @@ function readRuleFile(file: string): string | RuleProblem {
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
-    return { file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return { file, line: 0, message: `cannot read: ${errnoCode(err) ?? messageOf(err)}` };
   }
   try {
     const st = fs.fstatSync(fd);
@@ -175,7 +181,7 @@ async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProb
   try {
     for (const p of patterns) {
       try {
-        await db.exec(`SELECT regexp_matches('', ?)`, [p]);
+        await db.exec(sql`SELECT regexp_matches('', ${p})`);
       } catch (err) {
         if (!(err instanceof SqlError)) throw err;
         refused.set(p, err.message.replace(/^Invalid Input Error: /, ''));
@@ -211,41 +217,58 @@ function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[],
   for (const c of pending) {
     const cid = c.rule.id ?? c.rule.name ?? c.rule.title;
     const fail = (message: string) => problems.push({ file: c.file, line: c.line, ruleId: cid, message });
-    const bases: LoadedRule[] = [];
-    for (const ref of c.rule.correlation.rules) {
-      const byId = rules.filter((r) => r.rule.id === ref);
-      const pick = (key: 'name' | 'title') => {
-        const all = rules.filter((r) => r.rule[key] === ref);
-        const local = all.filter((r) => r.file === c.file);
-        return local.length > 0 ? local : all;
-      };
-      const found = byId.length > 0 ? byId : pick('name').length > 0 ? pick('name') : pick('title');
-      if (found.length === 1) bases.push(found[0]!);
-      else if (found.length > 1)
-        fail(
-          `correlation.rules: ${JSON.stringify(ref)} names ${found.length} rules (${found.map((r) => `${r.file}:${r.line}`).join(', ')}); refer to one by its id`,
-        );
-      else if (pending.some((p) => p !== c && namesOf(p).includes(ref)))
-        fail(`correlation.rules: ${JSON.stringify(ref)} is a correlation; correlations of correlations are not supported`);
-      else fail(`correlation.rules: no loaded rule has the id, name or title ${JSON.stringify(ref)}`);
-    }
-    if (bases.length !== c.rule.correlation.rules.length) continue;
-    try {
-      const compiled = compileCorrelation(
-        c.rule,
-        bases.map((b) => ({ names: namesOf(b) })),
-      );
-      const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
-      const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
-      if (bad.length > 0)
-        fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
-      else out.push({ ...c, bases, compiled });
-    } catch (err) {
-      if (!(err instanceof CorrelationError)) throw err;
-      fail(`correlation: ${err.message}`);
-    }
+    const bases = resolveBases(c, rules, pending, fail);
+    const loaded = bases && compileResolved(c, bases, fail);
+    if (loaded) out.push(loaded);
   }
   return out;
+}
+
+/** The rules a correlation's reference names: by id, else by name, else by title (those of its own file first). */
+function rulesNamed(ref: string, file: string, rules: readonly LoadedRule[]): LoadedRule[] {
+  const byId = rules.filter((r) => r.rule.id === ref);
+  if (byId.length > 0) return byId;
+  for (const key of ['name', 'title'] as const) {
+    const all = rules.filter((r) => r.rule[key] === ref);
+    const local = all.filter((r) => r.file === file);
+    if (all.length > 0) return local.length > 0 ? local : all;
+  }
+  return [];
+}
+
+/** The correlation's base rules in its order, or null when one does not resolve to exactly one rule (each a problem). */
+function resolveBases(c: PendingCorrelation, rules: readonly LoadedRule[], pending: readonly PendingCorrelation[], fail: (message: string) => void) {
+  const bases: LoadedRule[] = [];
+  for (const ref of c.rule.correlation.rules) {
+    const found = rulesNamed(ref, c.file, rules);
+    if (found.length === 1) bases.push(found[0]!);
+    else if (found.length > 1)
+      fail(
+        `correlation.rules: ${JSON.stringify(ref)} names ${found.length} rules (${found.map((r) => `${r.file}:${r.line}`).join(', ')}); refer to one by its id`,
+      );
+    else if (pending.some((p) => p !== c && namesOf(p).includes(ref)))
+      fail(`correlation.rules: ${JSON.stringify(ref)} is a correlation; correlations of correlations are not supported`);
+    else fail(`correlation.rules: no loaded rule has the id, name or title ${JSON.stringify(ref)}`);
+  }
+  return bases.length === c.rule.correlation.rules.length ? bases : null;
+}
+
+/** The correlation compiled over its base rules, its summary's placeholders checked; null when either is a problem. */
+function compileResolved(c: PendingCorrelation, bases: LoadedRule[], fail: (message: string) => void): LoadedCorrelation | null {
+  try {
+    const compiled = compileCorrelation(
+      c.rule,
+      bases.map((b) => ({ names: namesOf(b) })),
+    );
+    const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
+    const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
+    if (bad.length === 0) return { ...c, bases, compiled };
+    fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
+  } catch (err) {
+    if (!(err instanceof CorrelationError)) throw err;
+    fail(`correlation: ${err.message}`);
+  }
+  return null;
 }
 
 /**
@@ -255,88 +278,118 @@ function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[],
 export const PLACEHOLDER = /\{([A-Za-z0-9_.@-]+(?:\|[A-Za-z0-9_.@-]*)*)\}/g;
 export const placeholdersOf = (template: string) => [...template.matchAll(PLACEHOLDER)].flatMap((m) => m[1]!.split('|').filter(Boolean));
 
+/** One YAML document of a rule file, with what its problems are located by. */
+interface Doc {
+  file: string;
+  doc: Document;
+  lc: LineCounter;
+  /** The line the document starts on. */
+  line: number;
+}
+
+/** Where a loaded file's rules, correlations and problems go. */
+interface Sink {
+  rules: LoadedRule[];
+  problems: RuleProblem[];
+  correlations: PendingCorrelation[];
+}
+
+const tooDeep = `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)`;
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** Parse one file's YAML documents (a file may hold several rules separated by ---). */
 export function loadFile(file: string, text: string, rules: LoadedRule[], problems: RuleProblem[], correlations: PendingCorrelation[]): void {
   const lc = new LineCounter();
-  let docs: ReturnType<typeof parseAllDocuments>;
+  let docs: Document[];
   try {
     docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
   } catch (err) {
     // The parser recurses into flow collections: a file deep enough overflows it before any bound can look.
     if (!(err instanceof RangeError)) throw err;
-    problems.push({ file, line: 1, message: `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` });
+    problems.push({ file, line: 1, message: tooDeep });
     return;
   }
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
-    const at = (offset: number | undefined) => (offset === undefined ? 1 : lc.linePos(offset).line);
-    const line = at(doc.contents?.range?.[0]);
-    const header = isMap(doc.contents) ? doc.get('id') : undefined;
-    const docId = typeof header === 'string' ? header : undefined;
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const deep = /call stack/i.test(e.message);
-        problems.push({
-          file,
-          line: at(e.pos[0]),
-          message: deep ? `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` : `YAML: ${e.message.split('\n')[0]}`,
-        });
-      }
-      continue;
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    const d: Doc = { file, doc, lc, line: lineAt(lc, doc.contents?.range?.[0]) };
+    const value = documentValue(d, problems);
+    if (value !== null && value !== undefined) loadValue(d, value, { rules, problems, correlations });
+  }
+}
+
+const lineAt = (lc: LineCounter, offset: number | undefined) => (offset === undefined ? 1 : lc.linePos(offset).line);
+
+/** The document as a JS value, or undefined when its YAML is a problem (syntax, depth, aliases). */
+function documentValue(d: Doc, problems: RuleProblem[]): unknown {
+  const { file, doc, lc, line } = d;
+  const header = isMap(doc.contents) ? doc.get('id') : undefined;
+  const ruleId = typeof header === 'string' ? header : undefined;
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      problems.push({ file, line: lineAt(lc, e.pos[0]), message: /call stack/i.test(e.message) ? tooDeep : `YAML: ${e.message.split('\n')[0]}` });
     }
-    const deep = deeperThan(doc, MAX_YAML_DEPTH);
-    if (deep) {
-      problems.push({ file, line: at(deep.range?.[0]), ruleId: docId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      const m = (err as Error).message;
-      problems.push({
-        file,
-        line,
-        ruleId: docId,
-        message: /alias/i.test(m) ? `YAML: its aliases expand more than ${MAX_ALIAS_COUNT} times (a billion-laughs file?): not loaded` : `YAML: ${m}`,
-      });
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    const ruleId = typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
-    const isCorrelation = typeof value === 'object' && Object.hasOwn(value as object, 'correlation');
-    const parsed = isCorrelation ? SigmaCorrelation.safeParse(value) : SigmaRule.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push({
-          file,
-          line: lineOf(doc, issue.path as (string | number)[], lc) ?? line,
-          ruleId,
-          message: `${issue.path.join('.') || 'rule'}: ${issue.message}`,
-        });
-      }
-      // Every problem at once: the detection is still compiled when the rest of the rule is wrong.
-      const detection = (value as { detection?: unknown }).detection;
-      if (!isCorrelation && detection !== null && typeof detection === 'object' && !Array.isArray(detection) && 'condition' in detection) {
-        try {
-          compileDetection(detection as Record<string, unknown>);
-        } catch (err) {
-          if (!(err instanceof DetectionError)) throw err;
-          problems.push({ file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
-        }
-      }
-      continue;
-    }
-    if ('correlation' in parsed.data) {
-      correlations.push({ rule: parsed.data, file, line });
-      continue;
-    }
-    try {
-      rules.push({ rule: parsed.data, file, line, compiled: compileDetection(parsed.data.detection) });
-    } catch (err) {
-      if (!(err instanceof DetectionError)) throw err;
-      problems.push({ file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
-    }
+    return undefined;
+  }
+  const deep = deeperThan(doc, MAX_YAML_DEPTH);
+  if (deep) {
+    problems.push({ file, line: lineAt(lc, deep.range?.[0]), ruleId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
+    return undefined;
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const m = messageOf(err);
+    problems.push({
+      file,
+      line,
+      ruleId,
+      message: /alias/i.test(m) ? `YAML: its aliases expand more than ${MAX_ALIAS_COUNT} times (a billion-laughs file?): not loaded` : `YAML: ${m}`,
+    });
+    return undefined;
+  }
+}
+
+/** A document's value checked against the schema: a rule (compiled), a correlation (joined later), or its problems. */
+function loadValue(d: Doc, value: unknown, sink: Sink): void {
+  const ruleId = isRecord(value) && typeof value.id === 'string' ? value.id : undefined;
+  const isCorrelation = value !== null && typeof value === 'object' && Object.hasOwn(value, 'correlation');
+  const parsed = isCorrelation ? SigmaCorrelation.safeParse(value) : SigmaRule.safeParse(value);
+  if (!parsed.success) {
+    schemaProblems(d, parsed.error.issues, ruleId, sink.problems);
+    // Every problem at once: the detection is still compiled when the rest of the rule is wrong.
+    const detection = isRecord(value) ? value.detection : undefined;
+    if (!isCorrelation && isRecord(detection) && 'condition' in detection) compileOrProblem(d, detection, ruleId, sink.problems);
+    return;
+  }
+  if ('correlation' in parsed.data) {
+    sink.correlations.push({ rule: parsed.data, file: d.file, line: d.line });
+    return;
+  }
+  const compiled = compileOrProblem(d, parsed.data.detection, ruleId, sink.problems);
+  if (compiled) sink.rules.push({ rule: parsed.data, file: d.file, line: d.line, compiled });
+}
+
+/** Each schema issue as a problem at the line of the key it concerns. */
+function schemaProblems(d: Doc, issues: readonly z.core.$ZodIssue[], ruleId: string | undefined, problems: RuleProblem[]): void {
+  for (const issue of issues) {
+    problems.push({
+      file: d.file,
+      line: lineOf(d.doc, issue.path.filter(isPathKey), d.lc) ?? d.line,
+      ruleId,
+      message: `${issue.path.join('.') || 'rule'}: ${issue.message}`,
+    });
+  }
+}
+
+const isPathKey = (k: PropertyKey): k is string | number => typeof k !== 'symbol';
+
+/** The detection compiled, or null with the compiler's refusal as a problem at the detection's line. */
+function compileOrProblem(d: Doc, detection: Record<string, unknown>, ruleId: string | undefined, problems: RuleProblem[]): CompiledExpr | null {
+  try {
+    return compileDetection(detection);
+  } catch (err) {
+    if (!(err instanceof DetectionError)) throw err;
+    problems.push({ file: d.file, line: lineOf(d.doc, ['detection'], d.lc) ?? d.line, ruleId, message: `detection: ${err.message}` });
+    return null;
   }
 }
 
@@ -359,8 +412,8 @@ function deeperThan(doc: Document, max: number): { range?: [number, number, numb
 function lineOf(doc: Document, p: (string | number)[], lc: LineCounter): number | undefined {
   for (let n = p.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(p.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range && (n === 0 || isMap(doc.contents))) return lc.linePos(range[0]).line;
+    const start = isNode(node) ? node.range?.[0] : undefined;
+    if (start !== undefined && (n === 0 || isMap(doc.contents))) return lc.linePos(start).line;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * through the library API, timed one by one. `loadRules`, then on a copy of the cached case (so every run starts from the
  * same database: no findings table left by an earlier pack) `CaseDb.open(copy, { memoryLimit: '2GB' })`
  * as the CLI opens it, `detect` with the pack's correlations as the CLI passes them (the rules
- * in SQL up to the run's findings table: the time the targets apply to), `storeFindings`, and the
+ * in SQL up to the run's findings table: the time the targets apply to), its `store()`, and the
  * findings streamed out as the CLI prints them (timed apart). A rule that does not load is an
  * error, never a quiet omission.
  *
@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { detect, findingsSql, storeFindings } from '../../src/rules/detect.js';
+import { detect } from '../../src/rules/detect.js';
 import { formatProblem, loadRules } from '../../src/rules/load-rules.js';
 import { CaseDb } from '../../src/store/db.js';
 import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measure.js';
@@ -48,14 +48,15 @@ async function main(casePath: string, rulesPath: string): Promise<void> {
       // What `keytrail detect` does, step by step: the rules in SQL (the time the targets apply to),
       // the findings kept in the case, then every finding streamed out as the CLI prints them.
       t = performance.now();
-      findings = await detect(db, rules, { correlations });
+      const run = await detect(db, rules, { correlations });
+      findings = run.count;
       scanSeconds = seconds(t);
       t = performance.now();
-      await storeFindings(db);
+      await run.store();
       storeSeconds = seconds(t);
       t = performance.now();
       let streamed = 0;
-      const { rows } = await db.query(findingsSql('findings'));
+      const { rows } = await db.query(run.query());
       for await (const chunk of rows) {
         for (const f of chunk as { rule: { id: string; level: string } }[]) {
           streamed++;

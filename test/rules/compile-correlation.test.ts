@@ -269,7 +269,7 @@ describe('a correlation that cannot run is a load problem with file:line and id'
     });
     expect(problems).toEqual([]);
     expect(loaded.correlations[0]!.compiled.unknownFields).toEqual(['a..b']);
-    expect(loaded.correlations[0]!.compiled.sql).not.toContain('DROP');
+    expect(loaded.correlations[0]!.compiled.query.build().text).not.toContain('DROP');
     expect(findings).toEqual([]);
     expect((await db.all('SELECT count(*) AS n FROM events'))[0]!.n).toBe(EVENTS.length);
   });

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CaseDb, ingest } from '../../src/index.js';
 import { compileDetection, DetectionError, ipv6Hex, re2Unsupported } from '../../src/rules/compile-detection.js';
 import { parseCondition } from '../../src/rules/condition.js';
+import { sql } from '../../src/store/sql.js';
 import { record, tmpDir, write } from '../helpers.js';
 
 const R = {
@@ -55,24 +56,23 @@ beforeAll(async () => {
 });
 
 async function matches(detection: Record<string, unknown>): Promise<string[]> {
-  const { sql, params } = compileDetection(detection);
-  const rows = await db.all(`SELECT eventID FROM events WHERE ${sql} ORDER BY eventTime`, params);
+  const { where } = compileDetection(detection);
+  const rows = await db.all(sql`SELECT eventID FROM events WHERE ${where} ORDER BY eventTime`);
   return rows.map((r) => String(r.eventID));
 }
 
 describe('compiled text', () => {
   it('is exact: fields from the catalog, values as numbered parameters', () => {
-    expect(compileDetection({ sel: { eventName: 'CreateUser', 'requestParameters.userName|startswith': 'svc-' }, condition: 'sel' })).toEqual({
-      sql:
+    const { where, ...rest } = compileDetection({ sel: { eventName: 'CreateUser', 'requestParameters.userName|startswith': 'svc-' }, condition: 'sel' });
+    const value = (v: string) => ({ kind: 'value', value: v });
+    expect(where.build()).toEqual({
+      text:
         `(coalesce(lower("eventName") = lower($1), false) AND (coalesce(json_extract_string("requestParameters", $2) ILIKE $3 ESCAPE '\\', false) OR ` +
-        `(NOT coalesce((json_extract_string("requestParameters", $2) IS NOT NULL AND json_type("requestParameters", $5) <> 'ARRAY'), false) AND ` +
-        `coalesce(list_bool_or(list_transform(flatten([json_extract_string("requestParameters", $4)]), x -> coalesce(x ILIKE $6 ESCAPE '\\', false))), false))))`,
-      params: ['CreateUser', '/userName', 'svc-%', '$."userName"[*]', '/userName', 'svc-%'],
-      unknownFields: [],
-      eventNames: ['createuser'],
-      eventSources: null,
-      regexes: [],
+        `(NOT coalesce((json_extract_string("requestParameters", $4) IS NOT NULL AND json_type("requestParameters", $5) <> 'ARRAY'), false) AND ` +
+        `coalesce(list_bool_or(list_transform(flatten([json_extract_string("requestParameters", $6)]), x -> coalesce(x ILIKE $7 ESCAPE '\\', false))), false))))`,
+      params: ['CreateUser', '/userName', 'svc-%', '/userName', '/userName', '$."userName"[*]', 'svc-%'].map(value),
     });
+    expect(rest).toEqual({ unknownFields: [], eventNames: ['createuser'], eventSources: null, regexes: [] });
   });
 });
 
@@ -230,10 +230,10 @@ describe('paths inside JSON that cross arrays', () => {
       {},
     ];
     const hit = async (detection: Record<string, unknown>) => {
-      const { sql, params } = compileDetection(detection);
+      const { where } = compileDetection(detection);
+      const json = sql.list(docs.map((d) => JSON.stringify(d)));
       const rows = await db.all(
-        `SELECT i FROM (SELECT unnest(range(${docs.length})) AS i, unnest($${params.length + 1}::VARCHAR[])::JSON AS "requestParameters") WHERE ${sql} ORDER BY i`,
-        [...params, docs.map((d) => JSON.stringify(d))],
+        sql`SELECT i FROM (SELECT unnest(range(${sql.raw(`${docs.length}`)})) AS i, unnest(${json})::JSON AS "requestParameters") WHERE ${where} ORDER BY i`,
       );
       return rows.map((r) => r.i);
     };
@@ -268,11 +268,8 @@ describe('cidr over IPv6 addresses', () => {
       'ec2.amazonaws.com',
     ];
     const hit = async (network: string) => {
-      const { sql, params } = compileDetection({ s: { 'sourceIPAddress|cidr': network }, condition: 's' });
-      const rows = await db.all(`SELECT "sourceIPAddress" FROM (SELECT unnest($${params.length + 1}::VARCHAR[]) AS "sourceIPAddress") WHERE ${sql}`, [
-        ...params,
-        addrs,
-      ]);
+      const { where } = compileDetection({ s: { 'sourceIPAddress|cidr': network }, condition: 's' });
+      const rows = await db.all(sql`SELECT "sourceIPAddress" FROM (SELECT unnest(${sql.list(addrs)}) AS "sourceIPAddress") WHERE ${where}`);
       return rows.map((r) => r.sourceIPAddress);
     };
     expect(await hit('2001:db8::/32')).toEqual(['2001:db8::1', '2001:0DB8:0:0:1::', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);

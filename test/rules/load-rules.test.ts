@@ -48,7 +48,9 @@ describe('loadRules', () => {
       ['Trail stopped or deleted', 1, 'high'],
       ['Second rule in the same file', 23, 'low'],
     ]);
-    expect(rules[0]!.compiled.params).toEqual(['cloudtrail.amazonaws.com', 'StopLogging', 'DeleteTrail']);
+    expect(rules[0]!.compiled.where.build().params).toEqual(
+      ['cloudtrail.amazonaws.com', 'StopLogging', 'DeleteTrail'].map((value) => ({ kind: 'value', value })),
+    );
   });
 
   it('reports every problem of every rule in one run, with file:line and rule id', async () => {

@@ -1,7 +1,7 @@
 import { sql } from '../../store/sql.js';
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
-import { detect, findingsSql, formatFailure, RulesFailedError, storeFindings } from '../../rules/detect.js';
+import { detect, formatFailure, RulesFailedError, type Findings } from '../../rules/detect.js';
 import { LEVELS, type Level } from '../../rules/schema.js';
 import { CaseDb } from '../../store/db.js';
 import { DEFAULT_DB, loadRulesForRun, oneOf, rulePaths, say } from '../common.js';
@@ -48,25 +48,25 @@ export function register(program: Command): void {
       const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
       try {
         // A rule DuckDB cannot run does not stop the others: their findings are shown and kept, then the run fails (exit 2).
-        let count: number;
+        let findings: Findings;
         let failed: RulesFailedError | undefined;
         try {
-          count = await detect(db, rules, { minLevel, correlations });
+          findings = await detect(db, rules, { minLevel, correlations });
         } catch (err) {
           if (!(err instanceof RulesFailedError)) throw err;
           failed = err;
-          count = err.findings;
+          findings = err.findings;
         }
-        await storeFindings(db);
-        // Streamed from the case's findings table: a run that flags a million events prints them without holding them.
+        await findings.store();
+        // Streamed (the run's findings, as kept in the case): a run that flags a million events prints them without holding them.
         const structured = format === 'json' || format === 'jsonl';
         const query = structured
-          ? findingsSql('findings')
+          ? findings.query()
           : sql`SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
              FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
         const { rows } = await db.query(query);
         await writeRows(rows, structured ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
-        say(`${count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
+        say(`${findings.count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
         if (failed) {
           for (const f of failed.failures) say(formatFailure(f));
           throw new KeytrailError('INPUT', `${failed.failures.length} rule(s) could not run; the findings above are from the others`);

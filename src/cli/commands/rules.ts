@@ -3,8 +3,8 @@ import { jsonText, printable } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
 import { formatProblem, loadRules } from '../../rules/load-rules.js';
-import { BUILTIN_SAMPLES, scenarioFiles, testScenario } from '../../rules/scenarios.js';
-import { testRules } from '../../rules/tester.js';
+import { BUILTIN_SAMPLES, scenarioFiles, testScenario } from '../../harness/scenarios.js';
+import { testRules } from '../../harness/rule-tests.js';
 import { say } from '../common.js';
 import { chunks, writeRows } from '../output.js';
 

@@ -6,17 +6,15 @@
  * what it now flags on every scenario.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ingest } from '../ingest/ingest.js';
-import { CaseDb } from '../store/db.js';
-import { ruleId, runRules, type Finding } from './detect.js';
-import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
-import type { TestFailure } from './tester.js';
+import { ruleId, runRules, type Finding } from '../rules/detect.js';
+import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
+import type { TestFailure } from './rule-tests.js';
+import { withScratchCase } from './scratch-case.js';
 
 /** The scenarios shipped with keytrail (samples/ at the package root). */
 export const BUILTIN_SAMPLES = fileURLToPath(new URL('../../samples', import.meta.url));
@@ -50,49 +48,60 @@ export async function scenarioFiles(paths: readonly string[]): Promise<string[]>
 
 const key = (ids: readonly string[]) => [...ids].sort().join(' ');
 
+/** A failure of the scenario: the rule it concerns (or `(expected.yaml)`), the line in expected.yaml, what is wrong. */
+type Fail = (id: string, line: number, message: string) => void;
+
+/** expected.yaml read and checked, with the line of each rule's entry; null (with the failures) when it does not parse. */
+interface Scenario {
+  expected: z.infer<typeof Expected>;
+  lineOf: (id: string) => number;
+}
+
 export async function testScenario(file: string, rules: LoadedRule[], correlations: LoadedCorrelation[]): Promise<ScenarioReport> {
-  const lc = new LineCounter();
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lc, prettyErrors: false });
   const failures: TestFailure[] = [];
-  const fail = (id: string, line: number, message: string) =>
-    failures.push({ ruleId: id, file, line, test: `scenario ${path.basename(path.dirname(file))}`, message });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) fail('(expected.yaml)', lc.linePos(e.pos[0]).line, `YAML: ${e.message.split('\n')[0]}`);
-    return { file, findings: 0, failures };
-  }
-  const parsed = Expected.safeParse(doc.toJS());
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) fail('(expected.yaml)', 1, `${issue.path.join('.') || 'file'}: ${issue.message}`);
-    return { file, findings: 0, failures };
-  }
-  const lineOf = (id: string) => {
-    const node = isMap(doc.contents) ? doc.getIn(['rules', id], true) : undefined;
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    return range ? lc.linePos(range[0]).line : 1;
-  };
-  const evidence = path.resolve(path.dirname(file), parsed.data.evidence);
+  const fail: Fail = (id, line, message) => failures.push({ ruleId: id, file, line, test: `scenario ${path.basename(path.dirname(file))}`, message });
+  const scenario = readScenario(file, fail);
+  if (!scenario) return { file, findings: 0, failures };
+  const evidence = path.resolve(path.dirname(file), scenario.expected.evidence);
   if (!fs.existsSync(evidence)) {
     fail('(expected.yaml)', 1, `evidence ${evidence} does not exist`);
     return { file, findings: 0, failures };
   }
+  const findings = await withScratchCase(
+    'keytrail-scenario-',
+    () => [evidence],
+    (db) => runRules(db, rules, { correlations }),
+  );
+  compareFindings(scenario, new Set([...rules, ...correlations].map(ruleId)), findings, fail);
+  return { file, findings: findings.length, failures };
+}
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keytrail-scenario-'));
-  let findings: Finding[];
-  try {
-    const db = path.join(dir, 'case.duckdb');
-    await ingest([evidence], { db });
-    const c = await CaseDb.open(db, { readOnly: true });
-    try {
-      findings = await runRules(c, rules, { correlations });
-    } finally {
-      c.close();
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+function readScenario(file: string, fail: Fail): Scenario | null {
+  const lc = new LineCounter();
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) fail('(expected.yaml)', lc.linePos(e.pos[0]).line, `YAML: ${e.message.split('\n')[0]}`);
+    return null;
   }
+  const parsed = Expected.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) fail('(expected.yaml)', 1, `${issue.path.join('.') || 'file'}: ${issue.message}`);
+    return null;
+  }
+  return { expected: parsed.data, lineOf: (id) => entryLine(doc, lc, id) };
+}
 
-  const known = new Set([...rules, ...correlations].map(ruleId));
-  const expected = new Map(Object.entries(parsed.data.rules).map(([id, list]) => [id, (list ?? []).map((x) => (typeof x === 'string' ? [x] : x))]));
+/** The line of a rule's entry under `rules:` (1 when it has none). */
+function entryLine(doc: Document, lc: LineCounter, id: string): number {
+  const node = isMap(doc.contents) ? doc.getIn(['rules', id], true) : undefined;
+  const start = isNode(node) ? node.range?.[0] : undefined;
+  return start === undefined ? 1 : lc.linePos(start).line;
+}
+
+/** Closed world: every listed finding must appear, and every finding of a rule under test must be listed. */
+function compareFindings(scenario: Scenario, known: ReadonlySet<string>, findings: readonly Finding[], fail: Fail): void {
+  const { lineOf } = scenario;
+  const expected = new Map(Object.entries(scenario.expected.rules).map(([id, list]) => [id, (list ?? []).map((x) => (typeof x === 'string' ? [x] : x))]));
   for (const id of expected.keys()) if (!known.has(id)) fail(id, lineOf(id), 'expected.yaml names this rule, which is not among the rules under test');
   const actual = new Map<string, Finding[]>();
   for (const f of findings) actual.set(f.rule.id, [...(actual.get(f.rule.id) ?? []), f]);
@@ -101,14 +110,9 @@ export async function testScenario(file: string, rules: LoadedRule[], correlatio
     const want = new Map((expected.get(id) ?? []).map((ids) => [key(ids), ids]));
     const got = new Map((actual.get(id) ?? []).map((f) => [key(f.eventIDs), f]));
     for (const [k, ids] of want) if (!got.has(k)) fail(id, lineOf(id), `should flag ${ids.join(', ')} but did not`);
+    const unlisted = expected.has(id) ? '' : ' (the rule has no entry: add it, with [] if it must flag nothing)';
     for (const [k, f] of got) {
-      if (!want.has(k))
-        fail(
-          id,
-          lineOf(id),
-          `flagged ${f.eventIDs.join(', ')} (${f.summary}), which expected.yaml does not list${expected.has(id) ? '' : ' (the rule has no entry: add it, with [] if it must flag nothing)'}`,
-        );
+      if (!want.has(k)) fail(id, lineOf(id), `flagged ${f.eventIDs.join(', ')} (${f.summary}), which expected.yaml does not list${unlisted}`);
     }
   }
-  return { file, findings: findings.length, failures };
 }
