@@ -1,15 +1,28 @@
 /**
- * Errors a user can act on. Anything that is not a KeytrailError is a bug in keytrail and is shown
- * with its stack; a KeytrailError is shown as one readable line (the stack only with --debug).
+ * Errors a user can act on, in one hierarchy: every one is a KeytrailError with a code, and code
+ * is what callers test (never the message text). Anything that is not a KeytrailError is a bug in
+ * keytrail and is shown with its stack; a KeytrailError is shown as one readable line (the stack
+ * only with --debug). To add an error: a code here and a class where it is thrown, extending
+ * KeytrailError with that code.
  */
 import { printable } from './escape.js';
 
 export type ErrorCode =
+  // Reported by the CLI as they are:
   | 'USAGE' // wrong arguments or options
   | 'INPUT' // an input file or path the user named cannot be used
   | 'DATABASE' // the case database cannot be opened or is not a keytrail case
-  | 'QUERY' // a user-supplied SQL query failed
-  | 'STRICT'; // --strict and some input was rejected
+  | 'QUERY' // a SQL statement failed (store/db.ts SqlError, which keeps the SQL), or a user query hit its bounds
+  | 'STRICT' // --strict and some input was rejected
+  // A rule the compilers refuse; rules/load-rules.ts turns each into a RuleProblem at the rule's file:line:
+  | 'DETECTION' // rules/compile-detection.ts DetectionError: a detection that cannot compile
+  | 'CONDITION' // rules/condition.ts ConditionError: a condition that does not parse
+  | 'CORRELATION' // rules/compile-correlation.ts CorrelationError: a correlation that cannot compile
+  // Evidence that cannot be read; ingest keeps the message as the file's reason and goes on:
+  | 'EXPANSION' // ingest/bytes.ts ExpansionError: decompresses past its limit (a bomb)
+  | 'NOT_CLOUDTRAIL_CSV' // ingest/csv.ts NotCloudTrailCsv: CSV without CloudTrail's columns
+  | 'NOT_EVIDENCE' // ingest/reader.ts NotEvidence: a file that is not CloudTrail at all
+  | 'NATIVE_LOAD'; // ingest/batch-loader.ts NativeLoadError: DuckDB's reader refused a batch (read again file by file)
 
 export interface ErrorLocation {
   file?: string;
@@ -23,7 +36,7 @@ export class KeytrailError extends Error {
 
   constructor(code: ErrorCode, message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'KeytrailError';
+    this.name = new.target.name;
     this.code = code;
     this.location = location;
   }
