@@ -29,7 +29,15 @@ export interface LoadedCorrelation {
   compiled: CompiledCorrelation;
 }
 
+/**
+ * What kind of problem a rule has, for callers to tell them apart (never by message text): the path
+ * itself (FILE), YAML, the schema, a detection or correlation the compilers refuse, a regular
+ * expression RE2 refuses, a rule id used twice, a placeholder a correlation's summary cannot fill.
+ */
+export type RuleProblemCode = 'FILE' | 'YAML' | 'SCHEMA' | 'DETECTION' | 'REGEX' | 'DUPLICATE_ID' | 'CORRELATION' | 'SUMMARY';
+
 export interface RuleProblem {
+  code: RuleProblemCode;
   file: string;
   line: number;
   ruleId?: string;
@@ -71,7 +79,12 @@ function notRegular(st: fs.Stats): string {
   if (st.isBlockDevice()) return 'a block device';
   return 'not a file';
 }
-const notRegularProblem = (file: string, st: fs.Stats): RuleProblem => ({ file, line: 0, message: `not a regular file (${notRegular(st)}): not read` });
+const notRegularProblem = (file: string, st: fs.Stats): RuleProblem => ({
+  code: 'FILE',
+  file,
+  line: 0,
+  message: `not a regular file (${notRegular(st)}): not read`,
+});
 
 const statOf = (p: string) => {
   try {
@@ -91,13 +104,13 @@ export async function ruleFiles(paths: readonly string[]): Promise<{ files: stri
   const problems: RuleProblem[] = [];
   for (const p of paths) {
     const st = statOf(p);
-    if (!st) problems.push({ file: p, line: 0, message: 'no such file or folder' });
+    if (!st) problems.push({ code: 'FILE', file: p, line: 0, message: 'no such file or folder' });
     else if (st.isFile()) files.push(path.resolve(p));
     else if (!st.isDirectory()) problems.push(notRegularProblem(p, st));
     else {
       for (const f of (await fg('**/*.{yml,yaml}', { cwd: p, absolute: true, onlyFiles: false, suppressErrors: true })).sort()) {
         const s = statOf(f);
-        if (!s) problems.push({ file: f, line: 0, message: 'cannot read (a broken link?)' });
+        if (!s) problems.push({ code: 'FILE', file: f, line: 0, message: 'cannot read (a broken link?)' });
         else if (s.isFile()) files.push(f);
         else if (!s.isDirectory()) problems.push(notRegularProblem(f, s));
       }
@@ -115,13 +128,14 @@ function readRuleFile(file: string): string | RuleProblem {
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
-    return { file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return { code: 'FILE', file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return notRegularProblem(file, st);
     if (st.size > MAX_RULE_FILE_BYTES)
       return {
+        code: 'FILE',
         file,
         line: 0,
         message: `${(st.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RULE_FILE_BYTES / 2 ** 20} MiB a rule file may hold: not read`,
@@ -148,10 +162,16 @@ export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
     if (!id) continue;
     const first = seen.get(id);
     if (first)
-      problems.push({ file: r.file, line: r.line, ruleId: id, message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded` });
+      problems.push({
+        code: 'DUPLICATE_ID',
+        file: r.file,
+        line: r.line,
+        ruleId: id,
+        message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded`,
+      });
     else seen.set(id, r);
   }
-  const dupes = new Set(problems.filter((p) => p.message.startsWith('duplicate rule id')).map((p) => p.ruleId));
+  const dupes = new Set(problems.filter((p) => p.code === 'DUPLICATE_ID').map((p) => p.ruleId));
   const kept = rules.filter((r) => !r.rule.id || !dupes.has(r.rule.id));
   const correlations = resolveCorrelations(
     pending.filter((c) => !c.rule.id || !dupes.has(c.rule.id)),
@@ -189,6 +209,7 @@ async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProb
     if (bad === undefined) return true;
     const shown = JSON.stringify(bad.length > 80 ? `${bad.slice(0, 80)}...` : bad);
     problems.push({
+      code: 'REGEX',
       file: r.file,
       line: r.line,
       ruleId: r.rule.id ?? r.rule.title,
@@ -210,7 +231,7 @@ function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[],
   const out: LoadedCorrelation[] = [];
   for (const c of pending) {
     const cid = c.rule.id ?? c.rule.name ?? c.rule.title;
-    const fail = (message: string) => problems.push({ file: c.file, line: c.line, ruleId: cid, message });
+    const fail = (message: string, code: RuleProblemCode = 'CORRELATION') => problems.push({ code, file: c.file, line: c.line, ruleId: cid, message });
     const bases: LoadedRule[] = [];
     for (const ref of c.rule.correlation.rules) {
       const byId = rules.filter((r) => r.rule.id === ref);
@@ -238,7 +259,10 @@ function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[],
       const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
       const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
       if (bad.length > 0)
-        fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
+        fail(
+          `output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`,
+          'SUMMARY',
+        );
       else out.push({ ...c, bases, compiled });
     } catch (err) {
       if (!(err instanceof CorrelationError)) throw err;
@@ -264,7 +288,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
   } catch (err) {
     // The parser recurses into flow collections: a file deep enough overflows it before any bound can look.
     if (!(err instanceof RangeError)) throw err;
-    problems.push({ file, line: 1, message: `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` });
+    problems.push({ code: 'YAML', file, line: 1, message: `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` });
     return;
   }
   const list = Array.isArray(docs) ? docs : [docs];
@@ -277,6 +301,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
       for (const e of doc.errors) {
         const deep = /call stack/i.test(e.message);
         problems.push({
+          code: 'YAML',
           file,
           line: at(e.pos[0]),
           message: deep ? `YAML: nested too deeply to read (more than ${MAX_YAML_DEPTH} levels)` : `YAML: ${e.message.split('\n')[0]}`,
@@ -286,7 +311,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     }
     const deep = deeperThan(doc, MAX_YAML_DEPTH);
     if (deep) {
-      problems.push({ file, line: at(deep.range?.[0]), ruleId: docId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
+      problems.push({ code: 'YAML', file, line: at(deep.range?.[0]), ruleId: docId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
       continue;
     }
     let value: unknown;
@@ -295,6 +320,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     } catch (err) {
       const m = (err as Error).message;
       problems.push({
+        code: 'YAML',
         file,
         line,
         ruleId: docId,
@@ -309,6 +335,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         problems.push({
+          code: 'SCHEMA',
           file,
           line: lineOf(doc, issue.path as (string | number)[], lc) ?? line,
           ruleId,
@@ -322,7 +349,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
           compileDetection(detection as Record<string, unknown>);
         } catch (err) {
           if (!(err instanceof DetectionError)) throw err;
-          problems.push({ file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
+          problems.push({ code: 'DETECTION', file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
         }
       }
       continue;
@@ -335,7 +362,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
       rules.push({ rule: parsed.data, file, line, compiled: compileDetection(parsed.data.detection) });
     } catch (err) {
       if (!(err instanceof DetectionError)) throw err;
-      problems.push({ file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
+      problems.push({ code: 'DETECTION', file, line: lineOf(doc, ['detection'], lc) ?? line, ruleId, message: `detection: ${err.message}` });
     }
   }
 }
