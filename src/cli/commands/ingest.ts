@@ -3,6 +3,7 @@ import { jsonText } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
 import { DEFAULT_DB, say } from '../common.js';
+import { EXIT, exits } from '../exit.js';
 import { ingestProgress } from '../progress.js';
 
 interface Opts {
@@ -37,23 +38,26 @@ Examples:
   keytrail ingest bundle.zip --db case-4711.duckdb
   keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`,
     )
-    .action(async (inputs: string[], opts: Opts) => {
-      const bar = ingestProgress(Boolean(opts.quiet || opts.json));
-      let summary: IngestSummary;
-      try {
-        summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
-      } finally {
-        bar.stop();
-      }
-      if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
-      else if (!opts.quiet) say(...describe(summary));
-      for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
-      const rejected = summary.files.rejected;
-      if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
-        throw new KeytrailError('STRICT', `--strict: ${rejected} file(s) rejected, ${summary.inputErrors.length} input(s) named nothing`);
-      }
-      if (summary.inputErrors.length > 0) process.exitCode = 2;
-    });
+    .action(
+      exits(async (inputs: string[], opts: Opts) => {
+        const bar = ingestProgress(Boolean(opts.quiet || opts.json));
+        let summary: IngestSummary;
+        try {
+          summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
+        } finally {
+          bar.stop();
+        }
+        if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
+        else if (!opts.quiet) say(...describe(summary));
+        for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
+        const rejected = summary.files.rejected;
+        if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
+          throw new KeytrailError('STRICT', `--strict: ${rejected} file(s) rejected, ${summary.inputErrors.length} input(s) named nothing`);
+        }
+        // An input that names nothing (a typo in a path) fails the run, after everything else was loaded.
+        return summary.inputErrors.length > 0 ? EXIT.ERROR : EXIT.OK;
+      }),
+    );
 }
 
 /** The summary as lines for a person. */

@@ -6,6 +6,7 @@ import { formatProblem, loadRules } from '../../rules/load-rules.js';
 import { BUILTIN_SAMPLES, scenarioFiles, testScenario } from '../../rules/scenarios.js';
 import { testRules } from '../../rules/tester.js';
 import { say } from '../common.js';
+import { EXIT, exits } from '../exit.js';
 import { chunks, writeRows } from '../output.js';
 
 /** Load rules (the built-in pack when no path is given) and print every problem on stderr. */
@@ -70,29 +71,33 @@ export function register(program: Command): void {
       'after',
       `\nExamples:\n  keytrail rules test                          # the built-in pack and keytrail's samples\n  keytrail rules test ./my-rules/              # your rules' inline tests\n  keytrail rules test ./my-rules/ --samples ./my-scenarios/`,
     )
-    .action(async (paths: string[], opts: { samples?: string[] | boolean }) => {
-      const { rules: loaded, correlations, problems } = await load(paths);
-      if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
-      const report = await testRules(loaded, correlations);
-      const failures = [...report.failures];
-      const samples = Array.isArray(opts.samples) ? opts.samples : opts.samples === false || paths.length > 0 ? [] : [BUILTIN_SAMPLES];
-      let scenarios: string[];
-      try {
-        scenarios = await scenarioFiles(samples);
-      } catch (err) {
-        throw new KeytrailError('USAGE', `--samples ${(err as Error).message}`);
-      }
-      if (samples.length > 0 && scenarios.length === 0) throw new KeytrailError('INPUT', `no expected.yaml under ${samples.join(', ')}`);
-      for (const file of scenarios) {
-        const r = await testScenario(file, loaded, correlations);
-        say(`scenario ${file}: ${r.findings} finding(s), ${r.failures.length} failure(s)`);
-        failures.push(...r.failures);
-      }
-      for (const f of failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
-      const failedCases = report.failures.filter((f) => f.test !== '(tests)').length;
-      say(`${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed; ${scenarios.length} scenario(s); ${failures.length} failed`);
-      if (failures.length > 0) process.exitCode = 1;
-    });
+    .action(
+      exits(async (paths: string[], opts: { samples?: string[] | boolean }) => {
+        const { rules: loaded, correlations, problems } = await load(paths);
+        if (problems.length > 0) throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules`);
+        const report = await testRules(loaded, correlations);
+        const failures = [...report.failures];
+        const samples = Array.isArray(opts.samples) ? opts.samples : opts.samples === false || paths.length > 0 ? [] : [BUILTIN_SAMPLES];
+        let scenarios: string[];
+        try {
+          scenarios = await scenarioFiles(samples);
+        } catch (err) {
+          throw new KeytrailError('USAGE', `--samples ${(err as Error).message}`);
+        }
+        if (samples.length > 0 && scenarios.length === 0) throw new KeytrailError('INPUT', `no expected.yaml under ${samples.join(', ')}`);
+        for (const file of scenarios) {
+          const r = await testScenario(file, loaded, correlations);
+          say(`scenario ${file}: ${r.findings} finding(s), ${r.failures.length} failure(s)`);
+          failures.push(...r.failures);
+        }
+        for (const f of failures) say(`${f.file}:${f.line}: [${f.ruleId}] ${f.test}: ${f.message}`);
+        const failedCases = report.failures.filter((f) => f.test !== '(tests)').length;
+        say(
+          `${report.rules} rule(s), ${report.cases} case(s): ${report.cases - failedCases} passed; ${scenarios.length} scenario(s); ${failures.length} failed`,
+        );
+        return failures.length > 0 ? EXIT.TESTS_FAILED : EXIT.OK;
+      }),
+    );
   rules
     .command('compile')
     .argument('<paths...>', 'rule files or folders')
