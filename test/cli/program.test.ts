@@ -1,8 +1,9 @@
 /**
- * The program built without running it (cli/program.ts), and an action's exit status coming back
- * from the one table without touching process.exitCode.
+ * The program built without running it (cli/program.ts): every command and option is described,
+ * shared options are the same everywhere, every --format lists its choices, and an action's exit
+ * status comes back from the one table without touching process.exitCode.
  */
-import { Command } from 'commander';
+import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { EXIT, exits, statusOf } from '../../src/cli/exit.js';
 import { buildProgram } from '../../src/cli/program.js';
@@ -11,6 +12,7 @@ const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
 const commands = all(buildProgram()).slice(1);
 const leaves = commands.filter((c) => c.commands.length === 0);
 const name = (c: Command): string => (c.parent?.parent ? `${name(c.parent)} ${c.name()}` : c.name());
+const option = (c: Command, long: string): Option | undefined => c.options.find((o) => o.long === long);
 
 describe('buildProgram', () => {
   it('builds every command without running anything', () => {
@@ -32,6 +34,39 @@ describe('buildProgram', () => {
       ].sort(),
     );
     expect(process.exitCode).toBeUndefined();
+  });
+
+  it('every command and every option has a description, and help lists each option with it', () => {
+    for (const c of commands) {
+      expect(c.description(), name(c)).not.toBe('');
+      const help = c.helpInformation().replace(/\s+/g, ' ');
+      for (const o of c.options) {
+        expect(o.description, `${name(c)} ${o.flags}`).not.toBe('');
+        expect(help, `${name(c)} ${o.flags}`).toContain(`${o.flags} ${o.description.replace(/\s+/g, ' ')}`);
+      }
+    }
+  });
+
+  it('every --format refuses what it does not list, and help shows the list', () => {
+    const withFormat = leaves.filter((c) => option(c, '--format'));
+    expect(withFormat.map(name).sort()).toEqual(['detect', 'events', 'export', 'files', 'lineage', 'query', 'report']);
+    for (const c of withFormat) {
+      const choices = option(c, '--format')!.argChoices;
+      expect(choices?.length, name(c)).toBeGreaterThan(1);
+      expect(c.helpInformation().replace(/\s+/g, ' '), name(c)).toContain(`(choices: ${choices!.map((x) => `"${x}"`).join(', ')}`);
+    }
+  });
+
+  it('a shared option has one flag and one parser wherever it appears, and --db the same default', () => {
+    for (const long of ['--db', '--key', '--user', '--arn', '--since', '--until', '--rules', '--no-builtin', '--memory-limit']) {
+      const found = leaves.flatMap((c) => option(c, long) ?? []);
+      expect(found.length, long).toBeGreaterThan(1);
+      expect(new Set(found.map((o) => o.flags)).size, long).toBe(1);
+      expect(new Set(found.map((o) => o.parseArg)).size, long).toBe(1);
+      expect(new Set(found.map((o) => String(o.defaultValue))).size, long).toBe(1);
+    }
+    const since = leaves.flatMap((c) => option(c, '--since') ?? []);
+    expect(new Set(since.map((o) => o.description)).size).toBe(1);
   });
 });
 

@@ -1,0 +1,30 @@
+/**
+ * The case's findings table (kept by detect.ts storeFindings) as `keytrail detect` lists it, and
+ * the count --fail-on looks at.
+ */
+import { z } from 'zod';
+import type { CaseDb } from '../store/db.js';
+import { type Sql, sql } from '../store/sql.js';
+import { isoTime } from '../store/vocabulary.js';
+import { findingsSql } from './detect.js';
+import { LEVELS, type Level } from './schema.js';
+
+/** The columns of a finding's line in a table or CSV. */
+export const FINDING_LINE_COLUMNS = ['time', 'level', 'rule', 'title', 'summary', 'eventID'];
+
+/**
+ * Every finding in its deterministic order: whole (ARCHITECTURE.md section 6, for JSON), or as a
+ * line (FINDING_LINE_COLUMNS, every contributing eventID in one cell).
+ */
+export function listFindings(whole: boolean): Sql {
+  if (whole) return sql.raw(findingsSql('findings'));
+  return sql`SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
+             FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
+}
+
+/** How many findings are at `level` or above. */
+export async function findingsAtOrAbove(db: CaseDb, level: Level): Promise<number> {
+  const levels = LEVELS.slice(LEVELS.indexOf(level));
+  const { n } = await db.one(sql`SELECT count(*) AS n FROM findings WHERE level IN (SELECT unnest(${sql.list(levels)}))`, z.object({ n: z.number() }));
+  return n;
+}
