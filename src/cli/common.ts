@@ -1,13 +1,23 @@
-/** What every command shares: the --db option, messages on stderr, format checks. */
+/** What every command shares: the case database, messages on stderr, value checks, the rules a run uses. */
 import { printable } from '../escape.js';
 import { KeytrailError, usageError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/detect.js';
 import { formatProblem, loadRules } from '../rules/load-rules.js';
+import { CaseDb, type OpenOptions } from '../store/db.js';
 
 export const DEFAULT_DB = 'keytrail.duckdb';
 
-export interface GlobalOptions {
-  debug?: boolean;
+/** How a command that only reads opens the case: read-only, and its SQL sees the case and nothing else. */
+export const READ: OpenOptions = { readOnly: true, fileAccess: false };
+
+/** Open the case database, run `fn` with it, and close it whatever happens. */
+export async function withCase<T>(file: string, open: OpenOptions, fn: (db: CaseDb) => Promise<T>): Promise<T> {
+  const db = await CaseDb.open(file, open);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -18,6 +28,7 @@ export function say(...lines: string[]): void {
   process.stderr.write(lines.map((l) => `${printable(l)}\n`).join(''));
 }
 
+/** A value of a list option (one commander's `choices` cannot check, as it is comma-separated). */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
   if (!(allowed as readonly string[]).includes(value)) {
     throw usageError(`${option} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);

@@ -72,6 +72,12 @@ export async function writeRows(rows: Rows, columns: string[], format: RowFormat
   return n;
 }
 
+/** A whole text (a report, a graph) to `-o FILE` or stdout. */
+export function writeText(text: string, outFile?: string): void {
+  if (outFile) fs.writeFileSync(outFile, text);
+  else process.stdout.write(text);
+}
+
 /** An in-memory row list as the chunked stream writers take. */
 export async function* chunks(rows: Row[]): AsyncGenerator<Row[]> {
   yield rows;

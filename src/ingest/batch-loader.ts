@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { KeytrailError } from '../errors.js';
 import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
 import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent } from '../store/schema.js';
@@ -97,7 +98,11 @@ export interface StagedFiles {
 }
 
 /** DuckDB could not read some `{"Records":[...]}` files of a batch; the batch was rolled back. */
-export class NativeLoadError extends Error {}
+export class NativeLoadError extends KeytrailError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NATIVE_LOAD', message, {}, options);
+  }
+}
 
 export class BatchLoader {
   private empty = true;

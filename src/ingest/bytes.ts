@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { KeytrailError } from '../errors.js';
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -293,9 +294,9 @@ export function describeZlibError(e: Error & { code?: string }): string {
 }
 
 /** Thrown by the guard when decompressed data grows past its limit. */
-export class ExpansionError extends Error {
+export class ExpansionError extends KeytrailError {
   constructor(readonly limit: number) {
-    super(`expands beyond ${formatBytes(limit)} when decompressed (a decompression bomb, or raise the limit)`);
+    super('EXPANSION', `expands beyond ${formatBytes(limit)} when decompressed (a decompression bomb, or raise the limit)`);
   }
 }
 

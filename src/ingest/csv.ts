@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { KeytrailError } from '../errors.js';
 import type { RecordSink } from './interpret.js';
 import { readRecord } from './interpret.js';
 
@@ -41,7 +42,11 @@ const HEADER_MAP: Record<string, Target> = {
 
 const norm = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 
-export class NotCloudTrailCsv extends Error {}
+export class NotCloudTrailCsv extends KeytrailError {
+  constructor(message: string) {
+    super('NOT_CLOUDTRAIL_CSV', message);
+  }
+}
 
 /** Recognise columns of a header-less row by what their values look like. */
 function mapByContent(row: string[]): (Target | undefined)[] | undefined {

@@ -5,6 +5,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
+import { KeytrailError } from '../errors.js';
 import { ExpansionError, formatBytes, openContent } from './bytes.js';
 import { NotCloudTrailCsv, readCsv } from './csv.js';
 import { interpretValue, isWrapper, readLookupEvent, readRecord, type RecordSink } from './interpret.js';
@@ -28,7 +29,11 @@ export interface ReadOutcome {
 }
 
 /** Reading CSV that is not CloudTrail: the whole file is rejected with this reason. */
-export class NotEvidence extends Error {}
+export class NotEvidence extends KeytrailError {
+  constructor(message: string) {
+    super('NOT_EVIDENCE', message);
+  }
+}
 
 const RAW_LIMIT = 1 << 20;
 

@@ -12,12 +12,17 @@
  *
  * Group-by values are compared exactly; an event whose group-by field is absent joins no group.
  */
+import { KeytrailError } from '../errors.js';
 import { fieldSql, resolveField } from './catalog.js';
 import { withListing, type Listing } from './listing.js';
 import type { CorrelationType, SigmaCorrelation } from './schema.js';
 import { sql, type Sql } from '../store/sql.js';
 
-export class CorrelationError extends Error {}
+export class CorrelationError extends KeytrailError {
+  constructor(message: string) {
+    super('CORRELATION', message);
+  }
+}
 
 /** A base rule as the correlation may name it in `aliases`: any of its id, name and title. */
 export interface BaseRef {

@@ -7,6 +7,7 @@
  * To add a value modifier: one entry in VALUE_MODIFIERS (how a value becomes SQL) or in
  * PATTERN_MODIFIERS (how a string value becomes a wildcard pattern).
  */
+import { KeytrailError } from '../errors.js';
 import { ConditionError, expandPattern, parseCondition, type Condition } from './condition.js';
 import { RECORD_FIELDS } from '../store/schema.js';
 import { sql, type Sql } from '../store/sql.js';
@@ -33,7 +34,11 @@ export interface CompiledExpr extends Listing {
 /** The fields a necessary condition may test: the two every CloudTrail record has and rules name most. */
 type KeyField = 'eventName' | 'eventSource';
 
-export class DetectionError extends Error {}
+export class DetectionError extends KeytrailError {
+  constructor(message: string) {
+    super('DETECTION', message);
+  }
+}
 
 /**
  * Values one field (or one selection list) may hold. Real rules list at most a few dozen (SigmaHQ's

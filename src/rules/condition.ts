@@ -2,13 +2,19 @@
  * Sigma's condition grammar: `and`, `or`, `not`, parentheses, `1 of X*`, `all of X*`, `1 of them`,
  * `all of them` (`any of` is read as `1 of`). Precedence, loosest first: or, and, not.
  */
+import { KeytrailError } from '../errors.js';
+
 export type Condition =
   | { op: 'and' | 'or'; args: Condition[] }
   | { op: 'not'; arg: Condition }
   | { op: 'sel'; name: string }
   | { op: 'of'; quantifier: 'one' | 'all'; pattern: string };
 
-export class ConditionError extends Error {}
+export class ConditionError extends KeytrailError {
+  constructor(message: string) {
+    super('CONDITION', message);
+  }
+}
 
 /**
  * How deep `(` and `not` may nest. The parser, the SQL it becomes and DuckDB's own expression depth

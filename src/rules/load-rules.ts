@@ -32,7 +32,15 @@ export interface LoadedCorrelation {
   compiled: CompiledCorrelation;
 }
 
+/**
+ * What kind of problem a rule has, for callers to tell them apart (never by message text): the path
+ * itself (FILE), YAML, the schema, a detection or correlation the compilers refuse, a regular
+ * expression RE2 refuses, a rule id used twice, a placeholder a correlation's summary cannot fill.
+ */
+export type RuleProblemCode = 'FILE' | 'YAML' | 'SCHEMA' | 'DETECTION' | 'REGEX' | 'DUPLICATE_ID' | 'CORRELATION' | 'SUMMARY';
+
 export interface RuleProblem {
+  code: RuleProblemCode;
   file: string;
   line: number;
   ruleId?: string;
@@ -74,7 +82,12 @@ function notRegular(st: fs.Stats): string {
   if (st.isBlockDevice()) return 'a block device';
   return 'not a file';
 }
-const notRegularProblem = (file: string, st: fs.Stats): RuleProblem => ({ file, line: 0, message: `not a regular file (${notRegular(st)}): not read` });
+const notRegularProblem = (file: string, st: fs.Stats): RuleProblem => ({
+  code: 'FILE',
+  file,
+  line: 0,
+  message: `not a regular file (${notRegular(st)}): not read`,
+});
 
 /** The error's code (ENOENT, EACCES, ...) when it has one. */
 const errnoCode = (err: unknown): string | undefined => (err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined);
@@ -97,13 +110,13 @@ export async function ruleFiles(paths: readonly string[]): Promise<{ files: stri
   const problems: RuleProblem[] = [];
   for (const p of paths) {
     const st = statOf(p);
-    if (!st) problems.push({ file: p, line: 0, message: 'no such file or folder' });
+    if (!st) problems.push({ code: 'FILE', file: p, line: 0, message: 'no such file or folder' });
     else if (st.isFile()) files.push(path.resolve(p));
     else if (!st.isDirectory()) problems.push(notRegularProblem(p, st));
     else {
       for (const f of (await fg('**/*.{yml,yaml}', { cwd: p, absolute: true, onlyFiles: false, suppressErrors: true })).sort()) {
         const s = statOf(f);
-        if (!s) problems.push({ file: f, line: 0, message: 'cannot read (a broken link?)' });
+        if (!s) problems.push({ code: 'FILE', file: f, line: 0, message: 'cannot read (a broken link?)' });
         else if (s.isFile()) files.push(f);
         else if (!s.isDirectory()) problems.push(notRegularProblem(f, s));
       }
@@ -121,13 +134,14 @@ function readRuleFile(file: string): string | RuleProblem {
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
-    return { file, line: 0, message: `cannot read: ${errnoCode(err) ?? messageOf(err)}` };
+    return { code: 'FILE', file, line: 0, message: `cannot read: ${errnoCode(err) ?? messageOf(err)}` };
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return notRegularProblem(file, st);
     if (st.size > MAX_RULE_FILE_BYTES)
       return {
+        code: 'FILE',
         file,
         line: 0,
         message: `${(st.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RULE_FILE_BYTES / 2 ** 20} MiB a rule file may hold: not read`,
@@ -154,10 +168,16 @@ export async function loadRules(paths: readonly string[]): Promise<LoadResult> {
     if (!id) continue;
     const first = seen.get(id);
     if (first)
-      problems.push({ file: r.file, line: r.line, ruleId: id, message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded` });
+      problems.push({
+        code: 'DUPLICATE_ID',
+        file: r.file,
+        line: r.line,
+        ruleId: id,
+        message: `duplicate rule id (also ${first.file}:${first.line}); neither rule is loaded`,
+      });
     else seen.set(id, r);
   }
-  const dupes = new Set(problems.filter((p) => p.message.startsWith('duplicate rule id')).map((p) => p.ruleId));
+  const dupes = new Set(problems.filter((p) => p.code === 'DUPLICATE_ID').map((p) => p.ruleId));
   const kept = rules.filter((r) => !r.rule.id || !dupes.has(r.rule.id));
   const correlations = resolveCorrelations(
     pending.filter((c) => !c.rule.id || !dupes.has(c.rule.id)),
@@ -195,6 +215,7 @@ async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProb
     if (bad === undefined) return true;
     const shown = JSON.stringify(bad.length > 80 ? `${bad.slice(0, 80)}...` : bad);
     problems.push({
+      code: 'REGEX',
       file: r.file,
       line: r.line,
       ruleId: r.rule.id ?? r.rule.title,
@@ -212,11 +233,14 @@ const namesOf = (r: { rule: { id?: string; name?: string; title: string } }) => 
  * preference; a name or title is looked up in the correlation's own file first, as in a
  * multi-document rule file, then everywhere). Anything unresolved or ambiguous is a problem.
  */
+/** Records a problem of a correlation (CORRELATION unless said). */
+type Fail = (message: string, code?: RuleProblemCode) => void;
+
 function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[], problems: RuleProblem[]): LoadedCorrelation[] {
   const out: LoadedCorrelation[] = [];
   for (const c of pending) {
     const cid = c.rule.id ?? c.rule.name ?? c.rule.title;
-    const fail = (message: string) => problems.push({ file: c.file, line: c.line, ruleId: cid, message });
+    const fail: Fail = (message, code = 'CORRELATION') => problems.push({ code, file: c.file, line: c.line, ruleId: cid, message });
     const bases = resolveBases(c, rules, pending, fail);
     const loaded = bases && compileResolved(c, bases, fail);
     if (loaded) out.push(loaded);
@@ -237,7 +261,7 @@ function rulesNamed(ref: string, file: string, rules: readonly LoadedRule[]): Lo
 }
 
 /** The correlation's base rules in its order, or null when one does not resolve to exactly one rule (each a problem). */
-function resolveBases(c: PendingCorrelation, rules: readonly LoadedRule[], pending: readonly PendingCorrelation[], fail: (message: string) => void) {
+function resolveBases(c: PendingCorrelation, rules: readonly LoadedRule[], pending: readonly PendingCorrelation[], fail: Fail) {
   const bases: LoadedRule[] = [];
   for (const ref of c.rule.correlation.rules) {
     const found = rulesNamed(ref, c.file, rules);
@@ -254,7 +278,7 @@ function resolveBases(c: PendingCorrelation, rules: readonly LoadedRule[], pendi
 }
 
 /** The correlation compiled over its base rules, its summary's placeholders checked; null when either is a problem. */
-function compileResolved(c: PendingCorrelation, bases: LoadedRule[], fail: (message: string) => void): LoadedCorrelation | null {
+function compileResolved(c: PendingCorrelation, bases: LoadedRule[], fail: Fail): LoadedCorrelation | null {
   try {
     const compiled = compileCorrelation(
       c.rule,
@@ -263,7 +287,7 @@ function compileResolved(c: PendingCorrelation, bases: LoadedRule[], fail: (mess
     const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
     const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
     if (bad.length === 0) return { ...c, bases, compiled };
-    fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`);
+    fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`, 'SUMMARY');
   } catch (err) {
     if (!(err instanceof CorrelationError)) throw err;
     fail(`correlation: ${err.message}`);
@@ -306,7 +330,7 @@ export function loadFile(file: string, text: string, rules: LoadedRule[], proble
   } catch (err) {
     // The parser recurses into flow collections: a file deep enough overflows it before any bound can look.
     if (!(err instanceof RangeError)) throw err;
-    problems.push({ file, line: 1, message: tooDeep });
+    problems.push({ code: 'YAML', file, line: 1, message: tooDeep });
     return;
   }
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
@@ -325,13 +349,13 @@ function documentValue(d: Doc, problems: RuleProblem[]): unknown {
   const ruleId = typeof header === 'string' ? header : undefined;
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      problems.push({ file, line: lineAt(lc, e.pos[0]), message: /call stack/i.test(e.message) ? tooDeep : `YAML: ${e.message.split('\n')[0]}` });
+      problems.push({ code: 'YAML', file, line: lineAt(lc, e.pos[0]), message: /call stack/i.test(e.message) ? tooDeep : `YAML: ${e.message.split('\n')[0]}` });
     }
     return undefined;
   }
   const deep = deeperThan(doc, MAX_YAML_DEPTH);
   if (deep) {
-    problems.push({ file, line: lineAt(lc, deep.range?.[0]), ruleId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
+    problems.push({ code: 'YAML', file, line: lineAt(lc, deep.range?.[0]), ruleId, message: `YAML: nested more than ${MAX_YAML_DEPTH} levels: not loaded` });
     return undefined;
   }
   try {
@@ -339,6 +363,7 @@ function documentValue(d: Doc, problems: RuleProblem[]): unknown {
   } catch (err) {
     const m = messageOf(err);
     problems.push({
+      code: 'YAML',
       file,
       line,
       ruleId,
@@ -372,6 +397,7 @@ function loadValue(d: Doc, value: unknown, sink: Sink): void {
 function schemaProblems(d: Doc, issues: readonly z.core.$ZodIssue[], ruleId: string | undefined, problems: RuleProblem[]): void {
   for (const issue of issues) {
     problems.push({
+      code: 'SCHEMA',
       file: d.file,
       line: lineOf(d.doc, issue.path.filter(isPathKey), d.lc) ?? d.line,
       ruleId,
@@ -388,7 +414,7 @@ function compileOrProblem(d: Doc, detection: Record<string, unknown>, ruleId: st
     return compileDetection(detection);
   } catch (err) {
     if (!(err instanceof DetectionError)) throw err;
-    problems.push({ file: d.file, line: lineOf(d.doc, ['detection'], d.lc) ?? d.line, ruleId, message: `detection: ${err.message}` });
+    problems.push({ code: 'DETECTION', file: d.file, line: lineOf(d.doc, ['detection'], d.lc) ?? d.line, ruleId, message: `detection: ${err.message}` });
     return null;
   }
 }

@@ -1,7 +1,9 @@
 /**
- * The filters an investigator starts from, as one WHERE condition over `events`. Values are always
- * bound; only the fixed field expressions below appear in the SQL text.
+ * The filters an investigator starts from, as one WHERE condition over `events`, and the listing of
+ * the events that meet it. Values are always bound; only the fixed field expressions below appear
+ * in the SQL text.
  */
+import { RECORD_SQL } from './schema.js';
 import { type Sql, sql } from './sql.js';
 import { isoTime, isWrite, principal, timeWindow } from './vocabulary.js';
 
@@ -45,3 +47,16 @@ export const EVENT_SUMMARY_SQL = sql`
   ${isoTime('eventTime')} AS eventTime, eventName, eventSource, awsRegion,
   ${principal()} AS principal,
   userIdentity.accessKeyId AS accessKeyId, sourceIPAddress, errorCode, eventID`;
+
+export interface EventListing {
+  /** Whole records, each in one column `record` (JSON output), instead of the summary columns. */
+  records: boolean;
+  limit?: number;
+}
+
+/** The events that meet `where`, in time order (eventID breaks ties): the summary columns or whole records. */
+export function listEvents(where: Sql, o: EventListing): Sql {
+  const columns = o.records ? sql`${sql.raw(RECORD_SQL)} AS record` : EVENT_SUMMARY_SQL;
+  const limit = o.limit === undefined ? sql.empty : sql` LIMIT ${o.limit}`;
+  return sql`SELECT ${columns} FROM events WHERE ${where} ORDER BY events.eventTime, events.eventID${limit}`;
+}

@@ -243,6 +243,18 @@ describe.concurrent('keytrail query errors', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
+  it('--debug adds the statement that failed, each line made printable, and the stack; without it, neither', async () => {
+    const hostile = `SELECT '\u001b]0;owned\u0007' AS a,\n       nosuchcolumn FROM events`;
+    const r = await query(hostile, '--debug');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`\nthe statement that failed:\n  SELECT '\\x1b]0;owned\\x07' AS a,\n         nosuchcolumn FROM events\n`);
+    expect(r.stderr).toMatch(STACK_LINE);
+    expect(r.stderr).not.toMatch(/[\u001b\u0007]/);
+    const plain = await query(hostile);
+    expectUserError(plain);
+    expect(plain.stderr).not.toContain('the statement that failed');
+  });
+
   it('error messages quote the SQL as the user wrote it', async () => {
     const r = await unknownColumn();
     expect(r.status).toBe(2);

@@ -1,82 +1,72 @@
-import { sql } from '../../store/sql.js';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { KeytrailError } from '../../errors.js';
-import { detect, formatFailure, RulesFailedError, type Findings } from '../../rules/detect.js';
+import { detect, type Findings, formatFailure, RulesFailedError } from '../../rules/detect.js';
+import { FINDING_LINE_COLUMNS, findingLines, findingsAtOrAbove } from '../../rules/findings-listing.js';
 import { LEVELS, type Level } from '../../rules/schema.js';
-import { CaseDb } from '../../store/db.js';
-import { DEFAULT_DB, loadRulesForRun, oneOf, rulePaths, say } from '../common.js';
-import { ROW_FORMATS, writeRows } from '../output.js';
-import { isoTime } from '../../store/vocabulary.js';
+import { loadRulesForRun, rulePaths, say, withCase } from '../common.js';
+import { EXIT, exits } from '../exit.js';
+import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, withOptions } from '../options.js';
+import { ROW_FORMATS, type RowFormat, writeRows } from '../output.js';
 
-interface Opts {
-  db: string;
-  rules?: string[];
-  builtin: boolean;
-  minLevel?: string;
-  failOn?: string;
-  format: string;
-  output?: string;
+interface Opts extends DbOptions, RuleOptions, OutputOptions {
+  minLevel?: Level;
+  failOn?: Level;
+  format: RowFormat;
 }
 
+const EXAMPLES =
+  `\nExamples:\n  keytrail detect\n  keytrail detect --rules ./my-rules/ --no-builtin --format json\n  keytrail detect --min-level high --fail-on critical\n` +
+  `  keytrail query "SELECT level, rule_title, count(*) AS n FROM findings GROUP BY ALL ORDER BY n DESC"`;
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('detect')
     .description(
       'run Sigma rules and correlation rules (the built-in pack and/or your own) over the case; findings are also kept in its findings table ' +
         '(a correlation finding lists every event that contributed)',
-    )
-    .option('--db <file>', 'case database', DEFAULT_DB)
-    .option('--rules <path>', 'rule file or folder; repeatable', (v: string, prev: string[] = []) => prev.concat(v))
-    .option('--no-builtin', 'do not run the built-in pack')
-    .option('--min-level <level>', `only rules at this level or above (${LEVELS.join(', ')})`)
-    .option('--fail-on <level>', 'exit with status 1 when a finding is at this level or above')
-    .option('--format <format>', `output format: ${ROW_FORMATS.join(', ')}`, 'table')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
-    .addHelpText(
-      'after',
-      `\nExamples:\n  keytrail detect\n  keytrail detect --rules ./my-rules/ --no-builtin --format json\n  keytrail detect --min-level high --fail-on critical\n` +
-        `  keytrail query "SELECT level, rule_title, count(*) AS n FROM findings GROUP BY ALL ORDER BY n DESC"`,
-    )
-    .action(async (opts: Opts) => {
-      const format = oneOf(opts.format, ROW_FORMATS, '--format');
-      const minLevel = opts.minLevel ? oneOf(opts.minLevel, LEVELS, '--min-level') : undefined;
-      const failOn: Level | undefined = opts.failOn ? oneOf(opts.failOn, LEVELS, '--fail-on') : undefined;
-      const paths = rulePaths(opts);
-      if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
-      const { rules, correlations } = await loadRulesForRun(paths);
-      // A bounded cache, as for ingest: a scan over millions of events needs no more.
-      const db = await CaseDb.open(opts.db, { memoryLimit: '2GB' });
-      try {
-        // A rule DuckDB cannot run does not stop the others: their findings are shown and kept, then the run fails (exit 2).
-        let findings: Findings;
-        let failed: RulesFailedError | undefined;
-        try {
-          findings = await detect(db, rules, { minLevel, correlations });
-        } catch (err) {
-          if (!(err instanceof RulesFailedError)) throw err;
-          failed = err;
-          findings = err.findings;
-        }
-        await findings.store();
-        // Streamed (the run's findings, as kept in the case): a run that flags a million events prints them without holding them.
-        const structured = format === 'json' || format === 'jsonl';
-        const query = structured
-          ? findings.query()
-          : sql`SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
-             FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
-        const { rows } = await db.query(query);
-        await writeRows(rows, structured ? [] : ['time', 'level', 'rule', 'title', 'summary', 'eventID'], format, opts.output);
-        say(`${findings.count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
-        if (failed) {
-          for (const f of failed.failures) say(formatFailure(f));
-          throw new KeytrailError('INPUT', `${failed.failures.length} rule(s) could not run; the findings above are from the others`);
-        }
-        if (failOn) {
-          const hit = await db.all('SELECT count(*) AS n FROM findings WHERE level IN (SELECT unnest($1::VARCHAR[]))', [LEVELS.slice(LEVELS.indexOf(failOn))]);
-          if (Number(hit[0]!.n) > 0) process.exitCode = 1;
-        }
-      } finally {
-        db.close();
-      }
-    });
+    );
+  withOptions(
+    cmd,
+    OPTIONS.db(),
+    OPTIONS.rules(),
+    OPTIONS.noBuiltin(),
+    new Option('--min-level <level>', 'only rules at this level or above').choices(LEVELS),
+    new Option('--fail-on <level>', 'exit with status 1 when a finding is at this level or above').choices(LEVELS),
+    OPTIONS.format(ROW_FORMATS, 'output format', 'table'),
+    OPTIONS.output(),
+  )
+    .addHelpText('after', EXAMPLES)
+    .action(exits(runDetect));
+}
+
+async function runDetect(opts: Opts) {
+  const paths = rulePaths(opts);
+  if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
+  const { rules, correlations } = await loadRulesForRun(paths);
+  // A bounded cache, as for ingest: a scan over millions of events needs no more.
+  return withCase(opts.db, { memoryLimit: '2GB' }, async (db) => {
+    // A rule DuckDB cannot run does not stop the others: their findings are shown and kept, then the run fails (exit 2).
+    const { findings, failed } = await settled(() => detect(db, rules, { minLevel: opts.minLevel, correlations }));
+    await findings.store();
+    // Streamed: a run that flags a million events prints them without holding them.
+    const whole = opts.format === 'json' || opts.format === 'jsonl';
+    const { rows } = await db.query(whole ? findings.query() : findingLines());
+    await writeRows(rows, whole ? [] : FINDING_LINE_COLUMNS, opts.format, opts.output);
+    say(`${findings.count} finding(s) from ${rules.length} rule(s) and ${correlations.length} correlation(s)`);
+    if (failed) {
+      for (const f of failed.failures) say(formatFailure(f));
+      throw new KeytrailError('INPUT', `${failed.failures.length} rule(s) could not run; the findings above are from the others`);
+    }
+    return opts.failOn && (await findingsAtOrAbove(db, opts.failOn)) > 0 ? EXIT.FINDINGS : EXIT.OK;
+  });
+}
+
+/** The run's findings, and the rules that could not run (their failure does not lose the others' findings). */
+async function settled(run: () => Promise<Findings>): Promise<{ findings: Findings; failed?: RulesFailedError }> {
+  try {
+    return { findings: await run() };
+  } catch (err) {
+    if (!(err instanceof RulesFailedError)) throw err;
+    return { findings: err.findings, failed: err };
+  }
 }

@@ -1,16 +1,22 @@
 import type { Command } from 'commander';
-import { EXPORTERS, EXPORT_FORMATS } from '../../export/index.js';
+import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../../export/index.js';
 import { usageError } from '../../errors.js';
-import { CaseDb } from '../../store/db.js';
-import { DEFAULT_DB, oneOf, say } from '../common.js';
+import { say, withCase } from '../common.js';
+import { type DbOptions, OPTIONS, withOptions } from '../options.js';
+
+interface Opts extends DbOptions {
+  format: ExportFormat;
+  output: string;
+}
 
 export function register(program: Command): void {
-  program
-    .command('export')
-    .description('write the case for other tools: parquet (Athena/Trino/Spark), csv, jsonl, timeline (Timesketch)')
-    .requiredOption('--format <format>', EXPORT_FORMATS.join(', '))
-    .requiredOption('-o, --output <path>', 'file to write (a folder for parquet)')
-    .option('--db <file>', 'case database', DEFAULT_DB)
+  const cmd = program.command('export').description('write the case for other tools: parquet (Athena/Trino/Spark), csv, jsonl, timeline (Timesketch)');
+  withOptions(
+    cmd,
+    OPTIONS.format(EXPORT_FORMATS, 'what to write (see below)'),
+    OPTIONS.output('file to write (a folder for parquet)', 'path').makeOptionMandatory(),
+    OPTIONS.db(),
+  )
     .addHelpText(
       'after',
       `
@@ -23,15 +29,12 @@ Examples:
   keytrail export --format parquet -o case-4711-parquet/
   keytrail export --format timeline -o case-4711-timeline.csv`,
     )
-    .action(async (opts: { format: string; output: string; db: string }) => {
-      const format = oneOf(opts.format, EXPORT_FORMATS, '--format');
+    .action(async (opts: Opts) => {
       if (!opts.output) throw usageError('-o is required');
-      const db = await CaseDb.open(opts.db, { readOnly: true });
-      try {
-        const res = await EXPORTERS[format](db, opts.output);
+      // Read-only, but with file access: the exporters write with DuckDB's COPY.
+      await withCase(opts.db, { readOnly: true }, async (db) => {
+        const res = await EXPORTERS[opts.format](db, opts.output);
         say(`wrote ${res.events} events to ${res.path}`);
-      } finally {
-        db.close();
-      }
+      });
     });
 }

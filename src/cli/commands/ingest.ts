@@ -1,31 +1,20 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { jsonText } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
-import { DEFAULT_DB, say } from '../common.js';
+import { say } from '../common.js';
+import { EXIT, exits } from '../exit.js';
+import { type DbOptions, OPTIONS, withOptions } from '../options.js';
 import { ingestProgress } from '../progress.js';
 
-interface Opts {
-  db: string;
+interface Opts extends DbOptions {
   json?: boolean;
   quiet?: boolean;
   strict?: boolean;
   memoryLimit?: string;
 }
 
-export function register(program: Command): void {
-  program
-    .command('ingest')
-    .description('load CloudTrail evidence (files, folders, globs, .zip/.tar.gz bundles) into the case database')
-    .argument('<inputs...>', 'files, folders (read recursively), globs or archives')
-    .option('--db <file>', 'case database (created if missing)', DEFAULT_DB)
-    .option('--json', 'print the summary as JSON on stdout')
-    .option('-q, --quiet', 'no progress bar and no summary on stderr')
-    .option('--strict', 'exit with status 2 when any file is rejected or any input names nothing')
-    .option('--memory-limit <size>', "DuckDB's memory while loading, e.g. 1GB, 4GB (default 1GB; raise it if a load runs out of memory)")
-    .addHelpText(
-      'after',
-      `
+const ABOUT = `
 Shapes are recognised by content, not by name: S3 exports ({"Records":[...]}, .json or .json.gz),
 console downloads (JSON, CSV), 'aws cloudtrail lookup-events' output (pages may be appended in one
 file), JSON Lines and JSON arrays (Logstash @timestamp accepted), and .zip/.tar.gz bundles of them.
@@ -35,25 +24,42 @@ file already in the case does nothing; the same event from two sources is kept o
 Examples:
   keytrail ingest ./evidence/                      # a customer's folder, recursively
   keytrail ingest bundle.zip --db case-4711.duckdb
-  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`,
-    )
-    .action(async (inputs: string[], opts: Opts) => {
-      const bar = ingestProgress(Boolean(opts.quiet || opts.json));
-      let summary: IngestSummary;
-      try {
-        summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
-      } finally {
-        bar.stop();
-      }
-      if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
-      else if (!opts.quiet) say(...describe(summary));
-      for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
-      const rejected = summary.files.rejected;
-      if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
-        throw new KeytrailError('STRICT', `--strict: ${rejected} file(s) rejected, ${summary.inputErrors.length} input(s) named nothing`);
-      }
-      if (summary.inputErrors.length > 0) process.exitCode = 2;
-    });
+  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`;
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('ingest')
+    .description('load CloudTrail evidence (files, folders, globs, .zip/.tar.gz bundles) into the case database')
+    .argument('<inputs...>', 'files, folders (read recursively), globs or archives');
+  withOptions(
+    cmd,
+    OPTIONS.db('case database (created if missing)'),
+    new Option('--json', 'print the summary as JSON on stdout'),
+    new Option('-q, --quiet', 'no progress bar and no summary on stderr'),
+    new Option('--strict', 'exit with status 2 when any file is rejected or any input names nothing'),
+    OPTIONS.memoryLimit("DuckDB's memory while loading, e.g. 1GB, 4GB (default 1GB; raise it if a load runs out of memory)"),
+  )
+    .addHelpText('after', ABOUT)
+    .action(exits(run));
+}
+
+async function run(inputs: string[], opts: Opts) {
+  const bar = ingestProgress(Boolean(opts.quiet || opts.json));
+  let summary: IngestSummary;
+  try {
+    summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
+  } finally {
+    bar.stop();
+  }
+  if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
+  else if (!opts.quiet) say(...describe(summary));
+  for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
+  const rejected = summary.files.rejected;
+  if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
+    throw new KeytrailError('STRICT', `--strict: ${rejected} file(s) rejected, ${summary.inputErrors.length} input(s) named nothing`);
+  }
+  // An input that names nothing (a typo in a path) fails the run, after everything else was loaded.
+  return summary.inputErrors.length > 0 ? EXIT.ERROR : EXIT.OK;
 }
 
 /** The summary as lines for a person. */

@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { KeytrailError, usageError } from '../../errors.js';
-import { CaseDb, SqlError } from '../../store/db.js';
-import { DEFAULT_DB, oneOf } from '../common.js';
-import { ROW_FORMATS, writeRows } from '../output.js';
+import { type CaseDb, SqlError } from '../../store/db.js';
+import { READ, withCase } from '../common.js';
+import { type DbOptions, OPTIONS, type OutputOptions, withOptions } from '../options.js';
+import { ROW_FORMATS, type RowFormat, writeRows } from '../output.js';
 
 /**
  * A query is the user's SQL (or a colleague's, pasted from a ticket): a recursive CTE without an end
@@ -13,27 +14,13 @@ import { ROW_FORMATS, writeRows } from '../output.js';
 const DEFAULT_TIMEOUT = '60';
 const DEFAULT_MAX_MEMORY = '2GB';
 
-interface Opts {
-  db: string;
-  format: string;
-  output?: string;
+interface Opts extends DbOptions, OutputOptions {
+  format: RowFormat;
   timeout: string;
   maxMemory: string;
 }
 
-export function register(program: Command): void {
-  program
-    .command('query')
-    .description('run one read-only SQL query over the case (tables: events, files, rejects; view: records)')
-    .argument('<sql>', 'one SQL statement')
-    .option('--db <file>', 'case database', DEFAULT_DB)
-    .option('--format <format>', `output format: ${ROW_FORMATS.join(', ')}`, 'table')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
-    .option('--timeout <seconds>', 'stop the query after this many seconds (0: no limit)', DEFAULT_TIMEOUT)
-    .option('--max-memory <size>', "DuckDB's memory for the query, e.g. 512MB or 8GB; nothing spills to disk", DEFAULT_MAX_MEMORY)
-    .addHelpText(
-      'after',
-      `
+const ABOUT = `
 The database is opened read-only and without file access: a query sees the case and nothing else.
 Field names and nesting are CloudTrail's (and Athena's): userIdentity.accessKeyId, requestParameters ...
 JSON columns take DuckDB's JSON functions: requestParameters->>'$.userName' (parenthesise arrows).
@@ -46,46 +33,69 @@ Examples:
   keytrail query "SELECT eventName, count(*) AS n FROM events GROUP BY ALL ORDER BY n DESC"
   keytrail query "SELECT eventTime, eventName, awsRegion FROM events WHERE userIdentity.accessKeyId = 'AKIA...'" --format csv
   keytrail query "SELECT record FROM records LIMIT 1" --format json
-  keytrail query "SELECT * FROM records ORDER BY eventTime" --format jsonl -o all.jsonl --timeout 600 --max-memory 8GB`,
-    )
-    .action(async (sql: string, opts: Opts) => {
-      const format = oneOf(opts.format, ROW_FORMATS, '--format');
-      const seconds = parseSeconds(opts.timeout);
-      const memory = parseSize(opts.maxMemory);
-      const db = await CaseDb.open(opts.db, { readOnly: true, fileAccess: false, memoryLimit: memory, noSpill: true });
-      let timedOut = false;
-      const timer =
-        seconds > 0
-          ? setTimeout(() => {
-              timedOut = true;
-              db.interrupt();
-            }, seconds * 1000)
-          : undefined;
-      try {
-        const { columns, rows } = await db.query(sql);
-        await writeRows(rows, columns, format, opts.output);
-      } catch (err) {
-        if (timedOut)
-          throw new KeytrailError(
-            'QUERY',
-            `query stopped after ${seconds} s (--timeout): give it longer with --timeout <seconds>, or --timeout 0 for no limit`,
-            {},
-            { cause: err },
-          );
-        if (err instanceof SqlError && /^Out of Memory Error/i.test(err.message)) {
-          throw new KeytrailError(
-            'QUERY',
-            `query needs more than ${memory} of memory (--max-memory): narrow it (a WHERE, fewer columns, a LIMIT) or raise --max-memory`,
-            {},
-            { cause: err },
-          );
-        }
-        throw err;
-      } finally {
-        clearTimeout(timer);
-        db.close();
-      }
-    });
+  keytrail query "SELECT * FROM records ORDER BY eventTime" --format jsonl -o all.jsonl --timeout 600 --max-memory 8GB`;
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('query')
+    .description('run one read-only SQL query over the case (tables: events, files, rejects; view: records)')
+    .argument('<sql>', 'one SQL statement');
+  withOptions(
+    cmd,
+    OPTIONS.db(),
+    OPTIONS.format(ROW_FORMATS, 'output format', 'table'),
+    OPTIONS.output(),
+    new Option('--timeout <seconds>', 'stop the query after this many seconds (0: no limit)').default(DEFAULT_TIMEOUT),
+    new Option('--max-memory <size>', "DuckDB's memory for the query, e.g. 512MB or 8GB; nothing spills to disk").default(DEFAULT_MAX_MEMORY),
+  )
+    .addHelpText('after', ABOUT)
+    .action(query);
+}
+
+/** The user's query (never wrapped: its errors quote it as written), stopped by a timer after --timeout. */
+async function query(text: string, opts: Opts): Promise<void> {
+  const seconds = parseSeconds(opts.timeout);
+  const memory = parseSize(opts.maxMemory);
+  await withCase(opts.db, { ...READ, memoryLimit: memory, noSpill: true }, async (db) => {
+    const stop = seconds > 0 ? stopAfter(db, seconds) : undefined;
+    try {
+      const { columns, rows } = await db.query(text);
+      await writeRows(rows, columns, opts.format, opts.output);
+    } catch (err) {
+      throw explained(err, { timedOut: stop?.fired() ?? false, seconds, memory });
+    } finally {
+      stop?.cancel();
+    }
+  });
+}
+
+/** Interrupt the statement running on `db` after `seconds`. */
+function stopAfter(db: CaseDb, seconds: number) {
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    db.interrupt();
+  }, seconds * 1000);
+  return { fired: () => fired, cancel: () => clearTimeout(timer) };
+}
+
+/** A query stopped by one of its bounds, said as which and how to give it more; any other error as it is. */
+function explained(err: unknown, o: { timedOut: boolean; seconds: number; memory: string }): unknown {
+  if (o.timedOut)
+    return new KeytrailError(
+      'QUERY',
+      `query stopped after ${o.seconds} s (--timeout): give it longer with --timeout <seconds>, or --timeout 0 for no limit`,
+      {},
+      { cause: err },
+    );
+  if (err instanceof SqlError && /^Out of Memory Error/i.test(err.message))
+    return new KeytrailError(
+      'QUERY',
+      `query needs more than ${o.memory} of memory (--max-memory): narrow it (a WHERE, fewer columns, a LIMIT) or raise --max-memory`,
+      {},
+      { cause: err },
+    );
+  return err;
 }
 
 function parseSeconds(text: string): number {

@@ -1,0 +1,60 @@
+/**
+ * The options more than one command takes, defined once: the same flag, parsing and words in every
+ * command's help. A command adds the ones it needs (`withOptions(cmd, OPTIONS.db(), ...)`), and
+ * words a description for itself only where its meaning differs (ingest creates its --db; events
+ * filters by --key where lineage starts from it). Each entry makes a new Option, as commander keeps
+ * an option per command. A --format lists its values with `choices`: commander refuses any other,
+ * naming them, and help shows them. To share another option: one entry here.
+ */
+import { type Command, Option } from 'commander';
+import { DEFAULT_DB, collect } from './common.js';
+
+const append = (v: string, prev: string[] = []) => prev.concat(v);
+
+export const OPTIONS = {
+  db: (description = 'case database') => new Option('--db <file>', description).default(DEFAULT_DB),
+  key: (description = 'the leaked access key to start from (AKIA... or ASIA...); repeatable or comma-separated') =>
+    new Option('--key <id>', description).argParser(collect),
+  user: (description = 'an IAM user to start from, followed as a whole (all its keys and sessions); repeatable') =>
+    new Option('--user <name>', description).argParser(collect),
+  arn: (description = 'a user or role ARN to start from, followed as a whole; repeatable') => new Option('--arn <arn>', description).argParser(collect),
+  since: () => new Option('--since <time>', 'only events from this time on (ISO-8601, UTC unless an offset is given)'),
+  until: () => new Option('--until <time>', 'only events before this time'),
+  /** `fallback` is the default; without one the option is required. */
+  format: (formats: readonly string[], description: string, fallback?: string) => {
+    const o = new Option('--format <format>', description).choices(formats);
+    return fallback === undefined ? o.makeOptionMandatory() : o.default(fallback);
+  },
+  output: (description = 'write to a file instead of stdout', value = 'file') => new Option(`-o, --output <${value}>`, description),
+  rules: (description = 'your Sigma rule file or folder (besides the built-in pack unless --no-builtin); repeatable') =>
+    new Option('--rules <path>', description).argParser(append),
+  noBuiltin: () => new Option('--no-builtin', 'do not run the built-in pack'),
+  memoryLimit: (description: string) => new Option('--memory-limit <size>', description),
+};
+
+/** The options as commander parses them (each command's options type is made of these). */
+export interface DbOptions {
+  db: string;
+}
+export interface SeedOptions {
+  key?: string[];
+  user?: string[];
+  arn?: string[];
+}
+export interface WindowOptions {
+  since?: string;
+  until?: string;
+}
+export interface OutputOptions {
+  output?: string;
+}
+export interface RuleOptions {
+  rules?: string[];
+  builtin: boolean;
+}
+
+/** Add options to a command, in order. */
+export function withOptions(cmd: Command, ...options: Option[]): Command {
+  for (const o of options) cmd.addOption(o);
+  return cmd;
+}
