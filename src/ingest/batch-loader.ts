@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
-import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent } from '../store/schema.js';
+import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent, type FileStatus } from '../store/schema.js';
 import { eventsSelect } from './record-sql.js';
 
 const FIELDS = Object.keys(RECORD);
@@ -44,7 +44,7 @@ interface FileRowBase {
   sha256: string | null;
   bytes: number | null;
   format: string;
-  status: string;
+  status: FileStatus;
   reason: string | null;
 }
 
