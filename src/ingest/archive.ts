@@ -845,7 +845,7 @@ function parseHeader(b: Buffer, pax: Record<string, string>): TarHeader {
 
 function sizeOf(b: Buffer, pax: Record<string, string>): { size?: number; sizeError?: string } {
   if (pax.size !== undefined) {
-    const n = /^\d+$/.test(pax.size) ? Number(pax.size) : NaN;
+    const n = /^\d+$/.test(pax.size) ? Number.parseInt(pax.size, 10) : Number.NaN;
     return Number.isSafeInteger(n) ? { size: n } : { sizeError: `a size of ${JSON.stringify(pax.size)} (pax header), more than any archive holds` };
   }
   const s = sizeField(b);
