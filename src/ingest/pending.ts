@@ -66,12 +66,15 @@ export class Queue<T> {
     this.head = 0;
   }
 
-  /** The first `n` items, not taken. */
-  *first(n: number): Generator<T> {
-    for (let i = this.head; i < Math.min(this.head + n, this.items.length); i++) {
+  /** The first `n` items, not taken: an array, as cheap as a slice (a generator costs more, once a file). */
+  first(n: number): T[] {
+    const out: T[] = [];
+    const end = Math.min(this.head + n, this.items.length);
+    for (let i = this.head; i < end; i++) {
       const x = this.items[i];
-      if (x !== undefined) yield x;
+      if (x !== undefined) out.push(x);
     }
+    return out;
   }
 
   any(test: (x: T) => boolean): boolean {
