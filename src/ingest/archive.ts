@@ -16,7 +16,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
+import { messageOf } from '../errors.js';
 import { ExpansionError, SMALL_PROBE_BYTES, describeZlibError, expansionGuard, expansionLimit, formatBytes, readAt, type ExpansionLimits } from './bytes.js';
+import { errnoCode, isZlibError } from './errno.js';
 
 export interface ArchiveEntry {
   /** The entry's path inside the archive, as written there. */
@@ -226,8 +228,7 @@ class Extractor {
       await fh.write(buf);
     };
     try {
-      for await (const c of chunks) {
-        const chunk = c as Buffer;
+      for await (const chunk of chunks) {
         written += chunk.length;
         budget.spent += chunk.length;
         if (written > entryLimit) throw new ExpansionError(entryLimit);
@@ -262,9 +263,9 @@ class Extractor {
   describe(err: unknown, name: string): string {
     if (err instanceof BudgetSpent) this.spentAt ??= name;
     if (err instanceof ExpansionError || err instanceof BudgetSpent || err instanceof NoSpace) return err.message;
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'not extracted: the temporary folder is full (set TMPDIR to a larger disk)';
-    return `cannot extract: ${String(e.message)
+    const code = errnoCode(err);
+    if (code === 'ENOSPC' || code === 'EDQUOT') return 'not extracted: the temporary folder is full (set TMPDIR to a larger disk)';
+    return `cannot extract: ${messageOf(err)
       .split(this.dir + path.sep)
       .join('')
       .split(this.dir)
@@ -293,7 +294,7 @@ export async function extractArchive(archive: string, kind: 'zip' | 'tar', gzip:
     }
   } catch (err) {
     // Each reader returns its problems as values; this is the last guard, so one archive never stops the run.
-    return { entries: [], error: `cannot read the archive: ${(err as Error).message.split(dir).join('')}` };
+    return { entries: [], error: `cannot read the archive: ${messageOf(err).split(dir).join('')}` };
   }
 }
 
@@ -310,8 +311,8 @@ async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult
     );
   } catch (err) {
     // No central directory (most often a download cut short): the entries are found by their local headers.
-    if (startsWithLocalHeader(archive)) return extractZipByLocalHeaders(archive, ex, (err as Error).message);
-    return { entries, error: `not a readable zip archive: ${(err as Error).message}` };
+    if (startsWithLocalHeader(archive)) return extractZipByLocalHeaders(archive, ex, messageOf(err));
+    return { entries, error: `not a readable zip archive: ${messageOf(err)}` };
   }
   const readEntry = (): Promise<yauzl.Entry | undefined> =>
     new Promise((res, rej) => {
@@ -329,18 +330,28 @@ async function extractZip(archive: string, ex: Extractor): Promise<ArchiveResult
     for (;;) {
       const e = await readEntry();
       if (!e) break;
-      const raw = e.fileName as unknown as Buffer;
-      const name = (e.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : raw.toString('latin1')) || '(unnamed)';
+      const name = zipEntryName(e) || '(unnamed)';
       if (name.endsWith('/')) continue;
       entries.push(await extractZipEntry(zip, fd, e, name, ex));
     }
   } catch (err) {
-    return { entries, error: [...ex.budgetNote(), `zip archive is damaged after ${entries.length} entries: ${(err as Error).message}`].join('; ') };
+    return { entries, error: [...ex.budgetNote(), `zip archive is damaged after ${entries.length} entries: ${messageOf(err)}`].join('; ') };
   } finally {
     zip.close();
     fs.closeSync(fd);
   }
   return { entries, error: ex.budgetNote()[0] };
+}
+
+/**
+ * An entry's name: its bytes as UTF-8 when the entry says so, else as Latin-1. With decodeStrings:
+ * false yauzl gives the bytes, though its types say a string.
+ */
+function zipEntryName(e: yauzl.Entry): string {
+  const raw: unknown = e.fileName;
+  if (typeof raw === 'string') return raw;
+  if (!Buffer.isBuffer(raw)) return '';
+  return e.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : raw.toString('latin1');
 }
 
 async function extractZipEntry(zip: yauzl.ZipFile, fd: number, e: yauzl.Entry, name: string, ex: Extractor): Promise<ArchiveEntry> {
@@ -423,150 +434,172 @@ const MAX_UNSIZED_ENTRY_OUT = 256 << 20;
  * where, at anything that is not an entry header.
  */
 async function extractZipByLocalHeaders(archive: string, ex: Extractor, why: string): Promise<ArchiveResult> {
-  const entries: ArchiveEntry[] = [];
-  const fd = fs.openSync(archive, 'r');
-  const size = fs.fstatSync(fd).size;
-  const read = (length: number, at: number): Buffer => readAt(fd, Math.min(length, size - at), at);
-  const done = (stop?: string): ArchiveResult => ({
-    entries,
-    error: [
-      ...ex.budgetNote(),
-      `its central directory cannot be read (${why}): ${entries.length} entries found by their local headers${stop ? `; ${stop}` : ''}`,
-    ].join('; '),
-  });
+  const walk = new LocalHeaderWalk(archive, ex, why);
   try {
-    let at = 0;
-    for (;;) {
-      if (at >= size) return done(`the archive ends at byte ${size}, after its last whole entry`);
-      const h = read(30, at);
-      const sig = h.length >= 4 ? h.readUInt32LE(0) : -1;
-      // The directory begins: every entry was seen (what is damaged is the directory itself).
-      if (sig === CENTRAL_HEADER || sig === END_OF_DIRECTORY || sig === ZIP64_END) return done();
-      if (sig !== LOCAL_HEADER) return done(`no entry header at byte ${at}: what follows is not read`);
-      if (h.length < 30) return done(`the archive ends inside the header of an entry at byte ${at}`);
-      const flags = h.readUInt16LE(6);
-      const method = h.readUInt16LE(8);
-      const nameLength = h.readUInt16LE(26);
-      const extraLength = h.readUInt16LE(28);
-      const meta = read(nameLength + extraLength, at + 30);
-      if (meta.length < nameLength + extraLength) return done(`the archive ends inside the header of an entry at byte ${at}`);
-      const raw = meta.subarray(0, nameLength);
-      const name = (flags & 0x800 ? raw.toString('utf8') : raw.toString('latin1')) || '(unnamed)';
-      let compressed = h.readUInt32LE(18);
-      let declared = h.readUInt32LE(22);
-      const zip64 = zip64Sizes(meta.subarray(nameLength));
-      if (zip64 && (compressed === 0xffffffff || declared === 0xffffffff)) ({ compressed, declared } = zip64);
-      const dataAt = at + 30 + nameLength + extraLength;
-      const sized = !(flags & 8);
-      let length = compressed;
-      let found: { length: number; cut: boolean } | string | undefined;
-      if (!sized) {
-        // The sizes follow the data: a deflated entry ends where its deflate stream does.
-        if (method !== 8)
-          return done(`entry ${name} at byte ${at} writes its size after its data and is not deflated: without the directory, where it ends cannot be found`);
-        found = deflateEnd(read, dataAt, size);
-        if (typeof found === 'string') {
-          entries.push({ name, bytes: null, rejected: `${found}: not extracted` });
-          return done(`entry ${name} at byte ${at} writes its size after its data, and its end could not be found (${found})`);
-        }
-        length = found.length;
-      }
-      const cut = typeof found === 'object' ? found.cut : dataAt + length > size;
-      const entry: LocalEntry = { name, flags, method, dataAt, length, declared, sized, crc: h.readUInt32LE(14) };
-      if (!name.endsWith('/')) entries.push(await extractLocalEntry(archive, entry, cut, size, read, ex));
-      if (cut) return done(`the archive ends inside entry ${name}, after ${size - dataAt} of its ${sized ? `${length} ` : ''}compressed bytes`);
-      at = dataAt + length;
-      if (!sized) {
-        const d = read(4, at);
-        at += (d.length === 4 && d.readUInt32LE(0) === DATA_DESCRIPTOR ? 4 : 0) + (zip64 ? 20 : 12);
-      }
-    }
+    return await walk.run();
   } catch (err) {
-    return done(`reading stopped at an error: ${(err as Error).message}`);
+    return walk.done(`reading stopped at an error: ${messageOf(err)}`);
   } finally {
-    fs.closeSync(fd);
+    walk.close();
   }
 }
 
-/**
- * Where a deflate stream starting at `at` ends: its compressed length, inflating a window that
- * doubles from 64 KiB (so a small entry costs a small read) up to MAX_UNSIZED_ENTRY_BYTES; when the
- * file ends first, the entry is cut and holds the rest of the file. A reason when it cannot be found.
- */
-function deflateEnd(read: (length: number, at: number) => Buffer, at: number, size: number): { length: number; cut: boolean } | string {
-  for (let n = 64 << 10; ; n *= 2) {
-    const window = read(n, at);
-    try {
-      // With `info`, the result is the output and the engine, whose bytesWritten is the input it consumed.
-      const inflated = zlib.inflateRawSync(window, { info: true, maxOutputLength: MAX_UNSIZED_ENTRY_OUT }) as unknown as { engine: zlib.InflateRaw };
-      return { length: inflated.engine.bytesWritten, cut: false };
-    } catch (err) {
-      if (err instanceof RangeError)
-        return `it expands beyond the ${formatBytes(MAX_UNSIZED_ENTRY_OUT)} keytrail decompresses in memory to find where such an entry ends`;
-      if (!/unexpected end/i.test((err as Error).message)) return `deflate data is corrupt (${(err as Error).message})`;
-      if (at + window.length >= size) return { length: size - at, cut: true };
-      if (n >= MAX_UNSIZED_ENTRY_BYTES) return `larger than the ${formatBytes(MAX_UNSIZED_ENTRY_BYTES)} keytrail looks through without the directory`;
-    }
-  }
-}
-
-/** The sizes in a zip64 extended-information extra field, if the extra data has one. */
-function zip64Sizes(extra: Buffer): { declared: number; compressed: number } | undefined {
-  for (let i = 0; i + 4 <= extra.length; ) {
-    const id = extra.readUInt16LE(i);
-    const n = extra.readUInt16LE(i + 2);
-    if (id === 0x0001 && n >= 16 && i + 20 <= extra.length)
-      return { declared: Number(extra.readBigUInt64LE(i + 4)), compressed: Number(extra.readBigUInt64LE(i + 12)) };
-    i += 4 + n;
-  }
-  return undefined;
-}
-
-interface LocalEntry {
+/** A local header, as read: where its entry's data starts and what the header says of it. */
+interface LocalHeader {
+  /** Where the header is. */
+  at: number;
   name: string;
   flags: number;
   method: number;
   dataAt: number;
-  /** Its compressed bytes (what the header says, or where its deflate stream ends). */
-  length: number;
+  /** The compressed size the header declares (0 when the sizes follow the data). */
+  compressed: number;
   /** Its size as the header declares it (0 when the sizes follow the data). */
   declared: number;
+  /** The sizes are in the header, not after the data. */
   sized: boolean;
   crc: number;
+  /** It has a zip64 extra field (its data descriptor then holds 8-byte sizes). */
+  zip64: boolean;
 }
 
-async function extractLocalEntry(
-  archive: string,
-  e: LocalEntry,
-  cut: boolean,
-  size: number,
-  read: (length: number, at: number) => Buffer,
-  ex: Extractor,
-): Promise<ArchiveEntry> {
-  const { name } = e;
-  const unsafe = unsafeEntryPath(name);
-  if (unsafe) return { name, bytes: e.sized ? e.declared : null, rejected: unsafe };
-  if (e.flags & 1) return { name, bytes: e.sized ? e.declared : null, rejected: 'the entry is encrypted: not extracted' };
-  if (e.method !== 0 && e.method !== 8)
-    return { name, bytes: e.sized ? e.declared : null, rejected: `compression method ${e.method} is not supported: not extracted` };
-  const entryLimit = expansionLimit(e.length, ex.opts.limits);
-  const refused = await ex.refuse(name, e.sized ? e.declared : e.length, entryLimit);
-  if (refused) return { name, bytes: e.sized ? e.declared : null, rejected: refused };
-  const to = ex.target(name);
-  const end = Math.min(e.dataAt + e.length, size);
-  if (!cut && e.sized && e.length <= PACKED_ENTRY_BYTES && e.declared <= PACKED_ENTRY_BYTES) {
-    // The plain case as readSmallZipEntry; anything else through the stream below, which says what is wrong.
-    const data = inflateChecked(read(e.length, e.dataAt), e.method, e.declared, e.crc);
-    if (data) return { name, extracted: to, bytes: data.length, packed: ex.packed(data) };
+/** An entry found by its local header: the header, and its compressed bytes (what the header says, or where its deflate stream ends). */
+interface LocalEntry extends LocalHeader {
+  length: number;
+}
+
+/** Where the walk goes from an entry: to the next header, or it stops, saying why when it is not the directory. */
+type WalkStep = { next: number } | { stop: string | undefined };
+
+class LocalHeaderWalk {
+  readonly entries: ArchiveEntry[] = [];
+  private readonly fd: number;
+  private readonly size: number;
+
+  constructor(
+    private readonly archive: string,
+    private readonly ex: Extractor,
+    /** Why the central directory cannot be read. */
+    private readonly why: string,
+  ) {
+    this.fd = fs.openSync(archive, 'r');
+    this.size = fs.fstatSync(this.fd).size;
   }
-  try {
-    let stream: Readable = fs.createReadStream(archive, { start: e.dataAt, end: end - 1 });
-    if (e.method === 8) {
-      const inflate = zlib.createInflateRaw(cut ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {});
-      stream.on('error', (err) => inflate.destroy(err));
-      stream = stream.pipe(inflate);
+
+  /** `length` bytes from `at`, fewer where the file ends. */
+  readonly read = (length: number, at: number): Buffer => readAt(this.fd, Math.min(length, this.size - at), at);
+
+  async run(): Promise<ArchiveResult> {
+    let at = 0;
+    for (;;) {
+      const step = await this.entryAt(at);
+      if ('stop' in step) return this.done(step.stop);
+      at = step.next;
     }
-    const bytes = await ex.write(stream, to, entryLimit);
+  }
+
+  done(stop?: string): ArchiveResult {
+    return {
+      entries: this.entries,
+      error: [
+        ...this.ex.budgetNote(),
+        `its central directory cannot be read (${this.why}): ${this.entries.length} entries found by their local headers${stop ? `; ${stop}` : ''}`,
+      ].join('; '),
+    };
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  /** The entry whose header is at `at`: extracted, unless it is a folder. */
+  private async entryAt(at: number): Promise<WalkStep> {
+    if (at >= this.size) return { stop: `the archive ends at byte ${this.size}, after its last whole entry` };
+    const h = this.header(at);
+    if ('stop' in h) return h;
+    const span = this.span(h);
+    if ('stop' in span) return span;
+    const e: LocalEntry = { ...h, length: span.length };
+    if (!e.name.endsWith('/')) this.entries.push(await this.extract(e, span.cut));
+    if (span.cut)
+      return { stop: `the archive ends inside entry ${e.name}, after ${this.size - e.dataAt} of its ${e.sized ? `${e.length} ` : ''}compressed bytes` };
+    return { next: this.after(e) };
+  }
+
+  private header(at: number): LocalHeader | { stop: string | undefined } {
+    const h = this.read(30, at);
+    const sig = h.length >= 4 ? h.readUInt32LE(0) : -1;
+    // The directory begins: every entry was seen (what is damaged is the directory itself).
+    if (sig === CENTRAL_HEADER || sig === END_OF_DIRECTORY || sig === ZIP64_END) return { stop: undefined };
+    if (sig !== LOCAL_HEADER) return { stop: `no entry header at byte ${at}: what follows is not read` };
+    const cut = { stop: `the archive ends inside the header of an entry at byte ${at}` };
+    if (h.length < 30) return cut;
+    const nameLength = h.readUInt16LE(26);
+    const meta = this.read(nameLength + h.readUInt16LE(28), at + 30);
+    if (meta.length < nameLength + h.readUInt16LE(28)) return cut;
+    return parseLocalHeader(h, meta, nameLength, at);
+  }
+
+  /** How many compressed bytes the entry has, and whether the file ends inside them. */
+  private span(h: LocalHeader): { length: number; cut: boolean } | { stop: string } {
+    if (h.sized) return { length: h.compressed, cut: h.dataAt + h.compressed > this.size };
+    // The sizes follow the data: a deflated entry ends where its deflate stream does.
+    if (h.method !== 8)
+      return {
+        stop: `entry ${h.name} at byte ${h.at} writes its size after its data and is not deflated: without the directory, where it ends cannot be found`,
+      };
+    const found = deflateEnd(this.read, h.dataAt, this.size);
+    if (typeof found !== 'string') return found;
+    this.entries.push({ name: h.name, bytes: null, rejected: `${found}: not extracted` });
+    return { stop: `entry ${h.name} at byte ${h.at} writes its size after its data, and its end could not be found (${found})` };
+  }
+
+  /** Where the next header is: after the data, and its data descriptor when the sizes follow the data. */
+  private after(e: LocalEntry): number {
+    const end = e.dataAt + e.length;
+    if (e.sized) return end;
+    const d = this.read(4, end);
+    return end + (d.length === 4 && d.readUInt32LE(0) === DATA_DESCRIPTOR ? 4 : 0) + (e.zip64 ? 20 : 12);
+  }
+
+  /** One entry, `cut` when the file ends inside its data: extracted, or refused with why. */
+  private async extract(e: LocalEntry, cut: boolean): Promise<ArchiveEntry> {
+    const { name } = e;
+    const bytes = e.sized ? e.declared : null;
+    const entryLimit = expansionLimit(e.length, this.ex.opts.limits);
+    const refused = localRefusal(e) ?? (await this.ex.refuse(name, e.sized ? e.declared : e.length, entryLimit));
+    if (refused) return { name, bytes, rejected: refused };
+    const to = this.ex.target(name);
+    if (!cut && e.sized && e.length <= PACKED_ENTRY_BYTES && e.declared <= PACKED_ENTRY_BYTES) {
+      // The plain case as readSmallZipEntry; anything else through the stream below, which says what is wrong.
+      const data = inflateChecked(this.read(e.length, e.dataAt), e.method, e.declared, e.crc);
+      if (data) return { name, extracted: to, bytes: data.length, packed: this.ex.packed(data) };
+    }
+    try {
+      return this.written(e, cut, to, await this.ex.write(this.stream(e, cut), to, entryLimit));
+    } catch (err) {
+      fs.rmSync(to, { force: true });
+      return { name, bytes, rejected: isZlibError(err) ? `cannot extract: ${describeZlibError(err).replace('gzip', 'deflate')}` : this.ex.describe(err, name) };
+    }
+  }
+
+  /** The entry's data as it comes out: stored, or inflated (as far as it goes, when cut). */
+  private stream(e: LocalEntry, cut: boolean): Readable {
+    const stream = fs.createReadStream(this.archive, { start: e.dataAt, end: this.end(e) - 1 });
+    if (e.method !== 8) return stream;
+    const inflate = zlib.createInflateRaw(cut ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {});
+    stream.on('error', (err) => inflate.destroy(err));
+    return stream.pipe(inflate);
+  }
+
+  /** Where the entry's data ends in the file. */
+  private end(e: LocalEntry): number {
+    return Math.min(e.dataAt + e.length, this.size);
+  }
+
+  /** An entry `bytes` of which were written to `to`: kept when whole, or cut and saying so; refused when it is not what its header says. */
+  private written(e: LocalEntry, cut: boolean, to: string, bytes: number): ArchiveEntry {
+    const { name } = e;
     if (!cut && e.sized && bytes !== e.declared) {
       fs.rmSync(to, { force: true });
       return { name, bytes: e.declared, rejected: `the entry holds ${bytes} bytes where its header declares ${e.declared}: damaged, not extracted` };
@@ -580,17 +613,82 @@ async function extractLocalEntry(
       name,
       extracted: to,
       bytes,
-      cut: `the archive ends inside this entry after ${end - e.dataAt} ${e.sized ? `of its ${e.length} ` : ''}compressed bytes: truncated, only what it holds was read`,
-    };
-  } catch (err) {
-    fs.rmSync(to, { force: true });
-    const zerr = err as Error & { code?: string };
-    return {
-      name,
-      bytes: e.sized ? e.declared : null,
-      rejected: zerr.code?.startsWith('Z_') ? `cannot extract: ${describeZlibError(zerr).replace('gzip', 'deflate')}` : ex.describe(err, name),
+      cut: `the archive ends inside this entry after ${this.end(e) - e.dataAt} ${e.sized ? `of its ${e.length} ` : ''}compressed bytes: truncated, only what it holds was read`,
     };
   }
+}
+
+/** The local header at `at` (its 30 fixed bytes `h`, its name and extra field `meta`). */
+function parseLocalHeader(h: Buffer, meta: Buffer, nameLength: number, at: number): LocalHeader {
+  const flags = h.readUInt16LE(6);
+  const raw = meta.subarray(0, nameLength);
+  const zip64 = zip64Sizes(meta.subarray(nameLength));
+  let compressed = h.readUInt32LE(18);
+  let declared = h.readUInt32LE(22);
+  if (zip64 && (compressed === 0xffffffff || declared === 0xffffffff)) ({ compressed, declared } = zip64);
+  return {
+    at,
+    name: (flags & 0x800 ? raw.toString('utf8') : raw.toString('latin1')) || '(unnamed)',
+    flags,
+    method: h.readUInt16LE(8),
+    dataAt: at + 30 + meta.length,
+    compressed,
+    declared,
+    sized: !(flags & 8),
+    crc: h.readUInt32LE(14),
+    zip64: zip64 !== undefined,
+  };
+}
+
+/** Why an entry found by its local header is not extracted, from the header alone. */
+function localRefusal(e: LocalEntry): string | undefined {
+  const unsafe = unsafeEntryPath(e.name);
+  if (unsafe) return unsafe;
+  if (e.flags & 1) return 'the entry is encrypted: not extracted';
+  if (e.method !== 0 && e.method !== 8) return `compression method ${e.method} is not supported: not extracted`;
+  return undefined;
+}
+
+/**
+ * Where a deflate stream starting at `at` ends: its compressed length, inflating a window that
+ * doubles from 64 KiB (so a small entry costs a small read) up to MAX_UNSIZED_ENTRY_BYTES; when the
+ * file ends first, the entry is cut and holds the rest of the file. A reason when it cannot be found.
+ */
+function deflateEnd(read: (length: number, at: number) => Buffer, at: number, size: number): { length: number; cut: boolean } | string {
+  for (let n = 64 << 10; ; n *= 2) {
+    const window = read(n, at);
+    try {
+      return { length: inflatedLength(window), cut: false };
+    } catch (err) {
+      if (err instanceof RangeError)
+        return `it expands beyond the ${formatBytes(MAX_UNSIZED_ENTRY_OUT)} keytrail decompresses in memory to find where such an entry ends`;
+      if (!/unexpected end/i.test(messageOf(err))) return `deflate data is corrupt (${messageOf(err)})`;
+      if (at + window.length >= size) return { length: size - at, cut: true };
+      if (n >= MAX_UNSIZED_ENTRY_BYTES) return `larger than the ${formatBytes(MAX_UNSIZED_ENTRY_BYTES)} keytrail looks through without the directory`;
+    }
+  }
+}
+
+/** How many bytes of `window` its first deflate stream takes (it throws when the stream does not end in it). */
+function inflatedLength(window: Buffer): number {
+  // With `info`, the result is the output and the engine, whose bytesWritten is the input it consumed
+  // (Node's types say a Buffer).
+  const inflated: unknown = zlib.inflateRawSync(window, { info: true, maxOutputLength: MAX_UNSIZED_ENTRY_OUT });
+  if (typeof inflated === 'object' && inflated !== null && 'engine' in inflated && inflated.engine instanceof zlib.InflateRaw)
+    return inflated.engine.bytesWritten;
+  throw new TypeError('zlib.inflateRawSync with info: true returned no engine');
+}
+
+/** The sizes in a zip64 extended-information extra field, if the extra data has one. */
+function zip64Sizes(extra: Buffer): { declared: number; compressed: number } | undefined {
+  for (let i = 0; i + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(i);
+    const n = extra.readUInt16LE(i + 2);
+    if (id === 0x0001 && n >= 16 && i + 20 <= extra.length)
+      return { declared: Number(extra.readBigUInt64LE(i + 4)), compressed: Number(extra.readBigUInt64LE(i + 12)) };
+    i += 4 + n;
+  }
+  return undefined;
 }
 
 // ---- tar ----
@@ -747,7 +845,7 @@ function parseHeader(b: Buffer, pax: Record<string, string>): TarHeader {
 
 function sizeOf(b: Buffer, pax: Record<string, string>): { size?: number; sizeError?: string } {
   if (pax.size !== undefined) {
-    const n = /^\d+$/.test(pax.size) ? Number(pax.size) : NaN;
+    const n = /^\d+$/.test(pax.size) ? Number.parseInt(pax.size, 10) : Number.NaN;
     return Number.isSafeInteger(n) ? { size: n } : { sizeError: `a size of ${JSON.stringify(pax.size)} (pax header), more than any archive holds` };
   }
   const s = sizeField(b);
@@ -796,86 +894,123 @@ async function extractTar(archive: string, size: number, gzip: boolean, ex: Extr
 }
 
 /** Read members one after another until the end marker, the end of the data, or damage that stops it. */
-async function readTar(r: ByteReader, fileSize: number | undefined, ex: Extractor): Promise<ArchiveResult> {
-  const entries: ArchiveEntry[] = [];
-  const notes: string[] = [];
-  let pax: Record<string, string> = {};
-  const globalPax: Record<string, string> = {};
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  const done = (error?: string): ArchiveResult => {
-    const all = [...notes, ...ex.budgetNote(), ...(error ? [error] : [])];
-    return { entries, error: all.length ? all.join('; ') : undefined };
-  };
+function readTar(r: ByteReader, fileSize: number | undefined, ex: Extractor): Promise<ArchiveResult> {
+  return new TarWalk(r, fileSize, ex).run();
+}
+
+/** Header types whose data is about the next member (pax, GNU long names), not a member. */
+const EXTENDED_TYPES = new Set(['x', 'g', 'L', 'K']);
+
+class TarWalk {
+  private readonly entries: ArchiveEntry[] = [];
+  /** Damage read past, for the archive's row. */
+  private readonly notes: string[] = [];
+  /** The pax records for the next member, and those for all members after them. */
+  private pax: Record<string, string> = {};
+  private readonly globalPax: Record<string, string> = {};
+  /** GNU long name and long link name for the next member. */
+  private longName?: string;
+  private longLink?: string;
+
+  constructor(
+    private readonly r: ByteReader,
+    /** The size of a plain tar (no member holds more); undefined for a tar.gz. */
+    private readonly fileSize: number | undefined,
+    private readonly ex: Extractor,
+  ) {}
+
+  async run(): Promise<ArchiveResult> {
+    for (;;) {
+      const end = await this.next();
+      if (end) return end;
+    }
+  }
+
+  /** One header and what follows it; the archive's result when reading ends there. */
+  private async next(): Promise<ArchiveResult | undefined> {
+    const { r } = this;
+    const at = r.offset;
+    const block = await r.take(BLOCK);
+    if (block.length === 0) {
+      const last = this.entries.at(-1)?.name;
+      return this.stop(last ? `after member ${last} without tar's end marker` : 'before its first member', 'it may have been cut there');
+    }
+    if (block.length < BLOCK) return this.stop(`inside a tar header at byte ${at}`);
+    if (isZeroBlock(block)) return this.done();
+    if (!checksumOk(block)) return this.resume(at, `the tar header at byte ${at} is damaged (checksum mismatch)`);
+    const h = this.header(block);
+    if (h.size === undefined) {
+      // Where the next member starts is unknown: look for the next header that checks out.
+      this.entries.push({ name: h.name, bytes: null, rejected: `its tar header declares ${h.sizeError}: not extracted` });
+      return this.resume(at, `member ${h.name} at byte ${at} declares ${h.sizeError}`, h.name);
+    }
+    if (EXTENDED_TYPES.has(h.type)) return this.extended(h.type, h.size, at);
+    return this.member(h, h.size);
+  }
+
+  /** The header in `block`, with what the extended headers before it said (used up by it). */
+  private header(block: Buffer): TarHeader {
+    const h = parseHeader(block, { ...this.globalPax, ...this.pax });
+    if (this.longName !== undefined) h.name = this.longName;
+    if (this.longLink !== undefined) h.linkname = this.longLink;
+    this.pax = {};
+    this.longName = this.longLink = undefined;
+    return { ...h, name: h.name || '(unnamed)' };
+  }
+
+  /** An extended header's data, kept for the member after it. */
+  private async extended(type: string, size: number, at: number): Promise<ArchiveResult | undefined> {
+    if (size > MAX_META_BYTES)
+      return this.done(
+        `the extended header at byte ${at} is ${formatBytes(size)}, more than keytrail reads (${formatBytes(MAX_META_BYTES)}): the archive cannot be read past it`,
+      );
+    const body = await this.r.take(size);
+    if (body.length < size) return this.stop(`inside an extended header at byte ${at}`);
+    await this.r.skip(pad(size));
+    const text = body.toString('utf8');
+    if (type === 'x') parsePax(text, this.pax);
+    else if (type === 'g') parsePax(text, this.globalPax);
+    else if (type === 'L') this.longName = text.replace(/\0[\s\S]*$/, '');
+    else this.longLink = text.replace(/\0[\s\S]*$/, '');
+    return undefined;
+  }
+
+  private async member(h: TarHeader, size: number): Promise<ArchiveResult | undefined> {
+    const m = await readMember(this.r, h, size, this.fileSize, this.ex);
+    if (m.entry) this.entries.push(m.entry);
+    if (m.truncated) return this.stop(`inside member ${h.name} at byte ${this.r.offset}`);
+    const padding = pad(size);
+    if ((await this.r.skip(padding)) < padding) return this.stop(`inside the padding after member ${h.name}`);
+    return undefined;
+  }
+
+  private done(error?: string): ArchiveResult {
+    const all = [...this.notes, ...this.ex.budgetNote(), ...(error ? [error] : [])];
+    return { entries: this.entries, error: all.length ? all.join('; ') : undefined };
+  }
+
   /** How far the archive got: where it stopped, why, and what was kept before. */
-  const stop = (where: string, plain = 'truncated'): ArchiveResult => {
-    const f = r.failure;
+  private stop(where: string, plain = 'truncated'): ArchiveResult {
+    const f = this.r.failure;
     const what =
       f instanceof ExpansionError
         ? `reading stopped ${where}: the archive ${f.message}`
         : f
-          ? `the archive ends ${where}: ${(f as Error).message}`
+          ? `the archive ends ${where}: ${messageOf(f)}`
           : `the archive ends ${where}: ${plain}`;
-    return done(`${what}; ${keptBefore(entries.filter((e) => e.extracted && !e.cut).length)}`);
-  };
-  const resume = async (at: number, what: string, name?: string): Promise<ArchiveResult | undefined> => {
-    const next = await resync(r);
+    return this.done(`${what}; ${keptBefore(this.entries.filter((e) => e.extracted && !e.cut).length)}`);
+  }
+
+  /** Past damage to the next header that checks out; the archive's result when there is none. */
+  private async resume(at: number, what: string, name?: string): Promise<ArchiveResult | undefined> {
+    const next = await resync(this.r);
     if (next === undefined)
-      return done(
-        `${what} and no valid tar header follows: the archive cannot be read past byte ${at}; ${keptBefore(entries.filter((e) => e.extracted).length)}`,
+      return this.done(
+        `${what} and no valid tar header follows: the archive cannot be read past byte ${at}; ${keptBefore(this.entries.filter((e) => e.extracted).length)}`,
       );
-    notes.push(`${what}: keytrail skipped to the next valid tar header at byte ${next.at}${name ? ` (the data of ${name} was not read)` : ''}`);
-    r.unshift(next.block);
+    this.notes.push(`${what}: keytrail skipped to the next valid tar header at byte ${next.at}${name ? ` (the data of ${name} was not read)` : ''}`);
+    this.r.unshift(next.block);
     return undefined;
-  };
-  for (;;) {
-    const at = r.offset;
-    const block = await r.take(BLOCK);
-    if (block.length === 0) {
-      const last = entries.at(-1)?.name;
-      return stop(last ? `after member ${last} without tar's end marker` : 'before its first member', 'it may have been cut there');
-    }
-    if (block.length < BLOCK) return stop(`inside a tar header at byte ${at}`);
-    if (isZeroBlock(block)) return done();
-    if (!checksumOk(block)) {
-      const stopped = await resume(at, `the tar header at byte ${at} is damaged (checksum mismatch)`);
-      if (stopped) return stopped;
-      continue;
-    }
-    const h = parseHeader(block, { ...globalPax, ...pax });
-    if (longName !== undefined) h.name = longName;
-    if (longLink !== undefined) h.linkname = longLink;
-    pax = {};
-    longName = longLink = undefined;
-    const name = h.name || '(unnamed)';
-    if (h.size === undefined) {
-      // Where the next member starts is unknown: look for the next header that checks out.
-      entries.push({ name, bytes: null, rejected: `its tar header declares ${h.sizeError}: not extracted` });
-      const stopped = await resume(at, `member ${name} at byte ${at} declares ${h.sizeError}`, name);
-      if (stopped) return stopped;
-      continue;
-    }
-    const size = h.size;
-    if (h.type === 'x' || h.type === 'g' || h.type === 'L' || h.type === 'K') {
-      if (size > MAX_META_BYTES)
-        return done(
-          `the extended header at byte ${at} is ${formatBytes(size)}, more than keytrail reads (${formatBytes(MAX_META_BYTES)}): the archive cannot be read past it`,
-        );
-      const body = await r.take(size);
-      if (body.length < size) return stop(`inside an extended header at byte ${at}`);
-      await r.skip(pad(size));
-      const text = body.toString('utf8');
-      if (h.type === 'x') parsePax(text, pax);
-      else if (h.type === 'g') parsePax(text, globalPax);
-      else if (h.type === 'L') longName = text.replace(/\0[\s\S]*$/, '');
-      else longLink = text.replace(/\0[\s\S]*$/, '');
-      continue;
-    }
-    const m = await readMember(r, { ...h, name }, size, fileSize, ex);
-    if (m.entry) entries.push(m.entry);
-    if (m.truncated) return stop(`inside member ${name} at byte ${r.offset}`);
-    const padding = pad(size);
-    if ((await r.skip(padding)) < padding) return stop(`inside the padding after member ${name}`);
   }
 }
 

@@ -11,8 +11,10 @@ import path from 'node:path';
 import { KeytrailError } from '../errors.js';
 import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
-import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent } from '../store/schema.js';
+import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent, type FileStatus } from '../store/schema.js';
+import { messageOf } from '../errors.js';
 import { eventsSelect } from './record-sql.js';
+import { int, textListOrNull, textOrNull } from './row-values.js';
 
 const FIELDS = Object.keys(RECORD);
 
@@ -45,7 +47,7 @@ interface FileRowBase {
   sha256: string | null;
   bytes: number | null;
   format: string;
-  status: string;
+  status: FileStatus;
   reason: string | null;
 }
 
@@ -67,7 +69,8 @@ export interface FileCounts {
   events: number;
   duplicates: number;
   rejected: number;
-  firstReject?: string;
+  /** The first rejected record's reason (NULL in the unlikely case that it has none). */
+  firstReject?: string | null;
   /** Records that wrote a field twice, and which fields. */
   duplicateKeys?: { records: number; fields: string[] };
 }
@@ -88,7 +91,7 @@ const SMALL_BATCH_MEMORY = 512 * 2 ** 20;
 /** '1GB', '512MiB', '1.5 GB' in bytes (DuckDB reads KB/MB/GB as powers of 1000, KiB/MiB/GiB of 1024); undefined when not a size. */
 export function sizeBytes(size: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT])(i?)B$/i.exec(size);
-  return m ? Number(m[1]) * (m[3] ? 1024 : 1000) ** ('KMGT'.indexOf(m[2]!.toUpperCase()) + 1) : undefined;
+  return m ? Number.parseFloat(m[1]!) * (m[3] ? 1024 : 1000) ** ('KMGT'.indexOf(m[2]!.toUpperCase()) + 1) : undefined;
 }
 
 /** Staging files of small S3 files (staging.ts) and the longest value in them. */
@@ -162,7 +165,7 @@ export class BatchLoader {
     await this.db.exec(`SET preserve_insertion_order = false`);
     await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
     const [p] = await this.db.all(`SELECT count(*) AS n FROM events`);
-    this.empty = Number(p?.n) === 0;
+    this.empty = p !== undefined && int(p, 'n') === 0;
   }
 
   private nativeSource(group: NativeUnit[], countOnly = false): string {
@@ -185,7 +188,7 @@ export class BatchLoader {
       try {
         await this.db.all(this.nativeSource(group, true), [group.map((u) => u.path)]);
       } catch (err) {
-        if (group.length === 1) failed.push({ unit: group[0]!, error: (err as Error).message });
+        if (group.length === 1) failed.push({ unit: group[0]!, error: messageOf(err) });
         else {
           const mid = group.length >> 1;
           await attempt(group.slice(0, mid));
@@ -245,7 +248,7 @@ export class BatchLoader {
       const finals = await this.insertFiles(files, counts);
       for (const id of touched.filter((t) => t < minId)) await this.recount(id);
       const [p] = await this.db.all(`SELECT count(*) AS n FROM events WHERE file_id >= ?`, [minId]);
-      if (Number(p?.n) > 0) this.empty = false;
+      if (p !== undefined && int(p, 'n') > 0) this.empty = false;
       return finals;
     });
   }
@@ -255,7 +258,7 @@ export class BatchLoader {
     try {
       await this.db.exec(sql, params);
     } catch (err) {
-      throw new NativeLoadError((err as Error).message, { cause: err });
+      throw new NativeLoadError(messageOf(err), { cause: err });
     }
   }
 
@@ -272,7 +275,7 @@ export class BatchLoader {
        RETURNING file_id`,
       [minId],
     );
-    return [...new Set(gone.map((r) => Number(r.file_id)))];
+    return [...new Set(gone.map((r) => int(r, 'file_id')))];
   }
 
   private async countFiles(ids: number[], minId: number, read: Row[]): Promise<Map<number, FileCounts>> {
@@ -280,23 +283,23 @@ export class BatchLoader {
     if (ids.length === 0) return counts;
     const kept = new Map(
       (await this.db.all(`SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY file_id`, [minId])).map((r) => [
-        Number(r.file_id),
-        Number(r.n),
+        int(r, 'file_id'),
+        int(r, 'n'),
       ]),
     );
     const rejected = new Map(
       (
         await this.db.all(`SELECT file_id, count(*) AS n, arg_min(reason, record_index) AS first FROM rejects WHERE file_id >= ? GROUP BY file_id`, [minId])
-      ).map((r) => [Number(r.file_id), { n: Number(r.n), first: String(r.first) }]),
+      ).map((r) => [int(r, 'file_id'), { n: int(r, 'n'), first: textOrNull(r, 'first') }]),
     );
-    const inserted = new Map(read.map((r) => [Number(r.file_id), Number(r.n)]));
+    const inserted = new Map(read.map((r) => [int(r, 'file_id'), int(r, 'n')]));
     const dupKeys = new Map(
       (
         await this.db.all(
           `SELECT file_id, count(*) AS n, list_sort(list_distinct(flatten(list(duplicate_keys)))) AS fields FROM events WHERE file_id >= ? AND duplicate_keys IS NOT NULL GROUP BY file_id`,
           [minId],
         )
-      ).map((r) => [Number(r.file_id), { records: Number(r.n), fields: (r.fields as string[]) ?? [] }]),
+      ).map((r) => [int(r, 'file_id'), { records: int(r, 'n'), fields: textListOrNull(r, 'fields') ?? [] }]),
     );
     for (const id of ids) {
       const rej = rejected.get(id);
@@ -400,11 +403,16 @@ export function finalizeFile(f: FileRow, c: FileCounts | undefined): FinalRow {
     rejected: 0,
   };
   if (!f.counted || !c) return row;
-  const kept = c.events + c.duplicates;
   row.records = c.records;
   row.events = c.events;
   row.duplicates = c.duplicates;
   row.rejected = c.rejected;
+  const kept = c.events + c.duplicates;
+  return Object.assign(row, outcome(f, c, kept, fileNotes(f, c, kept)));
+}
+
+/** What a person should know about how a file's records were read: each a reason to call it partial. */
+function fileNotes(f: FileRow, c: FileCounts, kept: number): string[] {
   const notes: string[] = [];
   if (f.readError) notes.push(f.readError + (kept > 0 ? `; the ${kept} records before it were kept` : ''));
   if (c.rejected > 0) notes.push(`${c.rejected} of ${c.records} records rejected (first: ${c.firstReject}); see the rejects table`);
@@ -416,8 +424,13 @@ export function finalizeFile(f: FileRow, c: FileCounts | undefined): FinalRow {
     );
   }
   if (f.notes) notes.push(...f.notes);
-  if (kept === 0 && (c.rejected > 0 || f.readError)) return Object.assign(row, { status: 'rejected', reason: notes.join('; ') });
-  if (kept === 0 && c.records === 0) return Object.assign(row, { status: 'ingested', reason: 'no records in the file' });
-  if (notes.length > 0) return Object.assign(row, { status: 'partial', reason: (f.notice ? [...notes, f.notice] : notes).join('; ') });
-  return Object.assign(row, { status: 'ingested', reason: f.notice ?? null });
+  return notes;
+}
+
+/** The file's status and reason: rejected when nothing of it was kept for a reason, partial with notes, else ingested. */
+function outcome(f: FileRow, c: FileCounts, kept: number, notes: string[]): { status: FileStatus; reason: string | null } {
+  if (kept === 0 && (c.rejected > 0 || f.readError)) return { status: 'rejected', reason: notes.join('; ') };
+  if (kept === 0 && c.records === 0) return { status: 'ingested', reason: 'no records in the file' };
+  if (notes.length > 0) return { status: 'partial', reason: (f.notice ? [...notes, f.notice] : notes).join('; ') };
+  return { status: 'ingested', reason: f.notice ?? null };
 }

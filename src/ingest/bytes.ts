@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { KeytrailError } from '../errors.js';
+import { KeytrailError, messageOf } from '../errors.js';
+import { errnoCode } from './errno.js';
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -137,60 +138,83 @@ const looksLikeJson = (b: Buffer) =>
   );
 
 async function probeStream(path: string, cap: number): Promise<Probe> {
-  const hash = crypto.createHash('sha256');
-  const headParts: Buffer[] = [];
-  let headLen = 0;
-  let tail = Buffer.alloc(0);
-  let size = 0;
-  let scan: DepthScanner | undefined;
-  let gunzip: GunzipMembers | undefined;
-  let gunzipped: Promise<void> | undefined;
-  let expanded = 0;
-  for await (const c of fs.createReadStream(path, { flags: 'r', highWaterMark: 1 << 20 })) {
-    const chunk = c as Buffer;
-    hash.update(chunk);
-    if (size === 0) {
-      // JSON text, or gzip of it, is scanned for depth as it is read (gzip in zlib's threads).
-      if (isGzip(chunk)) {
-        scan = new DepthScanner(MAX_NATIVE_DEPTH);
-        const g = (gunzip = new GunzipMembers());
-        gunzipped = new Promise((res) => {
-          g.on('data', (d: Buffer) => {
-            // A tar inside: extraction reads it (entry by entry, with its own bounds), not this scan.
-            if (expanded === 0 && d.length > 262 && d.subarray(257, 262).toString('latin1') === 'ustar') {
-              g.destroy();
-              scan = undefined;
-              return;
-            }
-            expanded += d.length;
-            if (!scan!.push(d) || expanded > cap) g.destroy();
-          });
-          g.on('error', () => res());
-          g.on('close', () => res());
-          g.on('end', () => res());
-        });
-      } else if (looksLikeJson(chunk)) scan = new DepthScanner(MAX_NATIVE_DEPTH);
+  const probe = new StreamProbe(cap);
+  // Node's stream types give its chunks as any: a stream without an encoding gives Buffers.
+  for await (const chunk of fs.createReadStream(path, { flags: 'r', highWaterMark: 1 << 20 })) probe.push(chunk);
+  return probe.result();
+}
+
+/** A file's probe, learnt as its bytes stream past: hash, head, tail, and for JSON (or gzip of it) its depth. */
+class StreamProbe {
+  private readonly hash = crypto.createHash('sha256');
+  private readonly headParts: Buffer[] = [];
+  private headLen = 0;
+  private tail = Buffer.alloc(0);
+  private size = 0;
+  private scan: DepthScanner | undefined;
+  private gunzip: GunzipMembers | undefined;
+  private gunzipped: Promise<void> | undefined;
+  private expanded = 0;
+
+  /** Gzip is decompressed up to this many bytes. */
+  constructor(private readonly cap: number) {}
+
+  push(chunk: Buffer): void {
+    this.hash.update(chunk);
+    if (this.size === 0) this.begin(chunk);
+    this.size += chunk.length;
+    if (this.gunzip && !this.gunzip.destroyed) this.gunzip.write(chunk);
+    else if (this.scan && !this.gunzip) this.scan.push(chunk);
+    if (this.headLen < HEAD_BYTES) {
+      this.headParts.push(chunk.subarray(0, HEAD_BYTES - this.headLen));
+      this.headLen += Math.min(chunk.length, HEAD_BYTES - this.headLen);
     }
-    size += chunk.length;
-    if (gunzip && !gunzip.destroyed) gunzip.write(chunk);
-    else if (scan && !gunzip) scan.push(chunk);
-    if (headLen < HEAD_BYTES) {
-      headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
-      headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
-    }
-    tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 4))]).subarray(-4);
+    this.tail = Buffer.concat([this.tail, chunk.subarray(Math.max(0, chunk.length - 4))]).subarray(-4);
   }
-  if (gunzip && !gunzip.destroyed) gunzip.end();
-  await gunzipped;
-  return {
-    size,
-    sha256: hash.digest('hex'),
-    head: Buffer.concat(headParts),
-    tail,
-    ...(scan ? { depth: scan.max } : {}),
-    ...(gunzip && scan ? { expanded: Math.min(expanded, cap + 1) } : {}),
-    ...(scan && expanded > cap ? { bomb: cap } : {}),
-  };
+
+  async result(): Promise<Probe> {
+    if (this.gunzip && !this.gunzip.destroyed) this.gunzip.end();
+    await this.gunzipped;
+    const { scan, cap, expanded } = this;
+    return {
+      size: this.size,
+      sha256: this.hash.digest('hex'),
+      head: Buffer.concat(this.headParts),
+      tail: this.tail,
+      ...(scan ? { depth: scan.max } : {}),
+      ...(this.gunzip && scan ? { expanded: Math.min(expanded, cap + 1) } : {}),
+      ...(scan && expanded > cap ? { bomb: cap } : {}),
+    };
+  }
+
+  /** JSON text, or gzip of it, is scanned for depth as it is read (gzip in zlib's threads). */
+  private begin(first: Buffer): void {
+    if (isGzip(first)) this.startGunzip();
+    else if (looksLikeJson(first)) this.scan = new DepthScanner(MAX_NATIVE_DEPTH);
+  }
+
+  private startGunzip(): void {
+    this.scan = new DepthScanner(MAX_NATIVE_DEPTH);
+    const g = new GunzipMembers();
+    this.gunzip = g;
+    this.gunzipped = new Promise((res) => {
+      g.on('data', (d: Buffer) => this.inflated(g, d));
+      g.on('error', () => res());
+      g.on('close', () => res());
+      g.on('end', () => res());
+    });
+  }
+
+  private inflated(g: GunzipMembers, d: Buffer): void {
+    // A tar inside: extraction reads it (entry by entry, with its own bounds), not this scan.
+    if (this.expanded === 0 && d.length > 262 && d.subarray(257, 262).toString('latin1') === 'ustar') {
+      g.destroy();
+      this.scan = undefined;
+      return;
+    }
+    this.expanded += d.length;
+    if (this.scan?.push(d) === false || this.expanded > this.cap) g.destroy();
+  }
 }
 
 /**
@@ -267,6 +291,9 @@ export function gzipIsize(p: Probe): number | undefined {
 
 export const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
+/** An error as zlib's own: its message and code. */
+const zlibError = (message: string, code: string) => Object.assign(new Error(message), { code });
+
 /**
  * The start of a gzip file's content, from its first compressed bytes alone (a sync flush lets
  * zlib return what it has without the rest of the stream); an error names a damaged header.
@@ -276,21 +303,21 @@ export function gunzipHead(raw: Buffer): { head: Buffer; error?: string } {
     // 16 KiB of compressed input is well over 64 KiB of CloudTrail JSON; decompressing more is waste.
     // The first member only (raw inflate stops at its end), so trailing bytes after it are no error here.
     const h = gzipHeaderLength(raw);
-    if (h < 0)
-      throw Object.assign(new Error(h === -1 ? 'unexpected end of file' : 'incorrect header check'), { code: h === -1 ? 'Z_BUF_ERROR' : 'Z_DATA_ERROR' });
+    if (h < 0) throw h === -1 ? zlibError('unexpected end of file', 'Z_BUF_ERROR') : zlibError('incorrect header check', 'Z_DATA_ERROR');
     const out = zlib.inflateRawSync(raw.subarray(h, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 });
     return { head: out.subarray(0, HEAD_BYTES) };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      return { head: Buffer.alloc(0), error: 'its first 64 KiB expand beyond 64 MiB: a decompression bomb' };
-    return { head: Buffer.alloc(0), error: describeZlibError(e as Error) };
+    if (errnoCode(e) === 'ERR_BUFFER_TOO_LARGE') return { head: Buffer.alloc(0), error: 'its first 64 KiB expand beyond 64 MiB: a decompression bomb' };
+    return { head: Buffer.alloc(0), error: describeZlibError(e) };
   }
 }
 
-export function describeZlibError(e: Error & { code?: string }): string {
-  if (e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message)) return 'gzip data ends early: the file is truncated';
-  if (e.code === 'Z_DATA_ERROR') return `gzip data is corrupt (${e.message})`;
-  return `cannot decompress: ${e.message}`;
+export function describeZlibError(e: unknown): string {
+  const code = errnoCode(e);
+  const message = messageOf(e);
+  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(message)) return 'gzip data ends early: the file is truncated';
+  if (code === 'Z_DATA_ERROR') return `gzip data is corrupt (${message})`;
+  return `cannot decompress: ${message}`;
 }
 
 /** Thrown by the guard when decompressed data grows past its limit. */
@@ -410,62 +437,74 @@ export class GunzipMembers extends Transform {
         this.pending = Buffer.alloc(0);
         return;
       }
-      if (!this.inflate) {
-        if (this.pending.length === 0) return;
-        const h = gzipHeaderLength(this.pending);
-        if (h === -2 && this.members > 0) {
-          this.garbage = this.pending.length;
-          this.pending = Buffer.alloc(0);
-          return;
-        }
-        if (h === -2) throw Object.assign(new Error('not a gzip header'), { code: 'Z_DATA_ERROR' });
-        if (h === -1) {
-          if (!final && this.pending.length < 1 << 20) return;
-          if (this.members > 0) {
-            this.garbage = this.pending.length;
-            this.pending = Buffer.alloc(0);
-            return;
-          }
-          throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
-        }
-        this.pending = this.pending.subarray(h);
-        this.startMember();
-      }
+      const inflate = this.inflate ?? this.beginMember(final);
+      if (!inflate) return;
       if (this.ended) {
-        // The member's trailer: CRC-32 and length of its content.
-        if (this.pending.length < 8) {
-          if (final) throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
-          return;
-        }
-        const crc = this.pending.readUInt32LE(0);
-        const isize = this.pending.readUInt32LE(4);
-        if (isize !== this.length % 2 ** 32 || (typeof zlib.crc32 === 'function' && crc !== this.crc)) {
-          throw Object.assign(new Error('incorrect data check'), { code: 'Z_DATA_ERROR' });
-        }
-        this.pending = this.pending.subarray(8);
-        this.members++;
-        this.inflate = undefined;
+        if (!this.endMember(final)) return;
         continue;
       }
       if (this.pending.length === 0) {
-        if (final) throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+        if (final) throw zlibError('unexpected end of file', 'Z_BUF_ERROR');
         return;
       }
-      const inflate = this.inflate!;
-      const buf = this.pending;
-      this.pending = Buffer.alloc(0);
-      const before = inflate.bytesWritten;
-      await new Promise<void>((res, rej) => {
-        inflate.once('error', rej);
-        inflate.write(buf, () => res());
-      });
-      // Let 'end' arrive if the member ended inside this chunk.
-      await new Promise((r) => setImmediate(r));
-      if (this.ended) this.pending = buf.subarray(inflate.bytesWritten - before);
+      await this.feed(inflate);
     }
   }
 
-  private startMember(): void {
+  /**
+   * The next member, its header at the start of `pending`; undefined when it must wait for more
+   * input, or when what follows the last member is not another (trailing garbage).
+   */
+  private beginMember(final: boolean): zlib.InflateRaw | undefined {
+    if (this.pending.length === 0) return undefined;
+    const h = gzipHeaderLength(this.pending);
+    if (h === -2 && this.members > 0) return this.trailingGarbage();
+    if (h === -2) throw zlibError('not a gzip header', 'Z_DATA_ERROR');
+    if (h === -1) {
+      if (!final && this.pending.length < 1 << 20) return undefined;
+      if (this.members > 0) return this.trailingGarbage();
+      throw zlibError('unexpected end of file', 'Z_BUF_ERROR');
+    }
+    this.pending = this.pending.subarray(h);
+    return this.startMember();
+  }
+
+  private trailingGarbage(): undefined {
+    this.garbage = this.pending.length;
+    this.pending = Buffer.alloc(0);
+    return undefined;
+  }
+
+  /** The member's trailer: CRC-32 and length of its content, checked; false while it has not all arrived. */
+  private endMember(final: boolean): boolean {
+    if (this.pending.length < 8) {
+      if (final) throw zlibError('unexpected end of file', 'Z_BUF_ERROR');
+      return false;
+    }
+    const crc = this.pending.readUInt32LE(0);
+    const isize = this.pending.readUInt32LE(4);
+    if (isize !== this.length % 2 ** 32 || (typeof zlib.crc32 === 'function' && crc !== this.crc)) throw zlibError('incorrect data check', 'Z_DATA_ERROR');
+    this.pending = this.pending.subarray(8);
+    this.members++;
+    this.inflate = undefined;
+    return true;
+  }
+
+  /** What is pending, into the member's inflate; what comes after the member's end stays pending. */
+  private async feed(inflate: zlib.InflateRaw): Promise<void> {
+    const buf = this.pending;
+    this.pending = Buffer.alloc(0);
+    const before = inflate.bytesWritten;
+    await new Promise<void>((res, rej) => {
+      inflate.once('error', rej);
+      inflate.write(buf, () => res());
+    });
+    // Let 'end' arrive if the member ended inside this chunk.
+    await new Promise((r) => setImmediate(r));
+    if (this.ended) this.pending = buf.subarray(inflate.bytesWritten - before);
+  }
+
+  private startMember(): zlib.InflateRaw {
     const inflate = zlib.createInflateRaw();
     this.inflate = inflate;
     this.ended = false;
@@ -477,6 +516,7 @@ export class GunzipMembers extends Transform {
       this.push(d);
     });
     inflate.on('end', () => (this.ended = true));
+    return inflate;
   }
 }
 

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { KeytrailError } from '../errors.js';
+import { KeytrailError, messageOf } from '../errors.js';
 import type { RecordSink } from './interpret.js';
 import { readRecord } from './interpret.js';
 
@@ -122,7 +122,7 @@ function readRow(row: string[], header: string[], targets: (Target | undefined)[
     try {
       rec = JSON.parse(full);
     } catch (err) {
-      return sink.bad(`${where}: the CloudTrail event column is not valid JSON (${(err as Error).message})`, row.join(','));
+      return sink.bad(`${where}: the CloudTrail event column is not valid JSON (${messageOf(err)})`, row.join(','));
     }
     return readRecord(rec, sink, where);
   }

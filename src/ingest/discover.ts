@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
+import { messageOf } from '../errors.js';
+import { errnoCode } from './errno.js';
 
 export interface Discovered {
   /** Regular files to read, absolute, sorted. */
@@ -43,7 +45,7 @@ export async function discover(inputs: readonly string[]): Promise<Discovered> {
     try {
       st = fs.lstatSync(input);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoCode(err);
       if (fg.isDynamicPattern(input)) {
         await glob(input, found);
         if (found.seen.size === before) errors.push({ input, message: 'no files match this pattern' });
@@ -175,12 +177,12 @@ function resolveLink(link: string, byReal: Map<string, string>): SpecialObject {
     real = fs.realpathSync.native(link);
     st = fs.statSync(real);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return row('rejected', `symbolic link to ${target}, which does not exist (a dangling link): nothing to read`);
     if (code === 'ELOOP') return row('rejected', `symbolic link that loops (its target ${target} leads back to it): nothing to read`);
     if (code === 'EACCES') return row('rejected', `symbolic link to ${target}, which cannot be read: permission denied`);
     if (code === 'ENAMETOOLONG') return row('rejected', `symbolic link to ${target}: the path it leads to is longer than the system allows (ENAMETOOLONG)`);
-    return row('rejected', `symbolic link to ${target}: cannot be followed (${(err as Error).message})`);
+    return row('rejected', `symbolic link to ${target}: cannot be followed (${messageOf(err)})`);
   }
   if (st.isFile()) {
     const inside = byReal.get(real);
@@ -214,13 +216,13 @@ function folderError(dir: string, err: unknown): SpecialObject {
 }
 
 function tooLong(p: string, err: unknown): string | undefined {
-  if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') return undefined;
+  if (errnoCode(err) !== 'ENAMETOOLONG') return undefined;
   return `path is ${Buffer.byteLength(p).toLocaleString('en-US')} bytes, longer than the system allows (ENAMETOOLONG): cannot be opened; move the evidence to a shorter path`;
 }
 
 function describe(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoCode(err);
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOENT') return 'it vanished while being read';
-  return (err as Error).message;
+  return messageOf(err);
 }

@@ -2,6 +2,7 @@
  * What a parsed JSON value holds: CloudTrail records, in any of the wrappers customers send.
  * Registry: add a wrapper as one entry in WRAPPERS (first match wins).
  */
+import { messageOf } from '../errors.js';
 import { DEFAULT_SPLIT_LIMITS, JsonSplitter, type SplitLimits } from './json-values.js';
 
 export interface RecordSink {
@@ -113,7 +114,7 @@ export function readLookupEvent(e: unknown, sink: RecordSink, where: string, lim
     try {
       rec = JSON.parse(e.CloudTrailEvent);
     } catch (err) {
-      return sink.bad(`${where}: CloudTrailEvent of ${String(e.EventId)} is not valid JSON (${(err as Error).message})`, JSON.stringify(e));
+      return sink.bad(`${where}: CloudTrailEvent of ${String(e.EventId)} is not valid JSON (${messageOf(err)})`, JSON.stringify(e));
     }
     if (isObj(rec) && e.EventId !== undefined && rec.eventID !== undefined && rec.eventID !== e.EventId) {
       return sink.bad(`${where}: EventId ${String(e.EventId)} does not match its CloudTrailEvent's eventID ${String(rec.eventID)}`, JSON.stringify(e));

@@ -251,7 +251,7 @@ export class JsonSplitter {
       if (c === OPEN_ARR && m) {
         this.parts = [];
         this.bytes = 0;
-        this.wrapper = m[1] as Wrapper;
+        this.wrapper = m[1] === 'Records' ? 'Records' : 'Events';
         this.index = 0;
         this.mode = 'list';
         this.out.push({ kind: 'open', wrapper: this.wrapper, line: this.startLine });

@@ -5,8 +5,8 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import { KeytrailError } from '../errors.js';
-import { ExpansionError, formatBytes, openContent } from './bytes.js';
+import { KeytrailError, messageOf } from '../errors.js';
+import { formatBytes, openContent } from './bytes.js';
 import { NotCloudTrailCsv, readCsv } from './csv.js';
 import { interpretValue, isWrapper, readLookupEvent, readRecord, type RecordSink } from './interpret.js';
 import { DEFAULT_SPLIT_LIMITS, JsonSplitter, type Piece, type SplitLimits } from './json-values.js';
@@ -69,8 +69,7 @@ export async function readRecords(
     else truncated = await readJson(text, tracking, split);
   } catch (err) {
     if (err instanceof NotCloudTrailCsv) throw new NotEvidence(err.message);
-    const msg = err instanceof ExpansionError ? err.message : (err as Error).message;
-    return { format, error: msg, skipped };
+    return { format, error: messageOf(err), skipped };
   }
   const note = trailing ? `${formatBytes(trailing)} after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)` : undefined;
   return { format, skipped, ...(truncated ? { error: truncated } : {}), ...(note ? { note } : {}) };
@@ -79,7 +78,7 @@ export async function readRecords(
 /** Read JSON text piece by piece; returns why the text ended early (inside a list of records), if it did. */
 async function readJson(text: AsyncIterable<string>, sink: RecordSink, limits: SplitLimits): Promise<string | undefined> {
   const splitter = new JsonSplitter(limits);
-  const state = { values: 0, truncated: undefined as string | undefined, limits };
+  const state: ReadState = { values: 0, truncated: undefined, limits };
   for await (const chunk of text) for (const p of splitter.push(chunk)) readPiece(p, sink, state);
   for (const p of splitter.end()) readPiece(p, sink, state);
   return state.truncated;
@@ -105,40 +104,47 @@ function readPiece(p: Piece, sink: RecordSink, state: ReadState): void {
     case 'junk':
       state.values++;
       return sink.bad(`line ${p.line}: not JSON (${JSON.stringify(p.text.slice(0, 40))})`, p.text);
-    case 'oversize': {
-      const where = p.index !== undefined ? `line ${p.line}, record ${p.index}` : `line ${p.line}`;
-      const why =
-        p.why === 'depth'
-          ? `nested more than ${state.limits.maxDepth} levels deep (${p.depth} at least): not loaded`
-          : `${formatBytes(p.bytes)}, over the ${formatBytes(state.limits.maxBytes)} limit for one record: not loaded`;
-      return sink.bad(`${where}: ${why}`, p.head);
-    }
-    case 'item': {
-      const where = `line ${p.line}, record ${p.index}`;
-      const v = parse(p.text, where, p.unterminated ? 'the file ends inside this record: it is truncated' : undefined, sink);
-      if (v === undefined) return;
-      if (p.wrapper === 'Events') return readLookupEvent(v.value, sink, where, state.limits);
-      if (p.wrapper === 'array' && isWrapper(v.value)) return readNested(p.text, sink, state);
-      return readRecord(v.value, sink, where, p.text);
-    }
-    case 'value': {
+    case 'oversize':
+      return sink.bad(oversizeReason(p, state.limits), p.head);
+    case 'item':
+      return readItem(p, sink, state);
+    case 'value':
       state.values++;
-      const where = `line ${p.line}`;
-      const v = parse(
-        p.text,
-        where,
-        p.unterminated
-          ? 'the file ends inside a JSON value that starts here: it is truncated'
-          : p.broken
-            ? 'the line ends inside a string: not valid JSON'
-            : undefined,
-        sink,
-      );
-      if (v === undefined) return;
-      if (isWrapper(v.value)) return interpretValue(v.value, sink, where, state.values);
-      return interpretValue(v.value, sink, where, state.values, p.text);
-    }
+      return readValue(p, sink, state);
   }
+}
+
+function oversizeReason(p: Extract<Piece, { kind: 'oversize' }>, limits: SplitLimits): string {
+  const where = p.index !== undefined ? `line ${p.line}, record ${p.index}` : `line ${p.line}`;
+  const why =
+    p.why === 'depth'
+      ? `nested more than ${limits.maxDepth} levels deep (${p.depth} at least): not loaded`
+      : `${formatBytes(p.bytes)}, over the ${formatBytes(limits.maxBytes)} limit for one record: not loaded`;
+  return `${where}: ${why}`;
+}
+
+/** One element of a wrapper's list: a record, a lookup-events entry, or (in an array) a wrapper of its own. */
+function readItem(p: Extract<Piece, { kind: 'item' }>, sink: RecordSink, state: ReadState): void {
+  const where = `line ${p.line}, record ${p.index}`;
+  const v = parse(p.text, where, p.unterminated ? 'the file ends inside this record: it is truncated' : undefined, sink);
+  if (v === undefined) return;
+  if (p.wrapper === 'Events') return readLookupEvent(v.value, sink, where, state.limits);
+  if (p.wrapper === 'array' && isWrapper(v.value)) return readNested(p.text, sink, state);
+  return readRecord(v.value, sink, where, p.text);
+}
+
+/** A whole top-level value: a record, or a wrapper read as a whole. */
+function readValue(p: Extract<Piece, { kind: 'value' }>, sink: RecordSink, state: ReadState): void {
+  const where = `line ${p.line}`;
+  const broken = p.unterminated
+    ? 'the file ends inside a JSON value that starts here: it is truncated'
+    : p.broken
+      ? 'the line ends inside a string: not valid JSON'
+      : undefined;
+  const v = parse(p.text, where, broken, sink);
+  if (v === undefined) return;
+  if (isWrapper(v.value)) return interpretValue(v.value, sink, where, state.values);
+  return interpretValue(v.value, sink, where, state.values, p.text);
 }
 
 /** A wrapper inside a JSON array (`[{"Records":[...]}, ...]`): its own text, split again. */
@@ -160,7 +166,7 @@ function parse(text: string, where: string, broken: string | undefined, sink: Re
   try {
     return { value: JSON.parse(text) };
   } catch (err) {
-    sink.bad(`${where}: not valid JSON (${(err as Error).message})`, text);
+    sink.bad(`${where}: not valid JSON (${messageOf(err)})`, text);
     return undefined;
   }
 }

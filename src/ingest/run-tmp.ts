@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { errnoCode } from './errno.js';
 
 const PREFIX = 'keytrail-';
 /** mkdtemp's six random characters: anything else in the temp dir is not ours. */
@@ -17,12 +19,13 @@ const OWNER_FILE = '.keytrail-owner.json';
  * Who made a temp folder. `boot` (Linux's boot id) and `start` (the process's start time in clock
  * ticks since boot, /proc/<pid>/stat) tell a reused pid from the owner; null where unknown.
  */
-interface Owner {
-  keytrail: 1;
-  pid: number;
-  boot: string | null;
-  start: string | null;
-}
+const OwnerFile = z.object({
+  keytrail: z.literal(1),
+  pid: z.number().refine((n) => Number.isSafeInteger(n) && n > 0),
+  boot: z.string().nullable(),
+  start: z.string().nullable(),
+});
+type Owner = z.infer<typeof OwnerFile>;
 
 export function makeRunTmp(parent: string): string {
   const dir = fs.mkdtempSync(path.join(parent, PREFIX));
@@ -61,10 +64,8 @@ function readOwner(file: string): Owner | undefined {
   try {
     const st = fs.lstatSync(file);
     if (!st.isFile() || st.size > 4096) return undefined;
-    const o = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const optional = (v: unknown) => v === null || typeof v === 'string';
-    if (o.keytrail !== 1 || !Number.isSafeInteger(o.pid) || (o.pid as number) <= 0 || !optional(o.boot) || !optional(o.start)) return undefined;
-    return o as unknown as Owner;
+    const o = OwnerFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    return o.success ? o.data : undefined;
   } catch {
     // No owner file yet (a run that is just starting, or one from before owner files): kept.
     return undefined;
@@ -78,7 +79,7 @@ function isGone(o: Owner): boolean {
   try {
     process.kill(o.pid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    if (errnoCode(err) === 'ESRCH') return true;
     // EPERM: the process exists under another user; the start time still tells whether it is ours.
   }
   const start = startTime(o.pid);

@@ -8,7 +8,7 @@
  *
  * A text is staged only when the probe saw one bracketed value with nothing but whitespace after
  * it (DepthScanner.single), so no text can close its wrapper and speak for another file. Whatever
- * DuckDB refuses in a staging file sends the batch back to reading each file alone (ingest.ts),
+ * DuckDB refuses in a staging file sends the batch back to reading each file alone (load-batch.ts),
  * where the file at fault is found and named: staging changes how fast, never what is read.
  */
 import fs from 'node:fs';
@@ -45,7 +45,8 @@ export class Stager {
 
   constructor(
     private readonly dir: string,
-    private readonly tag: string,
+    /** The batch's number, in the staging files' names. */
+    private readonly batch: number,
   ) {}
 
   add(unit: NativeUnit, text: Buffer): void {
@@ -98,7 +99,7 @@ export class Stager {
 
   private next(): void {
     this.close();
-    const file = path.join(this.dir, `staged-${this.tag}-${this.files.length}.json`);
+    const file = path.join(this.dir, `staged-${this.batch}-${this.files.length}.json`);
     this.fd = fs.openSync(file, 'wx');
     this.files.push(file);
     this.inFile = 0;

@@ -13,7 +13,7 @@ import { SqlError, type CaseDb } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
 import { fieldSql, resolveField } from './catalog.js';
-import { runTable, selectFindings, TableFindings, type Finding, type Findings } from './findings.js';
+import { runTable, TableFindings, type Finding, type Findings } from './findings.js';
 import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './load-rules.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
 
