@@ -72,39 +72,55 @@ export async function suggestKeys(db: CaseDb, limit = 20): Promise<Suggestion[]>
     .slice(0, limit);
 }
 
-/** A key's score and reasons from its signals; nothing when no signal is there. */
-function score(r: Signals): Suggestion | null {
-  const reasons: string[] = [];
-  const times: string[] = [];
-  let score = 0;
+/** What one signal adds: points, a reason each, and the times it points at. */
+interface Evidence {
+  score: number;
+  reasons: string[];
+  times: string[];
+}
+
+function newAddresses(r: Signals, e: Evidence): void {
   for (const n of r.newips ?? []) {
-    score += 2;
-    times.push(n.t);
-    reasons.push(
-      `first use from ${n.ip} at ${n.t}, more than a day after the key's first event${n.quiet_h !== null && n.quiet_h >= 6 ? `, after ${n.quiet_h} h without any call` : ''}`,
-    );
+    e.score += 2;
+    e.times.push(n.t);
+    const quiet = n.quiet_h !== null && n.quiet_h >= 6 ? `, after ${n.quiet_h} h without any call` : '';
+    e.reasons.push(`first use from ${n.ip} at ${n.t}, more than a day after the key's first event${quiet}`);
     if (n.iam > 0) {
-      score += 3;
-      reasons.push(`${n.iam} IAM change(s) (users, keys, passwords, policies, roles) from that new address ${n.ip}`);
+      e.score += 3;
+      e.reasons.push(`${n.iam} IAM change(s) (users, keys, passwords, policies, roles) from that new address ${n.ip}`);
     }
   }
+}
+
+function probes(r: Signals, e: Evidence): void {
   for (const p of r.probes ?? []) {
-    score += 3;
-    times.push(p.t);
-    reasons.push(`GetCallerIdentity at ${p.t} from that new address, then ${p.reads} List/Describe/Get calls within 15 minutes`);
+    e.score += 3;
+    e.times.push(p.t);
+    e.reasons.push(`GetCallerIdentity at ${p.t} from that new address, then ${p.reads} List/Describe/Get calls within 15 minutes`);
   }
+}
+
+function tools(r: Signals, e: Evidence): void {
   const tools = r.tools ?? [];
-  if (tools.length > 0) {
-    score += Math.min(tools.length, 2);
-    times.push(tools[0]!.t);
-    reasons.push(`user agents of scripting or offensive tools: ${tools.map((x) => `${x.tool} (from ${x.t})`).join(', ')}`);
-  }
+  if (tools.length === 0) return;
+  e.score += Math.min(tools.length, 2);
+  e.times.push(tools[0]!.t);
+  e.reasons.push(`user agents of scripting or offensive tools: ${tools.map((x) => `${x.tool} (from ${x.t})`).join(', ')}`);
+}
+
+function denials(r: Signals, e: Evidence): void {
   const d = r.denied;
-  if (d && d.n !== null && d.n >= 5) {
-    score += 2;
-    if (d.t) times.push(d.t);
-    reasons.push(`${d.n} access-denied errors within 10 minutes from ${d.t}`);
-  }
-  if (score === 0) return null;
-  return { accessKeyId: r.key, owner: r.owner, score, reasons, firstSuspicious: times.sort()[0] ?? null, sourceIPs: (r.ips ?? []) as string[] };
+  if (!d || d.n === null || d.n < 5) return;
+  e.score += 2;
+  if (d.t) e.times.push(d.t);
+  e.reasons.push(`${d.n} access-denied errors within 10 minutes from ${d.t}`);
+}
+
+/** A key's score and reasons from its signals, in this order; nothing when no signal is there. */
+function score(r: Signals): Suggestion | null {
+  const e: Evidence = { score: 0, reasons: [], times: [] };
+  for (const signal of [newAddresses, probes, tools, denials]) signal(r, e);
+  if (e.score === 0) return null;
+  const sourceIPs = (r.ips ?? []).filter((ip): ip is string => ip !== null);
+  return { accessKeyId: r.key, owner: r.owner, score: e.score, reasons: e.reasons, firstSuspicious: e.times.sort()[0] ?? null, sourceIPs };
 }
