@@ -3,9 +3,10 @@
 // as the one inline script of each HTML page: each file transpiled by TypeScript, the shared
 // graph.ts first (its drawLineage a function of the page) and the page's own file inside a function
 // of its own, as a module's code is scoped. The result is written as a string constant beside the
-// renderer that inlines it (src/<page>/page-script.generated.ts, committed), so the renderer has it
-// whether it runs from dist/ (the CLI) or from src/ (vitest), with no TypeScript at run time.
-// `npm run build` and the test setup write them; `--check` fails when a committed one is stale.
+// renderer that inlines it (src/<page>/page-script.generated.ts, git-ignored: an artefact, not
+// source), so the renderer has it whether it runs from dist/ (the CLI) or from src/ (vitest), with no
+// TypeScript at run time. `npm run build`, `npm test` and the test setup write them; `--check` fails
+// when one is missing or stale.
 // Usage: node scripts/page-scripts.mjs [--check]
 import fs from 'node:fs';
 import ts from 'typescript';

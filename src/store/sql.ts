@@ -125,20 +125,19 @@ sql.text = (fragment: Sql): string => {
   return built.text;
 };
 
-/** Conditions joined with AND, each and the whole in parentheses so the result embeds anywhere (TRUE when there are none). */
-sql.and = (conds: readonly Sql[]): Sql =>
-  conds.length
-    ? sql`(${sql.join(
-        conds.map((c) => sql`(${c})`),
-        sql.raw(' AND '),
-      )})`
-    : sql.raw('TRUE');
+/** Conditions joined by `op`, each and the whole in parentheses so the result embeds anywhere; `none` when there are none. */
+const conditions =
+  (op: ' AND ' | ' OR ', none: 'TRUE' | 'FALSE') =>
+  (conds: readonly Sql[]): Sql =>
+    conds.length
+      ? sql`(${sql.join(
+          conds.map((c) => sql`(${c})`),
+          sql.raw(op),
+        )})`
+      : sql.raw(none);
 
-/** Conditions joined with OR, each and the whole in parentheses (FALSE when there are none). */
-sql.or = (conds: readonly Sql[]): Sql =>
-  conds.length
-    ? sql`(${sql.join(
-        conds.map((c) => sql`(${c})`),
-        sql.raw(' OR '),
-      )})`
-    : sql.raw('FALSE');
+/** Conditions joined with AND (TRUE when there are none). */
+sql.and = conditions(' AND ', 'TRUE');
+
+/** Conditions joined with OR (FALSE when there are none). */
+sql.or = conditions(' OR ', 'FALSE');

@@ -126,12 +126,12 @@ export const eventIn = (names: readonly string[], alias?: string): Sql => sql`li
 /** Calls that hand out temporary credentials (responseElements.credentials). */
 export const CREDENTIAL_ISSUANCE = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'GetSessionToken', 'GetFederationToken'] as const;
 
+/** IAM calls that make a user, a key or a console password. */
+const IDENTITY_CALLS = ['CreateUser', 'CreateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile'] as const;
+
 /** The IAM and STS calls lineage follows: each creates an identity or a credential, or opens one to the caller. */
 export const LINEAGE_CALLS = [
-  'CreateUser',
-  'CreateAccessKey',
-  'CreateLoginProfile',
-  'UpdateLoginProfile',
+  ...IDENTITY_CALLS,
   'CreateRole',
   'UpdateAssumeRolePolicy',
   'AttachUserPolicy',
@@ -149,10 +149,7 @@ export const KEY_STATUS_CHANGES = ['UpdateAccessKey', 'DeleteAccessKey'] as cons
 
 /** IAM changes that give an attacker a foothold (users, keys, passwords, policies, roles, groups). */
 export const IAM_FOOTHOLD_CALLS = [
-  'CreateUser',
-  'CreateAccessKey',
-  'CreateLoginProfile',
-  'UpdateLoginProfile',
+  ...IDENTITY_CALLS,
   'AttachUserPolicy',
   'AttachRolePolicy',
   'PutUserPolicy',
