@@ -212,8 +212,11 @@ class Extractor {
   /**
    * Copy an entry's bytes to disk through its own limit, the shared budget and the free-space
    * reserve. Every byte written counts against the budget, kept or not: it bounds the work too.
+   * The bytes' source is opened only once the file is, and read at once: a stream that fails
+   * while nothing reads it yet (a damaged deflate entry) would emit an error nobody hears and end
+   * the process.
    */
-  async write(chunks: AsyncIterable<Buffer>, to: string, entryLimit: number): Promise<number> {
+  async write(open: () => AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>, to: string, entryLimit: number): Promise<number> {
     const budget = this.opts.budget;
     const fh = await fs.promises.open(to, 'wx');
     let written = 0;
@@ -228,6 +231,7 @@ class Extractor {
       await fh.write(buf);
     };
     try {
+      const chunks = await open();
       for await (const chunk of chunks) {
         written += chunk.length;
         budget.spent += chunk.length;
@@ -366,7 +370,7 @@ async function extractZipEntry(zip: yauzl.ZipFile, fd: number, e: yauzl.Entry, n
   const small = e.uncompressedSize <= PACKED_ENTRY_BYTES && e.compressedSize <= PACKED_ENTRY_BYTES ? readSmallZipEntry(fd, e) : undefined;
   if (small) return { name, extracted: to, bytes: small.length, packed: ex.packed(small) };
   try {
-    const stream = await new Promise<Readable>((res, rej) => zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))));
+    const stream = () => new Promise<Readable>((res, rej) => zip.openReadStream(e, (err, s) => (err ? rej(err) : res(s!))));
     const bytes = await ex.write(stream, to, entryLimit);
     return { name, extracted: to, bytes };
   } catch (err) {
@@ -576,7 +580,7 @@ class LocalHeaderWalk {
       if (data) return { name, extracted: to, bytes: data.length, packed: this.ex.packed(data) };
     }
     try {
-      return this.written(e, cut, to, await this.ex.write(this.stream(e, cut), to, entryLimit));
+      return this.written(e, cut, to, await this.ex.write(() => this.stream(e, cut), to, entryLimit));
     } catch (err) {
       fs.rmSync(to, { force: true });
       return { name, bytes, rejected: isZlibError(err) ? `cannot extract: ${describeZlibError(err).replace('gzip', 'deflate')}` : this.ex.describe(err, name) };
@@ -1048,7 +1052,7 @@ async function readMember(
   }
   let bytes: number;
   try {
-    bytes = await ex.write(r.chunks(size), to, entryLimit);
+    bytes = await ex.write(() => r.chunks(size), to, entryLimit);
   } catch (err) {
     fs.rmSync(to, { force: true });
     return passOver({ name, bytes: size, rejected: ex.describe(err, name) });
