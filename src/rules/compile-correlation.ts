@@ -14,7 +14,6 @@
  */
 import { KeytrailError } from '../errors.js';
 import { fieldSql, resolveField } from './catalog.js';
-import { withListing, type Listing } from './listing.js';
 import type { CorrelationType, SigmaCorrelation } from './schema.js';
 import { sql, type Sql } from '../store/sql.js';
 
@@ -29,7 +28,7 @@ export interface BaseRef {
   names: string[];
 }
 
-export interface CompiledCorrelation extends Listing {
+export interface CompiledCorrelation {
   /** Reads corr_input(rid, r); returns one row per finding: g_0.., event_ids, n, vals, first_t, last_t, last_rid. */
   query: Sql;
   /** The group-by names, in the order of the g_i columns. */
@@ -78,7 +77,7 @@ export function compileCorrelation(rule: SigmaCorrelation, bases: readonly BaseR
   const shape: Shape = { gcols: groupBy.map((_, n) => `g_${n}`), span, rules: bases.length };
   const m = matchesCte(shape, groupBy.map(perRule), c.type === 'value_count' ? perRule(c.condition!.field!) : null);
   const query = c.type === 'temporal_ordered' ? orderedSql(m, shape) : windowSql(m, shape, c.type, comparisons);
-  return withListing({ query, groupBy, unknownFields: [...unknown] }, query);
+  return { query, groupBy, unknownFields: [...unknown] };
 }
 
 /** The definition's problems that the schema cannot see; its count comparisons when there are none. */

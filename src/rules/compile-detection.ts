@@ -12,9 +12,8 @@ import { ConditionError, expandPattern, parseCondition, type Condition } from '.
 import { RECORD_FIELDS } from '../store/schema.js';
 import { sql, type Sql } from '../store/sql.js';
 import { fieldSql, resolveField, type FieldRef } from './catalog.js';
-import { withListing, type Listing } from './listing.js';
 
-export interface CompiledExpr extends Listing {
+export interface CompiledExpr {
   /** The rule as one boolean expression over `events`, its values bound. */
   where: Sql;
   /** Fields the rule names that a CloudTrail record does not have (they match as absent). */
@@ -399,7 +398,7 @@ export function compileDetection(detection: Record<string, unknown>): CompiledEx
     eventSources: sources && [...sources].sort(),
     regexes: [...ctx.regexes],
   };
-  return withListing(compiled, where);
+  return compiled;
 }
 
 /** The union of the sets, or null (anything) when one of them is unconstrained. */

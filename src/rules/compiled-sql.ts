@@ -4,21 +4,28 @@
  * of its base rules. Names from the rule files are made printable (they are comments here).
  */
 import { jsonText, printable } from '../escape.js';
+import type { Bound, Sql } from '../store/sql.js';
 import { ruleId } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 
+/** A fragment as it is run: its text numbered from $1, and the values of its placeholders (a list as an array). */
+function listing(fragment: Sql): { text: string; params: string } {
+  const built = fragment.build();
+  const plain = (b: Bound): unknown => (b.kind === 'list' ? [...b.values] : b.value);
+  return { text: built.text, params: jsonText(built.params.map(plain)) };
+}
+
 export function ruleSqlText(r: LoadedRule): string {
-  return (
-    `-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\n` +
-    `SELECT eventID FROM events WHERE ${r.compiled.sql};\n-- parameters: ${jsonText(r.compiled.params)}\n\n`
-  );
+  const l = listing(r.compiled.where);
+  return `-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\nSELECT eventID FROM events WHERE ${l.text};\n-- parameters: ${l.params}\n\n`;
 }
 
 export function correlationSqlText(c: LoadedCorrelation): string {
+  const l = listing(c.compiled.query);
   const bases = c.bases.map((b, i) => `--   r = ${i}: ${printable(`${ruleId(b)} (${b.file}:${b.line})`)}`).join('\n');
   return (
     `-- ${printable(`${ruleId(c)}: ${c.rule.title} (${c.file}:${c.line}), ${c.rule.correlation.type}`)}\n` +
     `-- reads corr_input(rid, r): the rowid of each event a base rule matched, and which rule:\n${bases}\n` +
-    `${c.compiled.sql.replace(/\n\s*\n/g, '\n')};\n-- parameters: ${jsonText(c.compiled.params)}\n\n`
+    `${l.text.replace(/\n\s*\n/g, '\n')};\n-- parameters: ${l.params}\n\n`
   );
 }
