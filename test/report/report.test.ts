@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_RULES, investigate, loadRules } from '../../src/index.js';
 import { md } from '../../src/report/markdown.js';
 import { sh } from '../../src/report/remediation.js';
 import { launchChromium, openWatched } from '../fixtures/browser.js';
@@ -16,10 +17,12 @@ const truth = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/leaked-key/tru
 const SAMPLE = path.join(ROOT, 'samples/leaked-key/evidence');
 let out: string;
 
-beforeAll(() => {
+// The case folder through the library API, in-process; the CLI's own run is the rerun below.
+beforeAll(async () => {
   out = path.join(tmpDir(), 'case');
-  const r = cli(['investigate', SAMPLE, '--key', truth.leakedKey, '--out', out]);
-  expect(r.status, r.stderr).toBe(0);
+  const { rules, correlations } = await loadRules([BUILTIN_RULES]);
+  const { ingest } = await investigate([SAMPLE], { out, keys: [truth.leakedKey], rules, correlations });
+  expect(ingest.files.rejected).toBe(0);
 }, 120_000);
 
 describe('keytrail investigate on the sample', () => {
