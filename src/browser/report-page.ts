@@ -67,19 +67,7 @@ function header(): void {
 
 /** Step 1. */
 function keys(): void {
-  const head = ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'];
-  const rows = r.keys.map((k) => [
-    k.accessKeyId,
-    k.owner,
-    `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
-    k.firstUse,
-    k.lastUse,
-    k.events,
-    k.sourceIPs.join(', '),
-    k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
-    k.lastKnownStatus,
-  ]);
-  put('keys', table(head, rows));
+  put('keys', table(r.keyTable.head, r.keyTable.rows));
 }
 
 /** Step 2 (the lineage graph is drawn last). */

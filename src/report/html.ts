@@ -8,12 +8,13 @@
 import { cytoscapeSource, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
+import { keyTable } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
 
-/** What the page's script reads from its JSON block (src/browser/report-page.ts): the report, its findings cut to MAX_ROWS. */
-export type ReportPageData = Report & { findingsTotal: number };
+/** What the page's script reads from its JSON block (src/browser/report-page.ts): the report, its findings cut to MAX_ROWS, and the tables the Markdown shares. */
+export type ReportPageData = Report & { findingsTotal: number; keyTable: ReturnType<typeof keyTable> };
 
 /** The page up to its body: the CSP that forbids every request, the styles. */
 const HEAD = `<!doctype html>
@@ -54,7 +55,7 @@ const BODY = `<body>
 `;
 
 export function renderReportHtml(r: Report): string {
-  const trimmed: ReportPageData = { ...r, findings: r.findings.slice(0, MAX_ROWS), findingsTotal: r.findings.length };
+  const trimmed: ReportPageData = { ...r, findings: r.findings.slice(0, MAX_ROWS), findingsTotal: r.findings.length, keyTable: keyTable(r) };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
 <script>${cytoscapeSource()}</script>
 <script>${REPORT_PAGE_SCRIPT}</script>

@@ -6,6 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
+import { keyTable } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -38,26 +39,10 @@ const header = (r: Report): string[] => [
   ...(r.coverage.warnings.length ? ['> **Evidence limits**', ...r.coverage.warnings.map((w) => `> - ${md(w)}`), ''] : []),
 ];
 
-const keys = (r: Report): string[] => [
-  '## Step 1: access keys',
-  '',
-  'Every key and temporary credential in the chain, and its status as the logs show it.',
-  '',
-  table(
-    ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'],
-    r.keys.map((k) => [
-      k.accessKeyId,
-      k.owner,
-      `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
-      k.firstUse,
-      k.lastUse,
-      k.events,
-      k.sourceIPs.join(', '),
-      k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
-      k.lastKnownStatus,
-    ]),
-  ),
-];
+const keys = (r: Report): string[] => {
+  const t = keyTable(r);
+  return ['## Step 1: access keys', '', 'Every key and temporary credential in the chain, and its status as the logs show it.', '', table(t.head, t.rows)];
+};
 
 const iamChanges = (r: Report): string[] => [
   '',
