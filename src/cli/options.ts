@@ -53,6 +53,13 @@ export interface RuleOptions {
   builtin: boolean;
 }
 
+/** A command of `program`: its name, what it does, and its arguments (name, description), in order. */
+export function newCommand(program: Command, name: string, description: string, ...args: readonly [string, string][]): Command {
+  const cmd = program.command(name).description(description);
+  for (const [arg, about] of args) cmd.argument(arg, about);
+  return cmd;
+}
+
 /** Add options to a command, in order. */
 export function withOptions(cmd: Command, ...options: Option[]): Command {
   for (const o of options) cmd.addOption(o);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/lineage/html.js';
+import { Graph } from '../../src/lineage/graph.js';
 import type { Lineage } from '../../src/lineage/lineage.js';
 import { launchChromium, openWatched } from '../fixtures/browser.js';
 import { ROOT, cli, tmpDir } from '../helpers.js';
@@ -100,21 +101,8 @@ describe('lineage --format html', () => {
           },
           attempts: [],
         },
-        {
-          id: `user/${hostile}`,
-          kind: 'user',
-          name: hostile,
-          arn: null,
-          temporary: false,
-          createdByAttacker: true,
-          tainted: true,
-          seed: false,
-          owner: null,
-          firstSeen: null,
-          lastSeen: null,
-          activity: { events: 0, regions: {}, services: {}, sourceIPs: [], userAgents: [], errors: 0 },
-          attempts: [],
-        },
+        // a user the attacker created, named with the hostile string, as the graph makes a node
+        { ...new Graph().named('user', hostile, { createdByAttacker: true }), tainted: true },
       ],
       edges: [{ from: 'AKIAEXAMPLEHOSTILE01', to: `user/${hostile}`, kind: 'created_user', eventID: hostile, eventTime: '2026-10-14T03:00:00Z' }],
       warnings: [hostile],

@@ -4,7 +4,7 @@ import { KeytrailError } from '../../errors.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
 import { say } from '../common.js';
 import { EXIT, exits } from '../exit.js';
-import { type DbOptions, OPTIONS, withOptions } from '../options.js';
+import { type DbOptions, newCommand, OPTIONS, withOptions } from '../options.js';
 import { ingestProgress } from '../progress.js';
 
 interface Opts extends DbOptions {
@@ -27,12 +27,11 @@ Examples:
   keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`;
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('ingest')
-    .description('load CloudTrail evidence (files, folders, globs, .zip/.tar.gz bundles) into the case database')
-    .argument('<inputs...>', 'files, folders (read recursively), globs or archives');
   withOptions(
-    cmd,
+    newCommand(program, 'ingest', 'load CloudTrail evidence (files, folders, globs, .zip/.tar.gz bundles) into the case database', [
+      '<inputs...>',
+      'files, folders (read recursively), globs or archives',
+    ]),
     OPTIONS.db('case database (created if missing)'),
     new Option('--json', 'print the summary as JSON on stdout'),
     new Option('-q, --quiet', 'no progress bar and no summary on stderr'),

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { KeytrailError, usageError } from '../../errors.js';
 import { type CaseDb, SqlError } from '../../store/db.js';
 import { READ, withCase } from '../common.js';
-import { type DbOptions, OPTIONS, type OutputOptions, withOptions } from '../options.js';
+import { type DbOptions, newCommand, OPTIONS, type OutputOptions, withOptions } from '../options.js';
 import { ROW_FORMATS, type RowFormat, writeRows } from '../output.js';
 
 /**
@@ -36,12 +36,8 @@ Examples:
   keytrail query "SELECT * FROM records ORDER BY eventTime" --format jsonl -o all.jsonl --timeout 600 --max-memory 8GB`;
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('query')
-    .description('run one read-only SQL query over the case (tables: events, files, rejects; view: records)')
-    .argument('<sql>', 'one SQL statement');
   withOptions(
-    cmd,
+    newCommand(program, 'query', 'run one read-only SQL query over the case (tables: events, files, rejects; view: records)', ['<sql>', 'one SQL statement']),
     OPTIONS.db(),
     OPTIONS.format(ROW_FORMATS, 'output format', 'table'),
     OPTIONS.output(),
