@@ -14,7 +14,8 @@ import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
 import { fieldSql, resolveField } from './catalog.js';
 import { runTable, TableFindings, type Finding, type Findings } from './findings.js';
-import { PLACEHOLDER, type LoadedCorrelation, type LoadedRule } from './load-rules.js';
+import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
+import { PLACEHOLDER } from './summary-template.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
 
 export { emptyFindings, type Finding, type Findings } from './findings.js';

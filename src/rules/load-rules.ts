@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { LineCounter, isCollection, isMap, isNode, isPair, parseAllDocuments, type Document } from 'yaml';
-import { CORRELATION_PLACEHOLDERS, compileCorrelation, CorrelationError, type CompiledCorrelation } from './compile-correlation.js';
+import type { CompiledCorrelation } from './compile-correlation.js';
 import { compileDetection, DetectionError, type CompiledExpr } from './compile-detection.js';
 import type { z } from 'zod';
 import { SigmaCorrelation, SigmaRule } from './schema.js';
+import { resolveCorrelations } from './resolve-correlations.js';
 import { messageOf } from '../errors.js';
 import { CaseDb, SqlError } from '../store/db.js';
 import { sql } from '../store/sql.js';
@@ -54,7 +55,7 @@ export interface LoadResult {
 }
 
 /** A correlation parsed but not yet joined to its base rules (they may live in other files). */
-interface PendingCorrelation {
+export interface PendingCorrelation {
   rule: SigmaCorrelation;
   file: string;
   line: number;
@@ -225,82 +226,6 @@ async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProb
   });
   rules.splice(0, rules.length, ...kept);
 }
-
-const namesOf = (r: { rule: { id?: string; name?: string; title: string } }) => [r.rule.id, r.rule.name, r.rule.title].filter((x): x is string => !!x);
-
-/**
- * Join each correlation to its base rules, named by id, name or title (in that order of
- * preference; a name or title is looked up in the correlation's own file first, as in a
- * multi-document rule file, then everywhere). Anything unresolved or ambiguous is a problem.
- */
-/** Records a problem of a correlation (CORRELATION unless said). */
-type Fail = (message: string, code?: RuleProblemCode) => void;
-
-function resolveCorrelations(pending: PendingCorrelation[], rules: LoadedRule[], problems: RuleProblem[]): LoadedCorrelation[] {
-  const out: LoadedCorrelation[] = [];
-  for (const c of pending) {
-    const cid = c.rule.id ?? c.rule.name ?? c.rule.title;
-    const fail: Fail = (message, code = 'CORRELATION') => problems.push({ code, file: c.file, line: c.line, ruleId: cid, message });
-    const bases = resolveBases(c, rules, pending, fail);
-    const loaded = bases && compileResolved(c, bases, fail);
-    if (loaded) out.push(loaded);
-  }
-  return out;
-}
-
-/** The rules a correlation's reference names: by id, else by name, else by title (those of its own file first). */
-function rulesNamed(ref: string, file: string, rules: readonly LoadedRule[]): LoadedRule[] {
-  const byId = rules.filter((r) => r.rule.id === ref);
-  if (byId.length > 0) return byId;
-  for (const key of ['name', 'title'] as const) {
-    const all = rules.filter((r) => r.rule[key] === ref);
-    const local = all.filter((r) => r.file === file);
-    if (all.length > 0) return local.length > 0 ? local : all;
-  }
-  return [];
-}
-
-/** The correlation's base rules in its order, or null when one does not resolve to exactly one rule (each a problem). */
-function resolveBases(c: PendingCorrelation, rules: readonly LoadedRule[], pending: readonly PendingCorrelation[], fail: Fail) {
-  const bases: LoadedRule[] = [];
-  for (const ref of c.rule.correlation.rules) {
-    const found = rulesNamed(ref, c.file, rules);
-    if (found.length === 1) bases.push(found[0]!);
-    else if (found.length > 1)
-      fail(
-        `correlation.rules: ${JSON.stringify(ref)} names ${found.length} rules (${found.map((r) => `${r.file}:${r.line}`).join(', ')}); refer to one by its id`,
-      );
-    else if (pending.some((p) => p !== c && namesOf(p).includes(ref)))
-      fail(`correlation.rules: ${JSON.stringify(ref)} is a correlation; correlations of correlations are not supported`);
-    else fail(`correlation.rules: no loaded rule has the id, name or title ${JSON.stringify(ref)}`);
-  }
-  return bases.length === c.rule.correlation.rules.length ? bases : null;
-}
-
-/** The correlation compiled over its base rules, its summary's placeholders checked; null when either is a problem. */
-function compileResolved(c: PendingCorrelation, bases: LoadedRule[], fail: Fail): LoadedCorrelation | null {
-  try {
-    const compiled = compileCorrelation(
-      c.rule,
-      bases.map((b) => ({ names: namesOf(b) })),
-    );
-    const allowed = new Set<string>([...CORRELATION_PLACEHOLDERS, ...compiled.groupBy]);
-    const bad = placeholdersOf(c.rule.output?.summary ?? '').filter((p) => !allowed.has(p));
-    if (bad.length === 0) return { ...c, bases, compiled };
-    fail(`output.summary: {${bad.join('}, {')}} is not available in a correlation's summary (use ${[...allowed].map((a) => `{${a}}`).join(', ')})`, 'SUMMARY');
-  } catch (err) {
-    if (!(err instanceof CorrelationError)) throw err;
-    fail(`correlation: ${err.message}`);
-  }
-  return null;
-}
-
-/**
- * `{field.path}` in an output.summary; `{a|b|c}` takes the first field that is present, and an
- * empty last alternative (`{errorCode|}`) prints nothing instead of `?` when none is.
- */
-export const PLACEHOLDER = /\{([A-Za-z0-9_.@-]+(?:\|[A-Za-z0-9_.@-]*)*)\}/g;
-export const placeholdersOf = (template: string) => [...template.matchAll(PLACEHOLDER)].flatMap((m) => m[1]!.split('|').filter(Boolean));
 
 /** One YAML document of a rule file, with what its problems are located by. */
 interface Doc {
