@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'STRICT' // --strict and some input was rejected
   // A rule the compilers refuse; rules/load-rules.ts turns each into a RuleProblem at the rule's file:line:
   | 'DETECTION' // rules/compile-detection.ts DetectionError: a detection that cannot compile
+  | 'PLACEHOLDER' // rules/placeholders.ts PlaceholderError: an `expand` placeholder with no value
   | 'CONDITION' // rules/condition.ts ConditionError: a condition that does not parse
   | 'CORRELATION' // rules/compile-correlation.ts CorrelationError: a correlation that cannot compile
   // Evidence that cannot be read; ingest keeps the message as the file's reason and goes on:

@@ -2,7 +2,10 @@
 import { printable } from '../escape.js';
 import { KeytrailError, usageError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/detect.js';
-import { formatProblem, loadRules } from '../rules/load-rules.js';
+import { formatProblem, isError, loadRules, skippedRules } from '../rules/load-rules.js';
+import { loadPlaceholders } from '../rules/placeholders.js';
+import { LEFT_OUT_STATUSES, readExcludeFile, selectionNote, selectRules } from '../rules/select.js';
+import type { RuleOptions } from './options.js';
 import { CaseDb, type OpenOptions } from '../store/db.js';
 
 export const DEFAULT_DB = 'keytrail.duckdb';
@@ -49,11 +52,34 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** The rule files a run uses: the built-in pack unless --no-builtin, then each --rules path. */
 export const rulePaths = (o: { builtin: boolean; rules?: string[] }) => [...(o.builtin ? [BUILTIN_RULES] : []), ...(o.rules ?? [])];
 
-/** Load the rules a run uses; any problem is shown, file:line first, and stops the run. */
-export async function loadRulesForRun(paths: string[]) {
-  const { rules, correlations, problems } = await loadRules(paths);
-  for (const p of problems) say(formatProblem(p));
-  if (problems.length > 0)
-    throw new KeytrailError('INPUT', `${problems.length} problem(s) in the rules: fix them or run 'keytrail rules validate' for the list`);
-  return { rules, correlations };
+/** Skipped rules named one a line before the count; past this many, the count says the rest. */
+const SKIPPED_SHOWN = 20;
+
+/**
+ * Load the rules a run uses. A rule with an error is skipped, named on stderr, and the others run
+ * (`--strict`: every error is shown and nothing runs); warnings are counted, not listed; rules are
+ * then selected by status and the exclusion list, and what that left out is said.
+ */
+export async function loadRulesForRun(paths: string[], o: Omit<RuleOptions, 'rules' | 'builtin'> = {}) {
+  const placeholders = o.placeholders ? loadPlaceholders(o.placeholders) : undefined;
+  const exclude = o.exclude ? readExcludeFile(o.exclude) : undefined;
+  const loaded = await loadRules(paths, { placeholders });
+  const errors = loaded.problems.filter(isError);
+  if (o.strict && errors.length > 0) {
+    for (const p of errors) say(formatProblem(p));
+    throw new KeytrailError('INPUT', `--strict: ${errors.length} error(s) in the rules, so none ran: fix them, or drop --strict to skip those rules`);
+  }
+  const skipped = skippedRules(loaded.problems);
+  for (const s of skipped.slice(0, SKIPPED_SHOWN)) say(`skipped: ${formatProblem(s.first)}`);
+  if (skipped.length > SKIPPED_SHOWN) say(`skipped: ... and ${skipped.length - SKIPPED_SHOWN} more`);
+  if (skipped.length > 0) say(`${skipped.length} rule(s) skipped: run 'keytrail rules validate' for the list`);
+  const warnings = loaded.problems.length - errors.length;
+  if (warnings > 0) say(`${warnings} warning(s) in the rules (those rules run): 'keytrail rules validate' lists them`);
+  const leaveOut = LEFT_OUT_STATUSES.filter((s) => !(s === 'deprecated' ? o.includeDeprecated : o.includeUnsupported));
+  const selected = selectRules(loaded.rules, loaded.correlations, { leaveOut, exclude });
+  const note = selectionNote(selected);
+  if (note) say(note);
+  if (selected.unknownExcludes.length > 0)
+    say(`--exclude: no rule has the id ${selected.unknownExcludes.slice(0, 5).join(', ')}${selected.unknownExcludes.length > 5 ? ', ...' : ''}`);
+  return { rules: selected.rules, correlations: selected.correlations };
 }

@@ -29,6 +29,16 @@ export const OPTIONS = {
   rules: (description = 'your Sigma rule file or folder (besides the built-in pack unless --no-builtin); repeatable') =>
     new Option('--rules <path>', description).argParser(append),
   noBuiltin: () => new Option('--no-builtin', 'do not run the built-in pack'),
+  strict: () =>
+    new Option('--strict', 'stop (exit 2) when any rule has an error; by default a rule that cannot be evaluated is skipped, said, and the others run'),
+  placeholders: () =>
+    new Option(
+      '--placeholders <file>',
+      "values for the expand modifier's %name% placeholders: a YAML map of name to value(s), as in a pySigma pipeline's vars:",
+    ),
+  exclude: () => new Option('--exclude <file>', "rule ids to leave out, one a line ('#' starts a comment), as Hayabusa's exclude_rules.txt"),
+  includeDeprecated: () => new Option('--include-deprecated', 'also run rules with status: deprecated (left out by default)'),
+  includeUnsupported: () => new Option('--include-unsupported', 'also run rules with status: unsupported (left out by default)'),
   memoryLimit: (description: string) => new Option('--memory-limit <size>', description),
 };
 
@@ -51,7 +61,15 @@ export interface OutputOptions {
 export interface RuleOptions {
   rules?: string[];
   builtin: boolean;
+  strict?: boolean;
+  placeholders?: string;
+  exclude?: string;
+  includeDeprecated?: boolean;
+  includeUnsupported?: boolean;
 }
+
+/** The options of every command that runs a pack (detect, report, investigate), after --rules and --no-builtin. */
+export const runRuleOptions = () => [OPTIONS.strict(), OPTIONS.placeholders(), OPTIONS.exclude(), OPTIONS.includeDeprecated(), OPTIONS.includeUnsupported()];
 
 /** A command of `program`: its name, what it does, and its arguments (name, description), in order. */
 export function newCommand(program: Command, name: string, description: string, ...args: readonly [string, string][]): Command {

@@ -12,6 +12,7 @@ import { ConditionError, expandPattern, parseCondition, type Condition } from '.
 import { RECORD_FIELDS } from '../store/schema.js';
 import { sql, type Sql } from '../store/sql.js';
 import { fieldSql, resolveField, type FieldRef } from './catalog.js';
+import { expandPlaceholders, type Placeholders } from './placeholders.js';
 
 export interface CompiledExpr {
   /** The rule as one boolean expression over `events`, its values bound. */
@@ -52,10 +53,16 @@ const isValue = (v: unknown): v is Value => v === null || typeof v === 'string' 
 /** A map or a list: what a selection item or a field's value may not be. */
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
 
-/** What compiling a detection collects besides its SQL. */
+/** What compiling a detection collects besides its SQL, and the placeholders `expand` reads. */
 interface Ctx {
   unknown: Set<string>;
   regexes: Set<string>;
+  placeholders?: Placeholders;
+}
+
+export interface CompileOptions {
+  /** The values of `%name%` placeholders, for the `expand` modifier. */
+  placeholders?: Placeholders;
 }
 
 /** Fragments joined by AND or OR, in parentheses. */
@@ -208,8 +215,8 @@ function ipv6Cidr(field: Sql, v: string): Sql {
   return sql`(contains(${field}, ':') AND regexp_full_match(${f}, '[0-9a-f:]{2,39}') AND len(string_split(${f}, '::')) <= 2 AND len(${groups}) = 8 AND list_bool_and(list_transform(${groups}, g -> length(g) <= 4)) AND ${expanded} BETWEEN ${toHex(lo)} AND ${toHex(lo + size - 1n)})`;
 }
 
-/** Modifiers that qualify others rather than compare on their own. */
-const FLAGS = new Set(['all', 'cased', 'i', 'm', 's']);
+/** Modifiers that qualify others rather than compare on their own (`expand` replaces placeholders before anything compares). */
+const FLAGS = new Set(['all', 'cased', 'i', 'm', 's', 'expand']);
 
 function numeric(field: Sql, op: '>' | '>=' | '<' | '<=', v: Value): Sql {
   const n = typeof v === 'boolean' || v === null ? NaN : Number(v);
@@ -278,7 +285,14 @@ function valuesOf(selection: string, key: string, value: unknown): Value[] {
 
 function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx): Sql {
   const { ref, mods } = parseKey(key, ctx);
-  const values = valuesOf(selection, key, value);
+  const listed = valuesOf(selection, key, value);
+  const values = mods.has('expand')
+    ? valuesOf(
+        selection,
+        key,
+        listed.flatMap((v): Value[] => (typeof v === 'string' ? expandPlaceholders(v, ctx.placeholders) : [v])),
+      )
+    : listed;
   const field = fieldSql(ref);
   // Inside a JSON column a path may cross arrays (requestParameters.containerDefinitions.command):
   // the value matches the plain path, or any element reached through the arrays.
@@ -383,10 +397,10 @@ function conditionSql(c: Condition, selections: Record<string, unknown>, ctx: Ct
 }
 
 /** Compile `detection` (with its `condition`) to a WHERE expression. */
-export function compileDetection(detection: Record<string, unknown>): CompiledExpr {
+export function compileDetection(detection: Record<string, unknown>, opts: CompileOptions = {}): CompiledExpr {
   const { condition, timeframe: _timeframe, ...selections } = detection;
   const parsed = parseConditions(condition);
-  const ctx: Ctx = { unknown: new Set(), regexes: new Set() };
+  const ctx: Ctx = { unknown: new Set(), regexes: new Set(), placeholders: opts.placeholders };
   const parts = parsed.map((c) => conditionSql(c, selections, ctx));
   const where = parts.length === 1 ? parts[0]! : grouped(parts, 'OR');
   const byName = union(parsed.map((c) => eventNamesOf(c, selections, 'eventName')));

@@ -50,7 +50,8 @@ export interface RunOptions {
 export function silentRules(correlations: readonly LoadedCorrelation[]): Set<LoadedRule> {
   const referenced = new Set(correlations.flatMap((c) => c.bases));
   const generated = new Set(correlations.filter((c) => c.rule.generate ?? c.rule.correlation.generate).flatMap((c) => c.bases));
-  return new Set([...referenced].filter((r) => !generated.has(r)));
+  // A rule also written on its own (rules/load-rules.ts standalone) keeps findings of its own.
+  return new Set([...referenced].filter((r) => !generated.has(r) && !r.standalone));
 }
 
 /** What a run evaluates: the rules scanned (outputs and bases), which of them have findings of their own, the correlations. */

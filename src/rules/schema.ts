@@ -1,7 +1,8 @@
 /**
- * The Sigma rule schema (zod), strict: an unknown or misspelt key is an error that names the valid
- * keys, never silently ignored. Sigma's documented top-level keys are accepted so that public rules
- * load unmodified; keytrail's additions live in `tests` and `output`, which Sigma tools ignore.
+ * The Sigma rule schema (zod) for what evaluation needs: detection (or correlation), and keytrail's
+ * additions `tests` and `output`, which Sigma tools ignore. A problem there is an error: the rule
+ * cannot be evaluated as written. Metadata reaches this schema already checked (rules/metadata.ts:
+ * what is wrong there is a warning and the rule still runs), so its types here are the clean ones.
  */
 import { z } from 'zod';
 
@@ -23,14 +24,21 @@ export const RuleOutput = z.strictObject({
   fields: z.array(z.string()).optional(),
 });
 
-/** The keys every Sigma document has, a detection rule and a correlation rule alike. */
-const META = {
+export const STATUSES = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/**
+ * The metadata every Sigma document may have, as keytrail keeps it. A value that is not of this
+ * shape (empty, null, misspelt, another type) is a warning of the metadata check
+ * (rules/metadata.ts) and is left out before the rule reaches this schema: it never stops a rule.
+ */
+export const META = {
   title: z.string().min(1).max(256),
-  id: z.uuid().optional(),
-  name: z.string().optional(),
-  related: z.array(z.strictObject({ id: z.uuid(), type: z.enum(['derived', 'obsolete', 'merged', 'renamed', 'similar']) })).optional(),
+  id: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  related: z.array(z.strictObject({ id: z.string().min(1), type: z.enum(['derived', 'obsolete', 'merged', 'renamed', 'similar']) })).optional(),
   taxonomy: z.string().optional(),
-  status: z.enum(['stable', 'test', 'experimental', 'deprecated', 'unsupported']).optional(),
+  status: z.enum(STATUSES).optional(),
   description: z.string().optional(),
   license: z.string().optional(),
   author: z.string().optional(),
@@ -42,17 +50,17 @@ const META = {
   fields: z.array(z.string()).optional(),
   falsepositives: stringOrList.optional(),
   level: z.enum(LEVELS).optional(),
-  output: RuleOutput.optional(),
 };
+
+/** keytrail's own keys, which Sigma tools ignore: checked strictly, as they are keytrail's to define. */
+const KEYTRAIL = { output: RuleOutput.optional() };
+
+export const LogSource = z.record(z.string(), z.string());
 
 export const SigmaRule = z.strictObject({
   ...META,
-  logsource: z.strictObject({
-    product: z.string().optional(),
-    service: z.string().optional(),
-    category: z.string().optional(),
-    definition: z.string().optional(),
-  }),
+  ...KEYTRAIL,
+  logsource: LogSource.optional(),
   detection: z.record(z.string(), z.unknown()).refine((d) => 'condition' in d, { message: 'detection needs a condition' }),
   tests: z.array(RuleTest).optional(),
 });
@@ -77,6 +85,7 @@ const count = z.number().int().nonnegative();
  */
 export const SigmaCorrelation = z.strictObject({
   ...META,
+  ...KEYTRAIL,
   correlation: z.strictObject({
     type: z.enum(CORRELATION_TYPES),
     rules: z.array(z.string().min(1)).min(1),

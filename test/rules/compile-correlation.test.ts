@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../src/ingest/ingest.js';
 import { runRules, type Finding } from '../../src/rules/detect.js';
-import { formatProblem, loadRules } from '../../src/rules/load-rules.js';
+import { formatProblem, isError, loadRules } from '../../src/rules/load-rules.js';
 import { CaseDb } from '../../src/store/db.js';
 import { record, s3File, tmpDir, write } from '../helpers.js';
 
@@ -94,7 +94,7 @@ async function run(files: Record<string, string>, minLevel?: 'high') {
   const d = path.join(dir, `rules-${++n}`);
   for (const [name, text] of Object.entries(files)) write(path.join(d, name), text);
   const loaded = await loadRules([d]);
-  const findings = loaded.problems.length ? [] : await runRules(db, loaded.rules, { correlations: loaded.correlations, minLevel });
+  const findings = loaded.problems.some(isError) ? [] : await runRules(db, loaded.rules, { correlations: loaded.correlations, minLevel });
   return { findings, problems: loaded.problems.map(formatProblem), loaded };
 }
 const summary = (f: Finding[]) => f.map((x) => ({ rule: x.rule.id, ids: x.eventIDs, summary: x.summary }));
@@ -267,7 +267,9 @@ describe('a correlation that cannot run is a load problem with file:line and id'
     const { findings, problems, loaded } = await run({
       'c.yml': `${denied}---\n${corr(ID1, `    type: event_count\n    rules: [denied]\n    group-by: [who, "a..b"]\n    timespan: 1h\n    condition: {gte: 1}\n    aliases:\n        who:\n            denied: "requestParameters.x'); DROP TABLE events; --"`)}`,
     });
-    expect(problems).toEqual([]);
+    expect(problems).toEqual([
+      expect.stringMatching(/c\.yml:\d+: \[11111111-1111-4111-8111-111111111111\] warning: field a\.\.b is not in a CloudTrail record; it matches as absent$/),
+    ]);
     expect(loaded.correlations[0]!.compiled.unknownFields).toEqual(['a..b']);
     expect(loaded.correlations[0]!.compiled.query.build().text).not.toContain('DROP');
     expect(findings).toEqual([]);

@@ -46,12 +46,19 @@ describe('keytrail detect', () => {
     expect(cli(['detect', '--db', db, '--fail-on', 'critical', '--format', 'jsonl']).status).toBe(0);
   });
 
-  it('a rule file with problems stops detect with file:line messages (exit 2)', () => {
+  it('a rule with an error is skipped, named with file:line, and the others run; --strict stops the run (exit 2)', () => {
     const d = tmpDir();
     write(`${d}/bad.yml`, rule('55555555-5555-4555-8555-555555555555', "detection:\n    sel:\n        eventName|re: '(x'\n    condition: sel\n"));
-    const r = cli(['detect', '--db', db, '--rules', d, '--no-builtin']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yml:\d+: \[55555555-5555-4555-8555-555555555555\] detection: invalid regular expression/);
+    const r = cli(['detect', '--db', db, '--rules', d, '--format', 'jsonl']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^skipped: .*bad\.yml:\d+: \[55555555-5555-4555-8555-555555555555\] detection: invalid regular expression/);
+    expect(r.stderr).toContain("1 rule(s) skipped: run 'keytrail rules validate' for the list");
+    // The built-in pack ran: the sample incident's findings are there.
+    expect(r.stdout.trim().split('\n').length).toBeGreaterThan(5);
+    const strict = cli(['detect', '--db', db, '--rules', d, '--no-builtin', '--strict']);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toMatch(/bad\.yml:\d+: \[55555555-5555-4555-8555-555555555555\] detection: invalid regular expression/);
+    expect(strict.stderr).toContain('--strict: 1 error(s) in the rules, so none ran');
   });
 });
 

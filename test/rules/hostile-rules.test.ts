@@ -48,7 +48,7 @@ async function validateProblem(file: string, line: number, message: RegExp) {
   expect(lines).toHaveLength(3);
   expect(lines[0]!.startsWith(`${file}:${line}: [${ID}] `)).toBe(true);
   expect(lines[0]!.slice(`${file}:${line}: [${ID}] `.length)).toMatch(message);
-  expect(lines[1]).toBe('0 rule(s) and 0 correlation(s) valid, 1 problem(s)');
+  expect(lines[1]).toBe('0 rule(s) and 0 correlation(s) load; 1 error(s) in 1 rule(s) (detect skips them), 0 warning(s) (those rules run)');
 }
 
 describe.concurrent('a path that is not a regular file is never opened', () => {
@@ -71,12 +71,19 @@ describe.concurrent('a path that is not a regular file is never opened', () => {
     }
   });
 
-  it('detect --rules <a FIFO> refuses it as a rule problem', async () => {
+  it('detect --rules <a FIFO> skips it, naming it, and runs the built-in pack; --strict refuses it', async () => {
     const f = fifo();
-    const r = await run('detect', '--db', db, '--rules', f);
-    expectUserError(r);
-    expect(r.stderr).toBe(
-      `${f}: not a regular file (a FIFO): not read\nkeytrail: 1 problem(s) in the rules: fix them or run 'keytrail rules validate' for the list\n`,
+    const r = await run('detect', '--db', db, '--rules', f, '--format', 'jsonl');
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+      `skipped: ${f}: not a regular file (a FIFO): not read`,
+      "1 rule(s) skipped: run 'keytrail rules validate' for the list",
+    ]);
+    expect(r.stderr).toMatch(/\d+ finding\(s\) from [1-9]\d* rule\(s\)/);
+    const strict = await run('detect', '--db', db, '--rules', f, '--strict');
+    expectUserError(strict);
+    expect(strict.stderr).toBe(
+      `${f}: not a regular file (a FIFO): not read\nkeytrail: --strict: 1 error(s) in the rules, so none ran: fix them, or drop --strict to skip those rules\n`,
     );
   });
 
@@ -86,7 +93,8 @@ describe.concurrent('a path that is not a regular file is never opened', () => {
     const r = await run('rules', 'validate', path.dirname(f));
     expectUserError(r);
     expect(r.stderr).toBe(
-      `${f}: not a regular file (a FIFO): not read\n1 rule(s) and 0 correlation(s) valid, 1 problem(s)\nkeytrail: 1 problem(s) in the rules\n`,
+      `${f}: not a regular file (a FIFO): not read\n1 rule(s) and 0 correlation(s) load; 1 error(s) in 1 rule(s) (detect skips them), 0 warning(s) (those rules run)\n` +
+        'keytrail: 1 error(s) in 1 rule(s): those rules cannot be evaluated as written\n',
     );
   });
 });
@@ -138,7 +146,7 @@ describe.concurrent('YAML, conditions and lists are bounded', () => {
     await validateProblem(big, 7, /^detection: eventName \(in selection\) lists 10001 values, more than the 10000 a list may hold$/);
     const keywords = write(path.join(d, 'keywords.yml'), rule(`    keywords:\n${values(10_001).replace(/ {12}/g, '        ')}    condition: keywords`));
     await validateProblem(keywords, 7, /^detection: selection keywords lists 10001 values, more than the 10000 a list may hold$/);
-    const r = await run('detect', '--db', db, '--rules', big, '--no-builtin');
+    const r = await run('detect', '--db', db, '--rules', big, '--no-builtin', '--strict');
     expectUserError(r);
     expect(r.stderr).toContain(`${big}:7: [${ID}] detection: eventName (in selection) lists 10001 values`);
   });
@@ -168,11 +176,16 @@ describe.concurrent('a regular expression RE2 refuses', () => {
     await validateProblem(flags, 1, /^detection: regular expression "\(\?i\)x\{1001\}" cannot compile in DuckDB's RE2: invalid repetition size: \{1001\}$/);
   });
 
-  it('is refused by detect before anything runs, as any rule problem is', async () => {
+  it('is skipped by detect before anything runs, as any rule with an error is, and refused with --strict', async () => {
     const f = write(path.join(tmpDir(), 'nested.yml'), re('(a{1000}){1000}'));
-    const r = await run('detect', '--db', db, '--rules', f);
-    expectUserError(r);
-    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^.*nested\\.yml:1: \\[${ID}\\] detection: regular expression .* cannot compile in DuckDB's RE2`));
+    const r = await run('detect', '--db', db, '--rules', f, '--format', 'jsonl');
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n')[0]).toMatch(
+      new RegExp(`^skipped: .*nested\\.yml:1: \\[${ID}\\] detection: regular expression .* cannot compile in DuckDB's RE2`),
+    );
+    const strict = await run('detect', '--db', db, '--rules', f, '--strict');
+    expectUserError(strict);
+    expect(strict.stderr.split('\n')[0]).toMatch(new RegExp(`^.*nested\\.yml:1: \\[${ID}\\] detection: regular expression .* cannot compile in DuckDB's RE2`));
   });
 });
 

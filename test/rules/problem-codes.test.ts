@@ -1,7 +1,7 @@
 /** Each rule problem carries a code, and callers (the duplicate-id check among them) tell problems apart by it, not by message text. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/rules/load-rules.js';
+import { isError, loadRules } from '../../src/rules/load-rules.js';
 import { tmpDir, write } from '../helpers.js';
 
 const rule = (id: string, detection: string, extra = '') => `title: Rule ${id}
@@ -35,16 +35,20 @@ correlation:
 level: high
 `,
     );
+    write(`${d}/dup-c.yml`, rule('44444444-4444-4444-8444-444444444444', ok, 'status: test\n'));
     const { problems } = await loadRules([d, path.join(d, 'missing')]);
-    const codes = Object.fromEntries(problems.map((p) => [path.basename(p.file), p.code]));
-    expect(codes).toEqual({
-      'yaml.yml': 'YAML',
-      'schema.yml': 'SCHEMA',
-      'detection.yml': 'DETECTION',
-      'regex.yml': 'REGEX',
-      'dup-b.yml': 'DUPLICATE_ID',
-      'correlation.yml': 'CORRELATION',
-      missing: 'FILE',
-    });
+    const codes = problems.map((p) => [path.basename(p.file), p.code, isError(p) ? 'error' : 'warning']);
+    expect(codes).toEqual([
+      ['correlation.yml', 'CORRELATION', 'error'],
+      ['detection.yml', 'DETECTION', 'error'],
+      // dup-a and dup-b are one rule written twice, dup-c another rule with the same id: none loads.
+      ['dup-a.yml', 'DUPLICATE_ID', 'error'],
+      ['dup-b.yml', 'DUPLICATE_ID', 'error'],
+      ['dup-c.yml', 'DUPLICATE_ID', 'error'],
+      ['missing', 'FILE', 'error'],
+      ['regex.yml', 'REGEX', 'error'],
+      ['schema.yml', 'UNKNOWN_KEY', 'warning'],
+      ['yaml.yml', 'YAML', 'error'],
+    ]);
   });
 });

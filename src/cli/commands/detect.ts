@@ -5,7 +5,7 @@ import { FINDING_LINE_COLUMNS, findingLines, findingsAtOrAbove } from '../../rul
 import { LEVELS, type Level } from '../../rules/schema.js';
 import { loadRulesForRun, rulePaths, say, withCase } from '../common.js';
 import { EXIT, exits } from '../exit.js';
-import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, withOptions } from '../options.js';
+import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, runRuleOptions, withOptions } from '../options.js';
 import { ROW_FORMATS, type RowFormat, writeRows } from '../output.js';
 
 interface Opts extends DbOptions, RuleOptions, OutputOptions {
@@ -16,6 +16,8 @@ interface Opts extends DbOptions, RuleOptions, OutputOptions {
 
 const EXAMPLES =
   `\nExamples:\n  keytrail detect\n  keytrail detect --rules ./my-rules/ --no-builtin --format json\n  keytrail detect --min-level high --fail-on critical\n` +
+  `  keytrail detect --rules ./suzaku-rules/ --exclude exclude_rules.txt --placeholders vars.yml\n` +
+  `  keytrail detect --rules ./my-rules/ --strict      # stop if any rule cannot be evaluated\n` +
   `  keytrail query "SELECT level, rule_title, count(*) AS n FROM findings GROUP BY ALL ORDER BY n DESC"`;
 
 export function register(program: Command): void {
@@ -30,6 +32,7 @@ export function register(program: Command): void {
     OPTIONS.db(),
     OPTIONS.rules(),
     OPTIONS.noBuiltin(),
+    ...runRuleOptions(),
     new Option('--min-level <level>', 'only rules at this level or above').choices(LEVELS),
     new Option('--fail-on <level>', 'exit with status 1 when a finding is at this level or above').choices(LEVELS),
     OPTIONS.format(ROW_FORMATS, 'output format', 'table'),
@@ -42,7 +45,7 @@ export function register(program: Command): void {
 async function runDetect(opts: Opts) {
   const paths = rulePaths(opts);
   if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
-  const { rules, correlations } = await loadRulesForRun(paths);
+  const { rules, correlations } = await loadRulesForRun(paths, opts);
   // A bounded cache, as for ingest: a scan over millions of events needs no more.
   return withCase(opts.db, { memoryLimit: '2GB' }, async (db) => {
     // A rule DuckDB cannot run does not stop the others: their findings are shown and kept, then the run fails (exit 2).

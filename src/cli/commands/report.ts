@@ -6,7 +6,7 @@ import { renderMarkdown } from '../../report/markdown.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
 import { READ, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
-import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, type WindowOptions, withOptions } from '../options.js';
+import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, runRuleOptions, type WindowOptions, withOptions } from '../options.js';
 import { writeText } from '../output.js';
 import { ingestProgress } from '../progress.js';
 
@@ -46,14 +46,15 @@ a value from the logs that AWS would not allow in its place is withheld, not pas
 Example:
   keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/`;
 
-const rulesFor = (o: Common) => loadRulesForRun(rulePaths(o));
+const rulesFor = (o: Common) => loadRulesForRun(rulePaths(o), o);
 
 function seeds(o: Common): void {
   if (!o.key?.length && !o.user?.length) throw usageError('name the leaked key: --key AKIA... (or --user NAME)');
 }
 
 /** The options report and investigate share, after each one's own. */
-const common = (c: Command) => withOptions(c, OPTIONS.key(), OPTIONS.user(), OPTIONS.since(), OPTIONS.until(), OPTIONS.rules(), OPTIONS.noBuiltin());
+const common = (c: Command) =>
+  withOptions(c, OPTIONS.key(), OPTIONS.user(), OPTIONS.since(), OPTIONS.until(), OPTIONS.rules(), OPTIONS.noBuiltin(), ...runRuleOptions());
 
 export function register(program: Command): void {
   const report = program
