@@ -60,6 +60,46 @@ describe('keytrail detect', () => {
     expect(strict.stderr).toMatch(/bad\.yml:\d+: \[55555555-5555-4555-8555-555555555555\] detection: invalid regular expression/);
     expect(strict.stderr).toContain('--strict: 1 error(s) in the rules, so none ran');
   });
+  it('runs a pack with warnings, leaves out deprecated and unsupported rules and --exclude ids, and says so', () => {
+    const d = tmpDir();
+    const gci = 'detection:\n    sel:\n        eventName: GetCallerIdentity\n    condition: sel\nlevel: high\n';
+    write(`${d}/warn.yml`, rule('66666666-6666-6666-6666-666666666666', `falsepositives:\nreferences:\n${gci}`));
+    write(`${d}/dep.yml`, rule('77777777-7777-4777-8777-777777777777', `status: deprecated\n${gci}`));
+    write(`${d}/uns.yml`, rule('88888888-8888-4888-8888-888888888888', `status: unsupported\n${gci}`));
+    write(`${d}/excluded.yml`, rule('99999999-9999-4999-8999-999999999999', gci));
+    const exclude = write(`${d}/../exclude_rules.txt`, '99999999-9999-4999-8999-999999999999 # noisy in this account\n');
+    const ids = (stdout: string) =>
+      [
+        ...new Set(
+          stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l).rule.id as string),
+        ),
+      ].sort();
+    const r = cli(['detect', '--db', db, '--rules', d, '--no-builtin', '--exclude', exclude, '--format', 'jsonl']);
+    expect(r.status).toBe(0);
+    expect(ids(r.stdout)).toEqual(['66666666-6666-6666-6666-666666666666']);
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+      "3 warning(s) in the rules (those rules run): 'keytrail rules validate' lists them",
+      'rule(s) left out: 1 deprecated (--include-deprecated to run them), 1 unsupported (--include-unsupported to run them), 1 by --exclude',
+    ]);
+    const all = cli(['detect', '--db', db, '--rules', d, '--no-builtin', '--include-deprecated', '--include-unsupported', '--format', 'jsonl']);
+    expect(ids(all.stdout)).toEqual([
+      '66666666-6666-6666-6666-666666666666',
+      '77777777-7777-4777-8777-777777777777',
+      '88888888-8888-4888-8888-888888888888',
+      '99999999-9999-4999-8999-999999999999',
+    ]);
+    // validate lists the warnings and exits 0: nothing stops those rules.
+    const v = cli(['rules', 'validate', d]);
+    expect(v.status).toBe(0);
+    expect(v.stderr).toContain('warn.yml:6: [66666666-6666-6666-6666-666666666666] warning: falsepositives is empty; left out');
+    expect(v.stderr).toContain('warning: id "66666666-6666-6666-6666-666666666666" is a well-formed UUID but not an RFC 4122 one');
+    expect(v.stderr.trim().split('\n').at(-1)).toBe(
+      '4 rule(s) and 0 correlation(s) load; 0 error(s) in 0 rule(s) (detect skips them), 3 warning(s) (those rules run)',
+    );
+  });
 });
 
 describe('keytrail rules test', () => {
