@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: generate (or reuse) a synthetic S3 export, then load it twice, each in a fresh
  * child process and a fresh database: DuckDB's own read_json (baseline.ts) and keytrail's ingest
- * (ingest-child.ts). Then the rules (rules-child.ts): the built-in pack and a generated pack of 520
- * single-event rules (rules-pack.ts) over a case of the same export, ingested once and cached in
- * .bench/. Prints rate and peak RSS side by side with PASS/FAIL against the targets and writes the
+ * (ingest-child.ts). Then the rules (rules-child.ts): the built-in pack, a generated pack of 520
+ * single-event rules (rules-pack.ts) and the suzaku-rules pack (793 public Sigma CloudTrail rules,
+ * test/fixtures/suzaku-rules/) over a case of the same export, ingested once and cached in .bench/. Prints rate and peak RSS side by side with PASS/FAIL against the targets and writes the
  * same to .bench/results.json. A FAIL is a result, not an error: exit code 0. Exit 1 only when a
  * measurement could not be made (a child crashed, a rule did not load); 2 for bad arguments.
  *
@@ -31,6 +31,10 @@ const FLAT_FACTOR = 5;
 /** Seconds of the runRules scan (findings stored separately), from the issue. */
 const TARGET_BUILTIN_SECONDS = 5;
 const TARGET_PACK_SECONDS = 20;
+/** The whole Yamato Security suzaku-rules pack (issue 13 point 5). */
+const TARGET_SUZAKU_SECONDS = 20;
+/** The suzaku-rules pack as published (793 rules, DRL 1.1), committed with the tests. */
+const SUZAKU_RULES = ['test', 'fixtures', 'suzaku-rules'];
 /** Lineage from one seed, a six-level chain in 1M background events, activity included (issue 4). */
 const TARGET_LINEAGE_SECONDS = 2;
 
@@ -220,6 +224,7 @@ async function main(): Promise<number> {
       flatGrowth: TARGET_FLAT,
       rulesBuiltinScanSeconds: TARGET_BUILTIN_SECONDS,
       rulesPackScanSeconds: TARGET_PACK_SECONDS,
+      rulesSuzakuScanSeconds: TARGET_SUZAKU_SECONDS,
       lineageSeconds: TARGET_LINEAGE_SECONDS,
     },
     exports: { ...(base ? { [args.events]: base.stats } : {}), ...(large ? { [big]: large.stats } : {}) },
@@ -227,7 +232,7 @@ async function main(): Promise<number> {
     keytrail: keytrail ?? null,
     keytrailLarge: keytrailBig ?? null,
     ratio: ratio ?? null,
-    rules: rules ? { case: rules.case, builtin: rules.builtin, generated: rules.generated } : null,
+    rules: rules ? { case: rules.case, builtin: rules.builtin, generated: rules.generated, suzaku: rules.suzaku } : null,
     small: small ? { export: small.stats, baseline: small.baseline, folder: small.folder, zip: small.zip } : null,
     checks,
     pass: checks.length > 0 && failed === 0,
@@ -400,6 +405,7 @@ interface RulesBench {
   case: { path: string; cached: boolean; marker: CaseMarker } | { error: string };
   builtin: ChildResult | { error: string };
   generated: ChildResult | { error: string };
+  suzaku: ChildResult | { error: string };
   runs: [string, ChildResult | { error: string }][];
   checks: Check[];
 }
@@ -418,6 +424,7 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
       case: { error },
       builtin: failed,
       generated: failed,
+      suzaku: failed,
       runs: [['rules: case', { error }]],
       checks: [{ name: 'rules case ingested', target: 'completes', value: 'ERROR', pass: false }],
     };
@@ -433,7 +440,8 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
     try {
       r = await runChild('rules-child.js', [casePath, rulesPath]);
       process.stderr.write(
-        `rules: ${what}: ${fmt(detailNumber(r, 'rules'))} rules, ${fmt(detailNumber(r, 'correlations'))} correlations, ${fmt(detailNumber(r, 'findings'))} findings, scan ${r.seconds.toFixed(2)} s, ` +
+        `rules: ${what}: ${fmt(detailNumber(r, 'rules'))} rules, ${fmt(detailNumber(r, 'correlations'))} correlations, ${fmt(detailNumber(r, 'warnings'))} load warnings, ` +
+          `${fmt(detailNumber(r, 'findings'))} findings, scan ${r.seconds.toFixed(2)} s, ` +
           `store ${detailNumber(r, 'storeSeconds').toFixed(2)} s, output ${detailNumber(r, 'outputSeconds').toFixed(2)} s, peak RSS ${fmt(r.peakRssMB)} MB\n`,
       );
     } catch (err) {
@@ -454,6 +462,7 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
   const builtinDir = fs.existsSync(BUILTIN_RULES) ? BUILTIN_RULES : path.join(root, 'rules');
   const builtin = await one('built-in pack', builtinDir, TARGET_BUILTIN_SECONDS);
   const generated = await one('generated pack', packDir, TARGET_PACK_SECONDS);
+  const suzaku = await one('suzaku-rules pack', path.join(root, ...SUZAKU_RULES), TARGET_SUZAKU_SECONDS);
   // The lineage over the same background: a six-level chain added to a copy of the case.
   process.stderr.write('lineage: running...\n');
   let lin: ChildResult | { error: string };
@@ -491,7 +500,7 @@ async function rulesBench(root: string, args: Args, base: { dir: string } | unde
     }
     runs.push(['investigate: ingest + detect + lineage + report', inv]);
   }
-  return { case: kase, builtin, generated, runs, checks };
+  return { case: kase, builtin, generated, suzaku, runs, checks };
 }
 
 function rulesTable(rows: [string, ChildResult | { error: string }][]): string {
