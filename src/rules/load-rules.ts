@@ -7,7 +7,7 @@
 import type { CompiledCorrelation } from './compile-correlation.js';
 import type { CompiledExpr } from './compile-detection.js';
 import type { Placeholders } from './placeholders.js';
-import { isError, type RuleProblem } from './problems.js';
+import type { RuleProblem } from './problems.js';
 import { resolveCorrelations } from './resolve-correlations.js';
 import { loadFile } from './rule-document.js';
 import { readRuleFile, ruleFiles } from './rule-files.js';
