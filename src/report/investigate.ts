@@ -48,9 +48,9 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
     write('remediation.sh', renderRemediation(r));
     const { rows } = await db.query(
-      sql`SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary, array_to_string(eventIDs, ' ') AS eventIDs FROM (${findings.query()})`,
+      sql`SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary, array_to_string(eventIDs, ' ') AS eventIDs, rule.author AS author FROM (${findings.query()})`,
     );
-    await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs'], path.join(o.out, 'findings.csv'));
+    await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs', 'author'], path.join(o.out, 'findings.csv'));
     await exportTimeline(db, path.join(o.out, 'timeline.csv'));
     return { ingest: summary, report: r };
   } finally {

@@ -250,7 +250,7 @@ async function scanUnnamed(db: CaseDb, rules: Scanned[]): Promise<void> {
 }
 
 /**
- * A run's scratch tables: run_rules (index → id, title, level, tags) and run_raw (the findings as
+ * A run's scratch tables: run_rules (index → id, title, level, tags, author) and run_raw (the findings as
  * rule index, eventIDs, the rowid of the event that speaks for them, summary).
  */
 async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCorrelation }[]): Promise<void> {
@@ -262,7 +262,8 @@ async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCor
        'INTEGER',
      )}) AS ri, unnest(${sql.list(rules.map(ruleId))}) AS id, unnest(${sql.list(rules.map((r) => r.rule.title))}) AS title,
             unnest(${sql.list(rules.map((r) => r.rule.level ?? 'medium'))}) AS level,
-            unnest(${sql.list(rules.map((r) => JSON.stringify(r.rule.tags ?? [])))})::JSON::VARCHAR[] AS tags`,
+            unnest(${sql.list(rules.map((r) => JSON.stringify(r.rule.tags ?? [])))})::JSON::VARCHAR[] AS tags,
+            nullif(unnest(${sql.list(rules.map((r) => r.rule.author ?? ''))}), '') AS author`,
   );
 }
 
@@ -278,7 +279,7 @@ async function finishRun(db: CaseDb, table: string): Promise<Findings> {
   const t = sql.id(table);
   await db.exec(
     sql`CREATE OR REPLACE TEMP TABLE ${t} AS
-     SELECT r.id AS rule_id, r.title AS rule_title, r.level, r.tags, f.event_ids, e.eventTime, e.eventName, e.eventSource, e.awsRegion,
+     SELECT r.id AS rule_id, r.title AS rule_title, r.level, r.tags, r.author AS rule_author, f.event_ids, e.eventTime, e.eventName, e.eventSource, e.awsRegion,
             coalesce(e.userIdentity.arn, e.userIdentity.userName, e.userIdentity.type) AS principal,
             e.userIdentity.accessKeyId AS accessKeyId, e.sourceIPAddress, f.summary
      FROM run_raw f JOIN run_rules r USING (ri) JOIN events e ON e.rowid = f.rid`,

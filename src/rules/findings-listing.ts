@@ -6,11 +6,11 @@ import { isoTime } from '../store/vocabulary.js';
 import { LEVELS, type Level } from './schema.js';
 
 /** The columns of a finding's line in a table or CSV. */
-export const FINDING_LINE_COLUMNS = ['time', 'level', 'rule', 'title', 'summary', 'eventID'];
+export const FINDING_LINE_COLUMNS = ['time', 'level', 'rule', 'title', 'summary', 'eventID', 'author'];
 
 /** Every kept finding as a line (FINDING_LINE_COLUMNS, every contributing eventID in one cell), in the findings' order. */
 export function findingLines(): Sql {
-  return sql`SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID
+  return sql`SELECT ${isoTime('eventTime')} AS time, level, rule_id AS rule, rule_title AS title, summary, array_to_string(event_ids, ' ') AS eventID, rule_author AS author
              FROM findings ORDER BY findings.eventTime, rule_id, event_ids[1]`;
 }
 

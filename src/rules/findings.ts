@@ -11,7 +11,8 @@ import { isoTime } from '../store/vocabulary.js';
 import { LEVELS } from './schema.js';
 
 const FindingRow = z.object({
-  rule: z.object({ id: z.string(), title: z.string(), level: z.enum(LEVELS), tags: z.array(z.string()) }),
+  /** `author`: the rule's own author field (the Detection Rule License asks that messages based on a rule's matches keep it). */
+  rule: z.object({ id: z.string(), title: z.string(), level: z.enum(LEVELS), tags: z.array(z.string()), author: z.string().nullable() }),
   eventIDs: z.array(z.string()),
   eventTime: z.string(),
   eventName: z.string().nullable(),
@@ -42,7 +43,8 @@ export interface Findings {
 }
 
 /** The columns of a findings table (the case's `findings`, or a run's temporary one). */
-export const FINDINGS_COLUMNS = sql.raw(`rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, tags VARCHAR[], event_ids VARCHAR[], eventTime TIMESTAMP,
+export const FINDINGS_COLUMNS =
+  sql.raw(`rule_id VARCHAR, rule_title VARCHAR, level VARCHAR, tags VARCHAR[], rule_author VARCHAR, event_ids VARCHAR[], eventTime TIMESTAMP,
   eventName VARCHAR, eventSource VARCHAR, awsRegion VARCHAR, principal VARCHAR, accessKeyId VARCHAR, sourceIPAddress VARCHAR, summary VARCHAR`);
 
 let tables = 0;
@@ -60,7 +62,7 @@ export async function emptyFindings(db: CaseDb): Promise<Findings> {
 /** Findings of a findings table as Finding rows, in their deterministic order; `where` over the table's columns. */
 export function selectFindings(table: string, where?: Sql): Sql {
   const t = sql.id(table);
-  return sql`SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags} AS rule, event_ids AS eventIDs,
+  return sql`SELECT {'id': rule_id, 'title': rule_title, 'level': level, 'tags': tags, 'author': rule_author} AS rule, event_ids AS eventIDs,
           ${isoTime('eventTime')} AS eventTime, eventName, eventSource, awsRegion, principal, accessKeyId, sourceIPAddress, summary
    FROM ${t} ${where ? sql`WHERE ${where} ` : sql.empty}ORDER BY ${t}.eventTime, rule_id, event_ids[1]`;
 }
@@ -90,8 +92,8 @@ export class TableFindings implements Findings {
   async store(): Promise<void> {
     const t = sql.id(this.table);
     await this.db.transaction(async () => {
-      await this.db.exec(sql`CREATE TABLE IF NOT EXISTS findings (${FINDINGS_COLUMNS})`);
-      await this.db.exec(sql`DELETE FROM findings`);
+      // Replaced whole: a case kept by an earlier keytrail may have fewer columns.
+      await this.db.exec(sql`CREATE OR REPLACE TABLE findings (${FINDINGS_COLUMNS})`);
       await this.db.exec(sql`INSERT INTO findings SELECT * FROM ${t} ORDER BY eventTime, rule_id, event_ids[1]`);
     });
   }

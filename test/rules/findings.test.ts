@@ -45,7 +45,7 @@ describe('Findings', () => {
     const all = await findings.all();
     expect(ids(all)).toEqual(['cu-1', 'cak-1', 'cu-2']);
     expect(all[0]).toEqual({
-      rule: { id: 'create-user', title: 'rule create-user', level: 'high', tags: [] },
+      rule: { id: 'create-user', title: 'rule create-user', level: 'high', tags: [], author: null },
       eventIDs: ['cu-1'],
       eventTime: '2026-10-14T10:00:00Z',
       eventName: 'CreateUser',

@@ -91,6 +91,8 @@ describe("Yamato Security's suzaku-rules, as published", () => {
   it('runs all of them; hand-checked rules flag exactly their events; the rule written twice keeps findings of its own beside its correlation', async () => {
     const findings = await runRules(db, loaded.rules, { correlations: loaded.correlations });
     // suzaku's own: eventName GetCallerIdentity; SigmaHQ's as redistributed: UpdateLoginProfile not by the user itself, userAgent exactly TruffleHog.
+    // The Detection Rule License asks that messages based on a rule's matches keep its author: every finding carries it.
+    expect(findings.find((f) => f.rule.id === '0e854216-b78f-4e05-9d62-1314cf16bb40')!.rule.author).toBe('Zach Mathis (@yamatosecurity)');
     expect(eventsOf(findings, '0e854216-b78f-4e05-9d62-1314cf16bb40').flat().sort()).toEqual([
       'sts-gci-awscli',
       'sts-gci-trufflehog',
