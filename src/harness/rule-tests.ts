@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { correlationOver, emptyFindings, ruleId, RulesFailedError, scanHits, silentRules } from '../rules/detect.js';
+import { evaluationOrder } from '../rules/correlation-inputs.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 import type { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
@@ -134,7 +135,8 @@ async function checkRuleCases(db: CaseDb, rules: readonly LoadedRule[], cases: r
 
 /** Every base rule over every test event once; then each correlation case sees only its own events. */
 async function checkSequences(db: CaseDb, correlations: readonly LoadedCorrelation[], sequences: readonly Sequence[]): Promise<TestFailure[]> {
-  const bases = [...new Set(correlations.flatMap((k) => k.bases))];
+  // With the base rules of the correlations they name, which run over the same events first.
+  const bases = [...new Set(evaluationOrder(correlations).flatMap((k) => k.bases))];
   const cannot = await scanHits(db, bases);
   if (cannot.length > 0) throw new RulesFailedError(cannot, await emptyFindings(db));
   const failures: TestFailure[] = [];

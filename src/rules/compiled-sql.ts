@@ -22,7 +22,12 @@ export function ruleSqlText(r: LoadedRule): string {
 
 export function correlationSqlText(c: LoadedCorrelation): string {
   const l = listing(c.compiled.query);
-  const bases = c.bases.map((b, i) => `--   r = ${i}: ${printable(`${ruleId(b)} (${b.file}:${b.line})`)}`).join('\n');
+  const bases = c.inputs
+    .map(
+      (b, i) =>
+        `--   r = ${i}: ${printable(`${ruleId(b)} (${b.file}:${b.line})`)}${'correlation' in b.rule ? ' (a correlation: its findings, from corr_nested)' : ''}`,
+    )
+    .join('\n');
   return (
     `-- ${printable(`${ruleId(c)}: ${c.rule.title} (${c.file}:${c.line}), ${c.rule.correlation.type}`)}\n` +
     `-- reads corr_input(rid, r): the rowid of each event a base rule matched, and which rule:\n${bases}\n` +

@@ -13,6 +13,8 @@ import { SqlError, type CaseDb } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
 import { fieldSql, resolveField } from './catalog.js';
+import { evaluationOrder, innerOf, isLoadedCorrelation, nestedSql, resultTable, silentCorrelations } from './correlation-inputs.js';
+import { numberText } from './correlation-sql.js';
 import { runTable, TableFindings, type Finding, type Findings } from './findings.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 import { PLACEHOLDER } from './summary-template.js';
@@ -59,17 +61,24 @@ interface Plan {
   scanned: LoadedRule[];
   /** Indices into `scanned` of the rules with findings of their own. */
   output: number[];
+  /** The correlations to run, each after those it names. */
   correlations: LoadedCorrelation[];
+  /** Those of them with findings of their own. */
+  outputs: Set<LoadedCorrelation>;
 }
 
 function planRun(rules: readonly LoadedRule[], opts: RunOptions): Plan {
   const min = levelRank(opts.minLevel ?? 'informational');
   const atLevel = (level: Level | undefined) => levelRank(level ?? 'medium') >= min;
-  const correlations = (opts.correlations ?? []).filter((c) => atLevel(c.rule.level));
-  const silent = silentRules(opts.correlations ?? []);
+  const all = opts.correlations ?? [];
+  // A correlation named by another runs for it, whatever its own level, when it has no findings of its own.
+  const quiet = silentCorrelations(all);
+  const outputs = all.filter((c) => !quiet.has(c) && atLevel(c.rule.level));
+  const correlations = evaluationOrder(outputs);
+  const silent = silentRules(all);
   const output = rules.filter((r) => !silent.has(r) && atLevel(r.rule.level));
   const scanned = [...new Set([...output, ...correlations.flatMap((c) => c.bases)])];
-  return { scanned, output: output.map((r) => scanned.indexOf(r)), correlations };
+  return { scanned, output: output.map((r) => scanned.indexOf(r)), correlations, outputs: new Set(outputs) };
 }
 
 /**
@@ -94,20 +103,31 @@ async function runInto(db: CaseDb, table: string, rules: readonly LoadedRule[], 
   return findings;
 }
 
-/** Each correlation's findings; one whose base rule failed cannot run, and is a failure too. */
-async function allCorrelationFindings(db: CaseDb, plan: Plan, failed: ReadonlySet<string>): Promise<RuleFailure[]> {
+/**
+ * Each correlation's findings, those it names first (their results kept for it); one whose base
+ * rule or named correlation failed cannot run, and is a failure too.
+ */
+async function allCorrelationFindings(db: CaseDb, plan: Plan, failed: ReadonlySet<string>, only?: readonly string[]): Promise<RuleFailure[]> {
   const failures: RuleFailure[] = [];
-  for (const [ci, c] of plan.correlations.entries()) {
-    const broken = c.bases.find((b) => failed.has(ruleId(b)));
-    if (broken) failures.push({ file: c.file, line: c.line, ruleId: ruleId(c), message: `its base rule ${ruleId(broken)} cannot run` });
-    else
-      await correlationFindings(
-        db,
-        c,
-        plan.scanned.length + ci,
-        c.bases.map((b) => plan.scanned.indexOf(b)),
-      );
+  const broken = new Set<LoadedCorrelation>();
+  const named = new Set(plan.correlations.flatMap(innerOf));
+  const riOf = (c: LoadedCorrelation) => plan.scanned.length + plan.correlations.indexOf(c);
+  for (const c of plan.correlations) {
+    const cause = c.bases.find((b) => failed.has(ruleId(b))) ?? innerOf(c).find((x) => broken.has(x));
+    if (cause) {
+      broken.add(c);
+      const what = isLoadedCorrelation(cause) ? 'correlation' : 'base rule';
+      failures.push({ file: c.file, line: c.line, ruleId: ruleId(c), message: `its ${what} ${ruleId(cause)} cannot run` });
+      continue;
+    }
+    const inputs: Inputs = {
+      ks: c.inputs.map((x) => (isLoadedCorrelation(x) ? null : plan.scanned.indexOf(x))),
+      tables: c.inputs.map((x) => (isLoadedCorrelation(x) ? resultTable(riOf(x)) : null)),
+      only,
+    };
+    await correlationFindings(db, c, riOf(c), inputs, { output: plan.outputs.has(c), keep: named.has(c) });
   }
+  for (const c of named) await db.exec(sql`DROP TABLE IF EXISTS ${sql.id(resultTable(riOf(c)))}`);
   return failures;
 }
 
@@ -269,7 +289,7 @@ async function startRun(db: CaseDb, rules: readonly { rule: SigmaRule | SigmaCor
 
 /** The scratch tables of a run, once its findings table holds what they led to. */
 async function dropScratch(db: CaseDb): Promise<void> {
-  for (const t of ['rule_hits', 'run_rules', 'run_raw', 'corr_input']) await db.exec(sql`DROP TABLE IF EXISTS ${sql.id(t)}`);
+  for (const t of ['rule_hits', 'run_rules', 'run_raw', 'corr_input', 'corr_nested']) await db.exec(sql`DROP TABLE IF EXISTS ${sql.id(t)}`);
 }
 
 const Count = z.object({ n: z.number() });
@@ -307,46 +327,68 @@ const CORRELATION_VALUES: Record<string, Sql> = {
   count: sql.raw('CAST(x.n AS VARCHAR)'),
   first: isoTime('x.first_t'),
   last: isoTime('x.last_t'),
+  value: numberText('x.val'),
   values: sql.raw(
     `CASE WHEN len(x.vals) > 20 THEN array_to_string(x.vals[1:20], ', ') || ', ... (' || len(x.vals) || ' in all)' ELSE array_to_string(x.vals, ', ') END`,
   ),
 };
 
-/**
- * Findings of one correlation (rule index `ri` in run_rules) from the rule_hits of its base rules
- * (scan indices `ks`, in its order), optionally only over the events `only` (eventIDs). The event
- * that completed the pattern speaks for the finding.
- */
-async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number, ks: number[], only?: readonly string[]): Promise<void> {
+/** Where a correlation's matches come from: per position of its rules, a base rule's scan index or a named correlation's kept results; optionally only the events `only` (eventIDs). */
+interface Inputs {
+  ks: (number | null)[];
+  tables: (string | null)[];
+  only?: readonly string[];
+}
+
+/** corr_input: the rule_hits of a correlation's base rules, each as its position in the correlation's rules. */
+async function fillInput(db: CaseDb, { ks, only }: Inputs): Promise<void> {
+  const pairs = ks.flatMap((k, r) => (k === null ? [] : [{ k, r }]));
   const arms = sql.join(
-    ks.map((k, r) => sql`WHEN ${int(k)} THEN ${int(r)}`),
+    pairs.map(({ k, r }) => sql`WHEN ${int(k)} THEN ${int(r)}`),
     sql.raw(' '),
   );
   const within = only ? sql` AND rid IN (SELECT rowid FROM events WHERE eventID IN (SELECT unnest(${sql.list(only)})))` : sql.empty;
   await db.exec(
     sql`CREATE OR REPLACE TEMP TABLE corr_input AS
      SELECT rid, CASE k ${arms} END AS r FROM rule_hits
-     WHERE k IN (SELECT unnest(${sql.list(ks, 'INTEGER')}))${within}`,
+     WHERE k IN (SELECT unnest(${sql.list(
+       pairs.map((p) => p.k),
+       'INTEGER',
+     )}))${within}`,
   );
-  const value = (name: string) =>
-    Object.hasOwn(CORRELATION_VALUES, name) ? CORRELATION_VALUES[name]! : sql.raw(`CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`);
-  const summary = summarySql(c.rule.output?.summary ?? c.rule.title, value);
-  await db.exec(sql`INSERT INTO run_raw SELECT ${int(ri)}, x.event_ids, x.last_rid, ${summary} FROM (${c.compiled.query}) x`);
 }
 
 /**
- * One correlation over the hits of a scanHits of `scanned` (its base rules among them), only
- * over the events `eventIds`: the rule tester's run of one test case.
+ * Findings of one correlation (rule index `ri` in run_rules) from its inputs. The event that
+ * completed the pattern speaks for the finding. `keep`: its findings stay in its result table for
+ * the correlations that name it; `output`: they are findings of the run.
+ */
+async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number, inputs: Inputs, to: { output: boolean; keep: boolean }): Promise<void> {
+  if (inputs.ks.some((k) => k !== null)) await fillInput(db, inputs);
+  if (inputs.tables.some((t) => t !== null)) await db.exec(nestedSql(c, inputs.tables));
+  let results = sql`(${c.compiled.query})`;
+  if (to.keep) {
+    await db.exec(sql`CREATE OR REPLACE TEMP TABLE ${sql.id(resultTable(ri))} AS ${c.compiled.query}`);
+    results = sql`${sql.id(resultTable(ri))}`;
+  }
+  if (!to.output) return;
+  const value = (name: string) =>
+    Object.hasOwn(CORRELATION_VALUES, name) ? CORRELATION_VALUES[name]! : sql.raw(`CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`);
+  const summary = summarySql(c.rule.output?.summary ?? c.rule.title, value);
+  await db.exec(sql`INSERT INTO run_raw SELECT ${int(ri)}, x.event_ids, x.last_rid, ${summary} FROM ${results} x`);
+}
+
+/**
+ * One correlation over the hits of a scanHits of `scanned` (its base rules, and those of the
+ * correlations it names, among them), only over the events `eventIds`: the rule tester's run of one
+ * test case. The correlations it names run first, over the same events.
  */
 export async function correlationOver(db: CaseDb, c: LoadedCorrelation, scanned: readonly LoadedRule[], eventIds: readonly string[]): Promise<Findings> {
-  await startRun(db, [c]);
-  await correlationFindings(
-    db,
-    c,
-    0,
-    c.bases.map((b) => scanned.indexOf(b)),
-    eventIds,
-  );
+  const correlations = evaluationOrder([c]);
+  await startRun(db, [...scanned, ...correlations]);
+  const plan: Plan = { scanned: [...scanned], output: [], correlations, outputs: new Set([c]) };
+  // Nothing has failed: the tester has scanned the base rules already.
+  await allCorrelationFindings(db, plan, new Set(), eventIds);
   return finishRun(db, runTable());
 }
 

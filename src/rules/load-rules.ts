@@ -35,8 +35,10 @@ export interface LoadedCorrelation {
   rule: SigmaCorrelation;
   file: string;
   line: number;
-  /** The base rules, in the order of correlation.rules. */
+  /** The base rules it names, in the order of correlation.rules (the correlations it names are not among them). */
   bases: LoadedRule[];
+  /** Everything correlation.rules names, in its order: base rules, and correlations whose findings it counts. */
+  inputs: (LoadedRule | LoadedCorrelation)[];
   compiled: CompiledCorrelation;
 }
 

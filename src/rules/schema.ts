@@ -67,7 +67,7 @@ export const SigmaRule = z.strictObject({
 
 export type SigmaRule = z.infer<typeof SigmaRule>;
 
-export const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered'] as const;
+export const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg', 'value_percentile'] as const;
 
 /** An inline test of a correlation: a sequence of events, and whether the correlation must fire on it. */
 export const CorrelationTest = z.strictObject({
@@ -76,11 +76,12 @@ export const CorrelationTest = z.strictObject({
   events: z.array(z.record(z.string(), z.unknown())).min(1),
 });
 
-const count = z.number().int().nonnegative();
+/** A condition's bound: a count for the counting types, any number for value_sum, value_avg and value_percentile (the compiler tells them apart). */
+const bound = z.number();
 
 /**
- * A Sigma correlation rule (specification 2.0): a document with `correlation:` instead of
- * `detection:`. `generate` is read at the top level (the specification) or inside `correlation`
+ * A Sigma correlation rule (specification 2.0, and pySigma's value_sum, value_avg and
+ * value_percentile): a document with `correlation:` instead of `detection:`. `generate` is read at the top level (the specification) or inside `correlation`
  * (where pySigma reads it).
  */
 export const SigmaCorrelation = z.strictObject({
@@ -93,13 +94,15 @@ export const SigmaCorrelation = z.strictObject({
     timespan: z.string().regex(/^\d+[smhd]$/, 'timespan is a number and one of s, m, h, d (e.g. 90m)'),
     condition: z
       .strictObject({
-        gt: count.optional(),
-        gte: count.optional(),
-        lt: count.optional(),
-        lte: count.optional(),
-        eq: count.optional(),
-        neq: count.optional(),
+        gt: bound.optional(),
+        gte: bound.optional(),
+        lt: bound.optional(),
+        lte: bound.optional(),
+        eq: bound.optional(),
+        neq: bound.optional(),
         field: z.string().min(1).optional(),
+        /** value_percentile: which percentile of the field's values (0 to 100) is compared (pySigma's condition.percentile). */
+        percentile: z.number().int().min(0).max(100).optional(),
       })
       .optional(),
     aliases: z.record(z.string(), z.record(z.string(), z.string().min(1))).optional(),

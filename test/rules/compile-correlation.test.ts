@@ -239,7 +239,7 @@ describe('a correlation that cannot run is a load problem with file:line and id'
       `    type: temporal\n    rules: [denied]\n    group-by: [who]\n    timespan: 1h\n    aliases:\n        who:\n            other: userIdentity.arn`,
       /aliases\.who names rule "other", which is not one of this correlation's rules/,
     ],
-    ['an unknown type', `    type: value_sum\n    rules: [denied]\n    timespan: 1h`, /correlation\.type/],
+    ['an unknown type', `    type: value_max\n    rules: [denied]\n    timespan: 1h`, /correlation\.type/],
     [
       'temporal_ordered with a partial condition',
       `    type: temporal_ordered\n    rules: [denied, denied2]\n    timespan: 1h\n    condition: {gte: 1}`,
@@ -253,13 +253,13 @@ describe('a correlation that cannot run is a load problem with file:line and id'
     expect(problems[0]).toMatch(message);
   });
 
-  it('a correlation of a correlation, and a summary placeholder a correlation does not have', async () => {
+  it('a summary placeholder a correlation does not have; a correlation naming it cannot load either', async () => {
     const { problems } = await run({
       'c.yml': `${denied}---\n${corr(ID1, `    type: event_count\n    rules: [denied]\n    timespan: 1h\n    condition: {gte: 2}\noutput:\n    summary: '{eventName} x{count}'`)}---\n${corr(ID2, `    type: event_count\n    rules: [${ID1}]\n    timespan: 1h\n    condition: {gte: 2}`)}`,
     });
     expect(problems.join('\n')).toMatch(/\[11111111-1111-4111-8111-111111111111\] output\.summary: \{eventName\} is not available in a correlation's summary/);
     expect(problems.join('\n')).toMatch(
-      /\[22222222-2222-4222-8222-222222222222\] correlation\.rules: "11111111-1111-4111-8111-111111111111" is a correlation; correlations of correlations are not supported/,
+      /\[22222222-2222-4222-8222-222222222222\] correlation\.rules: "11111111-1111-4111-8111-111111111111" is a correlation that cannot load \(see its problem\)/,
     );
   });
 
