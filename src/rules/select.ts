@@ -1,12 +1,13 @@
 /**
  * Which of a pack's rules a run uses: by status (deprecated and unsupported rules are left out
  * unless asked for, as Hayabusa does) and by an exclusion list of rule ids (Hayabusa's
- * exclude_rules.txt form: one id a line, `#` starts a comment). A rule left out that a kept
- * correlation needs still runs as its base, silently; one only a left-out correlation needed goes
- * with it. What was left out, and why, is counted for the caller to say.
+ * exclude_rules.txt form: one id a line, `#` starts a comment). A rule or correlation left out
+ * that a kept correlation needs still runs for it, silently; one only a left-out correlation
+ * needed goes with it. What was left out, and why, is counted for the caller to say.
  */
 import fs from 'node:fs';
 import { messageOf, usageError } from '../errors.js';
+import { evaluationOrder, silentCorrelations } from './correlation-inputs.js';
 import { silentRules } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 import type { Status } from './schema.js';
@@ -67,10 +68,12 @@ export function selectRules(rules: readonly LoadedRule[], correlations: readonly
     }
     return true;
   };
+  // A correlation or base rule with no findings of its own runs for the correlations that name it,
+  // whatever its own status: it is kept (and counted) with them, never on its own.
+  const quiet = silentCorrelations(correlations);
+  const keptCorrelations = evaluationOrder(correlations.filter((c) => !quiet.has(c) && kept(c)));
   const silent = silentRules(correlations);
-  const keptCorrelations = correlations.filter(kept);
   const needed = new Set(keptCorrelations.flatMap((c) => c.bases));
-  // A silent base is counted with its correlation, not on its own.
   const keptRules = rules.filter((r) => needed.has(r) || (silent.has(r) ? false : kept(r)));
   const known = new Set([...rules, ...correlations].flatMap(names));
   return { rules: keptRules, correlations: keptCorrelations, byStatus, excluded, unknownExcludes: [...exclude].filter((id) => !known.has(id)) };

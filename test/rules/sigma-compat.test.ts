@@ -90,6 +90,27 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ['fn-invoke-m', '11:03:00', { userIdentity: who('mallory', 'AKIAMAL'), eventSource: 'lambda.amazonaws.com', eventName: 'Invoke' }],
   ['fn-create-d', '12:00:00', { userIdentity: who('dev', 'AKIADEV'), eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331' }],
   ['fn-invoke-d', '13:00:00', { userIdentity: who('dev', 'AKIADEV'), eventSource: 'lambda.amazonaws.com', eventName: 'Invoke' }],
+  // Instances launched: mallory asks for 10, 20 and 5 in ten minutes, dev for 1.
+  ...[10, 20, 5].map((count, i): [string, string, Record<string, unknown>] => [
+    `run-m-${i + 1}`,
+    `14:0${i * 4}:00`,
+    {
+      userIdentity: who('mallory', 'AKIAMAL'),
+      eventSource: ec2,
+      eventName: 'RunInstances',
+      requestParameters: { instanceType: 'p3.16xlarge', minCount: 1, maxCount: count },
+    },
+  ]),
+  [
+    'run-d-1',
+    '14:01:00',
+    {
+      userIdentity: who('dev', 'AKIADEV'),
+      eventSource: ec2,
+      eventName: 'RunInstances',
+      requestParameters: { instanceType: 't3.micro', minCount: 1, maxCount: 1 },
+    },
+  ],
   // Console logins: one from a country the placeholders allow, one from elsewhere, one failed.
   [
     'login-de',
@@ -205,6 +226,29 @@ describe('Sigma 1 aggregations run as the correlation they mean', () => {
       `ud.yml:12: [${ID.a}] warning: Sigma 1 "selection_source | count() by userIdentity.arn > 6" read as an event_count correlation over the whole case (no timeframe)`,
     ]);
     expect(shown(findings)).toEqual([[ID.a, ['ud-m-1', 'ud-m-2', 'ud-m-3', 'ud-m-4', 'ud-m-5', 'ud-m-6', 'ud-m-late']]]);
+  });
+
+  it('sum(field) and avg(field) by a field: a value_sum and a value_avg of the numbers the events hold', async () => {
+    const run1 = `detection:
+    selection:
+        eventSource: ec2.amazonaws.com
+        eventName: RunInstances
+    timeframe: 15m
+`;
+    const { problems, findings, loaded } = await run({
+      'sum.yml': `${HEAD(ID.a)}${run1}    condition: selection | sum(requestParameters.maxCount) by userIdentity.arn >= 30\n`,
+      'avg.yml': `${HEAD(ID.b)}${run1}    condition: selection | avg(requestParameters.maxCount) by userIdentity.arn < 5\n`,
+    });
+    expect(problems.filter((p) => !p.includes('Sigma 1'))).toEqual([]);
+    expect(loaded.correlations.map((c) => [c.rule.id, c.rule.correlation.type, c.rule.correlation.condition])).toEqual([
+      [ID.b, 'value_avg', { lt: 5, field: 'requestParameters.maxCount' }],
+      [ID.a, 'value_sum', { gte: 30, field: 'requestParameters.maxCount' }],
+    ]);
+    // mallory: 10 + 20 + 5 = 35 in 8 minutes; dev: one instance, average 1.
+    expect(shown(findings)).toEqual([
+      [ID.b, ['run-d-1']],
+      [ID.a, ['run-m-1', 'run-m-2', 'run-m-3']],
+    ]);
   });
 
   it('near within a timeframe: a temporal correlation of the searches', async () => {
@@ -338,6 +382,37 @@ ${HEAD(ID.a)}${ud}`,
 });
 
 describe('a pack is selected by status and an exclusion list', () => {
+  it('a correlation named by a kept one runs for it whatever its status, without findings of its own', async () => {
+    const { loaded } = await run({
+      'nested.yml': `title: Repeated user-data bursts
+id: ${ID.a}
+status: test
+correlation:
+    type: event_count
+    rules: [burst]
+    group-by: [userIdentity.arn]
+    timespan: 1d
+    condition: {gte: 1}
+---
+title: User-data burst
+name: burst
+status: deprecated
+correlation:
+    type: event_count
+    rules: [${ID.b}]
+    group-by: [userIdentity.arn]
+    timespan: 30m
+    condition: {gte: 6}
+---
+${HEAD(ID.b)}${USERDATA}    condition: selection_source
+`,
+    });
+    const s = selectRules(loaded.rules, loaded.correlations);
+    expect(selectionNote(s)).toBeNull();
+    const findings = await runRules(db, s.rules, { correlations: s.correlations });
+    expect(shown(findings)).toEqual([[ID.a, ['ud-m-1', 'ud-m-2', 'ud-m-3', 'ud-m-4', 'ud-m-5', 'ud-m-6']]]);
+  });
+
   const ud = `${USERDATA}    condition: selection_source\n`;
   it('deprecated and unsupported rules are left out by default and counted; --exclude leaves out by id; a kept correlation keeps its base', async () => {
     const { loaded } = await run({
