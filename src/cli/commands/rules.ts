@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { KeytrailError } from '../../errors.js';
 import { correlationSqlText, ruleSqlText } from '../../rules/compiled-sql.js';
+import { silentCorrelations } from '../../rules/correlation-inputs.js';
 import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
 import { formatProblem, isError, loadRules, skippedRules, type LoadResult } from '../../rules/load-rules.js';
 import { loadPlaceholders } from '../../rules/placeholders.js';
@@ -96,6 +97,7 @@ async function validate(paths: string[], opts: LoadOpts): Promise<void> {
 async function list(paths: string[], opts: LoadOpts): Promise<void> {
   const { rules, correlations } = await load(paths, opts, false);
   const parts = silentRules(correlations);
+  const inner = silentCorrelations(correlations);
   const row = (r: (typeof rules)[number] | (typeof correlations)[number], kind: string) => ({
     id: ruleId(r),
     kind,
@@ -106,7 +108,7 @@ async function list(paths: string[], opts: LoadOpts): Promise<void> {
   });
   const rows = [
     ...rules.map((r) => row(r, parts.has(r) ? 'base (no findings of its own)' : 'event')),
-    ...correlations.map((c) => row(c, c.rule.correlation.type)),
+    ...correlations.map((c) => row(c, `${c.rule.correlation.type}${inner.has(c) ? ' (inner: no findings of its own)' : ''}`)),
   ];
   await writeRows(chunks(rows), ['id', 'kind', 'level', 'status', 'title', 'file'], 'table');
 }
