@@ -91,6 +91,27 @@ describe('keytrail detect', () => {
       '88888888-8888-4888-8888-888888888888',
       '99999999-9999-4999-8999-999999999999',
     ]);
+    // list says which rules and correlations have no findings of their own (a correlation's base, an inner correlation).
+    write(
+      `${d}/nested.yml`,
+      `title: Outer\nid: aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\ncorrelation:\n    type: event_count\n    rules: [burst]\n    timespan: 1d\n    condition: {gte: 2}\n---\n` +
+        `title: Burst\nname: burst\ncorrelation:\n    type: event_count\n    rules: [${'66666666-6666-6666-6666-666666666666'}]\n    timespan: 10m\n    condition: {gte: 3}\n`,
+    );
+    const list = cli(['rules', 'list', d]);
+    expect(list.status).toBe(0);
+    const kinds = Object.fromEntries(
+      list.stdout
+        .split('\n')
+        .filter((l) => /^[\w-]+ {2}/.test(l))
+        .map((l) => [l.split(/ {2,}/)[0], l.split(/ {2,}/)[1]]),
+    );
+    expect(kinds).toMatchObject({
+      '66666666-6666-6666-6666-666666666666': 'base (no findings of its own)',
+      burst: 'event_count (inner: no findings of its own)',
+      'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa': 'event_count',
+      '77777777-7777-4777-8777-777777777777': 'event',
+    });
+    fs.rmSync(`${d}/nested.yml`);
     // validate lists the warnings and exits 0: nothing stops those rules.
     const v = cli(['rules', 'validate', d]);
     expect(v.status).toBe(0);
