@@ -29,6 +29,8 @@ export interface LoadedRule {
    * written as a rule of its own (a file with no correlation), and loaded once.
    */
   standalone?: boolean;
+  /** A search of a Sigma 1 aggregation (rules/sigma1.ts): it loads only with that correlation. */
+  searchOf?: PendingCorrelation;
 }
 
 export interface LoadedCorrelation {
@@ -82,6 +84,9 @@ export async function loadRules(paths: readonly string[], opts: LoadOptions = {}
     kept,
     problems,
   );
+  // A Sigma 1 aggregation whose correlation did not load (a search RE2 refused) leaves no search behind.
+  const resolved = new Set(correlations.map((c) => sink.correlations.find((p) => p.rule === c.rule)));
+  const rules = kept.filter((r) => !r.searchOf || resolved.has(r.searchOf));
   for (const c of correlations) {
     for (const f of c.compiled.unknownFields)
       problems.push({
@@ -93,7 +98,7 @@ export async function loadRules(paths: readonly string[], opts: LoadOptions = {}
         message: `field ${f} is not in a CloudTrail record; it matches as absent`,
       });
   }
-  return { rules: kept, correlations, problems: problems.sort(byPlace) };
+  return { rules, correlations, problems: problems.sort(byPlace) };
 }
 
 const byPlace = (a: RuleProblem, b: RuleProblem) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
@@ -165,7 +170,8 @@ async function refuseUncompilableRegexes(rules: LoadedRule[], problems: RuleProb
       code: 'REGEX',
       file: r.file,
       line: r.line,
-      ruleId: r.rule.id ?? r.rule.title,
+      ruleId: r.searchOf?.rule.id ?? r.rule.id ?? r.rule.title,
+      doc: r.line,
       message: `detection: regular expression ${shown} cannot compile in DuckDB's RE2: ${refused.get(bad)}`,
     });
     return false;

@@ -189,10 +189,13 @@ function loadAggregation(d: Doc, value: Record<string, unknown>, ruleId: string 
     return;
   }
   sink.problems.push(problemAt(d, 'SIGMA1', ruleId, t.note, ['detection', 'condition']));
-  const before = sink.problems.length;
-  for (const b of t.bases) loadChecked(d, b, ruleId, sink, `${b.name}`);
-  if (sink.problems.slice(before).some((p) => p.code !== 'FIELD')) return;
-  loadChecked(d, t.correlation, ruleId, sink);
+  // All or nothing: a search that does not load takes its correlation with it, and the reverse.
+  const own: Sink = { ...sink, rules: [], correlations: [] };
+  for (const b of t.bases) loadChecked(d, b, ruleId, own, `${b.name}`);
+  if (own.rules.length === t.bases.length) loadChecked(d, t.correlation, ruleId, own);
+  if (own.correlations.length === 0) return;
+  sink.rules.push(...own.rules.map((r) => ({ ...r, searchOf: own.correlations[0]! })));
+  sink.correlations.push(...own.correlations);
 }
 
 /** Each schema issue as a problem at the line of the key it concerns. */

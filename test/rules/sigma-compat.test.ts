@@ -271,13 +271,20 @@ describe('Sigma 1 aggregations run as the correlation they mean', () => {
       'near.yml': `${HEAD(ID.b)}${USERDATA}    condition: selection_source | near selection_source\n`,
       'nearnot.yml': `${HEAD(ID.c)}${USERDATA}    timeframe: 5m\n    condition: selection_source | near selection_source and not selection_source\n`,
       'ok.yml': `${HEAD(ID.d)}${USERDATA}    condition: selection_source | count() > 1\n`,
+      // A search RE2 refuses: the search and its correlation are both left out, nothing half-loaded runs.
+      're2.yml': `${HEAD('eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee')}detection:\n    sel:\n        userAgent|re: '(a{1000}){1000}'\n    condition: sel | count() > 1\n`,
     });
-    expect(problems.filter((p) => !p.includes('warning:'))).toEqual([
+    expect(loaded.problems.filter((p) => p.ruleId === 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' && isError(p)).map((p) => p.code)).toEqual([
+      'REGEX',
+      'CORRELATION',
+    ]);
+    expect(problems.filter((p) => !p.includes('warning:') && !p.startsWith('re2.yml'))).toEqual([
       `min.yml:12: [${ID.a}] detection: "selection_source | min(eventName) > 5": min() has no Sigma 2 correlation equivalent (count, count(field), sum and avg have)`,
       `near.yml:12: [${ID.b}] detection: "selection_source | near selection_source": near needs a timeframe (detection.timeframe, e.g. 5m) to say how near`,
       `nearnot.yml:13: [${ID.c}] detection: "selection_source | near selection_source and not selection_source": near ... and not (an event that must not occur) has no Sigma 2 correlation equivalent`,
     ]);
     expect(loaded.correlations.map((c) => c.rule.id)).toEqual([ID.d]);
+    expect(loaded.rules.map((r) => r.rule.name)).toEqual([`${ID.d}#search`]);
   });
 });
 
