@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { KeytrailError } from '../errors.js';
-import { SqlError, type CaseDb } from '../store/db.js';
+import type { CaseDb } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
 import { fieldSql, resolveField } from './catalog.js';
