@@ -4,7 +4,9 @@
  *
  *   const summary = await ingest(['evidence/'], { db: 'case.duckdb' });
  *   const db = await CaseDb.open('case.duckdb');
- *   const { rules, correlations } = await loadRules([BUILTIN_RULES]);
+ *   const { rules, correlations, problems } = await loadRules([BUILTIN_RULES, 'suzaku-rules/']);
+ *   // problems.filter(isError): rules left out; the rest are warnings. selectRules() leaves out
+ *   // deprecated and unsupported rules and an exclusion list, as detect does.
  *   const lineage = await buildLineage(db, { keys: ['AKIA...'] });
  *   const report = await buildReport(db, { keys: ['AKIA...'], rules, correlations });
  *
@@ -19,7 +21,20 @@ export { filterSql, type EventFilter } from './store/event-filter.js';
 export { KeytrailError, formatError } from './errors.js';
 export { RECORD, FILE_STATUSES } from './store/schema.js';
 export type { FileStatus } from './store/schema.js';
-export { loadRules, type LoadResult, type LoadedRule, type LoadedCorrelation, type RuleProblem } from './rules/load-rules.js';
+export {
+  loadRules,
+  isError,
+  formatProblem,
+  skippedRules,
+  type LoadOptions,
+  type LoadResult,
+  type LoadedRule,
+  type LoadedCorrelation,
+  type RuleProblem,
+  type RuleProblemCode,
+} from './rules/load-rules.js';
+export { loadPlaceholders, type Placeholders } from './rules/placeholders.js';
+export { selectRules, readExcludeFile, LEFT_OUT_STATUSES, type Selection } from './rules/select.js';
 export { detect, BUILTIN_RULES, type Finding } from './rules/detect.js';
 export {
   buildLineage,
