@@ -3,11 +3,15 @@
  * through the real ingest path, and each rule's compiled SQL must flag exactly its `match: true`
  * events among its own. Failures name the rule id and the case. Like ESLint's RuleTester, a rule
  * without both a matching and a non-matching case fails too: a test that cannot fail proves nothing.
+ * On every case that must match and does, the rule's summary is rendered by the SQL detect uses and
+ * must read as a sentence: no placeholder left absent (`?`), empty or printing raw JSON, and no
+ * debris of an empty value (`{}`, `()`, a doubled separator).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { correlationOver, emptyFindings, ruleId, RulesFailedError, scanHits, silentRules } from '../rules/detect.js';
+import { correlationOver, emptyFindings, eventSummarySql, eventSummaryTemplate, ruleId, RulesFailedError, scanHits, silentRules } from '../rules/detect.js';
+import { eventValue, summaryDebris, summaryProblemsSql } from '../rules/summary-sql.js';
 import { evaluationOrder } from '../rules/correlation-inputs.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 import type { CaseDb } from '../store/db.js';
@@ -116,6 +120,13 @@ function planTests(rules: readonly LoadedRule[], correlations: readonly LoadedCo
 const secondsAfterBase = (n: number) => new Date(Date.parse(BASE_TIME) + n * 1000).toISOString().replace('.000Z', 'Z');
 
 const EventRow = z.object({ eventID: z.string() });
+const SummaryRow = z.object({ eventID: z.string(), summary: z.string(), problems: z.array(z.string()) });
+
+/** What is wrong with a rendered summary, or undefined. */
+function summaryFailure(summary: string, problems: readonly string[]): string | undefined {
+  const all = [...problems, ...summaryDebris(summary)];
+  return all.length === 0 ? undefined : `summary ${JSON.stringify(summary)}: ${all.join('; ')}`;
+}
 
 /** Each rule over its own test events: it must flag exactly the ones that must match. */
 async function checkRuleCases(db: CaseDb, rules: readonly LoadedRule[], cases: readonly RuleCase[]): Promise<TestFailure[]> {
@@ -128,6 +139,19 @@ async function checkRuleCases(db: CaseDb, rules: readonly LoadedRule[], cases: r
     const hit = new Set(rows.map((x) => x.eventID));
     for (const k of mine) {
       if (hit.has(k.eventID) !== k.match) failures.push(failureOf(r, k.name, k.match ? 'should match but did not' : 'matched but should not'));
+    }
+    const shown = mine.filter((k) => k.match && hit.has(k.eventID));
+    if (shown.length === 0) continue;
+    const summaries = await db.rows(
+      sql`SELECT eventID, ${eventSummarySql(r)} AS summary, ${summaryProblemsSql(eventSummaryTemplate(r), eventValue)} AS problems
+          FROM events WHERE eventID IN (SELECT unnest(${sql.list(shown.map((k) => k.eventID))}))`,
+      SummaryRow,
+    );
+    const byId = new Map(summaries.map((x) => [x.eventID, x]));
+    for (const k of shown) {
+      const x = byId.get(k.eventID)!;
+      const wrong = summaryFailure(x.summary, x.problems);
+      if (wrong) failures.push(failureOf(r, k.name, wrong));
     }
   }
   return failures;
@@ -144,6 +168,12 @@ async function checkSequences(db: CaseDb, correlations: readonly LoadedCorrelati
     const findings = await correlationOver(db, s.corr, bases, s.eventIDs);
     try {
       const fired = findings.count > 0;
+      if (fired && s.match) {
+        for (const f of await findings.all()) {
+          const wrong = summaryFailure(f.summary, []);
+          if (wrong) failures.push(failureOf(s.corr, s.name, wrong));
+        }
+      }
       if (fired === s.match) continue;
       const first = fired ? (await findings.all())[0]!.eventIDs : [];
       failures.push(failureOf(s.corr, s.name, s.match ? 'should fire but did not' : `fired but should not (on ${first.join(', ')})`));

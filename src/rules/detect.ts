@@ -12,12 +12,11 @@ import { KeytrailError } from '../errors.js';
 import type { CaseDb } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
-import { fieldSql, resolveField } from './catalog.js';
 import { evaluationOrder, innerOf, isLoadedCorrelation, nestedSql, resultTable, silentCorrelations } from './correlation-inputs.js';
 import { numberText } from './correlation-sql.js';
 import { runTable, TableFindings, type Finding, type Findings } from './findings.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
-import { PLACEHOLDER } from './summary-template.js';
+import { eventValue, summarySql, type ValueOf } from './summary-sql.js';
 import { LEVELS, type Level, type SigmaCorrelation, type SigmaRule } from './schema.js';
 
 export { emptyFindings, type Finding, type Findings } from './findings.js';
@@ -197,12 +196,15 @@ async function finishRun(db: CaseDb, table: string): Promise<Findings> {
   return new TableFindings(db, table, n);
 }
 
+/** A single-event rule's summary over a row of `events`, as its findings have it. */
+export const eventSummaryTemplate = (r: LoadedRule) => r.rule.output?.summary ?? r.rule.title;
+export const eventSummarySql = (r: LoadedRule) => summarySql(eventSummaryTemplate(r), eventValue);
+
 /** Findings of single-event rules (indices into the scanned list) from rule_hits, summaries in SQL. */
 async function eventFindings(db: CaseDb, ks: number[], scanned: readonly LoadedRule[]): Promise<void> {
   if (ks.length === 0) return;
   // Fields of summaries go through the same catalog as rules; only hits are read.
-  const field = (p: string) => fieldSql(resolveField(p));
-  const arms = ks.map((k) => sql`WHEN ${int(k)} THEN ${summarySql(scanned[k]!.rule.output?.summary ?? scanned[k]!.rule.title, field)}`);
+  const arms = ks.map((k) => sql`WHEN ${int(k)} THEN ${eventSummarySql(scanned[k]!)}`);
   await db.exec(
     sql`INSERT INTO run_raw
      SELECT k, [eventID], rid, CASE k ${sql.join(arms, sql.raw(' '))} END
@@ -261,7 +263,8 @@ async function correlationFindings(db: CaseDb, c: LoadedCorrelation, ri: number,
     results = sql`${sql.id(resultTable(ri))}`;
   }
   if (!to.output) return;
-  const value = (name: string) =>
+  // The names were checked when the correlation loaded (resolve-correlations.ts).
+  const value: ValueOf = ({ field: name }) =>
     Object.hasOwn(CORRELATION_VALUES, name) ? CORRELATION_VALUES[name]! : sql.raw(`CAST(x.g_${c.compiled.groupBy.indexOf(name)} AS VARCHAR)`);
   const summary = summarySql(c.rule.output?.summary ?? c.rule.title, value);
   await db.exec(sql`INSERT INTO run_raw SELECT ${int(ri)}, x.event_ids, x.last_rid, ${summary} FROM ${results} x`);
@@ -279,21 +282,4 @@ export async function correlationOver(db: CaseDb, c: LoadedCorrelation, scanned:
   // Nothing has failed: the tester has scanned the base rules already.
   await allCorrelationFindings(db, plan, new Set(), eventIds);
   return finishRun(db, runTable());
-}
-
-/**
- * An output.summary template as SQL: literal text bound, each `{a|b|}` placeholder the first of its
- * fields that is present, else `?` (or nothing after an empty last alternative).
- */
-function summarySql(template: string, value: (name: string) => Sql): Sql {
-  const parts: Sql[] = [];
-  let last = 0;
-  for (const m of template.matchAll(PLACEHOLDER)) {
-    if (m.index > last) parts.push(sql`${template.slice(last, m.index)}`);
-    const alts = m[1]!.split('|');
-    parts.push(sql`coalesce(${sql.join([...alts.filter(Boolean).map(value), alts.at(-1) === '' ? '' : '?'])})`);
-    last = m.index + m[0].length;
-  }
-  if (last < template.length) parts.push(sql`${template.slice(last)}`);
-  return parts.length === 0 ? sql`${''}` : sql`concat(${sql.join(parts)})`;
 }

@@ -5,6 +5,7 @@
  * what is wrong there is a warning and the rule still runs), so its types here are the clean ones.
  */
 import { z } from 'zod';
+import { summaryProblem } from './summary-template.js';
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -20,7 +21,13 @@ export const RuleTest = z.strictObject({
 
 export const RuleOutput = z.strictObject({
   /** A sentence for the finding, with {field.path} placeholders filled from the event. */
-  summary: z.string().min(1),
+  summary: z
+    .string()
+    .min(1)
+    .superRefine((t, ctx) => {
+      const problem = summaryProblem(t);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   fields: z.array(z.string()).optional(),
 });
 
