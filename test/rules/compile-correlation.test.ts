@@ -1,15 +1,6 @@
-/**
- * Sigma correlation rules over a hand-designed case: each correlation type, windows that slide and
- * merge, group-by with absent fields, aliases, generate, references by id / name / title across
- * files, and the problems a bad correlation reports at load.
- */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingest } from '../../src/ingest/ingest.js';
-import { runRules, type Finding } from '../../src/rules/detect.js';
-import { formatProblem, isError, loadRules } from '../../src/rules/load-rules.js';
-import { CaseDb } from '../../src/store/db.js';
-import { record, s3File, tmpDir, write } from '../helpers.js';
+import type { Finding } from '../../src/rules/detect.js';
+import { labelledCase, type LabelledCase } from './labelled-case.js';
 
 const userArn = (name: string) => `arn:aws:iam::111122223333:user/${name}`;
 const who = (name: string, key?: string) => ({
@@ -76,27 +67,14 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ['cu-ops', '17:30:00', { userIdentity: who('mallory', 'AKIAK1'), eventName: 'CreateUser', readOnly: false, responseElements: { user: { userName: 'ops' } } }],
 ];
 
-let dir: string;
-let db: CaseDb;
-
+let c: LabelledCase;
 beforeAll(async () => {
-  dir = tmpDir();
-  const recs = EVENTS.map(([id, t, o]) => record({ ...o, eventID: id, eventTime: at(t) }));
-  write(path.join(dir, 'evidence/events.json.gz'), s3File(recs));
-  await ingest([path.join(dir, 'evidence')], { db: path.join(dir, 'case.duckdb') });
-  db = await CaseDb.open(path.join(dir, 'case.duckdb'), { readOnly: true });
+  c = await labelledCase(EVENTS, at);
 });
-afterAll(() => db?.close());
+afterAll(() => c?.close());
 
-let n = 0;
 /** Load rule files (name → YAML) and run them; returns findings and load problems. */
-async function run(files: Record<string, string>, minLevel?: 'high') {
-  const d = path.join(dir, `rules-${++n}`);
-  for (const [name, text] of Object.entries(files)) write(path.join(d, name), text);
-  const loaded = await loadRules([d]);
-  const findings = loaded.problems.some(isError) ? [] : await runRules(db, loaded.rules, { correlations: loaded.correlations, minLevel });
-  return { findings, problems: loaded.problems.map(formatProblem), loaded };
-}
+const run = (files: Record<string, string>, minLevel?: 'high') => c.run(files, { minLevel });
 const summary = (f: Finding[]) => f.map((x) => ({ rule: x.rule.id, ids: x.eventIDs, summary: x.summary }));
 
 const base = (name: string, detection: string, extra = '') => `title: ${name} base
@@ -273,6 +251,6 @@ describe('a correlation that cannot run is a load problem with file:line and id'
     expect(loaded.correlations[0]!.compiled.unknownFields).toEqual(['a..b']);
     expect(loaded.correlations[0]!.compiled.query.build().text).not.toContain('DROP');
     expect(findings).toEqual([]);
-    expect((await db.all('SELECT count(*) AS n FROM events'))[0]!.n).toBe(EVENTS.length);
+    expect((await c.db.all('SELECT count(*) AS n FROM events'))[0]!.n).toBe(EVENTS.length);
   });
 });

@@ -1,15 +1,6 @@
-/**
- * Correlations of correlations: an inner correlation's findings (group-by values, the time it fired,
- * its contributing events) are what the outer one counts or orders; generate, the order they run
- * in, and the problems a chain can have.
- */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingest } from '../../src/ingest/ingest.js';
-import { runRules, type Finding } from '../../src/rules/detect.js';
-import { formatProblem, isError, loadRules } from '../../src/rules/load-rules.js';
-import { CaseDb } from '../../src/store/db.js';
-import { record, s3File, tmpDir, write } from '../helpers.js';
+import type { Finding } from '../../src/rules/detect.js';
+import { labelledCase, type LabelledCase } from './labelled-case.js';
 
 const userArn = (name: string) => `arn:aws:iam::111122223333:user/${name}`;
 const who = (name: string, key: string) => ({
@@ -44,26 +35,13 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ['d-key', '09:00:00', { userIdentity: who('dev', 'AKIAK2'), eventName: 'CreateAccessKey', readOnly: false }],
 ];
 
-let dir: string;
-let db: CaseDb;
-
+let c: LabelledCase;
 beforeAll(async () => {
-  dir = tmpDir();
-  const recs = EVENTS.map(([id, t, o]) => record({ ...o, eventID: id, eventTime: at(t) }));
-  write(path.join(dir, 'evidence/events.json.gz'), s3File(recs));
-  await ingest([path.join(dir, 'evidence')], { db: path.join(dir, 'case.duckdb') });
-  db = await CaseDb.open(path.join(dir, 'case.duckdb'), { readOnly: true });
+  c = await labelledCase(EVENTS, at);
 });
-afterAll(() => db?.close());
+afterAll(() => c?.close());
 
-let n = 0;
-async function run(text: string) {
-  const d = path.join(dir, `rules-${++n}`);
-  write(path.join(d, 'r.yml'), text);
-  const loaded = await loadRules([d]);
-  const findings = loaded.problems.some(isError) ? [] : await runRules(db, loaded.rules, { correlations: loaded.correlations });
-  return { findings, problems: loaded.problems.map(formatProblem) };
-}
+const run = (text: string) => c.run({ 'r.yml': text });
 const summary = (f: Finding[]) => f.map((x) => ({ rule: x.rule.id, ids: x.eventIDs, summary: x.summary }));
 
 const BASES = `title: denied base
@@ -231,10 +209,8 @@ describe('inline tests of a correlation of a correlation', () => {
       events: [${d(0, 'm', 'us-east-1')}, ${d(1, 'm', 'us-east-1')}, ${d(2, 'm', 'us-west-2')}]
 `,
     );
-    const dd = path.join(dir, `rules-${++n}`);
-    write(path.join(dd, 'r.yml'), text);
-    const loaded = await loadRules([dd]);
-    const withTests = loaded.correlations.filter((c) => c.rule.id === OUTER);
+    const { loaded } = await c.run({ 'r.yml': text });
+    const withTests = loaded.correlations.filter((x) => x.rule.id === OUTER);
     const report = await testRules([], withTests);
     expect(report.failures).toEqual([]);
     expect(report.cases).toBe(2);

@@ -1,15 +1,6 @@
-/**
- * value_sum, value_avg and value_percentile (pySigma's correlation types) over S3 reads, value_count
- * with several group-by fields, and a timespan as long as the whole case: exact findings, counts and
- * summaries.
- */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingest } from '../../src/ingest/ingest.js';
-import { runRules, type Finding } from '../../src/rules/detect.js';
-import { formatProblem, isError, loadRules } from '../../src/rules/load-rules.js';
-import { CaseDb } from '../../src/store/db.js';
-import { record, s3File, tmpDir, write } from '../helpers.js';
+import type { Finding } from '../../src/rules/detect.js';
+import { labelledCase, type LabelledCase } from './labelled-case.js';
 
 const userArn = (name: string) => `arn:aws:iam::111122223333:user/${name}`;
 const who = (name: string, key: string) => ({
@@ -51,26 +42,13 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ['iam-d-w2', '11:03:00', { userIdentity: who('dev', 'AKIAK2'), eventName: 'ListGroups', awsRegion: 'us-west-2' }],
 ];
 
-let dir: string;
-let db: CaseDb;
-
+let c: LabelledCase;
 beforeAll(async () => {
-  dir = tmpDir();
-  const recs = EVENTS.map(([id, t, o]) => record({ ...o, eventID: id, eventTime: at(t) }));
-  write(path.join(dir, 'evidence/events.json.gz'), s3File(recs));
-  await ingest([path.join(dir, 'evidence')], { db: path.join(dir, 'case.duckdb') });
-  db = await CaseDb.open(path.join(dir, 'case.duckdb'), { readOnly: true });
+  c = await labelledCase(EVENTS, at);
 });
-afterAll(() => db?.close());
+afterAll(() => c?.close());
 
-let n = 0;
-async function run(text: string) {
-  const d = path.join(dir, `rules-${++n}`);
-  write(path.join(d, 'r.yml'), text);
-  const loaded = await loadRules([d]);
-  const findings = loaded.problems.some(isError) ? [] : await runRules(db, loaded.rules, { correlations: loaded.correlations });
-  return { findings, problems: loaded.problems.map(formatProblem) };
-}
+const run = (text: string) => c.run({ 'r.yml': text });
 /** The correlation's findings (a base rule it does not use reports on its own). */
 const summary = (f: Finding[]) => f.filter((x) => x.rule.id === ID).map((x) => ({ ids: x.eventIDs, summary: x.summary }));
 

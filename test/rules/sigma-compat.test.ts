@@ -7,13 +7,13 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingest } from '../../src/ingest/ingest.js';
 import { runRules, type Finding } from '../../src/rules/detect.js';
-import { formatProblem, isError, loadRules, type LoadResult } from '../../src/rules/load-rules.js';
+import { isError } from '../../src/rules/load-rules.js';
 import { loadPlaceholders } from '../../src/rules/placeholders.js';
 import { readExcludeFile, selectionNote, selectRules } from '../../src/rules/select.js';
-import { CaseDb } from '../../src/store/db.js';
-import { record, s3File, tmpDir, write } from '../helpers.js';
+import type { CaseDb } from '../../src/store/db.js';
+import { write } from '../helpers.js';
+import { labelledCase, type Labelled, type LabelledCase } from './labelled-case.js';
 
 const who = (name: string, key: string) => ({
   type: 'IAMUser',
@@ -27,7 +27,7 @@ const at = (hms: string, day = '14') => `2026-10-${day}T${hms}Z`;
 const ec2 = 'ec2.amazonaws.com';
 
 /** Labelled events: the label is the eventID. */
-const EVENTS: [string, string, Record<string, unknown>][] = [
+const EVENTS: Labelled[] = [
   // mallory reads EC2 user data six times in 20 minutes (from two addresses), then once more a day later.
   ...[0, 3, 6, 9, 12, 19].map((m, i): [string, string, Record<string, unknown>] => [
     `ud-m-${i + 1}`,
@@ -147,27 +147,20 @@ const EVENTS: [string, string, Record<string, unknown>][] = [
   ],
 ];
 
+let c: LabelledCase;
 let dir: string;
 let db: CaseDb;
-
 beforeAll(async () => {
-  dir = tmpDir();
-  const recs = EVENTS.map(([id, t, o]) => record({ ...o, eventID: id, eventTime: t.includes('T') ? t : at(t) }));
-  write(path.join(dir, 'evidence/events.json.gz'), s3File(recs));
-  await ingest([path.join(dir, 'evidence')], { db: path.join(dir, 'case.duckdb') });
-  db = await CaseDb.open(path.join(dir, 'case.duckdb'), { readOnly: true });
+  c = await labelledCase(EVENTS, (t) => (t.includes('T') ? t : at(t)));
+  ({ dir, db } = c);
 });
-afterAll(() => db?.close());
+afterAll(() => c?.close());
 
 let n = 0;
 /** Rule files (name → YAML) loaded (with placeholders from a file of `vars` when given) and run. */
-async function run(files: Record<string, string>, vars?: string): Promise<{ loaded: LoadResult; problems: string[]; findings: Finding[] }> {
-  const d = path.join(dir, `rules-${++n}`);
-  for (const [name, text] of Object.entries(files)) write(path.join(d, name), text);
-  const placeholders = vars === undefined ? undefined : loadPlaceholders(write(path.join(dir, `vars-${n}.yml`), vars));
-  const loaded = await loadRules([d], { placeholders });
-  const findings = await runRules(db, loaded.rules, { correlations: loaded.correlations });
-  return { loaded, problems: loaded.problems.map((p) => formatProblem({ ...p, file: path.basename(p.file) })), findings };
+function run(files: Record<string, string>, vars?: string) {
+  const placeholders = vars === undefined ? undefined : loadPlaceholders(write(path.join(dir, `vars-${++n}.yml`), vars));
+  return c.run(files, { placeholders });
 }
 const shown = (f: Finding[]) => f.map((x) => [x.rule.id, x.eventIDs]);
 
