@@ -20,16 +20,45 @@ function el(tag: string, text?: unknown, cls?: string): HTMLElement {
   return x;
 }
 
+/**
+ * Width classes of columns by their header (src/report/html.ts sizes them): times, levels, counts,
+ * keys and eventIDs get a fixed width, so that no other column can squeeze them; every other column
+ * shares the rest, its values wrapped anywhere (a value from the logs may be 10,000 characters with no space).
+ */
+const COLUMN_CLASS: Record<string, string> = {
+  time: 'c-time',
+  first: 'c-time',
+  last: 'c-time',
+  'first use': 'c-time',
+  'last use': 'c-time',
+  level: 'c-level',
+  findings: 'c-num',
+  events: 'c-num',
+  days: 'c-num',
+  region: 'c-region',
+  'access key': 'c-key',
+  key: 'c-key',
+  eventID: 'c-id',
+};
+
+/** Characters of one cell shown in the page; report.json has the whole value. */
+const MAX_CELL = 400;
+
+function cellText(v: Cell): string {
+  const s = v === null || v === undefined || v === '' ? '-' : String(v);
+  return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL)}… (${s.length - MAX_CELL} more characters, in report.json)` : s;
+}
+
 /** A table, or `none` when there are no rows; a row whose `failed` flag is set is greyed. */
 function table(head: string[], rows: Cell[][], failed?: boolean[]): HTMLElement {
   if (!rows.length) return el('p', 'none');
   const t = el('table');
   const tr = el('tr');
-  for (const h of head) tr.appendChild(el('th', h));
+  for (const h of head) tr.appendChild(el('th', h, COLUMN_CLASS[h]));
   t.appendChild(tr);
   rows.forEach((row, i) => {
     const x = el('tr', undefined, failed?.[i] ? 'failed' : '');
-    for (const v of row) x.appendChild(el('td', v === null || v === undefined || v === '' ? '-' : v));
+    for (const v of row) x.appendChild(el('td', cellText(v)));
     t.appendChild(x);
   });
   return t;
@@ -127,9 +156,12 @@ function heatMap(): void {
   const ch = 20;
   const left = 120;
   const top = 70;
+  const width = left + cw * days.length + 10;
+  const height = top + ch * regions.length + 10;
   const s = svg('svg', {
-    width: left + cw * days.length + 10,
-    height: top + ch * regions.length + 10,
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
     role: 'img',
     'aria-label': 'attacker events by region and day',
   });
@@ -179,10 +211,10 @@ function coverage(): void {
 }
 
 function findings(): void {
-  const cut = r.findingsTotal > r.findings.length ? ` (the first ${r.findings.length} of ${r.findingsTotal}, all in report.json)` : '';
-  put('findings-body', el('p', `Findings on the chain's events${cut}; ${r.otherFindings} more elsewhere in the case are in findings.csv.`));
-  const rows = r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]);
-  put('findings-body', table(['time', 'level', 'rule', 'summary', 'events'], rows));
+  const shown = r.findingTable.rows.length;
+  const cut = r.groupsTotal > shown ? ` The first ${shown} groups of ${r.groupsTotal} are shown here.` : '';
+  put('findings-body', el('p', `${r.findingsIntro}; ${r.otherFindings} more elsewhere in the case are in findings.csv.${cut}`));
+  put('findings-body', table(r.findingTable.head, r.findingTable.rows));
 }
 
 /** Step 4. */

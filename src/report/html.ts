@@ -8,13 +8,22 @@
 import { cytoscapeSource, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
-import { keyTable } from './tables.js';
+import { findingsIntro, findingTable, keyTable } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
 
-/** What the page's script reads from its JSON block (src/browser/report-page.ts): the report, its findings cut to MAX_ROWS, and the tables the Markdown shares. */
-export type ReportPageData = Report & { findingsTotal: number; keyTable: ReturnType<typeof keyTable> };
+/**
+ * What the page's script reads from its JSON block (src/browser/report-page.ts): the report without
+ * its findings (report.json and findings.csv have every one), and the tables the Markdown shares, the
+ * findings' groups cut to MAX_ROWS.
+ */
+export type ReportPageData = Omit<Report, 'findings' | 'findingGroups'> & {
+  keyTable: ReturnType<typeof keyTable>;
+  findingTable: ReturnType<typeof findingTable>;
+  findingsIntro: string;
+  groupsTotal: number;
+};
 
 /** The page up to its body: the CSP that forbids every request, the styles. */
 const HEAD = `<!doctype html>
@@ -26,13 +35,20 @@ const HEAD = `<!doctype html>
 <style>
   body { font: 13px/1.45 system-ui, sans-serif; color: #222; margin: 0 auto; max-width: 1200px; padding: 12px 20px; }
   h1 { font-size: 22px; } h2 { font-size: 17px; border-bottom: 1px solid #ccc; padding-bottom: 3px; margin-top: 28px; } h3 { font-size: 14px; }
-  table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 12px; }
-  th, td { border: 1px solid #ddd; padding: 3px 5px; text-align: left; vertical-align: top; word-break: break-word; }
+  /* Fixed layout: the header's width classes set the columns, values never do. A value from the logs
+     (a 10,000-character user agent, an ARN) wraps anywhere inside its column instead of widening the
+     table or squeezing the time, level and count columns to a character each. */
+  table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 12px; table-layout: fixed; }
+  th, td { border: 1px solid #ddd; padding: 3px 5px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+  /* In ch (the width of a digit in the header's bold font, at least a digit's in the cells'): an ISO time is about 17 of them, an access key 20. */
+  th.c-time { width: 18ch; } th.c-level { width: 11ch; } th.c-num { width: 8ch; } th.c-region { width: 15ch; }
+  th.c-key { width: 21ch; } th.c-id { width: 19ch; }
   th { background: #f3f3f3; }
   .warn { background: #fff4e5; border-left: 4px solid #e69138; padding: 6px 10px; }
   .failed td { color: #999; }
   #lineage { height: 480px; border: 1px solid #ddd; }
   svg text { font-size: 10px; fill: #333; }
+  #chart-time svg, #chart-heat svg { max-width: 100%; height: auto; } /* scaled down to a narrow window, by their viewBox */
   @media print { #lineage { height: 360px; page-break-inside: avoid; } h2 { page-break-after: avoid; } table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 </style>
 </head>
@@ -55,7 +71,15 @@ const BODY = `<body>
 `;
 
 export function renderReportHtml(r: Report): string {
-  const trimmed: ReportPageData = { ...r, findings: r.findings.slice(0, MAX_ROWS), findingsTotal: r.findings.length, keyTable: keyTable(r) };
+  const { findings: _all, findingGroups, ...rest } = r;
+  const groups = findingTable(r);
+  const trimmed: ReportPageData = {
+    ...rest,
+    keyTable: keyTable(r),
+    findingTable: { head: groups.head, rows: groups.rows.slice(0, MAX_ROWS) },
+    findingsIntro: findingsIntro(r),
+    groupsTotal: findingGroups.length,
+  };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
 <script>${cytoscapeSource()}</script>
 <script>${REPORT_PAGE_SCRIPT}</script>

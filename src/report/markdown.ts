@@ -6,7 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
-import { keyTable } from './tables.js';
+import { findingTable, findingsIntro, keyTable } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -106,17 +106,10 @@ const coverage = (r: Report): string[] => [
   ...(r.coverage.warnings.length ? ['', ...r.coverage.warnings.map((w) => `- ${md(w)}`)] : []),
 ];
 
-const findings = (r: Report): string[] => [
-  '',
-  '## Findings',
-  '',
-  `On the chain's events; ${r.otherFindings} more elsewhere in the case are in findings.csv.`,
-  '',
-  table(
-    ['time', 'level', 'rule', 'summary', 'events'],
-    r.findings.map((f) => [f.eventTime, f.rule.level, f.rule.title, f.summary, f.eventIDs.join(' ')]),
-  ),
-];
+const findings = (r: Report): string[] => {
+  const t = findingTable(r);
+  return ['', '## Findings', '', `${findingsIntro(r)}; ${r.otherFindings} more elsewhere in the case are in findings.csv.`, '', table(t.head, t.rows)];
+};
 
 const timeline = (r: Report): string[] => [
   '',

@@ -11,6 +11,8 @@ import { type Sql, sql } from '../store/sql.js';
 import { KEY_STATUS_CHANGES, eventIn, isBilledCall, isoTime, isWrite, principal } from '../store/vocabulary.js';
 import { buildLineage, taintedEvents, taintOf, type Lineage } from '../lineage/lineage.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
+import { findingGroups } from '../rules/findings-listing.js';
+import { LEVELS } from '../rules/schema.js';
 import { undoIam } from './remediation.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 
@@ -75,6 +77,23 @@ export interface Coverage {
   warnings: string[];
 }
 
+/** Findings of one rule by one principal and access key (findingGroups): how many, when, where, and the first few eventIDs. */
+export interface FindingGroup {
+  rule: Finding['rule'];
+  principal: string | null;
+  accessKeyId: string | null;
+  findings: number;
+  /** Distinct events over the group's findings. */
+  events: number;
+  first: string;
+  last: string;
+  regions: string[];
+  /** The first finding's summary. */
+  summary: string;
+  /** The first few of the group's eventIDs, in time order (every one is in `findings` and findings.csv). */
+  eventIDs: string[];
+}
+
 export interface Report {
   generatedAt: string;
   seeds: string[];
@@ -89,8 +108,10 @@ export interface Report {
   /** Attacker events per hour (UTC), for the activity chart. */
   activity: { hour: string; events: number; failed: number }[];
   coverage: Coverage;
-  /** Findings on the chain's events. */
+  /** Findings on the chain's events, every one with all its eventIDs. */
   findings: Finding[];
+  /** The same findings grouped by rule x principal x access key, highest level first: as report.md and report.html show them. */
+  findingGroups: FindingGroup[];
   /** Findings elsewhere in the case (in findings.csv and the case's findings table). */
   otherFindings: number;
   lineage: Lineage;
@@ -150,7 +171,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     );
     // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
     coverage.warnings.unshift(...lineage.warnings);
-    const { findings, total } = await chainFindings(db, o);
+    const { findings, groups, total } = await chainFindings(db, o);
     const report: Report = {
       generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
       seeds: lineage.seeds,
@@ -166,6 +187,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       ),
       coverage,
       findings,
+      findingGroups: groups,
       otherFindings: total - findings.length,
       lineage,
       timeline: [],
@@ -331,14 +353,29 @@ async function resourcesOf(db: CaseDb): Promise<Resource[]> {
  * caller's run when it passed one (investigate keeps them for the case), else from a run of the
  * report's own, let go of afterwards.
  */
-async function chainFindings(db: CaseDb, o: ReportOptions): Promise<{ findings: Finding[]; total: number }> {
+async function chainFindings(db: CaseDb, o: ReportOptions): Promise<{ findings: Finding[]; groups: FindingGroup[]; total: number }> {
   const run = o.findings ?? (await detect(db, o.rules, { correlations: o.correlations }));
   try {
-    return { findings: await run.touching(sql`SELECT eventID FROM rep_events`), total: run.count };
+    const onChain = sql`SELECT * FROM (${run.query()}) WHERE list_has_any(eventIDs, (SELECT list(eventID) FROM rep_events))`;
+    const groups = await db.rows(findingGroups(onChain), GroupRow);
+    return { findings: await run.touching(sql`SELECT eventID FROM rep_events`), groups, total: run.count };
   } finally {
     if (!o.findings) await run.drop();
   }
 }
+
+const GroupRow = z.object({
+  rule: z.object({ id: z.string(), title: z.string(), level: z.enum(LEVELS), tags: z.array(z.string()), author: text }),
+  principal: text,
+  accessKeyId: text,
+  findings: z.number(),
+  events: z.number(),
+  first: z.string(),
+  last: z.string(),
+  regions: z.array(z.string()),
+  summary: z.string(),
+  eventIDs: z.array(z.string()),
+});
 
 const RegionRow = z.object({ region: z.string(), days: z.number(), events: z.number(), first: z.string(), last: z.string() });
 

@@ -20,3 +20,34 @@ export function keyTable(r: Report): { head: string[]; rows: Cell[][] } {
     ]),
   };
 }
+
+/** A group's eventIDs cell: how many, the first few, and where the rest are. */
+function eventsCell(g: Report['findingGroups'][number]): string {
+  const more = g.events - g.eventIDs.length;
+  const count = `${g.events} event${g.events === 1 ? '' : 's'}`;
+  return `${more > 0 ? `${count}: ` : ''}${g.eventIDs.join(' ')}${more > 0 ? ` and ${more} more (findings.csv)` : ''}`;
+}
+
+/** The findings section: one row per rule x principal x access key, highest level first (Report.findingGroups). */
+export function findingTable(r: Report): { head: string[]; rows: Cell[][] } {
+  return {
+    head: ['level', 'rule', 'principal', 'access key', 'findings', 'first', 'last', 'regions', 'summary (first finding)', 'eventIDs'],
+    rows: r.findingGroups.map((g) => [
+      g.rule.level,
+      g.rule.title,
+      g.principal,
+      g.accessKeyId,
+      g.findings,
+      g.first,
+      g.last,
+      g.regions.join(', '),
+      g.summary,
+      eventsCell(g),
+    ]),
+  };
+}
+
+/** The findings section's first sentence, for the Markdown and the page. */
+export const findingsIntro = (r: Report) =>
+  `${r.findings.length} finding(s) on the chain's events, in ${r.findingGroups.length} group(s) of one rule, principal and access key, ` +
+  `highest level first (report.json and findings.csv list every finding with all its eventIDs)`;

@@ -12,6 +12,7 @@ import { md } from '../../src/report/markdown.js';
 import { sh } from '../../src/report/remediation.js';
 import { launchChromium, openWatched } from '../fixtures/browser.js';
 import { ROOT, cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { tableLayout } from './layout.js';
 
 const truth = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/leaked-key/truth.json'), 'utf8'));
 const SAMPLE = path.join(ROOT, 'samples/leaked-key/evidence');
@@ -222,6 +223,8 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
     const text = (await page.locator('body').textContent())!;
     for (const region of truth.counts.regions) expect(text).toContain(region);
     expect(text).toContain(truth.createdAccessKeys[0].accessKeyId);
+    // Every table fits the page, and no column of times, levels, counts or keys is squeezed.
+    expect(await tableLayout(page)).toEqual({ wider: [], squeezed: [], overflow: 0 });
     await page.locator('#step3').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(out, 'report.png') });
     expect(fs.statSync(path.join(out, 'report.png')).size).toBeGreaterThan(10_000);
@@ -296,6 +299,7 @@ describe('report.html in a real browser (Debian chromium, headless)', () => {
     }
     const { page } = await open(path.join(d, 'case/report.html'));
     expect(await page.locator('#step3').textContent()).toContain(evil);
+    expect(await tableLayout(page)).toEqual({ wider: [], squeezed: [], overflow: 0 });
     await page.close();
   }, 90_000);
 });
