@@ -26,8 +26,8 @@ import { type RuleFailure, scanHits } from './scan.js';
 /** The built-in pack shipped with keytrail (rules/ at the package root). */
 export const BUILTIN_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
 
-/** A rule's stable id: its Sigma id, else its name, else its title. */
-export const ruleId = (r: { rule: SigmaRule | SigmaCorrelation }) => r.rule.id ?? r.rule.name ?? r.rule.title;
+export { ruleId } from './rule-names.js';
+import { ruleId } from './rule-names.js';
 
 const levelRank = (l: Level) => LEVELS.indexOf(l);
 

@@ -4,11 +4,11 @@
  * compiler is a problem of that correlation (and of those that name it), never of the others.
  */
 import { compileCorrelation, CorrelationError, placeholdersFor, type BaseRef } from './compile-correlation.js';
+import { namesOf, ruleId } from './rule-names.js';
 import { placeholdersOf } from './summary-template.js';
 import type { LoadedCorrelation, LoadedRule, PendingCorrelation, RuleProblem, RuleProblemCode } from './load-rules.js';
 
 type Named = { rule: { id?: string; name?: string; title: string }; file: string };
-const namesOf = (r: Named) => [r.rule.id, r.rule.name, r.rule.title].filter((x): x is string => !!x);
 const isCorrelation = (r: LoadedRule | PendingCorrelation): r is PendingCorrelation => 'correlation' in r.rule;
 
 /** Records a problem of a correlation (CORRELATION unless said). */
@@ -27,7 +27,7 @@ export function resolveCorrelations(pending: PendingCorrelation[], rules: Loaded
   const failOf =
     (c: PendingCorrelation): Fail =>
     (message, code = 'CORRELATION') =>
-      problems.push({ code, file: c.file, line: c.line, ruleId: c.rule.id ?? c.rule.name ?? c.rule.title, message });
+      problems.push({ code, file: c.file, line: c.line, ruleId: ruleId(c), message });
   const visit = (c: PendingCorrelation): LoadedCorrelation | null => {
     if (done.has(c)) return done.get(c)!;
     const at = stack.indexOf(c);

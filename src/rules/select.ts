@@ -10,6 +10,7 @@ import { messageOf, usageError } from '../errors.js';
 import { evaluationOrder, silentCorrelations } from './correlation-inputs.js';
 import { silentRules } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
+import { namesOf } from './rule-names.js';
 import type { Status } from './schema.js';
 
 /** Left out unless asked for. */
@@ -49,7 +50,6 @@ export function readExcludeFile(file: string): Set<string> {
 }
 
 type AnyRule = LoadedRule | LoadedCorrelation;
-const names = (r: AnyRule) => [r.rule.id, r.rule.name, r.rule.title].filter((x): x is string => !!x);
 
 export function selectRules(rules: readonly LoadedRule[], correlations: readonly LoadedCorrelation[], sel: Selection = {}): Selected {
   const leaveOut = new Set<string>(sel.leaveOut ?? LEFT_OUT_STATUSES);
@@ -57,7 +57,7 @@ export function selectRules(rules: readonly LoadedRule[], correlations: readonly
   const byStatus: Partial<Record<Status, number>> = {};
   let excluded = 0;
   const kept = (r: AnyRule) => {
-    if (names(r).some((n) => exclude.has(n))) {
+    if (namesOf(r).some((n) => exclude.has(n))) {
       excluded++;
       return false;
     }
@@ -75,7 +75,7 @@ export function selectRules(rules: readonly LoadedRule[], correlations: readonly
   const silent = silentRules(correlations);
   const needed = new Set(keptCorrelations.flatMap((c) => c.bases));
   const keptRules = rules.filter((r) => needed.has(r) || (silent.has(r) ? false : kept(r)));
-  const known = new Set([...rules, ...correlations].flatMap(names));
+  const known = new Set([...rules, ...correlations].flatMap(namesOf));
   return { rules: keptRules, correlations: keptCorrelations, byStatus, excluded, unknownExcludes: [...exclude].filter((id) => !known.has(id)) };
 }
 
