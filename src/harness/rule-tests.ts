@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { correlationOver, emptyFindings, eventSummarySql, eventSummaryTemplate, ruleId, RulesFailedError, scanHits, silentRules } from '../rules/detect.js';
 import { eventValue, summaryDebris, summaryProblemsSql } from '../rules/summary-sql.js';
 import { evaluationOrder } from '../rules/correlation-inputs.js';
+import { eventsFor, prepareBaseline, readsBaseline } from '../rules/baseline.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
 import type { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
@@ -116,6 +117,12 @@ function planTests(rules: readonly LoadedRule[], correlations: readonly LoadedCo
   return plan;
 }
 
+/**
+ * Each inline test is a world of its own for what is usual (keytrail.baseline): its eventIDs are
+ * keytrail-test-<rule>-<test> (one event) and keytrail-test-c<correlation>-<test>-<event>.
+ */
+const TEST_WORLD = sql`regexp_extract(eventID, '^keytrail-test-(c[0-9]+-[0-9]+|[0-9]+-[0-9]+)', 1)`;
+
 /** Events without an eventTime follow each other a second apart, in the order written. */
 const secondsAfterBase = (n: number) => new Date(Date.parse(BASE_TIME) + n * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -131,11 +138,13 @@ function summaryFailure(summary: string, problems: readonly string[]): string | 
 /** Each rule over its own test events: it must flag exactly the ones that must match. */
 async function checkRuleCases(db: CaseDb, rules: readonly LoadedRule[], cases: readonly RuleCase[]): Promise<TestFailure[]> {
   const failures: TestFailure[] = [];
+  if (rules.some((r) => readsBaseline(r.compiled.where))) await prepareBaseline(db, TEST_WORLD);
   for (const r of rules) {
     const mine = cases.filter((k) => k.rule === r);
     if (mine.length === 0) continue;
     const ids = sql.list(mine.map((k) => k.eventID));
-    const rows = await db.rows(sql`SELECT eventID FROM events WHERE eventID IN (SELECT unnest(${ids})) AND (${r.compiled.where})`, EventRow);
+    const from = eventsFor(readsBaseline(r.compiled.where));
+    const rows = await db.rows(sql`SELECT eventID FROM ${from} WHERE eventID IN (SELECT unnest(${ids})) AND (${r.compiled.where})`, EventRow);
     const hit = new Set(rows.map((x) => x.eventID));
     for (const k of mine) {
       if (hit.has(k.eventID) !== k.match) failures.push(failureOf(r, k.name, k.match ? 'should match but did not' : 'matched but should not'));
@@ -161,7 +170,7 @@ async function checkRuleCases(db: CaseDb, rules: readonly LoadedRule[], cases: r
 async function checkSequences(db: CaseDb, correlations: readonly LoadedCorrelation[], sequences: readonly Sequence[]): Promise<TestFailure[]> {
   // With the base rules of the correlations they name, which run over the same events first.
   const bases = [...new Set(evaluationOrder(correlations).flatMap((k) => k.bases))];
-  const cannot = await scanHits(db, bases);
+  const cannot = await scanHits(db, bases, { baselinePartition: TEST_WORLD });
   if (cannot.length > 0) throw new RulesFailedError(cannot, await emptyFindings(db));
   const failures: TestFailure[] = [];
   for (const s of sequences) {

@@ -7,6 +7,7 @@
 import { RECORD, quoteIdent, type Leaf, type StructField } from '../store/schema.js';
 import { sql, type Sql } from '../store/sql.js';
 import { isoTime } from '../store/vocabulary.js';
+import { BASELINE_FIELD, BASELINE_SQL } from './baseline.js';
 
 export type FieldRef =
   | { kind: 'column'; sql: string; name: string }
@@ -15,6 +16,8 @@ export type FieldRef =
 
 /** Resolve a dotted Sigma field name (`userIdentity.sessionContext.sessionIssuer.type`). */
 export function resolveField(name: string): FieldRef {
+  // keytrail's one field beyond the record: what is usual for the caller (baseline.ts).
+  if (name === BASELINE_FIELD) return { kind: 'column', sql: BASELINE_SQL, name };
   const segs = name.split('.');
   if (segs.some((s) => s === '')) return { kind: 'unknown', name, why: `field ${JSON.stringify(name)} has an empty path segment` };
   let node: Leaf | StructField = RECORD;

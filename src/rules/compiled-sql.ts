@@ -5,6 +5,7 @@
  */
 import { jsonText, printable } from '../escape.js';
 import type { Bound, Sql } from '../store/sql.js';
+import { BASELINE_FIELD, BASELINE_JOIN, readsBaseline } from './baseline.js';
 import { ruleId } from './detect.js';
 import type { LoadedCorrelation, LoadedRule } from './load-rules.js';
 
@@ -17,7 +18,10 @@ function listing(fragment: Sql): { text: string; params: string } {
 
 export function ruleSqlText(r: LoadedRule): string {
   const l = listing(r.compiled.where);
-  return `-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\nSELECT eventID FROM events WHERE ${l.text};\n-- parameters: ${l.params}\n\n`;
+  const reads = readsBaseline(r.compiled.where);
+  const from = reads ? `events ${BASELINE_JOIN.build().text}` : 'events';
+  const note = reads ? `-- ${BASELINE_FIELD}: kt_baseline(rid, baseline) is computed by keytrail before the scan (src/rules/baseline.ts)\n` : '';
+  return `-- ${printable(`${ruleId(r)}: ${r.rule.title} (${r.file}:${r.line})`)}\n${note}SELECT eventID FROM ${from} WHERE ${l.text};\n-- parameters: ${l.params}\n\n`;
 }
 
 export function correlationSqlText(c: LoadedCorrelation): string {

@@ -5,6 +5,7 @@
 import type { CaseDb } from '../store/db.js';
 import { SqlError } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
+import { eventsFor, prepareBaseline, readsBaseline } from './baseline.js';
 import type { LoadedRule } from './load-rules.js';
 import { ruleId } from './rule-names.js';
 
@@ -28,7 +29,8 @@ export interface RuleFailure {
 export const formatFailure = (f: RuleFailure) => `${f.file}:${f.line}: [${f.ruleId}] cannot run: ${f.message}`;
 
 /**
- * Fill the temporary table rule_hits(rid, k): event rowid and index of each rule it matches.
+ * Fill the temporary table rule_hits(rid, k): event rowid and index of each rule it matches. Rules
+ * that read `keytrail.baseline` get it computed first (baseline.ts), over `opts.baselinePartition`.
  *
  * Most rules name the eventNames they can match (CompiledExpr.eventNames), or at least the
  * eventSources. For those, one scan of `events` hash-joins each event's lower-cased name with a
@@ -37,21 +39,23 @@ export const formatFailure = (f: RuleFailure) => `${f.file}:${f.line}: [${f.rule
  * its names. Rules named by prefix join on starts_with; the rules that name neither get one scan
  * for the lot, the OR of them filtering and a CASE per rule telling which matched.
  */
-export async function scanHits(db: CaseDb, rules: readonly LoadedRule[]): Promise<RuleFailure[]> {
+export async function scanHits(db: CaseDb, rules: readonly LoadedRule[], opts: { baselinePartition?: Sql } = {}): Promise<RuleFailure[]> {
   await db.exec(sql`CREATE OR REPLACE TEMP TABLE rule_hits (rid BIGINT, k INTEGER)`);
+  const baseline = rules.some((r) => readsBaseline(r.compiled.where));
+  if (baseline) await prepareBaseline(db, opts.baselinePartition);
   let mixed = false;
   const failures: RuleFailure[] = [];
   for (let i = 0; i < rules.length; i += RULES_PER_SCAN) {
     const group = rules.slice(i, i + RULES_PER_SCAN).map((r, n) => ({ r, k: i + n }));
     try {
-      mixed = (await scanGroup(db, group)) || mixed;
+      mixed = (await scanGroup(db, group, baseline)) || mixed;
     } catch (err) {
       if (!(err instanceof SqlError)) throw err;
       // One rule DuckDB cannot run fails its whole batch: find it by running each alone, keep the others' hits.
       await db.exec(sql`DELETE FROM rule_hits WHERE k BETWEEN ${i} AND ${i + group.length - 1}`);
       for (const one of group) {
         try {
-          mixed = (await scanGroup(db, [one])) || mixed;
+          mixed = (await scanGroup(db, [one], baseline)) || mixed;
         } catch (e) {
           if (!(e instanceof SqlError)) throw e;
           failures.push({ file: one.r.file, line: one.r.line, ruleId: ruleId(one.r), message: e.message });
@@ -74,15 +78,16 @@ function keyOf(r: LoadedRule): { field: KeyField; values: string[] } | null {
   return null;
 }
 
-/** One batch of scanHits; true when a rule in it is named both exactly and by prefix. */
-async function scanGroup(db: CaseDb, group: Scanned[]): Promise<boolean> {
+/** One batch of scanHits (`baseline`: over events joined with keytrail.baseline); true when a rule in it is named both exactly and by prefix. */
+async function scanGroup(db: CaseDb, group: Scanned[], baseline: boolean): Promise<boolean> {
   const named = group.filter(({ r }) => keyOf(r) !== null);
   for (const field of ['eventName', 'eventSource'] as const) {
-    for (const prefix of [false, true]) await scanByKey(db, named, field, prefix);
+    for (const prefix of [false, true]) await scanByKey(db, named, field, prefix, baseline);
   }
   await scanUnnamed(
     db,
     group.filter(({ r }) => keyOf(r) === null),
+    baseline,
   );
   return named.some(({ r }) => {
     const values = keyOf(r)?.values ?? [];
@@ -91,7 +96,7 @@ async function scanGroup(db: CaseDb, group: Scanned[]): Promise<boolean> {
 }
 
 /** The rules keyed on `field` (exactly, or by prefix): events joined with their (value, rule) pairs, each pair tested with its rule. */
-async function scanByKey(db: CaseDb, named: Scanned[], field: KeyField, prefix: boolean): Promise<void> {
+async function scanByKey(db: CaseDb, named: Scanned[], field: KeyField, prefix: boolean, baseline: boolean): Promise<void> {
   const pairs = named.flatMap(({ r, k }) => {
     const key = keyOf(r);
     if (key?.field !== field) return [];
@@ -108,12 +113,12 @@ async function scanByKey(db: CaseDb, named: Scanned[], field: KeyField, prefix: 
   const column = sql`lower(events.${sql.id(field)})`;
   const on = prefix ? sql`starts_with(${column}, n.__value)` : sql`${column} = n.__value`;
   await db.exec(
-    sql`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM events JOIN ${values} n ON ${on} WHERE CASE n.__k ${sql.join(arms, sql.raw(' '))} END`,
+    sql`INSERT INTO rule_hits SELECT events.rowid, n.__k FROM ${eventsFor(baseline)} JOIN ${values} n ON ${on} WHERE CASE n.__k ${sql.join(arms, sql.raw(' '))} END`,
   );
 }
 
 /** The rules that name no eventName or eventSource: one scan for the lot. */
-async function scanUnnamed(db: CaseDb, rules: Scanned[]): Promise<void> {
+async function scanUnnamed(db: CaseDb, rules: Scanned[], baseline: boolean): Promise<void> {
   if (rules.length === 0) return;
   const cases = rules.map(({ r, k }) => sql`CASE WHEN ${r.compiled.where} THEN ${int(k)} END`);
   const any = sql.join(
@@ -122,7 +127,7 @@ async function scanUnnamed(db: CaseDb, rules: Scanned[]): Promise<void> {
   );
   await db.exec(
     sql`INSERT INTO rule_hits SELECT rid, unnest(ks) FROM (
-         SELECT rowid AS rid, list_filter([${sql.join(cases)}], x -> x IS NOT NULL) AS ks FROM events
+         SELECT events.rowid AS rid, list_filter([${sql.join(cases)}], x -> x IS NOT NULL) AS ks FROM ${eventsFor(baseline)}
          WHERE ${any})`,
   );
 }
