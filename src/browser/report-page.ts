@@ -215,6 +215,9 @@ function findings(): void {
   const cut = r.groupsTotal > shown ? ` The first ${shown} groups of ${r.groupsTotal} are shown here.` : '';
   put('findings-body', el('p', `${r.findingsIntro}; ${r.otherFindings} more elsewhere in the case are in findings.csv.${cut}`));
   put('findings-body', table(r.findingTable.head, r.findingTable.rows));
+  put('findings-body', el('h3', 'Attempts that were refused'));
+  put('findings-body', el('p', r.attemptsIntro));
+  if (r.attemptTable.rows.length > 0) put('findings-body', table(r.attemptTable.head, r.attemptTable.rows));
 }
 
 /** Step 4. */

@@ -8,7 +8,7 @@
 import { cytoscapeSource, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
-import { findingsIntro, findingTable, keyTable } from './tables.js';
+import { attemptsIntro, findingsIntro, findingTable, keyTable } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
@@ -22,6 +22,8 @@ export type ReportPageData = Omit<Report, 'findings' | 'findingGroups'> & {
   keyTable: ReturnType<typeof keyTable>;
   findingTable: ReturnType<typeof findingTable>;
   findingsIntro: string;
+  attemptTable: ReturnType<typeof findingTable>;
+  attemptsIntro: string;
   groupsTotal: number;
 };
 
@@ -73,12 +75,15 @@ const BODY = `<body>
 export function renderReportHtml(r: Report): string {
   const { findings: _all, findingGroups, ...rest } = r;
   const groups = findingTable(r);
+  const attempts = findingTable(r, true);
   const trimmed: ReportPageData = {
     ...rest,
     keyTable: keyTable(r),
     findingTable: { head: groups.head, rows: groups.rows.slice(0, MAX_ROWS) },
     findingsIntro: findingsIntro(r),
-    groupsTotal: findingGroups.length,
+    groupsTotal: findingGroups.filter((g) => !g.attempt).length,
+    attemptTable: { head: attempts.head, rows: attempts.rows.slice(0, MAX_ROWS) },
+    attemptsIntro: attemptsIntro(r),
   };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
 <script>${cytoscapeSource()}</script>

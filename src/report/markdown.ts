@@ -6,7 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
-import { findingTable, findingsIntro, keyTable } from './tables.js';
+import { attemptsIntro, findingTable, findingsIntro, keyTable } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -108,7 +108,20 @@ const coverage = (r: Report): string[] => [
 
 const findings = (r: Report): string[] => {
   const t = findingTable(r);
-  return ['', '## Findings', '', `${findingsIntro(r)}; ${r.otherFindings} more elsewhere in the case are in findings.csv.`, '', table(t.head, t.rows)];
+  const a = findingTable(r, true);
+  return [
+    '',
+    '## Findings',
+    '',
+    `${findingsIntro(r)}; ${r.otherFindings} more elsewhere in the case are in findings.csv.`,
+    '',
+    table(t.head, t.rows),
+    '',
+    '### Attempts that were refused',
+    '',
+    attemptsIntro(r),
+    ...(a.rows.length ? ['', table(a.head, a.rows)] : []),
+  ];
 };
 
 const timeline = (r: Report): string[] => [

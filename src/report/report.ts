@@ -82,6 +82,8 @@ export interface FindingGroup {
   rule: Finding['rule'];
   principal: string | null;
   accessKeyId: string | null;
+  /** None of the group's events succeeded: attempts that were refused (AccessDenied, a quota), kept apart from what happened. */
+  attempt: boolean;
   findings: number;
   /** Distinct events over the group's findings. */
   events: number;
@@ -356,8 +358,11 @@ async function resourcesOf(db: CaseDb): Promise<Resource[]> {
 async function chainFindings(db: CaseDb, o: ReportOptions): Promise<{ findings: Finding[]; groups: FindingGroup[]; total: number }> {
   const run = o.findings ?? (await detect(db, o.rules, { correlations: o.correlations }));
   try {
-    const onChain = sql`SELECT * FROM (${run.query()}) WHERE list_has_any(eventIDs, (SELECT list(eventID) FROM rep_events))`;
-    const groups = await db.rows(findingGroups(onChain), GroupRow);
+    // A finding none of whose events succeeded is an attempt: what the holder of the key tried and was refused.
+    const onChain = sql`WITH f AS (SELECT * FROM (${run.query()}) WHERE list_has_any(eventIDs, (SELECT list(eventID) FROM rep_events))),
+      ok AS (SELECT coalesce(list(eventID), []) AS ids FROM events WHERE errorCode IS NULL AND eventID IN (SELECT unnest(eventIDs) FROM f))
+      SELECT f.*, NOT list_has_any(f.eventIDs, ok.ids) AS attempt FROM f, ok`;
+    const groups = await db.rows(findingGroups(onChain, { attempts: true }), GroupRow);
     return { findings: await run.touching(sql`SELECT eventID FROM rep_events`), groups, total: run.count };
   } finally {
     if (!o.findings) await run.drop();
@@ -368,6 +373,7 @@ const GroupRow = z.object({
   rule: z.object({ id: z.string(), title: z.string(), level: z.enum(LEVELS), tags: z.array(z.string()), author: text }),
   principal: text,
   accessKeyId: text,
+  attempt: z.boolean(),
   findings: z.number(),
   events: z.number(),
   first: z.string(),
@@ -436,15 +442,18 @@ function summarize(r: Report): string[] {
   const temp = r.keys.filter((k) => k.temporary);
   const regions = [...new Set(r.resources.filter((x) => !x.failed).map((x) => x.region))];
   const identities = r.lineage.nodes.filter((n) => n.tainted && n.createdByAttacker && n.kind !== 'access_key').map((n) => n.id);
-  const severe = r.findings.filter((f) => f.rule.level === 'critical' || f.rule.level === 'high');
-  const titles = [...new Set(severe.map((f) => f.rule.title))];
+  // What happened, not what was tried: attempt groups are counted apart.
+  const severe = r.findingGroups.filter((g) => !g.attempt && (g.rule.level === 'critical' || g.rule.level === 'high'));
+  const titles = [...new Set(severe.map((g) => g.rule.title))];
+  const severeCount = severe.reduce((n, g) => n + g.findings, 0);
+  const attempts = r.findingGroups.filter((g) => g.attempt).reduce((n, g) => n + g.findings, 0);
   return [
     r.window.first
       ? `Attacker activity from ${r.window.first} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}.`
       : `No activity of ${r.seeds.join(', ')} in this evidence: nothing below is the attacker's.`,
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
     `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
-    `${r.findings.length} finding(s) on the chain's events, ${severe.length} high or critical${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
+    `${r.findings.length} finding(s) on the chain's events, ${severeCount} high or critical on calls that succeeded${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}${attempts ? `; ${attempts} on attempts that were refused` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
     r.coverage.warnings.length
       ? `Evidence limits: ${r.coverage.warnings[0]}`
       : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,

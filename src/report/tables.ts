@@ -28,26 +28,32 @@ function eventsCell(g: Report['findingGroups'][number]): string {
   return `${more > 0 ? `${count}: ` : ''}${g.eventIDs.join(' ')}${more > 0 ? ` and ${more} more (findings.csv)` : ''}`;
 }
 
-/** The findings section: one row per rule x principal x access key, highest level first (Report.findingGroups). */
-export function findingTable(r: Report): { head: string[]; rows: Cell[][] } {
+/**
+ * The findings section: one row per rule x principal x access key, highest level first
+ * (Report.findingGroups); what happened, or with `attempts` the groups whose every call was refused.
+ */
+export function findingTable(r: Report, attempts = false): { head: string[]; rows: Cell[][] } {
   return {
     head: ['level', 'rule', 'principal', 'access key', 'findings', 'first', 'last', 'regions', 'summary (first finding)', 'eventIDs'],
-    rows: r.findingGroups.map((g) => [
-      g.rule.level,
-      g.rule.title,
-      g.principal,
-      g.accessKeyId,
-      g.findings,
-      g.first,
-      g.last,
-      g.regions.join(', '),
-      g.summary,
-      eventsCell(g),
-    ]),
+    rows: r.findingGroups
+      .filter((g) => g.attempt === attempts)
+      .map((g) => [g.rule.level, g.rule.title, g.principal, g.accessKeyId, g.findings, g.first, g.last, g.regions.join(', '), g.summary, eventsCell(g)]),
   };
 }
 
 /** The findings section's first sentence, for the Markdown and the page. */
-export const findingsIntro = (r: Report) =>
-  `${r.findings.length} finding(s) on the chain's events, in ${r.findingGroups.length} group(s) of one rule, principal and access key, ` +
-  `highest level first (report.json and findings.csv list every finding with all its eventIDs)`;
+export const findingsIntro = (r: Report) => {
+  const happened = r.findingGroups.filter((g) => !g.attempt).length;
+  return (
+    `${r.findings.length} finding(s) on the chain's events. On calls that succeeded: ${happened} group(s) of one rule, principal and access key, ` +
+    `highest level first (report.json and findings.csv list every finding with all its eventIDs)`
+  );
+};
+
+/** The sentence above the attempts' table. */
+export const attemptsIntro = (r: Report) => {
+  const groups = r.findingGroups.filter((g) => g.attempt);
+  return groups.length === 0
+    ? 'No finding is only on calls that were refused.'
+    : `${groups.length} group(s) of findings on calls that were all refused (AccessDenied, a quota, a missing resource): nothing changed, but they show what the holder of the key tried.`;
+};

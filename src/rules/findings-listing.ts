@@ -33,15 +33,17 @@ export const GROUP_EVENT_IDS = 3;
  * row per group with `rule` (as in a finding), `principal`, `accessKeyId`, `findings` (how many),
  * `events` (distinct eventIDs), `first` and `last` (ISO times), `regions` (sorted), `summary` (the
  * first finding's) and `eventIDs` (the first GROUP_EVENT_IDS). `findings` selects Finding rows
- * (Findings.query(), or a filter of it).
+ * (Findings.query(), or a filter of it); with `opts.attempts` also a boolean `attempt` (see groupsOf).
  */
-export function findingGroups(findings: Sql): Sql {
-  return sql`SELECT g.* FROM (${groupsOf(findings)}) g ${GROUP_ORDER}`;
+export function findingGroups(findings: Sql, opts: { attempts?: boolean } = {}): Sql {
+  return sql`SELECT g.* FROM (${groupsOf(findings, opts.attempts)}) g ${GROUP_ORDER}`;
 }
 
-function groupsOf(findings: Sql): Sql {
+/** With `attempts`, the findings have a boolean column `attempt`, and a group is an attempt when all its findings are. */
+function groupsOf(findings: Sql, attempts = false): Sql {
   const ordered = sql.raw('ORDER BY eventTime, eventIDs[1]');
-  return sql`SELECT rule, principal, accessKeyId, count(*) AS findings, len(list_distinct(flatten(list(eventIDs)))) AS events,
+  const attempt = attempts ? sql`bool_and(attempt) AS attempt, ` : sql``;
+  return sql`SELECT rule, principal, accessKeyId, ${attempt}count(*) AS findings, len(list_distinct(flatten(list(eventIDs)))) AS events,
             min(eventTime) AS first, max(eventTime) AS last,
             list_sort(list_distinct(list(awsRegion) FILTER (WHERE awsRegion IS NOT NULL))) AS regions,
             first(summary ${ordered}) AS summary, list_slice(flatten(list(eventIDs ${ordered})), 1, ${GROUP_EVENT_IDS}) AS eventIDs
