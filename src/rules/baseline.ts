@@ -5,32 +5,37 @@
  * events of the case before the rules run, into the temporary table kt_baseline, and a rule reads
  * it as any other field (`keytrail.baseline: usual`, `not usual`).
  *
- * For each event, its principal (the role for an assumed-role session, so hourly session keys share
+ * Each event has a principal (the role for an assumed-role session, so hourly session keys share
  * their role's history; the user; the root; a caller from another account by that account; an AWS
- * service by its name) and its source network (an IPv4 /24, an IPv6 /64, otherwise the value itself,
- * as `lambda.amazonaws.com` or `AWS Internal`). The value is one of:
- * - `no-baseline`: the case holds less than two days of evidence (BASELINE + a day to compare), so
- *   nothing can be told apart from routine: every event counts as new.
- * - `new-network`: the principal has a day of history or more, then calls from a network it had not
- *   used; for the week after that network's first call.
- * - `new-principal`: the principal first appears a day or more after the case begins (created during
- *   the case, or never active before); for its first week.
- * - `usual`: everything else: a principal seen from the first day of the evidence, from a network it
- *   used in its first day.
+ * service by its name), a source network (an IPv4 /24, an IPv6 /64, otherwise the value itself, as
+ * `lambda.amazonaws.com` or `AWS Internal`) and, for an IAM user or root, its long-term key (AKIA).
+ * Each of the three (the principal, the principal with that network, the key) is *established* at
+ * an event when it was there from the first day of the evidence and is still there a day later
+ * (routine that persists), or when it was first seen a week or more before the event. The value:
+ * - `no-baseline`: the evidence spans less than two days: nothing can be told apart from routine,
+ *   every event counts as new.
+ * - `new-principal`: the principal is not established: it first appears a day or more into the
+ *   evidence (created during the case, or never active before), or it appears on the first day
+ *   only and is gone a day later.
+ * - `new-key`: an established user calls with a long-term key that is not (a key created during the
+ *   case, or used only in one short burst, as a leaked or freshly minted key often is).
+ * - `new-network`: an established principal calls from a network it has no established use of.
+ * - `usual`: everything else.
  *
  * A leaked key used by an attacker shows as `new-network` (its owner's history is on other
- * networks); users, keys and roles the attacker created show as `new-principal`.
+ * networks) or `new-key`; users, keys and roles the attacker created show as `new-principal` or
+ * `new-key`. An attacker working with the owner's key from the owner's network is not told apart.
  */
 import type { CaseDb } from '../store/db.js';
 import { sql, type Sql } from '../store/sql.js';
 
 export const BASELINE_FIELD = 'keytrail.baseline';
-export const BASELINE_VALUES = ['usual', 'new-network', 'new-principal', 'no-baseline'] as const;
+export const BASELINE_VALUES = ['usual', 'new-principal', 'new-key', 'new-network', 'no-baseline'] as const;
 export type Baseline = (typeof BASELINE_VALUES)[number];
 
-/** The first day of a principal's (or of the case's) history: what counts as usual. */
+/** The first day of the evidence: what is there and still there a day later is routine. */
 export const BASELINE_HOURS = 24;
-/** How long a new network or principal stays new. */
+/** How long a new principal, key or network stays new. */
 export const NEW_FOR_DAYS = 7;
 
 const TABLE = 'kt_baseline';
@@ -69,19 +74,28 @@ const NETWORK = sql.raw(`CASE
  * connection, replaced on each call.
  */
 export async function prepareBaseline(db: CaseDb, partition: Sql = sql`''`): Promise<void> {
-  const hours = sql.raw(`INTERVAL ${BASELINE_HOURS} HOUR`);
-  const days = sql.raw(`INTERVAL ${NEW_FOR_DAYS} DAY`);
+  const day = sql.raw(`INTERVAL ${BASELINE_HOURS} HOUR`);
+  // Established at the event: there from the first day and still there a day later, or first seen a week before.
+  const established = (x: string) =>
+    sql.raw(
+      `((${x}.f < span.first + INTERVAL ${BASELINE_HOURS} HOUR AND ${x}.l >= ${x}.f + INTERVAL ${BASELINE_HOURS} HOUR) OR e.t >= ${x}.f + INTERVAL ${NEW_FOR_DAYS} DAY)`,
+    );
   await db.exec(sql`CREATE OR REPLACE TEMP TABLE ${sql.id(TABLE)} AS
-    WITH e AS (SELECT rowid AS rid, ${partition} AS g, eventTime AS t, ${PRINCIPAL} AS p, ${NETWORK} AS net FROM events WHERE eventTime IS NOT NULL),
+    WITH e AS MATERIALIZED (
+      SELECT rowid AS rid, ${partition} AS g, eventTime AS t, ${PRINCIPAL} AS p, ${NETWORK} AS net,
+        CASE WHEN starts_with(userIdentity.accessKeyId, 'AKIA') THEN userIdentity.accessKeyId ELSE '' END AS k
+      FROM events WHERE eventTime IS NOT NULL),
     span AS (SELECT g, min(t) AS first, max(t) AS last FROM e GROUP BY g),
-    pf AS (SELECT g, p, min(t) AS pf FROM e GROUP BY g, p),
-    pnf AS (SELECT g, p, net, min(t) AS pnf FROM e GROUP BY g, p, net),
+    ps AS (SELECT g, p, min(t) AS f, max(t) AS l FROM e GROUP BY g, p),
+    ns AS (SELECT g, p, net, min(t) AS f, max(t) AS l FROM e GROUP BY g, p, net),
+    ks AS (SELECT g, k, min(t) AS f, max(t) AS l FROM e GROUP BY g, k),
     b AS (
       SELECT e.rid, CASE
-        WHEN span.last - span.first < 2 * ${hours} THEN 'no-baseline'
-        WHEN pnf.pnf >= pf.pf + ${hours} AND e.t < pnf.pnf + ${days} THEN 'new-network'
-        WHEN pf.pf >= span.first + ${hours} AND e.t < pf.pf + ${days} THEN 'new-principal'
+        WHEN span.last - span.first < 2 * ${day} THEN 'no-baseline'
+        WHEN NOT ${established('ps')} THEN 'new-principal'
+        WHEN e.k <> '' AND NOT ${established('ks')} THEN 'new-key'
+        WHEN NOT ${established('ns')} THEN 'new-network'
         ELSE 'usual' END AS baseline
-      FROM e JOIN span USING (g) JOIN pf USING (g, p) JOIN pnf USING (g, p, net))
+      FROM e JOIN span USING (g) JOIN ps USING (g, p) JOIN ns USING (g, p, net) JOIN ks USING (g, k))
     SELECT rid, baseline FROM b WHERE baseline <> 'usual'`);
 }

@@ -48,6 +48,10 @@ const FORMATTERS: Record<FormatterName, (j: Sql) => Sql> = {
     joined(
       sql`list_sort(list_distinct(flatten(list_transform(json_extract(${unwrapped(j)}, '$..Principal'), p -> CASE json_type(p) WHEN 'OBJECT' THEN flatten(list_transform(json_extract(p, '$.*'), v -> CASE json_type(v) WHEN 'ARRAY' THEN json_extract_string(v, '$[*]') ELSE [json_extract_string(v, '$')] END)) ELSE [json_extract_string(p, '$')] END))))`,
     ),
+  filters: (j) => {
+    const one = sql.raw(`f -> concat_ws(' ', json_extract_string(f, '$.key'), nullif(array_to_string(json_extract_string(f, '$.values[*]'), ' or '), ''))`);
+    return sql`'secrets matching ' || ${joined(sql`list_transform(${elements(j)}, ${one})`, '; ')}`;
+  },
   for: (j) => sql`' for ' || json_extract_string(${j}, '$')`,
   failed: (j) => sql`' (failed: ' || json_extract_string(${j}, '$') || ')'`,
 };

@@ -12,6 +12,7 @@ export const FORMATTER_NAMES = {
   permissions: 'EC2 security-group permissions (ipPermissions) as `tcp/22 from 0.0.0.0/0, ::/0; all from sg-1`',
   list: 'an array, or the `items` of an object, as its values joined by `, ` (`{"items":[{"userId":"1"}]}` → `1`)',
   principals: 'the principals of a policy document (JSON or a string holding it) as `arn:aws:iam::1:root, ec2.amazonaws.com`',
+  filters: 'Secrets Manager filters (`[{"key":"tag-key","values":["a","b"]}]`) as `secrets matching tag-key a or b`',
   for: 'a value as ` for VALUE`, leading space included; with a trailing `|`, nothing when absent (`{eventName}{requestParameters.domain:for|}`)',
   failed: 'an error code as ` (failed: AccessDenied)`, leading space included; with a trailing `|`, nothing for a call that succeeded',
 } as const;

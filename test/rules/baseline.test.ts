@@ -39,7 +39,7 @@ const at = (t: string) => {
   return new Date(Date.UTC(2026, 9, 1) + Number(d!.slice(1)) * 86_400_000 + Number(h) * 3_600_000).toISOString().replace('.000Z', 'Z');
 };
 
-// Labels: what keytrail.baseline must say (usual, new-network, new-principal).
+// Labels: what keytrail.baseline must say (usual, new-principal, new-key, new-network).
 const EVENTS: Labelled[] = [
   ['usual-alice-first', 'd0 00', call(alice, '192.0.2.10')],
   ['usual-alice-same-network', 'd2 00', call(alice, '192.0.2.99', 'CreateUser', createUser)],
@@ -47,6 +47,10 @@ const EVENTS: Labelled[] = [
   ['new-network-alice-day-8', 'd8 00', call(alice, '203.0.113.8')],
   ['usual-alice-day-10', 'd10 00', call(alice, '203.0.113.9')],
   ['new-principal-eve', 'd2 02', call(user('eve', 'AKIAEVEEXAMPLE000001'), '192.0.2.10')],
+  // Seen on the first day only, never again: not routine.
+  ['new-principal-bob-first-day-only', 'd0 03', call(user('bob', 'AKIABOBEXAMPLE000001'), '192.0.2.10')],
+  // alice, from her usual network, with a key first used on day three (in one short burst).
+  ['new-key-alice-second-key', 'd3 00', call(user('alice', 'AKIAALICEEXAMPLE0002'), '192.0.2.10', 'CreateUser', createUser)],
   ['usual-role-session-1', 'd0 01', call(session('ops', 's1', 'ASIAOPS1EXAMPLE00001'), '10.0.0.1')],
   // A new session of the same role, from the role's network: the role's history counts.
   ['usual-role-session-2', 'd3 00', call(session('ops', 's2', 'ASIAOPS2EXAMPLE00002'), '10.0.0.2')],
@@ -63,7 +67,7 @@ const EVENTS: Labelled[] = [
 ];
 
 const ruleFor = (value: string) => `title: baseline ${value}
-id: 00000000-0000-4000-8000-${value === 'usual' ? '000000000001' : value === 'new-network' ? '000000000002' : value === 'new-principal' ? '000000000003' : '000000000004'}
+id: 00000000-0000-4000-8000-00000000000${['usual', 'new-principal', 'new-key', 'new-network', 'no-baseline'].indexOf(value)}
 logsource: {product: aws, service: cloudtrail}
 detection:
     selection:
@@ -86,7 +90,7 @@ describe('keytrail.baseline over a case with history', () => {
   afterAll(() => kase.close());
 
   it('says of each event whether its principal and network are usual, new or newly seen', async () => {
-    const values = ['usual', 'new-network', 'new-principal', 'no-baseline'];
+    const values = ['usual', 'new-principal', 'new-key', 'new-network', 'no-baseline'];
     const run = await kase.run(Object.fromEntries(values.map((v) => [`${v}.yml`, ruleFor(v)])));
     expect(run.problems).toEqual([]);
     for (const v of values) {
@@ -98,10 +102,10 @@ describe('keytrail.baseline over a case with history', () => {
     }
   });
 
-  it('keeps the built-in IAM rule quiet on the usual network and fires on the new one', async () => {
+  it('keeps the built-in IAM rule quiet on the usual network and key, and fires on the new ones', async () => {
     const loaded = await loadRules([path.join(BUILTIN_RULES, 'persistence', 'iam-user-created.yml')]);
     const findings = await runRules(kase.db, loaded.rules);
-    expect(findings.flatMap((f) => f.eventIDs)).toEqual(['new-network-alice']);
+    expect(findings.flatMap((f) => f.eventIDs).sort()).toEqual(['new-key-alice-second-key', 'new-network-alice']);
   });
 });
 
@@ -119,6 +123,6 @@ describe('keytrail.baseline over a case shorter than two days', () => {
   it('says no-baseline of every event', async () => {
     const run = await kase.run({ 'usual.yml': ruleFor('usual'), 'none.yml': ruleFor('no-baseline') });
     expect(labelsBy(run.findings, 'usual')).toEqual([]);
-    expect(labelsBy(run.findings, 'no-baseline')).toEqual(['usual-alice-first', 'usual-role-session-1', 'usual-service']);
+    expect(labelsBy(run.findings, 'no-baseline')).toEqual(['new-principal-bob-first-day-only', 'usual-alice-first', 'usual-role-session-1', 'usual-service']);
   });
 });
