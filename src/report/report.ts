@@ -453,7 +453,7 @@ function summarize(r: Report): string[] {
       : `No activity of ${r.seeds.join(', ')} in this evidence: nothing below is the attacker's.`,
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
     `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
-    `${r.findings.length} finding(s) on the chain's events, ${severeCount} high or critical on calls that succeeded${titles.length ? `: ${titles.slice(0, 5).join('; ')}` : ''}${attempts ? `; ${attempts} on attempts that were refused` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
+    `${r.findings.length} finding(s) on the chain's events, ${severeCount} high or critical on calls that succeeded${titles.length ? ` (${titles.slice(0, 5).join('; ')}${titles.length > 5 ? `; ${titles.length - 5} more rule(s)` : ''})` : ''}${attempts ? `; ${attempts} on attempts that were refused` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
     r.coverage.warnings.length
       ? `Evidence limits: ${r.coverage.warnings[0]}`
       : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,

@@ -84,7 +84,7 @@ describe('attempts apart from what happened', () => {
     const byTitle = Object.fromEntries(r.findingGroups.map((g: { rule: { title: string }; attempt: boolean; findings: number }) => [g.rule.title, g]));
     expect(byTitle['Sensitive change attempted and refused']).toMatchObject({ attempt: true, findings: 3 });
     expect(byTitle['EC2 GPU, accelerator or very large instance launched']).toMatchObject({ attempt: false, findings: 1, regions: ['eu-west-1'] });
-    expect(r.summary.join(' ')).toMatch(/high or critical on calls that succeeded: [^;]*EC2 GPU[^;]*; 3 on attempts that were refused/);
+    expect(r.summary.join(' ')).toMatch(/high or critical on calls that succeeded \([^)]*EC2 GPU[^)]*\); 3 on attempts that were refused/);
   });
 
   it('report.md lists the attempts in a table of their own, below what happened', () => {
