@@ -101,6 +101,7 @@ function keys(): void {
 
 /** Step 2 (the lineage graph is drawn last). */
 function iamChanges(): void {
+  put('iam', el('p', `Attack window: ${r.window.how}`));
   const head = ['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'to undo', 'eventID'];
   const rows = r.iamChanges.map((c) => [
     c.eventTime,
@@ -109,7 +110,7 @@ function iamChanges(): void {
     c.policy,
     c.by,
     c.accessKeyId,
-    c.errorCode ? `failed: ${c.errorCode}` : 'done',
+    c.errorCode ? `failed: ${c.errorCode}` : c.ownerUse ? "done (owner's use, before the attack)" : 'done',
     c.undo,
     c.eventID,
   ]);
@@ -189,7 +190,9 @@ function resources(): void {
   const done = r.resources.filter((x) => !x.failed);
   for (const region of Array.from(new Set(done.map((x) => x.region)))) {
     put('resources', el('h3', region));
-    const rows = done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.by, x.eventID]);
+    const rows = done
+      .filter((x) => x.region === region)
+      .map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.ownerUse ? `${x.by} (owner's use, before the attack)` : x.by, x.eventID]);
     put('resources', table(['time', 'service', 'call', 'resource', 'by', 'eventID'], rows));
   }
   put('resources', el('h3', 'Failed attempts'));

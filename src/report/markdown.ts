@@ -6,7 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
-import { attemptsIntro, findingTable, findingsIntro, keyTable } from './tables.js';
+import { attemptsIntro, byOf, findingTable, findingsIntro, keyTable, resultOf } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -50,9 +50,11 @@ const iamChanges = (r: Report): string[] => [
   '',
   'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.',
   '',
+  md(`Attack window: ${r.window.how}`),
+  '',
   table(
     ['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'],
-    r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, c.errorCode ? `failed: ${c.errorCode}` : 'done', c.undo, c.eventID]),
+    r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, resultOf(c), c.undo, c.eventID]),
   ),
 ];
 
@@ -66,7 +68,7 @@ function resources(r: Report): string[] {
       '',
       table(
         ['time', 'service', 'call', 'resource', 'by', 'eventID'],
-        done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.by, x.eventID]),
+        done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, byOf(x), x.eventID]),
       ),
     );
   }

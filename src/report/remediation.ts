@@ -44,7 +44,8 @@ export function renderRemediation(r: Report): string {
     }
   }
   lines.push('', '# ---- Step 2: IAM (each line names the event that made the change)');
-  for (const c of r.iamChanges.filter((x) => !x.errorCode && x.eventName !== 'CreateAccessKey')) {
+  // The owner's own use before the attack is listed in the report, never undone here.
+  for (const c of r.iamChanges.filter((x) => !x.errorCode && !x.ownerUse && x.eventName !== 'CreateAccessKey')) {
     if (c.undo) lines.push(`# ${c.undo}    # undoes ${note(c.eventName)} ${note(c.eventID)}`);
   }
   const roles = r.lineage.nodes.filter((n) => n.kind === 'role' && n.tainted && n.createdByAttacker);
@@ -54,7 +55,7 @@ export function renderRemediation(r: Report): string {
       `# ${command`aws iam put-role-policy --role-name ${arg('role', role.name)} --policy-name AWSRevokeOlderSessions --policy-document `}${revoke}    # revoke its sessions`,
     );
   lines.push('', '# ---- Step 3: resources, region by region');
-  const done = r.resources.filter((x) => !x.failed);
+  const done = r.resources.filter((x) => !x.failed && !x.ownerUse);
   for (const region of [...new Set(done.map((x) => x.region))]) {
     lines.push(`# -- ${excerpt(region, 200)}`);
     for (const x of done.filter((y) => y.region === region)) {

@@ -53,6 +53,8 @@ export interface Change {
   accessKeyId: string | null;
   eventID: string;
   errorCode: string | null;
+  /** The seed key's owner's own use, before the attack window (Report.window.ownerUntil): listed, not to be undone. */
+  ownerUse: boolean;
 }
 
 export interface Resource {
@@ -65,6 +67,8 @@ export interface Resource {
   by: string;
   failed: boolean;
   errorCode: string | null;
+  /** The seed key's owner's own use, before the attack window (Report.window.ownerUntil). */
+  ownerUse: boolean;
 }
 
 export interface Coverage {
@@ -99,7 +103,13 @@ export interface FindingGroup {
 export interface Report {
   generatedAt: string;
   seeds: string[];
-  window: { first: string | null; last: string | null };
+  /**
+   * The attack window. It explains, it never filters: every change of the chain is listed. `ownerUntil`:
+   * where the evidence tells the seed key's owner apart from the attacker (the key's first use from an
+   * address new to it, or from a scripting or offensive tool), the seed key's events before it are
+   * marked as the owner's use; `how` says how the window was decided.
+   */
+  window: { first: string | null; last: string | null; ownerUntil: string | null; how: string };
   summary: string[];
   keys: ReportKey[];
   iamChanges: Change[];
@@ -157,13 +167,18 @@ const text = z.string().nullable();
 export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report> {
   const lineage = await buildLineage(db, { keys: o.keys, users: o.users, since: o.since, until: o.until });
   const win = await attackWindow(db, lineage, o.keys);
-  // The seed key's own routine before the attack is not the attacker's doing: Step 2 and 3 start at the window.
-  const seedRoutine = sql`list_contains(${sql.list(o.keys)}, userIdentity.accessKeyId) AND eventTime < ${win.first ?? '1970-01-01T00:00:00Z'}::TIMESTAMPTZ`;
+  // The window explains, it never filters: every event of the chain is read, and the seed key's own
+  // use before the attack (where the evidence tells it apart) is marked, not dropped.
+  const ownerUse = win.ownerUntil
+    ? sql`list_contains(${sql.list(o.keys)}, userIdentity.accessKeyId) AND eventTime < ${win.ownerUntil}::TIMESTAMPTZ`
+    : sql`false`;
   // The chain's events, read once: every section below reads this table, not the whole case.
-  await db.exec(sql`CREATE OR REPLACE TEMP TABLE rep_events AS SELECT * FROM events WHERE ${taintedEvents(taintOf(lineage))} AND NOT (${seedRoutine})`);
+  await db.exec(
+    sql`CREATE OR REPLACE TEMP TABLE rep_events AS SELECT *, coalesce(${ownerUse}, false) AS owner_use FROM events WHERE ${taintedEvents(taintOf(lineage))}`,
+  );
   try {
     const heatmap = await db.rows(
-      sql`SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS events FROM rep_events GROUP BY ALL ORDER BY region, day`,
+      sql`SELECT awsRegion AS region, strftime(eventTime, '%Y-%m-%d') AS day, count(*) AS events FROM rep_events WHERE NOT owner_use GROUP BY ALL ORDER BY region, day`,
       z.object({ region: z.string(), day: z.string(), events: z.number() }),
     );
     const coverage = await buildCoverage(
@@ -184,7 +199,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       resources: await resourcesOf(db),
       heatmap,
       activity: await db.rows(
-        sql`SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS events, count(errorCode) AS failed FROM rep_events GROUP BY 1 ORDER BY 1`,
+        sql`SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS events, count(errorCode) AS failed FROM rep_events WHERE NOT owner_use GROUP BY 1 ORDER BY 1`,
         z.object({ hour: z.string(), events: z.number(), failed: z.number() }),
       ),
       coverage,
@@ -202,34 +217,55 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   }
 }
 
+/** A scripting or offensive tool in a user agent (as `lineage --suggest` reads them). */
+const TOOL_AGENT =
+  '(?i)(python-requests|curl/|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
+
+const SeedStart = z.object({ key: z.string(), first: z.string(), ips: z.array(z.string()).nullable(), t: text, ip: text, why: text });
+
 /**
- * The attack window: from the first thing the chain did that was not the seed key's own routine (an
- * edge, a derived credential's first call, or the seed's first call from an address new to it), to
- * the last call of any tainted credential.
+ * The attack window: from the first thing the chain did that was not the seed key's owner's use, to
+ * the last call of any tainted credential. The owner is told apart only where the evidence allows:
+ * the seed key used for a day or more, then from an address new to it, or from a scripting or
+ * offensive tool it had not shown; its events before that are the owner's (ownerUntil). Without such a
+ * sign, every event of the seed key counts as the attacker's.
  */
 async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): Promise<Report['window']> {
-  const seedStarts = await db.rows(
-    sql`WITH k AS (SELECT userIdentity.accessKeyId AS key, eventTime AS t, sourceIPAddress AS ip FROM events WHERE list_contains(${sql.list(seedKeys)}, userIdentity.accessKeyId)),
+  const seeds = await db.rows(
+    sql`WITH k AS (SELECT userIdentity.accessKeyId AS key, eventTime AS t, sourceIPAddress AS ip, userAgent AS ua FROM events WHERE list_contains(${sql.list(seedKeys)}, userIdentity.accessKeyId)),
           f AS (SELECT key, min(t) AS first FROM k GROUP BY key),
-          ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip)
-     SELECT ${isoTime('min(ips.t)')} AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY`,
-    z.object({ t: text }),
+          ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip),
+          newip AS (SELECT ips.key, arg_min(ips.ip, ips.t) AS ip, min(ips.t) AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY GROUP BY ips.key),
+          tool AS (SELECT k.key, min(k.t) AS t FROM k JOIN f USING (key) WHERE regexp_matches(k.ua, ${sql.raw(`'${TOOL_AGENT}'`)}) AND k.t > f.first GROUP BY k.key),
+          sign AS (SELECT key, ip, t, 'an address new to it' AS why FROM newip UNION ALL SELECT key, NULL, t, 'a scripting or offensive tool' FROM tool),
+          firstsign AS (SELECT key, arg_min(ip, t) AS ip, arg_min(why, t) AS why, min(t) AS t FROM sign GROUP BY key)
+     SELECT f.key, ${isoTime('f.first')} AS first, (SELECT list(DISTINCT ip ORDER BY ip) FROM k WHERE k.key = f.key AND k.t < coalesce(s.t, f.first) AND ip IS NOT NULL) AS ips,
+            ${isoTime('s.t')} AS t, s.ip, s.why
+     FROM f LEFT JOIN firstsign s USING (key) ORDER BY f.key`,
+    SeedStart,
   );
-  const starts = [
-    ...lineage.edges.map((e) => e.eventTime),
-    ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!),
-    ...seedStarts.flatMap((x) => (x.t ? [x.t] : [])),
-  ].sort();
+  const signs = seeds.filter((x) => x.t !== null);
+  const ownerUntil = signs.map((x) => x.t!).sort()[0] ?? null;
+  // With the owner told apart, the attack starts at the first sign (what the chain made before it came
+  // from the owner's use); without, at the first thing the chain did.
+  const chainStarts = [...lineage.edges.map((e) => e.eventTime), ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!)];
+  const starts = (ownerUntil ? [ownerUntil] : [...chainStarts, ...seeds.map((x) => x.first)]).sort();
   const lasts = lineage.nodes
     .filter((x) => x.tainted && x.lastSeen)
     .map((x) => x.lastSeen!)
     .sort();
-  const firstSeed =
-    lineage.nodes
-      .filter((x) => x.seed && x.firstSeen)
-      .map((x) => x.firstSeen!)
-      .sort()[0] ?? null;
-  return { first: starts[0] ?? firstSeed, last: lasts.at(-1) ?? null };
+  const how =
+    signs.length > 0
+      ? signs
+          .map(
+            (x) =>
+              `${x.key} was used from ${x.first}${x.ips?.length ? ` (from ${x.ips.join(', ')})` : ''}, then from ${x.t} ${x.ip ? `from ${x.ip}, ` : ''}${x.why === 'an address new to it' ? 'an address new to it' : 'with a scripting or offensive tool'}: its events before ${x.t} are marked as its owner's use, and listed.`,
+          )
+          .join(' ')
+      : seeds.length > 0
+        ? `Nothing in the evidence tells ${seeds.map((x) => x.key).join(', ')} apart from the attacker (no earlier use from other addresses, no change of tool): every event of the chain is listed as the attacker's.`
+        : 'The seed does not appear in the evidence.';
+  return { first: starts[0] ?? null, last: lasts.at(-1) ?? null, ownerUntil, how };
 }
 
 const StatusRow = z.object({ k: z.string(), eventName: z.string(), status: z.string(), t: z.string(), eventID: z.string(), by: text });
@@ -287,6 +323,7 @@ const IamRow = z.object({
   k: text,
   eventID: z.string(),
   errorCode: text,
+  ownerUse: z.boolean(),
 });
 
 /** Step 2: IAM changes by the chain, each with the command that would undo it. */
@@ -297,7 +334,7 @@ async function iamChangesOf(db: CaseDb): Promise<Change[]> {
             json_extract_string(requestParameters, '$.userName') AS userName, json_extract_string(requestParameters, '$.roleName') AS roleName,
             json_extract_string(requestParameters, '$.groupName') AS groupName, json_extract_string(requestParameters, '$.policyArn') AS policyArn,
             json_extract_string(requestParameters, '$.policyName') AS policyName, json_extract_string(responseElements, '$.accessKey.accessKeyId') AS createdKey,
-            ${principal()} AS by, userIdentity.accessKeyId AS k, eventID, errorCode
+            ${principal()} AS by, userIdentity.accessKeyId AS k, eventID, errorCode, owner_use AS ownerUse
      FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${isWrite()}
      ORDER BY eventTime, eventID`,
     IamRow,
@@ -309,11 +346,13 @@ async function iamChangesOf(db: CaseDb): Promise<Change[]> {
     region: r.region,
     target: r.target,
     policy: r.policy,
-    undo: r.errorCode ? null : undoIam(r.eventName, { ...r, accessKeyId: r.createdKey }),
+    // The owner's own changes are listed, never proposed for undoing.
+    undo: r.errorCode || r.ownerUse ? null : undoIam(r.eventName, { ...r, accessKeyId: r.createdKey }),
     by: r.by,
     accessKeyId: r.k,
     eventID: r.eventID,
     errorCode: r.errorCode,
+    ownerUse: r.ownerUse,
   }));
 }
 
@@ -326,13 +365,14 @@ const ResourceRow = z.object({
   t: z.string(),
   by: z.string(),
   errorCode: text,
+  ownerUse: z.boolean(),
 });
 
 /** Step 3: what the chain created or changed outside IAM and STS, region by region. */
 async function resourcesOf(db: CaseDb): Promise<Resource[]> {
   const rows = await db.rows(
     sql`SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${isoTime('eventTime')} AS t,
-            ${principal()} AS by, errorCode
+            ${principal()} AS by, errorCode, owner_use AS ownerUse
      FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${isWrite()}
      ORDER BY awsRegion, eventSource, eventTime, eventID`,
     ResourceRow,
@@ -347,6 +387,7 @@ async function resourcesOf(db: CaseDb): Promise<Resource[]> {
     by: r.by,
     failed: r.errorCode !== null,
     errorCode: r.errorCode,
+    ownerUse: r.ownerUse,
   }));
 }
 
@@ -440,7 +481,11 @@ function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: str
 function summarize(r: Report): string[] {
   const longTerm = r.keys.filter((k) => !k.temporary);
   const temp = r.keys.filter((k) => k.temporary);
-  const regions = [...new Set(r.resources.filter((x) => !x.failed).map((x) => x.region))];
+  // The attacker's changes: not the failed ones, not the owner's own use before the window.
+  const changes = r.iamChanges.filter((c) => !c.errorCode && !c.ownerUse);
+  const made = r.resources.filter((x) => !x.failed && !x.ownerUse);
+  const owner = r.iamChanges.filter((c) => !c.errorCode && c.ownerUse).length + r.resources.filter((x) => !x.failed && x.ownerUse).length;
+  const regions = [...new Set(made.map((x) => x.region))];
   const identities = r.lineage.nodes.filter((n) => n.tainted && n.createdByAttacker && n.kind !== 'access_key').map((n) => n.id);
   // What happened, not what was tried: attempt groups are counted apart.
   const severe = r.findingGroups.filter((g) => !g.attempt && (g.rule.level === 'critical' || g.rule.level === 'high'));
@@ -449,10 +494,10 @@ function summarize(r: Report): string[] {
   const attempts = r.findingGroups.filter((g) => g.attempt).reduce((n, g) => n + g.findings, 0);
   return [
     r.window.first
-      ? `Attacker activity from ${r.window.first} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}.`
+      ? `Attacker activity from ${r.window.first} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}. ${r.window.how}`
       : `No activity of ${r.seeds.join(', ')} in this evidence: nothing below is the attacker's.`,
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
-    `${r.iamChanges.filter((c) => !c.errorCode).length} IAM change(s) and ${r.resources.filter((x) => !x.failed).length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s).`,
+    `${changes.length} IAM change(s) and ${made.length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s)${owner ? `; ${owner} change(s) by the seed key's owner before the attack, listed and marked` : ''}.`,
     `${r.findings.length} finding(s) on the chain's events, ${severeCount} high or critical on calls that succeeded${titles.length ? ` (${titles.slice(0, 5).join('; ')}${titles.length > 5 ? `; ${titles.length - 5} more rule(s)` : ''})` : ''}${attempts ? `; ${attempts} on attempts that were refused` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
     r.coverage.warnings.length
       ? `Evidence limits: ${r.coverage.warnings[0]}`
@@ -462,13 +507,13 @@ function summarize(r: Report): string[] {
 
 /** What a support case needs: key status changes, IAM changes and the costly resources, in time order. */
 function billingTimeline(r: Report): Report['timeline'] {
-  const done = r.resources.filter((x) => !x.failed);
+  const done = r.resources.filter((x) => !x.failed && !x.ownerUse);
   return [
     ...r.keys.flatMap((k) =>
       k.statusChanges.map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${k.accessKeyId} -> ${c.status} by ${c.by ?? '?'}`, eventID: c.eventID })),
     ),
     ...r.iamChanges
-      .filter((c) => !c.errorCode)
+      .filter((c) => !c.errorCode && !c.ownerUse)
       .map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, eventID: c.eventID })),
     ...done
       .filter((x) => isBilledCall(x.eventName))

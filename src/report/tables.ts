@@ -21,6 +21,15 @@ export function keyTable(r: Report): { head: string[]; rows: Cell[][] } {
   };
 }
 
+/** The mark on a row of the seed key's owner's own use, before the attack window. */
+export const OWNER_USE = "owner's use, before the attack";
+
+/** Step 2's result cell: done, failed, or done by the owner before the attack. */
+export const resultOf = (c: Report['iamChanges'][number]) => (c.errorCode ? `failed: ${c.errorCode}` : c.ownerUse ? `done (${OWNER_USE})` : 'done');
+
+/** Step 3's `by` cell, marked when it is the owner's use. */
+export const byOf = (x: Report['resources'][number]) => (x.ownerUse ? `${x.by} (${OWNER_USE})` : x.by);
+
 /** A group's eventIDs cell: how many, the first few, and where the rest are. */
 function eventsCell(g: Report['findingGroups'][number]): string {
   const more = g.events - g.eventIDs.length;

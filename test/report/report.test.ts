@@ -55,16 +55,24 @@ describe('keytrail investigate on the sample', () => {
     const r = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     const listed = new Set([...r.resources, ...r.iamChanges].map((x: { eventID: string }) => x.eventID));
     for (const res of truth.attackerResources) expect(listed.has(res.eventID), `${res.eventName} ${res.region}`).toBe(true);
-    const regions = new Set(r.resources.filter((x: { failed: boolean }) => !x.failed).map((x: { region: string }) => x.region));
+    const regions = new Set(
+      r.resources.filter((x: { failed: boolean; ownerUse: boolean }) => !x.failed && !x.ownerUse).map((x: { region: string }) => x.region),
+    );
     expect([...regions].sort()).toEqual([...truth.counts.regions].sort());
     for (const x of r.resources)
       expect(Object.keys(x)).toEqual(expect.arrayContaining(['region', 'service', 'eventName', 'resourceId', 'eventID', 'eventTime']));
     // The refused p3.16xlarge in us-west-2 is a failed attempt, not a resource.
     const refused = r.resources.filter((x: { failed: boolean }) => x.failed).map((x: { errorCode: string }) => x.errorCode);
     expect(refused).toContain('Client.VcpuLimitExceeded');
-    // Nothing from before the leak: the pipeline's own deployments are not the attacker's.
-    expect(r.resources.every((x: { eventTime: string }) => x.eventTime >= r.window.first)).toBe(true);
+    // The pipeline's own deployments before the leak are listed, marked as the owner's use; nothing after it is.
+    const owner = r.resources.filter((x: { ownerUse: boolean }) => x.ownerUse);
+    expect(owner.length).toBeGreaterThan(0);
+    expect(owner.every((x: { eventTime: string; eventName: string }) => x.eventTime < r.window.first && x.eventName.startsWith('UpdateFunctionCode'))).toBe(
+      true,
+    );
+    expect(r.resources.filter((x: { ownerUse: boolean }) => !x.ownerUse).every((x: { eventTime: string }) => x.eventTime >= r.window.first)).toBe(true);
     expect(r.window.first).toBe('2026-10-14T03:02:11Z');
+    expect(r.window.how).toMatch(/AKIABTX3GSDSS5LN7GPS was used from .* then from 2026-10-14T03:02:11Z from 203\.0\.113\.77, an address new to it/);
     const text = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     for (const h of [
       '## Summary',
