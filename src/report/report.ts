@@ -78,6 +78,13 @@ export interface Coverage {
   usEast1: boolean;
   lookupOnly: boolean;
   partialFiles: string[];
+  /** Inputs refused whole (not CloudTrail, unreadable, ...), with the records counted in them when any. */
+  rejectedFiles: { path: string; reason: string | null; records: number }[];
+  /** Records refused inside files that loaded (kept in the case's rejects table). */
+  rejectedRecords: number;
+  /** The evidence's first event, and the seed keys' first use in it. */
+  evidenceStart: string | null;
+  seedFirstUse: string | null;
   warnings: string[];
 }
 
@@ -185,6 +192,10 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       db,
       heatmap.map((h) => h.region),
       o.now ?? new Date(),
+      lineage.nodes
+        .filter((n) => n.seed && n.firstSeen)
+        .map((n) => n.firstSeen!)
+        .sort()[0] ?? null,
     );
     // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
     coverage.warnings.unshift(...lineage.warnings);
@@ -221,7 +232,15 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
 const TOOL_AGENT =
   '(?i)(python-requests|curl/|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
 
-const SeedStart = z.object({ key: z.string(), first: z.string(), ips: z.array(z.string()).nullable(), t: text, ip: text, why: text });
+const SeedStart = z.object({
+  key: z.string(),
+  first: z.string(),
+  ips: z.array(z.string()).nullable(),
+  newip: text,
+  newipT: text,
+  tool: text,
+  toolT: text,
+});
 
 /**
  * The attack window: from the first thing the chain did that was not the seed key's owner's use, to
@@ -236,16 +255,33 @@ async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): P
           f AS (SELECT key, min(t) AS first FROM k GROUP BY key),
           ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip),
           newip AS (SELECT ips.key, arg_min(ips.ip, ips.t) AS ip, min(ips.t) AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY GROUP BY ips.key),
-          tool AS (SELECT k.key, min(k.t) AS t FROM k JOIN f USING (key) WHERE regexp_matches(k.ua, ${sql.raw(`'${TOOL_AGENT}'`)}) AND k.t > f.first GROUP BY k.key),
-          sign AS (SELECT key, ip, t, 'an address new to it' AS why FROM newip UNION ALL SELECT key, NULL, t, 'a scripting or offensive tool' FROM tool),
-          firstsign AS (SELECT key, arg_min(ip, t) AS ip, arg_min(why, t) AS why, min(t) AS t FROM sign GROUP BY key)
-     SELECT f.key, ${isoTime('f.first')} AS first, (SELECT list(DISTINCT ip ORDER BY ip) FROM k WHERE k.key = f.key AND k.t < coalesce(s.t, f.first) AND ip IS NOT NULL) AS ips,
-            ${isoTime('s.t')} AS t, s.ip, s.why
-     FROM f LEFT JOIN firstsign s USING (key) ORDER BY f.key`,
+          tool AS (SELECT k.key, arg_min(lower(regexp_extract(k.ua, ${sql.raw(`'${TOOL_AGENT}'`)}, 1)), k.t) AS tool, min(k.t) AS t
+                   FROM k JOIN f USING (key) WHERE regexp_matches(k.ua, ${sql.raw(`'${TOOL_AGENT}'`)}) AND k.t > f.first GROUP BY k.key),
+          sign AS (SELECT f.key, least(n.t, tl.t) AS t FROM f LEFT JOIN newip n USING (key) LEFT JOIN tool tl USING (key))
+     SELECT f.key, ${isoTime('f.first')} AS first,
+            (SELECT list(DISTINCT k.ip ORDER BY k.ip) FROM k WHERE k.key = f.key AND k.t < coalesce(sign.t, f.first + INTERVAL 1 SECOND) AND k.ip IS NOT NULL) AS ips,
+            n.ip AS newip, ${isoTime('n.t')} AS newipT, tl.tool, ${isoTime('tl.t')} AS toolT
+     FROM f JOIN sign USING (key) LEFT JOIN newip n USING (key) LEFT JOIN tool tl USING (key) ORDER BY f.key`,
     SeedStart,
   );
-  const signs = seeds.filter((x) => x.t !== null);
-  const ownerUntil = signs.map((x) => x.t!).sort()[0] ?? null;
+  const signOf = (x: z.infer<typeof SeedStart>) => [x.newipT, x.toolT].filter((t): t is string => t !== null).sort()[0] ?? null;
+  const signs = seeds.filter((x) => signOf(x) !== null);
+  const ownerUntil = signs.map((x) => signOf(x)!).sort()[0] ?? null;
+  const how =
+    signs.length > 0
+      ? signs
+          .map((x) => {
+            const t = signOf(x)!;
+            const why = [
+              x.newipT === t ? `from ${x.newip}, an address new to it` : null,
+              x.toolT === t ? `with a scripting or offensive tool (${x.tool})` : null,
+            ].filter(Boolean);
+            return `${x.key} was used ${x.ips?.length ? `from ${x.ips.join(', ')} ` : ''}since ${x.first}, then at ${t} ${why.join(' and ')}: its events before ${t} are marked as its owner's use, and listed.`;
+          })
+          .join(' ')
+      : seeds.length > 0
+        ? `Nothing in the evidence tells ${seeds.map((x) => x.key).join(', ')} apart from the attacker (no earlier use from other addresses, no change of tool): every event of the chain is listed as the attacker's.`
+        : 'The seed does not appear in the evidence.';
   // With the owner told apart, the attack starts at the first sign (what the chain made before it came
   // from the owner's use); without, at the first thing the chain did.
   const chainStarts = [...lineage.edges.map((e) => e.eventTime), ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!)];
@@ -254,17 +290,6 @@ async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): P
     .filter((x) => x.tainted && x.lastSeen)
     .map((x) => x.lastSeen!)
     .sort();
-  const how =
-    signs.length > 0
-      ? signs
-          .map(
-            (x) =>
-              `${x.key} was used from ${x.first}${x.ips?.length ? ` (from ${x.ips.join(', ')})` : ''}, then from ${x.t} ${x.ip ? `from ${x.ip}, ` : ''}${x.why === 'an address new to it' ? 'an address new to it' : 'with a scripting or offensive tool'}: its events before ${x.t} are marked as its owner's use, and listed.`,
-          )
-          .join(' ')
-      : seeds.length > 0
-        ? `Nothing in the evidence tells ${seeds.map((x) => x.key).join(', ')} apart from the attacker (no earlier use from other addresses, no change of tool): every event of the chain is listed as the attacker's.`
-        : 'The seed does not appear in the evidence.';
   return { first: starts[0] ?? null, last: lasts.at(-1) ?? null, ownerUntil, how };
 }
 
@@ -426,7 +451,9 @@ const GroupRow = z.object({
 
 const RegionRow = z.object({ region: z.string(), days: z.number(), events: z.number(), first: z.string(), last: z.string() });
 
-async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date): Promise<Coverage> {
+const RejectedRow = z.object({ path: z.string(), reason: text, records: z.number() });
+
+async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date, seedFirstUse: string | null): Promise<Coverage> {
   const regions = await db.rows(
     sql`SELECT awsRegion AS region, count(DISTINCT eventTime::DATE) AS days, count(*) AS events, ${isoTime('min(eventTime)')} AS first, ${isoTime('max(eventTime)')} AS last
      FROM events GROUP BY 1 ORDER BY 1`,
@@ -439,8 +466,17 @@ async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date): 
   const gaps = missingDays(days);
   const usEast1 = regions.some((r) => r.region === 'us-east-1');
   const lookupOnly = formats.length > 0 && formats.every((f) => f === 'lookup-events' || f.startsWith('console'));
-  const warnings = coverageWarnings({ regions, days, gaps, usEast1, lookupOnly, partialFiles, attackerRegions, now });
-  return { regions, days, gaps, usEast1, lookupOnly, partialFiles, warnings };
+  const rejectedFiles = await db.rows(
+    sql`SELECT path, reason, greatest(records, rejected_records) AS records FROM files WHERE status = 'rejected' ORDER BY path`,
+    RejectedRow,
+  );
+  const { n: rejectedRecords } = await db.one(
+    sql`SELECT coalesce(sum(rejected_records), 0)::INTEGER AS n FROM files WHERE status <> 'rejected'`,
+    z.object({ n: z.number() }),
+  );
+  const evidenceStart = regions.map((r) => r.first).sort()[0] ?? null;
+  const c = { regions, days, gaps, usEast1, lookupOnly, partialFiles, rejectedFiles, rejectedRecords, evidenceStart, seedFirstUse };
+  return { ...c, warnings: coverageWarnings({ ...c, attackerRegions, now }) };
 }
 
 /** Days without any event between the first and the last day with some. */
@@ -462,6 +498,25 @@ function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: str
       'us-east-1 is missing: IAM and STS events (users, keys, roles, sessions) are logged there, so Step 1 and Step 2 cannot be answered from this evidence.',
     );
   for (const r of c.attackerRegions) if (!c.regions.some((x) => x.region === r)) warnings.push(`no evidence from ${r}`);
+  if (c.regions.length === 1)
+    warnings.push(
+      `the evidence holds one region only (${c.regions[0]!.region}): "every region" in Step 3 means that one; ask for every enabled region's logs before concluding nothing was launched elsewhere.`,
+    );
+  if (c.rejectedFiles.length) {
+    const records = c.rejectedFiles.reduce((n, f) => n + f.records, 0);
+    warnings.push(
+      `${c.rejectedFiles.length} input file(s) were rejected${records ? ` (${records} record(s) in them)` : ''}, so their events are not in this report: ${c.rejectedFiles
+        .slice(0, 3)
+        .map((f) => `${f.path}${f.reason ? ` (${f.reason})` : ''}`)
+        .join('; ')}${c.rejectedFiles.length > 3 ? '; ...' : ''} (keytrail files --status rejected lists them).`,
+    );
+  }
+  if (c.rejectedRecords)
+    warnings.push(`${c.rejectedRecords} record(s) were rejected inside files that loaded (kept in the case's rejects table): they are not in this report.`);
+  if (c.evidenceStart && c.seedFirstUse && Date.parse(c.seedFirstUse) - Date.parse(c.evidenceStart) < 86400000)
+    warnings.push(
+      `the evidence starts at ${c.evidenceStart}, less than a day before the seed key's first use in it (${c.seedFirstUse}): when the key was first used, and by whom, may lie before the evidence; ask for older logs.`,
+    );
   if (c.gaps.length)
     warnings.push(`no events at all on ${c.gaps.length} day(s) inside the covered span: ${c.gaps.slice(0, 10).join(', ')}${c.gaps.length > 10 ? ', ...' : ''}`);
   const oldest = c.days[0] ? new Date(`${c.days[0]}T00:00:00Z`) : null;
@@ -500,7 +555,7 @@ function summarize(r: Report): string[] {
     `${changes.length} IAM change(s) and ${made.length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s)${owner ? `; ${owner} change(s) by the seed key's owner before the attack, listed and marked` : ''}.`,
     `${r.findings.length} finding(s) on the chain's events, ${severeCount} high or critical on calls that succeeded${titles.length ? ` (${titles.slice(0, 5).join('; ')}${titles.length > 5 ? `; ${titles.length - 5} more rule(s)` : ''})` : ''}${attempts ? `; ${attempts} on attempts that were refused` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
     r.coverage.warnings.length
-      ? `Evidence limits: ${r.coverage.warnings[0]}`
+      ? `Evidence limits (${r.coverage.warnings.length}): ${r.coverage.warnings.slice(0, 3).join(' ')}${r.coverage.warnings.length > 3 ? ` (${r.coverage.warnings.length - 3} more under Coverage)` : ''}`
       : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
   ];
 }

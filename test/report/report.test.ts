@@ -72,7 +72,9 @@ describe('keytrail investigate on the sample', () => {
     );
     expect(r.resources.filter((x: { ownerUse: boolean }) => !x.ownerUse).every((x: { eventTime: string }) => x.eventTime >= r.window.first)).toBe(true);
     expect(r.window.first).toBe('2026-10-14T03:02:11Z');
-    expect(r.window.how).toMatch(/AKIABTX3GSDSS5LN7GPS was used from .* then from 2026-10-14T03:02:11Z from 203\.0\.113\.77, an address new to it/);
+    expect(r.window.how).toMatch(
+      /^AKIABTX3GSDSS5LN7GPS was used from 192\.0\.2\.50 since 2026-10-12T10:14:07Z, then at 2026-10-14T03:02:11Z from 203\.0\.113\.77, an address new to it and with a scripting or offensive tool \(python-requests\): its events before 2026-10-14T03:02:11Z are marked as its owner's use/,
+    );
     const text = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     for (const h of [
       '## Summary',
