@@ -97,6 +97,7 @@ function header(): void {
 /** Step 1. */
 function keys(): void {
   put('keys', table(r.keyTable.head, r.keyTable.rows));
+  if (r.unusedKeys) put('keys', el('p', r.unusedKeys));
 }
 
 /** Step 2 (the lineage graph is drawn last). */

@@ -8,7 +8,7 @@
 import { cytoscapeSource, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
-import { attemptsIntro, findingsIntro, findingTable, keyTable } from './tables.js';
+import { attemptsIntro, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
@@ -24,6 +24,7 @@ export type ReportPageData = Omit<Report, 'findings' | 'findingGroups'> & {
   findingsIntro: string;
   attemptTable: ReturnType<typeof findingTable>;
   attemptsIntro: string;
+  unusedKeys: string | null;
   groupsTotal: number;
 };
 
@@ -84,6 +85,7 @@ export function renderReportHtml(r: Report): string {
     groupsTotal: findingGroups.filter((g) => !g.attempt).length,
     attemptTable: { head: attempts.head, rows: attempts.rows.slice(0, MAX_ROWS) },
     attemptsIntro: attemptsIntro(r),
+    unusedKeys: unusedKeysLine(r),
   };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
 <script>${cytoscapeSource()}</script>

@@ -6,7 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
-import { attemptsIntro, byOf, findingTable, findingsIntro, keyTable, resultOf } from './tables.js';
+import { attemptsIntro, byOf, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -41,7 +41,15 @@ const header = (r: Report): string[] => [
 
 const keys = (r: Report): string[] => {
   const t = keyTable(r);
-  return ['## Step 1: access keys', '', 'Every key and temporary credential in the chain, and its status as the logs show it.', '', table(t.head, t.rows)];
+  const unused = unusedKeysLine(r);
+  return [
+    '## Step 1: access keys',
+    '',
+    "Every key and temporary credential in the chain that was used, the seed first, then each owner's credentials together, and its status as the logs show it.",
+    '',
+    table(t.head, t.rows),
+    ...(unused ? ['', md(unused)] : []),
+  ];
 };
 
 const iamChanges = (r: Report): string[] => [

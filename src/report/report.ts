@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { CaseDb } from '../store/db.js';
 import { type Sql, sql } from '../store/sql.js';
 import { KEY_STATUS_CHANGES, eventIn, isBilledCall, isoTime, isWrite, principal } from '../store/vocabulary.js';
-import { buildLineage, taintedEvents, taintOf, type Lineage } from '../lineage/lineage.js';
+import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
 import { findingGroups } from '../rules/findings-listing.js';
 import { LEVELS } from '../rules/schema.js';
@@ -293,6 +293,35 @@ async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): P
   return { first: starts[0] ?? null, last: lasts.at(-1) ?? null, ownerUntil, how };
 }
 
+/**
+ * Step 1's order (issue 15 point 9): the seeds first, then each owner's credentials together (owners
+ * in the order of their first use; long-term keys before the temporary credentials they minted),
+ * each by first use; credentials never used in the evidence last.
+ */
+function orderForReading(keys: LineageNode[]): LineageNode[] {
+  const used = (k: LineageNode) => k.firstSeen !== null && k.activity.events > 0;
+  const ownerFirst = new Map<string, string>();
+  for (const k of keys.filter(used)) {
+    const o = k.owner ?? k.id;
+    const t = ownerFirst.get(o);
+    if (t === undefined || k.firstSeen! < t) ownerFirst.set(o, k.firstSeen!);
+  }
+  const rank = (k: LineageNode): [number, string, string, number, string, string] => [
+    k.seed ? 0 : used(k) ? 1 : 2,
+    k.seed ? (k.firstSeen ?? '') : (ownerFirst.get(k.owner ?? k.id) ?? '~'),
+    k.owner ?? k.id,
+    k.temporary ? 1 : 0,
+    k.firstSeen ?? '~',
+    k.id,
+  ];
+  const cmp = (a: LineageNode, b: LineageNode) => {
+    const [x, y] = [rank(a), rank(b)];
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  };
+  return [...keys].sort(cmp);
+}
+
 const StatusRow = z.object({ k: z.string(), eventName: z.string(), status: z.string(), t: z.string(), eventID: z.string(), by: text });
 
 /** Step 1: each tainted key, its use, and its status changes as the logs show them. */
@@ -306,7 +335,7 @@ async function keyStatus(db: CaseDb, lineage: Lineage): Promise<ReportKey[]> {
      ORDER BY eventTime, eventID`,
     StatusRow,
   );
-  return keyNodes.map((k) => {
+  return orderForReading(keyNodes).map((k) => {
     const statusChanges = changes
       .filter((c) => c.k === k.id)
       .map((c) => ({ eventName: c.eventName, status: c.status, eventTime: c.t, eventID: c.eventID, by: c.by }));

@@ -3,21 +3,34 @@ import type { Report } from './report.js';
 
 export type Cell = string | number | null;
 
-/** Step 1: each key and temporary credential of the chain, and its status as the logs show it. */
+/** A credential with no call in the evidence (Step 1 lists these in one line, not in the table). */
+const unused = (k: Report['keys'][number]) => !k.seed && k.events === 0;
+
+/** Step 1's line for the credentials of the chain never used in the evidence, or null. */
+export function unusedKeysLine(r: Report): string | null {
+  const keys = r.keys.filter(unused);
+  if (keys.length === 0) return null;
+  const shown = keys.slice(0, 20).map((k) => `${k.accessKeyId}${k.owner ? ` (${k.owner})` : ''}`);
+  return `${keys.length} credential(s) of the chain never used in the evidence: ${shown.join(', ')}${keys.length > 20 ? `, and ${keys.length - 20} more (report.json)` : ''}.`;
+}
+
+/** Step 1: each key and temporary credential of the chain that was used, seeds first, and its status as the logs show it. */
 export function keyTable(r: Report): { head: string[]; rows: Cell[][] } {
   return {
     head: ['access key', 'owner', 'kind', 'first use', 'last use', 'events', 'source IPs', 'status changes', 'last known status'],
-    rows: r.keys.map((k) => [
-      k.accessKeyId,
-      k.owner,
-      `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
-      k.firstUse,
-      k.lastUse,
-      k.events,
-      k.sourceIPs.join(', '),
-      k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
-      k.lastKnownStatus,
-    ]),
+    rows: r.keys
+      .filter((k) => !unused(k))
+      .map((k) => [
+        k.accessKeyId,
+        k.owner,
+        `${k.temporary ? 'temporary' : 'long-term'}${k.seed ? ', seed' : ''}${k.createdByAttacker ? ', created by the attacker' : ''}`,
+        k.firstUse,
+        k.lastUse,
+        k.events,
+        k.sourceIPs.join(', '),
+        k.statusChanges.map((c) => `${c.eventTime} ${c.status} (${c.eventID})`).join('; '),
+        k.lastKnownStatus,
+      ]),
   };
 }
 
