@@ -224,6 +224,12 @@ function findings(): void {
   if (r.attemptTable.rows.length > 0) put('findings-body', table(r.attemptTable.head, r.attemptTable.rows));
 }
 
+/** What the chain read, wrote and deleted. */
+function data(): void {
+  put('data-body', el('p', r.dataIntro));
+  if (r.dataTable.rows.length > 0) put('data-body', table(r.dataTable.head, r.dataTable.rows));
+}
+
 /** Step 4. */
 function timeline(): void {
   put(
@@ -241,6 +247,7 @@ iamChanges();
 activityChart();
 heatMap();
 resources();
+data();
 coverage();
 findings();
 timeline();

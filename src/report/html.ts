@@ -8,7 +8,7 @@
 import { cytoscapeSource, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
-import { attemptsIntro, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
+import { attemptsIntro, dataIntro, dataTable, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
@@ -25,6 +25,8 @@ export type ReportPageData = Omit<Report, 'findings' | 'findingGroups'> & {
   attemptTable: ReturnType<typeof findingTable>;
   attemptsIntro: string;
   unusedKeys: string | null;
+  dataTable: ReturnType<typeof dataTable>;
+  dataIntro: string;
   groupsTotal: number;
 };
 
@@ -68,6 +70,7 @@ const BODY = `<body>
   <h3>Attacker activity over time (events per hour)</h3><div id="chart-time"></div>
   <h3>Attacker activity by region and day</h3><div id="chart-heat"></div>
   <div id="resources"></div></section>
+<section id="data"><h2>Data touched by the chain</h2><div id="data-body"></div></section>
 <section id="coverage"><h2>Coverage</h2><div id="coverage-body"></div></section>
 <section id="findings"><h2>Findings</h2><div id="findings-body"></div></section>
 <section id="step4"><h2>Step 4: for the billing adjustment request</h2><div id="timeline"></div></section>
@@ -86,6 +89,8 @@ export function renderReportHtml(r: Report): string {
     attemptTable: { head: attempts.head, rows: attempts.rows.slice(0, MAX_ROWS) },
     attemptsIntro: attemptsIntro(r),
     unusedKeys: unusedKeysLine(r),
+    dataTable: dataTable(r),
+    dataIntro: dataIntro(r),
   };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
 <script>${cytoscapeSource()}</script>

@@ -6,7 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
-import { attemptsIntro, byOf, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
+import { attemptsIntro, byOf, dataIntro, dataTable, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -146,8 +146,13 @@ const timeline = (r: Report): string[] => [
   ),
 ];
 
+const data = (r: Report): string[] => {
+  const t = dataTable(r);
+  return ['', '## Data touched by the chain', '', dataIntro(r), ...(t.rows.length ? ['', table(t.head, t.rows)] : [])];
+};
+
 /** The sections in the order of the notice's four steps. */
-const SECTIONS = [header, keys, iamChanges, resources, coverage, findings, timeline];
+const SECTIONS = [header, keys, iamChanges, resources, data, coverage, findings, timeline];
 
 export function renderMarkdown(r: Report): string {
   return `${SECTIONS.flatMap((section) => section(r)).join('\n')}\n`;

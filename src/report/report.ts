@@ -71,6 +71,24 @@ export interface Resource {
   ownerUse: boolean;
 }
 
+/** Data the chain read, wrote or deleted, per bucket, secret, parameter or KMS key (issue 15 point 5). */
+export interface DataTouched {
+  kind: 's3' | 'secret' | 'parameter' | 'kms';
+  /** The bucket, secret id, parameter name or path, or KMS key. */
+  resource: string;
+  /** Calls that read (GetObject, GetSecretValue, GetParameter(s), Decrypt ...), wrote and deleted. */
+  reads: number;
+  writes: number;
+  deletes: number;
+  /** Distinct object keys (S3 only). */
+  objects: number | null;
+  /** Bytes as CloudTrail logs them for S3 data events (additionalEventData.bytesTransferredOut / In), when it does. */
+  bytesOut: number | null;
+  bytesIn: number | null;
+  first: string;
+  last: string;
+}
+
 export interface Coverage {
   regions: { region: string; days: number; events: number; first: string; last: string }[];
   days: string[];
@@ -85,6 +103,8 @@ export interface Coverage {
   /** The evidence's first event, and the seed keys' first use in it. */
   evidenceStart: string | null;
   seedFirstUse: string | null;
+  /** Whether the evidence holds S3 data events (object-level calls) at all. */
+  s3DataEvents: boolean;
   warnings: string[];
 }
 
@@ -127,6 +147,8 @@ export interface Report {
   /** Attacker events per hour (UTC), for the activity chart. */
   activity: { hour: string; events: number; failed: number }[];
   coverage: Coverage;
+  /** What the chain read, wrote and deleted (its calls that succeeded, the owner's use left out). */
+  data: DataTouched[];
   /** Findings on the chain's events, every one with all its eventIDs. */
   findings: Finding[];
   /** The same findings grouped by rule x principal x access key, highest level first: as report.md and report.html show them. */
@@ -208,6 +230,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       keys: await keyStatus(db, lineage),
       iamChanges: await iamChangesOf(db),
       resources: await resourcesOf(db),
+      data: await dataTouched(db),
       heatmap,
       activity: await db.rows(
         sql`SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS events, count(errorCode) AS failed FROM rep_events WHERE NOT owner_use GROUP BY 1 ORDER BY 1`,
@@ -480,6 +503,77 @@ const GroupRow = z.object({
 
 const RegionRow = z.object({ region: z.string(), days: z.number(), events: z.number(), first: z.string(), last: z.string() });
 
+/** Which calls read, write or delete data, and where the resource's name is. */
+const DATA_CALLS = sql.raw(`CASE
+    WHEN eventSource = 's3.amazonaws.com' AND eventName IN ('GetObject', 'SelectObjectContent', 'RestoreObject') THEN 'read'
+    WHEN eventSource = 's3.amazonaws.com' AND eventName IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'UploadPart', 'UploadPartCopy', 'PutObjectAcl') THEN 'write'
+    WHEN eventSource = 's3.amazonaws.com' AND eventName IN ('DeleteObject', 'DeleteObjects', 'DeleteObjectVersion') THEN 'delete'
+    WHEN eventSource = 'secretsmanager.amazonaws.com' AND eventName IN ('GetSecretValue', 'BatchGetSecretValue') THEN 'read'
+    WHEN eventSource = 'secretsmanager.amazonaws.com' AND eventName IN ('PutSecretValue', 'UpdateSecret') THEN 'write'
+    WHEN eventSource = 'secretsmanager.amazonaws.com' AND eventName = 'DeleteSecret' THEN 'delete'
+    WHEN eventSource = 'ssm.amazonaws.com' AND eventName IN ('GetParameter', 'GetParameters', 'GetParametersByPath', 'GetParameterHistory') THEN 'read'
+    WHEN eventSource = 'ssm.amazonaws.com' AND eventName = 'PutParameter' THEN 'write'
+    WHEN eventSource = 'ssm.amazonaws.com' AND eventName IN ('DeleteParameter', 'DeleteParameters') THEN 'delete'
+    WHEN eventSource = 'kms.amazonaws.com' AND eventName IN ('Decrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncrypt') THEN 'read'
+    WHEN eventSource = 'kms.amazonaws.com' AND eventName = 'Encrypt' THEN 'write'
+  END`);
+
+const DataRow = z.object({
+  kind: z.enum(['s3', 'secret', 'parameter', 'kms']),
+  resource: z.string(),
+  reads: z.number(),
+  writes: z.number(),
+  deletes: z.number(),
+  objects: z.number().nullable(),
+  bytesOut: z.number().nullable(),
+  bytesIn: z.number().nullable(),
+  first: z.string(),
+  last: z.string(),
+});
+
+/**
+ * Data the chain touched: its successful data calls (not the owner's use), one row per bucket, secret,
+ * parameter (or path) and KMS key, most read first. A call naming several secrets or parameters counts
+ * for each.
+ */
+async function dataTouched(db: CaseDb): Promise<DataTouched[]> {
+  return db.rows(
+    sql`WITH c AS (
+          SELECT *, ${DATA_CALLS} AS op FROM rep_events WHERE errorCode IS NULL AND NOT owner_use),
+        named AS (
+          SELECT 's3' AS kind, json_extract_string(requestParameters, '$.bucketName') AS resource, op, eventTime,
+                 json_extract_string(requestParameters, '$.key') AS object,
+                 TRY_CAST(json_extract_string(additionalEventData, '$.bytesTransferredOut') AS DOUBLE) AS bout,
+                 TRY_CAST(json_extract_string(additionalEventData, '$.bytesTransferredIn') AS DOUBLE) AS bin
+          FROM c WHERE op IS NOT NULL AND eventSource = 's3.amazonaws.com'
+          UNION ALL
+          SELECT 'secret', unnest(CASE
+                   WHEN json_extract_string(requestParameters, '$.secretId') IS NOT NULL THEN [json_extract_string(requestParameters, '$.secretId')]
+                   WHEN len(json_extract_string(requestParameters, '$.secretIdList[*]')) > 0 THEN json_extract_string(requestParameters, '$.secretIdList[*]')
+                   ELSE ['(secrets selected by filters)'] END),
+                 op, eventTime, NULL, NULL, NULL
+          FROM c WHERE op IS NOT NULL AND eventSource = 'secretsmanager.amazonaws.com'
+          UNION ALL
+          SELECT 'parameter', unnest(CASE
+                   WHEN json_extract_string(requestParameters, '$.name') IS NOT NULL THEN [json_extract_string(requestParameters, '$.name')]
+                   WHEN len(json_extract_string(requestParameters, '$.names[*]')) > 0 THEN json_extract_string(requestParameters, '$.names[*]')
+                   ELSE [coalesce(json_extract_string(requestParameters, '$.path') || ' (by path)', '(not named in the record)')] END),
+                 op, eventTime, NULL, NULL, NULL
+          FROM c WHERE op IS NOT NULL AND eventSource = 'ssm.amazonaws.com'
+          UNION ALL
+          SELECT 'kms', coalesce(json_extract_string(requestParameters, '$.keyId'), json_extract_string(resources, '$[0].ARN'), '(key not named)'),
+                 op, eventTime, NULL, NULL, NULL
+          FROM c WHERE op IS NOT NULL AND eventSource = 'kms.amazonaws.com')
+     SELECT kind, coalesce(resource, '(not named in the record)') AS resource,
+            count(*) FILTER (WHERE op = 'read')::INTEGER AS reads, count(*) FILTER (WHERE op = 'write')::INTEGER AS writes,
+            count(*) FILTER (WHERE op = 'delete')::INTEGER AS deletes,
+            CASE WHEN kind = 's3' THEN count(DISTINCT object)::INTEGER END AS objects,
+            sum(bout) AS bytesOut, sum(bin) AS bytesIn, ${isoTime('min(eventTime)')} AS first, ${isoTime('max(eventTime)')} AS last
+     FROM named GROUP BY kind, resource ORDER BY reads + writes + deletes DESC, kind, resource`,
+    DataRow,
+  );
+}
+
 const RejectedRow = z.object({ path: z.string(), reason: text, records: z.number() });
 
 async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date, seedFirstUse: string | null): Promise<Coverage> {
@@ -504,7 +598,11 @@ async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date, s
     z.object({ n: z.number() }),
   );
   const evidenceStart = regions.map((r) => r.first).sort()[0] ?? null;
-  const c = { regions, days, gaps, usEast1, lookupOnly, partialFiles, rejectedFiles, rejectedRecords, evidenceStart, seedFirstUse };
+  const { n: s3Data } = await db.one(
+    sql`SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM events WHERE eventSource = 's3.amazonaws.com' AND (eventCategory = 'Data' OR eventName IN ('GetObject', 'PutObject', 'DeleteObject', 'DeleteObjects')) LIMIT 1)`,
+    z.object({ n: z.number() }),
+  );
+  const c = { regions, days, gaps, usEast1, lookupOnly, partialFiles, rejectedFiles, rejectedRecords, evidenceStart, seedFirstUse, s3DataEvents: s3Data > 0 };
   return { ...c, warnings: coverageWarnings({ ...c, attackerRegions, now }) };
 }
 
@@ -559,6 +657,11 @@ function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: str
     warnings.push(
       `${c.partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`,
     );
+  // Last: it limits one question (what data was read) where the ones above limit them all.
+  if (!c.s3DataEvents)
+    warnings.push(
+      'no S3 data events in the evidence (object reads, writes and deletes are logged only when the trail records data events): what the chain read from or wrote to S3 cannot be known from it.',
+    );
   return warnings;
 }
 
@@ -582,11 +685,28 @@ function summarize(r: Report): string[] {
       : `No activity of ${r.seeds.join(', ')} in this evidence: nothing below is the attacker's.`,
     `${longTerm.length} long-term key(s) and ${temp.length} temporary credential(s) in the chain; identities the attacker created: ${identities.length ? identities.join(', ') : 'none'}.`,
     `${changes.length} IAM change(s) and ${made.length} resource change(s) in ${regions.length} region(s)${regions.length ? ` (${regions.join(', ')})` : ''}; ${r.resources.filter((x) => x.failed).length + r.iamChanges.filter((c) => c.errorCode).length} failed attempt(s)${owner ? `; ${owner} change(s) by the seed key's owner before the attack, listed and marked` : ''}.`,
+    ...dataLine(r),
     `${r.findings.length} finding(s) on the chain's events, ${severeCount} high or critical on calls that succeeded${titles.length ? ` (${titles.slice(0, 5).join('; ')}${titles.length > 5 ? `; ${titles.length - 5} more rule(s)` : ''})` : ''}${attempts ? `; ${attempts} on attempts that were refused` : ''}${r.otherFindings ? `; ${r.otherFindings} more elsewhere in the case (findings.csv)` : ''}.`,
     r.coverage.warnings.length
-      ? `Evidence limits (${r.coverage.warnings.length}): ${r.coverage.warnings.slice(0, 3).join(' ')}${r.coverage.warnings.length > 3 ? ` (${r.coverage.warnings.length - 3} more under Coverage)` : ''}`
+      ? `Evidence limits (${r.coverage.warnings.length}): ${r.coverage.warnings.slice(0, 4).join(' ')}${r.coverage.warnings.length > 4 ? ` (${r.coverage.warnings.length - 4} more under Coverage)` : ''}`
       : `Evidence covers ${r.coverage.regions.length} region(s) over ${r.coverage.days.length} day(s), us-east-1 included.`,
   ];
+}
+
+/** The summary's line on data, when the chain touched any. */
+function dataLine(r: Report): string[] {
+  if (r.data.length === 0) return [];
+  const sum = (kind: DataTouched['kind'], f: (d: DataTouched) => number) => r.data.filter((d) => d.kind === kind).reduce((n, d) => n + f(d), 0);
+  const buckets = r.data.filter((d) => d.kind === 's3');
+  const parts = [
+    buckets.length
+      ? `S3: ${sum('s3', (d) => d.reads)} object read(s), ${sum('s3', (d) => d.writes)} write(s), ${sum('s3', (d) => d.deletes)} delete(s) in ${buckets.length} bucket(s)`
+      : null,
+    sum('secret', (d) => d.reads) ? `${r.data.filter((d) => d.kind === 'secret' && d.reads).length} secret(s) read` : null,
+    sum('parameter', (d) => d.reads) ? `${r.data.filter((d) => d.kind === 'parameter' && d.reads).length} parameter(s) read` : null,
+    sum('kms', (d) => d.reads + d.writes) ? `${r.data.filter((d) => d.kind === 'kms').length} KMS key(s) used` : null,
+  ].filter(Boolean);
+  return [`Data touched by the chain: ${parts.join('; ')} (see "Data touched by the chain"; every secret read should be rotated).`];
 }
 
 /** What a support case needs: key status changes, IAM changes and the costly resources, in time order. */

@@ -79,3 +79,19 @@ export const attemptsIntro = (r: Report) => {
     ? 'No finding is only on calls that were refused.'
     : `${groups.length} group(s) of findings on calls that were all refused (AccessDenied, a quota, a missing resource): nothing changed, but they show what the holder of the key tried.`;
 };
+
+/** The data section: per bucket, secret, parameter or KMS key, what the chain read, wrote and deleted. */
+export function dataTable(r: Report): { head: string[]; rows: Cell[][] } {
+  return {
+    head: ['kind', 'resource', 'reads', 'writes', 'deletes', 'objects', 'bytes out', 'bytes in', 'first', 'last'],
+    rows: r.data.map((d) => [d.kind, d.resource, d.reads, d.writes, d.deletes, d.objects, d.bytesOut, d.bytesIn, d.first, d.last]),
+  };
+}
+
+/** The sentence above it. */
+export const dataIntro = (r: Report) =>
+  r.data.length
+    ? 'What the chain read, wrote and deleted (its calls that succeeded), per S3 bucket, secret, parameter and KMS key, most used first. Every secret and parameter read should be rotated.'
+    : r.coverage.s3DataEvents
+      ? 'The chain read, wrote or deleted no S3 object, secret, parameter or KMS-protected data in this evidence.'
+      : 'The chain read no secret or parameter in this evidence; S3 object activity cannot be known from it (no S3 data events: see Coverage).';

@@ -52,7 +52,7 @@ describe('coverage that warns', () => {
       expect(text).toMatch(/1 input file\(s\) were rejected \(1 record\(s\) in them\), so their events are not in this report: .*truncated\.json/);
       expect(text).toMatch(/the evidence starts at 2026-10-14T02:55:00Z, less than a day before the seed key's first use in it \(2026-10-14T03:00:00Z\)/);
     }
-    expect(summary).toMatch(/Evidence limits \(3\)/);
+    expect(summary).toMatch(/Evidence limits \(4\)/);
   });
 
   it('says none of it when the evidence has days before the key, several regions and no rejected file', () => {
