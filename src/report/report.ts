@@ -304,7 +304,9 @@ async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): P
           .join(' ')
       : seeds.length > 0
         ? `Nothing in the evidence tells ${seeds.map((x) => x.key).join(', ')} apart from the attacker (no earlier use from other addresses, no change of tool): every event of the chain is listed as the attacker's.`
-        : 'The seed does not appear in the evidence.';
+        : seedKeys.length === 0
+          ? `${lineage.seeds.join(', ')} followed as a whole (every key and session): every event of the chain is listed as the attacker's.`
+          : 'The seed does not appear in the evidence.';
   // With the owner told apart, the attack starts at the first sign (what the chain made before it came
   // from the owner's use); without, at the first thing the chain did.
   const chainStarts = [...lineage.edges.map((e) => e.eventTime), ...lineage.nodes.filter((x) => x.tainted && !x.seed && x.firstSeen).map((x) => x.firstSeen!)];
@@ -642,7 +644,7 @@ function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: str
     warnings.push(`${c.rejectedRecords} record(s) were rejected inside files that loaded (kept in the case's rejects table): they are not in this report.`);
   if (c.evidenceStart && c.seedFirstUse && Date.parse(c.seedFirstUse) - Date.parse(c.evidenceStart) < 86400000)
     warnings.push(
-      `the evidence starts at ${c.evidenceStart}, less than a day before the seed key's first use in it (${c.seedFirstUse}): when the key was first used, and by whom, may lie before the evidence; ask for older logs.`,
+      `the evidence starts at ${c.evidenceStart}, less than a day before the seed's first use in it (${c.seedFirstUse}): when the key was first used, and by whom, may lie before the evidence; ask for older logs.`,
     );
   if (c.gaps.length)
     warnings.push(`no events at all on ${c.gaps.length} day(s) inside the covered span: ${c.gaps.slice(0, 10).join(', ')}${c.gaps.length > 10 ? ', ...' : ''}`);

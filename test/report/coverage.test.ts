@@ -50,7 +50,7 @@ describe('coverage that warns', () => {
     for (const text of [summary, md.slice(md.indexOf('## Coverage'))]) {
       expect(text).toMatch(/the evidence holds one region only \(us-east-1\)/);
       expect(text).toMatch(/1 input file\(s\) were rejected \(1 record\(s\) in them\), so their events are not in this report: .*truncated\.json/);
-      expect(text).toMatch(/the evidence starts at 2026-10-14T02:55:00Z, less than a day before the seed key's first use in it \(2026-10-14T03:00:00Z\)/);
+      expect(text).toMatch(/the evidence starts at 2026-10-14T02:55:00Z, less than a day before the seed's first use in it \(2026-10-14T03:00:00Z\)/);
     }
     expect(summary).toMatch(/Evidence limits \(4\)/);
   });
