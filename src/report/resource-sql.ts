@@ -88,7 +88,8 @@ const PRINCIPALS = `CASE WHEN json_type(e) = 'VARCHAR' AND NOT json_valid(json_e
 /** The text values of a located list in its format, empty ones left out. */
 const VALUES = sql.raw(`list_filter(CASE
   WHEN format IN ('ingress', 'egress') THEN list_transform(js, e -> ${RULE})
-  WHEN format = 'principals' THEN list_distinct(flatten(list_transform(js, e -> ${PRINCIPALS})))
+  WHEN format = 'principals' THEN list_sort(list_distinct(flatten(list_transform(js, e -> ${PRINCIPALS}))))
+  WHEN format = 'flag' THEN list_transform(js, e -> CASE WHEN json_type(e) <> 'NULL' THEN 'present' END)
   ELSE list_transform(js, e -> ${SCALAR}) END, v -> v IS NOT NULL AND v <> '')`);
 
 /** A detail as text from its values: `label value, value`, `label n`, or the label alone. */

@@ -32,9 +32,9 @@ export const res = (resourceType: string, path = '$.ARN'): Locator => ({ doc: 'r
 
 /**
  * How a detail reads its values: `text` joins them, `count` counts them, `flag` says its label
- * when any is there, `ingress`/`egress` render EC2 IpPermissions or security group rules
- * (`tcp/22 from 0.0.0.0/0`), `principals` lists the principals of a policy document (an object or
- * the JSON text of one).
+ * when the record has the field at all (a password, an object), `ingress`/`egress` render EC2
+ * IpPermissions or security group rules (`tcp/22 from 0.0.0.0/0`), `principals` lists the
+ * principals of a policy document (an object or the JSON text of one), sorted.
  */
 export const FORMATS = ['text', 'count', 'flag', 'ingress', 'egress', 'principals'] as const;
 export type Format = (typeof FORMATS)[number];
