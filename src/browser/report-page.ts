@@ -103,7 +103,7 @@ function keys(): void {
 /** Step 2 (the lineage graph is drawn last). */
 function iamChanges(): void {
   put('iam', el('p', `Attack window: ${r.window.how}`));
-  const head = ['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'to undo', 'eventID'];
+  const head = ['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'now', 'to undo', 'eventID'];
   const rows = r.iamChanges.map((c) => [
     c.eventTime,
     c.eventName,
@@ -112,6 +112,7 @@ function iamChanges(): void {
     c.by,
     c.accessKeyId,
     c.errorCode ? `failed: ${c.errorCode}` : c.ownerUse ? "done (owner's use, before the attack)" : 'done',
+    c.lifecycle ? c.lifecycle.text : null,
     c.undo,
     c.eventID,
   ]);
@@ -193,8 +194,17 @@ function resources(): void {
     put('resources', el('h3', region));
     const rows = done
       .filter((x) => x.region === region)
-      .map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.ownerUse ? `${x.by} (owner's use, before the attack)` : x.by, x.eventID]);
-    put('resources', table(['time', 'service', 'call', 'resource', 'by', 'eventID'], rows));
+      .map((x) => [
+        x.eventTime,
+        x.service,
+        x.eventName,
+        x.resourceId,
+        x.detail,
+        x.lifecycle ? x.lifecycle.text : null,
+        x.ownerUse ? `${x.by} (owner's use, before the attack)` : x.by,
+        x.eventID,
+      ]);
+    put('resources', table(['time', 'service', 'call', 'resource', 'detail', 'now', 'by', 'eventID'], rows));
   }
   put('resources', el('h3', 'Failed attempts'));
   const failed = r.resources.filter((x) => x.failed).map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID]);

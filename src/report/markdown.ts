@@ -61,8 +61,8 @@ const iamChanges = (r: Report): string[] => [
   md(`Attack window: ${r.window.how}`),
   '',
   table(
-    ['time', 'call', 'target', 'by', 'key', 'result', 'to undo', 'eventID'],
-    r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, resultOf(c), c.undo, c.eventID]),
+    ['time', 'call', 'target', 'by', 'key', 'result', 'now', 'to undo', 'eventID'],
+    r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, resultOf(c), c.lifecycle?.text ?? null, c.undo, c.eventID]),
   ),
 ];
 
@@ -75,8 +75,10 @@ function resources(r: Report): string[] {
       `### ${md(region)}`,
       '',
       table(
-        ['time', 'service', 'call', 'resource', 'by', 'eventID'],
-        done.filter((x) => x.region === region).map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, byOf(x), x.eventID]),
+        ['time', 'service', 'call', 'resource', 'detail', 'now', 'by', 'eventID'],
+        done
+          .filter((x) => x.region === region)
+          .map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.detail, x.lifecycle?.text ?? null, byOf(x), x.eventID]),
       ),
     );
   }

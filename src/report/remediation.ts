@@ -46,7 +46,8 @@ export function renderRemediation(r: Report): string {
   lines.push('', '# ---- Step 2: IAM (each line names the event that made the change)');
   // The owner's own use before the attack is listed in the report, never undone here.
   for (const c of r.iamChanges.filter((x) => !x.errorCode && !x.ownerUse && x.eventName !== 'CreateAccessKey')) {
-    if (c.undo) lines.push(`# ${c.undo}    # undoes ${note(c.eventName)} ${note(c.eventID)}`);
+    if (c.lifecycle?.state === 'removed') lines.push(`# (nothing to do) ${note(c.eventName)} ${note(c.eventID)}: ${note(c.lifecycle.text)}`);
+    else if (c.undo) lines.push(`# ${c.undo}    # undoes ${note(c.eventName)} ${note(c.eventID)}`);
   }
   const roles = r.lineage.nodes.filter((n) => n.kind === 'role' && n.tainted && n.createdByAttacker);
   const revoke = `'{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}}}]}'`;
@@ -59,8 +60,10 @@ export function renderRemediation(r: Report): string {
   for (const region of [...new Set(done.map((x) => x.region))]) {
     lines.push(`# -- ${excerpt(region, 200)}`);
     for (const x of done.filter((y) => y.region === region)) {
-      const cmd = undoResource(x.eventName, x.resourceId, region);
-      if (cmd) lines.push(`# ${cmd}    # undoes ${note(x.eventName)} ${note(x.eventID)}`);
+      // What is gone already needs nothing; the registry's command where it has one, else a line to review.
+      if (x.lifecycle?.state === 'removed') lines.push(`# (nothing to do) ${note(x.eventName)} ${note(x.resourceId ?? '')}: ${note(x.lifecycle.text)}`);
+      else if (x.undo) lines.push(`# ${x.undo}    # undoes ${note(x.eventName)} ${note(x.eventID)}`);
+      else if (x.action !== 'delete') lines.push(`# ${reviewLine(x.eventName, x.resourceId, region)}    # ${note(x.eventID)}`);
     }
   }
   lines.push('', '# ---- Re-enable what was turned off (check each trail and detector first)');
@@ -102,8 +105,6 @@ export const IAM_UNDO: Readonly<Record<string, IamUndo>> = {
   CreateRole: (t) => `${command`aws iam delete-role --role-name ${arg('role', t.roleName)}`}    # after detaching its policies`,
   UpdateAssumeRolePolicy: (t) =>
     `${command`aws iam update-assume-role-policy --role-name ${arg('role', t.roleName)} --policy-document file://trust-policy-before.json`}    # the trust policy as it was`,
-  DeleteLoginProfile: (t) =>
-    `${command`aws iam create-login-profile --user-name ${arg('user', t.userName)} --password-reset-required --password "$NEW_PASSWORD"`}    # restores a removed console password`,
   AddUserToGroup: (t) => command`aws iam remove-user-from-group --user-name ${arg('user', t.userName)} --group-name ${arg('group', t.groupName)}`,
   CreateAccessKey: (t) =>
     `${command`aws iam delete-access-key --user-name ${arg('user', t.userName)} --access-key-id ${arg('accessKey', t.accessKeyId ?? null)}`}    # see Step 1: deactivate first`,
@@ -116,41 +117,9 @@ export function undoIam(event: string, t: IamTarget): string | null {
   return t.target ? `review ${excerpt(event, 200)} on ${excerpt(t.target, 200)}` : null;
 }
 
-type ResourceUndo = (id: string, region: ShellArg) => string;
-type ShellArg = ReturnType<typeof arg>;
-
-const deleteKeyPair: ResourceUndo = (id, r) => command`aws ec2 delete-key-pair --key-name ${arg('keyPair', id)} --region ${r}`;
-const deleteFunction: ResourceUndo = (id, r) => command`aws lambda delete-function --function-name ${arg('function', id)} --region ${r}`;
-const deleteFunctionUrl: ResourceUndo = (id, r) => command`aws lambda delete-function-url-config --function-name ${arg('function', id)} --region ${r}`;
-const deleteSesIdentity: ResourceUndo = (id, r) => command`aws ses delete-identity --identity ${arg('sesIdentity', id)} --region ${r}`;
-
-/** Resource calls and the aws-cli command that undoes each, given the resource's id. */
-export const RESOURCE_UNDO: Readonly<Record<string, ResourceUndo>> = {
-  RunInstances: (id, r) => command`aws ec2 terminate-instances --instance-ids ${arg('instance', id)} --region ${r}`,
-  RequestSpotInstances: (id, r) =>
-    `${command`aws ec2 cancel-spot-instance-requests --spot-instance-request-ids ${arg('spotRequest', id)} --region ${r}`}    # then terminate its instances`,
-  RequestSpotFleet: (id, r) => command`aws ec2 cancel-spot-fleet-requests --spot-fleet-request-ids ${arg('spotFleet', id)} --terminate-instances --region ${r}`,
-  CreateFleet: (id, r) => command`aws ec2 delete-fleets --fleet-ids ${arg('fleet', id)} --terminate-instances --region ${r}`,
-  ImportKeyPair: deleteKeyPair,
-  CreateKeyPair: deleteKeyPair,
-  CreateSecurityGroup: (id, r) =>
-    id.startsWith('sg-')
-      ? command`aws ec2 delete-security-group --group-id ${arg('securityGroup', id)} --region ${r}`
-      : command`aws ec2 delete-security-group --group-name ${arg('securityGroupName', id)} --region ${r}`,
-  AuthorizeSecurityGroupIngress: (id, r) =>
-    `${command`aws ec2 revoke-security-group-ingress --group-id ${arg('securityGroup', id)} --ip-permissions file://ip-permissions-added.json --region ${r}`}    # the permissions the event added`,
-  CreateFunction20150331: deleteFunction,
-  CreateFunction: deleteFunction,
-  CreateFunctionUrlConfig20211031: deleteFunctionUrl,
-  CreateFunctionUrlConfig: deleteFunctionUrl,
-  VerifyEmailIdentity: deleteSesIdentity,
-  VerifyDomainIdentity: deleteSesIdentity,
-  CreateEmailIdentity: deleteSesIdentity,
-};
-
-function undoResource(event: string, id: string | null, region: string): string | null {
-  if (!id) return `review ${excerpt(event, 200)} in ${excerpt(region, 200)} (no resource id in the record)`;
-  const undo = Object.hasOwn(RESOURCE_UNDO, event) ? RESOURCE_UNDO[event] : undefined;
-  if (undo) return undo(id, arg('region', region));
-  return `review ${excerpt(event, 200)} ${excerpt(id, 200)} in ${excerpt(region, 200)}`;
+/** A call the registry cannot undo: a line telling the reader what to look at. */
+function reviewLine(event: string, id: string | null, region: string): string {
+  return id
+    ? `review ${excerpt(event, 200)} ${excerpt(id, 200)} in ${excerpt(region, 200)}`
+    : `review ${excerpt(event, 200)} in ${excerpt(region, 200)} (no resource id in the record)`;
 }

@@ -12,6 +12,9 @@ import { KEY_STATUS_CHANGES, eventIn, isBilledCall, isoTime, isWrite, principal 
 import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
 import { findingGroups } from '../rules/findings-listing.js';
+import { type Created, type Lifecycle, lifecycleKey, lifecycles } from './lifecycle.js';
+import { type ResourceRow, ResourceRowSchema, resourceRows } from './resource-sql.js';
+import { undoCommand } from './resource-undo.js';
 import { LEVELS } from '../rules/schema.js';
 import { undoIam } from './remediation.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
@@ -55,6 +58,8 @@ export interface Change {
   errorCode: string | null;
   /** The seed key's owner's own use, before the attack window (Report.window.ownerUntil): listed, not to be undone. */
   ownerUse: boolean;
+  /** For a creation (a user, key, login profile, role, policy...): what became of it. */
+  lifecycle: Lifecycle | null;
 }
 
 export interface Resource {
@@ -62,6 +67,15 @@ export interface Resource {
   service: string;
   eventName: string;
   resourceId: string | null;
+  /** The resource registry's type (`ec2:instance`) and what the call did; null for a call it does not know. */
+  type: string | null;
+  action: 'create' | 'change' | 'share' | 'delete' | null;
+  /** What the registry reads beside the id: `type g5.xlarge, count 2`, `public IP ...`, `shared with ...`. */
+  detail: string | null;
+  /** For a creation: what became of it (removed, still exists, unknown), from the whole evidence. */
+  lifecycle: Lifecycle | null;
+  /** The aws-cli command that undoes it (commented out in remediation.sh); null when nothing is to be undone. */
+  undo: string | null;
   eventID: string;
   eventTime: string;
   by: string;
@@ -228,8 +242,8 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       window: win,
       summary: [],
       keys: await keyStatus(db, lineage),
-      iamChanges: await iamChangesOf(db),
-      resources: await resourcesOf(db),
+      iamChanges: await iamChangesOf(db, new Map(coverage.regions.map((x) => [x.region, x.last]))),
+      resources: await resourcesOf(db, new Map(coverage.regions.map((x) => [x.region, x.last]))),
       data: await dataTouched(db),
       heatmap,
       activity: await db.rows(
@@ -405,8 +419,19 @@ const IamRow = z.object({
   ownerUse: z.boolean(),
 });
 
-/** Step 2: IAM changes by the chain, each with the command that would undo it. */
-async function iamChangesOf(db: CaseDb): Promise<Change[]> {
+/** Step 2: IAM changes by the chain, each with the command that would undo it, and what became of what it created. */
+async function iamChangesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): Promise<Change[]> {
+  const writes = sql`SELECT * FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${isWrite()}`;
+  const registered = (await db.rows(resourceRows(writes), ResourceRowSchema)).filter((r) => r.action === 'create' && r.id !== null && r.errorCode === null);
+  const life = await lifecycles(
+    db,
+    registered.map((r) => ({ type: r.type, id: r.id!, region: r.awsRegion, eventTime: r.eventTime })),
+    regionEnd,
+  );
+  const lifeOf = (eventID: string) => {
+    const r = registered.find((x) => x.eventID === eventID);
+    return r ? (life.get(lifecycleKey(r.type, r.id!, r.awsRegion)) ?? null) : null;
+  };
   const rows = await db.rows(
     sql`SELECT ${isoTime('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
             coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
@@ -425,8 +450,9 @@ async function iamChangesOf(db: CaseDb): Promise<Change[]> {
     region: r.region,
     target: r.target,
     policy: r.policy,
-    // The owner's own changes are listed, never proposed for undoing.
-    undo: r.errorCode || r.ownerUse ? null : undoIam(r.eventName, { ...r, accessKeyId: r.createdKey }),
+    // The owner's own changes are listed, never proposed for undoing; nor is what is gone already.
+    undo: r.errorCode || r.ownerUse || lifeOf(r.eventID)?.state === 'removed' ? null : undoIam(r.eventName, { ...r, accessKeyId: r.createdKey }),
+    lifecycle: r.errorCode ? null : lifeOf(r.eventID),
     by: r.by,
     accessKeyId: r.k,
     eventID: r.eventID,
@@ -435,11 +461,12 @@ async function iamChangesOf(db: CaseDb): Promise<Change[]> {
   }));
 }
 
-const ResourceRow = z.object({
+const ChainWrite = z.object({
   region: z.string(),
   service: z.string(),
+  eventSource: z.string(),
   eventName: z.string(),
-  resourceId: text,
+  fallbackId: text,
   eventID: z.string(),
   t: z.string(),
   by: z.string(),
@@ -447,27 +474,50 @@ const ResourceRow = z.object({
   ownerUse: z.boolean(),
 });
 
-/** Step 3: what the chain created or changed outside IAM and STS, region by region. */
-async function resourcesOf(db: CaseDb): Promise<Resource[]> {
-  const rows = await db.rows(
-    sql`SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventName, ${RESOURCE_ID} AS resourceId, eventID, ${isoTime('eventTime')} AS t,
-            ${principal()} AS by, errorCode, owner_use AS ownerUse
-     FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${isWrite()}
-     ORDER BY awsRegion, eventSource, eventTime, eventID`,
-    ResourceRow,
+/**
+ * Step 3: what the chain created, changed, shared or deleted outside IAM and STS, region by region.
+ * Each call the resource registry knows gives one row per resource it names (with its type, detail,
+ * undo and, for a creation, its lifecycle); a call it does not know keeps one row with the id a
+ * generic look at the record finds, so that nothing the chain did drops out.
+ */
+async function resourcesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): Promise<Resource[]> {
+  const writes = sql`SELECT * FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${isWrite()}`;
+  const calls = await db.rows(
+    sql`SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventSource, eventName, ${RESOURCE_ID} AS fallbackId, eventID,
+            ${isoTime('eventTime')} AS t, ${principal()} AS by, errorCode, owner_use AS ownerUse
+     FROM (${writes}) ORDER BY awsRegion, eventSource, eventTime, eventID`,
+    ChainWrite,
   );
-  return rows.map((r) => ({
-    region: r.region,
-    service: r.service,
-    eventName: r.eventName,
-    resourceId: r.resourceId,
-    eventID: r.eventID,
-    eventTime: r.t,
-    by: r.by,
-    failed: r.errorCode !== null,
-    errorCode: r.errorCode,
-    ownerUse: r.ownerUse,
-  }));
+  const registered = await db.rows(resourceRows(writes), ResourceRowSchema);
+  const byEvent = new Map<string, ResourceRow[]>();
+  for (const r of registered) byEvent.set(r.eventID, [...(byEvent.get(r.eventID) ?? []), r]);
+  const created: Created[] = registered
+    .filter((r) => r.action === 'create' && r.id !== null && r.errorCode === null)
+    .map((r) => ({ type: r.type, id: r.id!, region: r.awsRegion, eventTime: r.eventTime }));
+  const life = await lifecycles(db, created, regionEnd);
+  return calls.flatMap((c): Resource[] => {
+    const base = {
+      region: c.region,
+      service: c.service,
+      eventName: c.eventName,
+      eventID: c.eventID,
+      eventTime: c.t,
+      by: c.by,
+      failed: c.errorCode !== null,
+      errorCode: c.errorCode,
+      ownerUse: c.ownerUse,
+    };
+    const rows = byEvent.get(c.eventID);
+    if (!rows) return [{ ...base, resourceId: c.fallbackId, type: null, action: null, detail: null, lifecycle: null, undo: null }];
+    return [...rows]
+      .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''))
+      .map((r) => {
+        const lifecycle = r.action === 'create' && r.id !== null && r.errorCode === null ? (life.get(lifecycleKey(r.type, r.id, r.awsRegion)) ?? null) : null;
+        // Nothing to undo for what is gone already, for the owner's own use, or for a failed call.
+        const undo = c.ownerUse || lifecycle?.state === 'removed' ? null : undoCommand(r);
+        return { ...base, resourceId: r.id, type: r.type, action: r.action, detail: r.detail, lifecycle, undo };
+      });
+  });
 }
 
 /**
