@@ -242,6 +242,12 @@ function data(): void {
 
 /** Step 4. */
 function timeline(): void {
+  for (const t of r.billingTables) {
+    put('timeline', el('h3', t.title));
+    if (t.intro) put('timeline', el('p', t.intro));
+    put('timeline', table(t.head, t.rows));
+  }
+  put('timeline', el('h3', 'Timeline'));
   put(
     'timeline',
     table(

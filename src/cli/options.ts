@@ -20,6 +20,11 @@ export const OPTIONS = {
   arn: (description = 'a user or role ARN to start from, followed as a whole; repeatable') => new Option('--arn <arn>', description).argParser(collect),
   since: () => new Option('--since <time>', 'only events from this time on (ISO-8601, UTC unless an offset is given)'),
   until: () => new Option('--until <time>', 'only events before this time'),
+  prices: () =>
+    new Option(
+      '--prices <file>',
+      "a CSV of region, instance type, USD per hour (e.g. us-east-1,g5.xlarge,1.006): Step 4 turns the chain's instance-hours into an estimate; without it, no prices are given",
+    ),
   /** `fallback` is the default; without one the option is required. */
   format: (formats: readonly string[], description: string, fallback?: string) => {
     const o = new Option('--format <format>', description).choices(formats);

@@ -8,7 +8,7 @@
 import { cytoscapeSource, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
-import { attemptsIntro, dataIntro, dataTable, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
+import { attemptsIntro, billingTables, dataIntro, dataTable, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
@@ -27,6 +27,7 @@ export type ReportPageData = Omit<Report, 'findings' | 'findingGroups'> & {
   unusedKeys: string | null;
   dataTable: ReturnType<typeof dataTable>;
   dataIntro: string;
+  billingTables: ReturnType<typeof billingTables>;
   groupsTotal: number;
 };
 
@@ -91,6 +92,7 @@ export function renderReportHtml(r: Report): string {
     unusedKeys: unusedKeysLine(r),
     dataTable: dataTable(r),
     dataIntro: dataIntro(r),
+    billingTables: billingTables(r),
   };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
 <script>${cytoscapeSource()}</script>

@@ -6,7 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
-import { attemptsIntro, byOf, dataIntro, dataTable, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
+import { attemptsIntro, billingTables, byOf, dataIntro, dataTable, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -139,6 +139,9 @@ const findings = (r: Report): string[] => {
 const timeline = (r: Report): string[] => [
   '',
   '## Step 4: for the billing adjustment request',
+  ...billingTables(r).flatMap((t) => ['', `### ${t.title}`, '', ...(t.intro ? [md(t.intro), ''] : []), t.rows.length ? table(t.head, t.rows) : 'none']),
+  '',
+  '### Timeline',
   '',
   'A factual timeline of the incident and of the remediation, as the logs show it.',
   '',

@@ -8,10 +8,11 @@
 import { z } from 'zod';
 import type { CaseDb } from '../store/db.js';
 import { type Sql, sql } from '../store/sql.js';
-import { KEY_STATUS_CHANGES, eventIn, isBilledCall, isoTime, isWrite, principal } from '../store/vocabulary.js';
+import { KEY_STATUS_CHANGES, eventIn, isoTime, isWrite, principal } from '../store/vocabulary.js';
 import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
 import { findingGroups } from '../rules/findings-listing.js';
+import { type Billing, billableOf, type Prices, requestsOf } from './billing.js';
 import { type Created, type Lifecycle, lifecycleKey, lifecycles } from './lifecycle.js';
 import { type ResourceRow, ResourceRowSchema, resourceRows } from './resource-sql.js';
 import { undoCommand } from './resource-undo.js';
@@ -72,6 +73,8 @@ export interface Resource {
   action: 'create' | 'change' | 'share' | 'delete' | null;
   /** What the registry reads beside the id: `type g5.xlarge, count 2`, `public IP ...`, `shared with ...`. */
   detail: string | null;
+  /** The registry says its type costs money while it exists (Step 4 lists it). */
+  billable: boolean;
   /** For a creation: what became of it (removed, still exists, unknown), from the whole evidence. */
   lifecycle: Lifecycle | null;
   /** The aws-cli command that undoes it (commented out in remediation.sh); null when nothing is to be undone. */
@@ -156,6 +159,8 @@ export interface Report {
   iamChanges: Change[];
   resources: Resource[];
   heatmap: { region: string; day: string; events: number }[];
+  /** Step 4: the billable resources with their lifetimes, instance-hours, quota increases and support cases. */
+  billing: Billing;
   /** Step 4: the incident and its remediation as the logs show them, in time order. */
   timeline: { eventTime: string; what: string; eventID: string }[];
   /** Attacker events per hour (UTC), for the activity chart. */
@@ -202,6 +207,8 @@ export interface ReportOptions {
   correlations: LoadedCorrelation[];
   /** The rules' findings when the caller has run them (to keep them, as investigate does); else the report runs them. */
   findings?: Findings;
+  /** USD per hour by region and instance type (--prices): Step 4 turns instance-hours into an estimate. */
+  prices?: { file: string; prices: Prices };
   now?: Date;
 }
 
@@ -245,6 +252,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       iamChanges: await iamChangesOf(db, new Map(coverage.regions.map((x) => [x.region, x.last]))),
       resources: await resourcesOf(db, new Map(coverage.regions.map((x) => [x.region, x.last]))),
       data: await dataTouched(db),
+      billing: { resources: [], instanceHours: [], quotaRequests: [], supportCases: [], prices: null },
       heatmap,
       activity: await db.rows(
         sql`SELECT strftime(date_trunc('hour', eventTime), '%Y-%m-%dT%H:00Z') AS hour, count(*) AS events, count(errorCode) AS failed FROM rep_events WHERE NOT owner_use GROUP BY 1 ORDER BY 1`,
@@ -257,6 +265,12 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       lineage,
       timeline: [],
     };
+    const evidenceEnd =
+      coverage.regions
+        .map((x) => x.last)
+        .sort()
+        .at(-1) ?? null;
+    report.billing = { ...billableOf(report.resources, evidenceEnd, o.prices?.prices, o.prices?.file), ...(await requestsOf(db)) };
     report.summary = summarize(report);
     report.timeline = billingTimeline(report);
     return report;
@@ -508,14 +522,14 @@ async function resourcesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): 
       ownerUse: c.ownerUse,
     };
     const rows = byEvent.get(c.eventID);
-    if (!rows) return [{ ...base, resourceId: c.fallbackId, type: null, action: null, detail: null, lifecycle: null, undo: null }];
+    if (!rows) return [{ ...base, resourceId: c.fallbackId, type: null, action: null, detail: null, billable: false, lifecycle: null, undo: null }];
     return [...rows]
       .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''))
       .map((r) => {
         const lifecycle = r.action === 'create' && r.id !== null && r.errorCode === null ? (life.get(lifecycleKey(r.type, r.id, r.awsRegion)) ?? null) : null;
         // Nothing to undo for what is gone already, for the owner's own use, or for a failed call.
         const undo = c.ownerUse || lifecycle?.state === 'removed' ? null : undoCommand(r);
-        return { ...base, resourceId: r.id, type: r.type, action: r.action, detail: r.detail, lifecycle, undo };
+        return { ...base, resourceId: r.id, type: r.type, action: r.action, detail: r.detail, billable: r.billable, lifecycle, undo };
       });
   });
 }
@@ -761,18 +775,39 @@ function dataLine(r: Report): string[] {
   return [`Data touched by the chain: ${parts.join('; ')} (see "Data touched by the chain"; every secret read should be rotated).`];
 }
 
-/** What a support case needs: key status changes, IAM changes and the costly resources, in time order. */
+/** What a support case needs: key status changes, IAM changes, the billable resources made and removed, quota and support requests, in time order, each event once. */
 function billingTimeline(r: Report): Report['timeline'] {
-  const done = r.resources.filter((x) => !x.failed && !x.ownerUse);
-  return [
+  const rows: Report['timeline'] = [
     ...r.keys.flatMap((k) =>
       k.statusChanges.map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${k.accessKeyId} -> ${c.status} by ${c.by ?? '?'}`, eventID: c.eventID })),
     ),
+    // A key's status change is in Step 1's rows already: its IAM call is not listed a second time.
     ...r.iamChanges
-      .filter((c) => !c.errorCode && !c.ownerUse)
-      .map((c) => ({ eventTime: c.eventTime, what: `${c.eventName} ${c.target ?? ''} by ${c.by}`, eventID: c.eventID })),
-    ...done
-      .filter((x) => isBilledCall(x.eventName))
-      .map((x) => ({ eventTime: x.eventTime, what: `${x.eventName} ${x.resourceId ?? ''} in ${x.region}`, eventID: x.eventID })),
-  ].sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+      .filter((c) => !c.errorCode && !c.ownerUse && !r.keys.some((k) => k.statusChanges.some((x) => x.eventID === c.eventID)))
+      .map((c) => ({ eventTime: c.eventTime, what: `${c.eventName}${c.target ? ` ${c.target}` : ''} by ${c.by}`, eventID: c.eventID })),
+    ...r.billing.resources.flatMap((x) => [
+      { eventTime: x.created, what: `created ${x.type} ${x.id} in ${x.region}${x.detail ? ` (${x.detail})` : ''}`, eventID: x.createdEventID },
+      ...(x.removed ? [{ eventTime: x.removed, what: `removed ${x.type} ${x.id} in ${x.region}: ${x.state}`, eventID: x.removedEventID ?? '' }] : []),
+    ]),
+    ...r.billing.quotaRequests.map((q) => ({
+      eventTime: q.eventTime,
+      what: `Service Quotas increase requested: ${q.service ?? '?'} ${q.quota ?? '?'} to ${q.value ?? '?'} in ${q.region} by ${q.by}`,
+      eventID: q.eventID,
+    })),
+    ...r.billing.supportCases.map((c) => ({
+      eventTime: c.eventTime,
+      what: `support case opened${c.subject ? `: ${c.subject}` : ''} by ${c.by}`,
+      eventID: c.eventID,
+    })),
+  ];
+  // One row per event and what: a call that made several resources keeps a row for each, a key change listed twice is once.
+  const seen = new Set<string>();
+  return rows
+    .filter((x) => {
+      const k = `${x.eventID}\u0000${x.what}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventID.localeCompare(b.eventID));
 }

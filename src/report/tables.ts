@@ -95,3 +95,34 @@ export const dataIntro = (r: Report) =>
     : r.coverage.s3DataEvents
       ? 'The chain read, wrote or deleted no S3 object, secret, parameter or KMS-protected data in this evidence.'
       : 'The chain read no secret or parameter in this evidence; S3 object activity cannot be known from it (no S3 data events: see Coverage).';
+
+/** Step 4's tables: the billable resources, instance-hours by type, quota increases and support cases. */
+export function billingTables(r: Report): { title: string; intro: string | null; head: string[]; rows: Cell[][] }[] {
+  const b = r.billing;
+  const priced = b.prices !== null;
+  return [
+    {
+      title: 'Billable resources the chain made',
+      intro: 'Each with its lifetime as the evidence shows it: from its creation to its removal, or to the end of the evidence.',
+      head: ['region', 'type', 'resource', 'detail', 'created', 'until', 'hours', 'state', 'eventID'],
+      rows: b.resources.map((x) => [x.region, x.type, x.id, x.detail, x.created, x.until, x.hours, x.state, x.createdEventID]),
+    },
+    {
+      title: 'Instance-hours by instance type',
+      intro: priced
+        ? `Estimate from ${b.prices!.file}: ${b.prices!.usd} USD${b.prices!.unpriced ? ` (${b.prices!.unpriced} type(s) not in the file, not counted)` : ''}.`
+        : 'No prices given (--prices FILE, a CSV of region, instance type, USD per hour): keytrail invents none.',
+      head: ['region', 'instance type', 'GPU or accelerator', 'instances', 'hours', ...(priced ? ['USD per hour', 'USD'] : [])],
+      rows: b.instanceHours.map((h) => [h.region, h.instanceType, h.gpu ? 'yes' : 'no', h.instances, h.hours, ...(priced ? [h.usdPerHour, h.usd] : [])]),
+    },
+    {
+      title: 'Service Quotas increases and support cases',
+      intro: 'Attackers raise Spot and GPU limits, or ask support to, before launching more.',
+      head: ['time', 'what', 'by', 'eventID'],
+      rows: [
+        ...b.quotaRequests.map((q) => [q.eventTime, `${q.service ?? '?'} ${q.quota ?? '?'} to ${q.value ?? '?'} in ${q.region}`, q.by, q.eventID]),
+        ...b.supportCases.map((c) => [c.eventTime, `support case${c.subject ? `: ${c.subject}` : ''}`, c.by, c.eventID]),
+      ].sort((a, b2) => String(a[0]).localeCompare(String(b2[0]))),
+    },
+  ];
+}

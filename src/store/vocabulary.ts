@@ -162,15 +162,3 @@ export const IAM_FOOTHOLD_CALLS = [
 
 /** Calls that turn a defence off (logging, threat detection, configuration recording). */
 export const DEFENCE_OFF_CALLS = ['StopLogging', 'DeleteDetector', 'UpdateDetector', 'DeleteTrail', 'StopConfigurationRecorder'] as const;
-
-/** Prefixes of the calls that start something billed (compute, functions, mail), for the billing timeline. */
-export const BILLED_CALL_PREFIXES = [
-  'RunInstances',
-  'RequestSpot',
-  'CreateFleet',
-  'CreateFunction',
-  'ImportKeyPair',
-  'VerifyEmail',
-  'CreateSecurityGroup',
-] as const;
-export const isBilledCall = (eventName: string): boolean => BILLED_CALL_PREFIXES.some((p) => eventName.startsWith(p));

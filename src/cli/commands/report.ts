@@ -3,6 +3,7 @@ import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
+import { readPrices } from '../../report/billing.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
 import { READ, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
@@ -17,6 +18,7 @@ type ReportFormat = (typeof REPORT_FORMATS)[number];
 interface Common extends WindowOptions, RuleOptions {
   key?: string[];
   user?: string[];
+  prices?: string;
 }
 interface ReportOpts extends Common, DbOptions, OutputOptions {
   format: ReportFormat;
@@ -36,6 +38,7 @@ const REPORT_EXAMPLES = `
 Examples:
   keytrail report --key AKIAEXAMPLEKEY123456 -o report.html
   keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md
+  keytrail report --key AKIAEXAMPLEKEY123456 --prices on-demand-prices.csv -o report.html
   keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`;
 
 const INVESTIGATE_ABOUT = `
@@ -54,7 +57,10 @@ function seeds(o: Common): void {
 
 /** The options report and investigate share, after each one's own. */
 const common = (c: Command) =>
-  withOptions(c, OPTIONS.key(), OPTIONS.user(), OPTIONS.since(), OPTIONS.until(), OPTIONS.rules(), OPTIONS.noBuiltin(), ...runRuleOptions());
+  withOptions(c, OPTIONS.key(), OPTIONS.user(), OPTIONS.since(), OPTIONS.until(), OPTIONS.prices(), OPTIONS.rules(), OPTIONS.noBuiltin(), ...runRuleOptions());
+
+/** The --prices file, read before anything runs (a bad line is one clear error). */
+const pricesOf = (o: Common) => (o.prices ? { file: o.prices, prices: readPrices(o.prices) } : undefined);
 
 export function register(program: Command): void {
   const report = program
@@ -81,9 +87,10 @@ export function register(program: Command): void {
 
 async function reportCommand(o: ReportOpts): Promise<void> {
   seeds(o);
+  const prices = pricesOf(o);
   const text = await withCase(o.db, READ, async (db) => {
     const { rules, correlations } = await rulesFor(o);
-    const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations });
+    const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, prices });
     const out = RENDER[o.format](r);
     for (const w of r.coverage.warnings) say(`warning: ${w}`);
     return out;
@@ -93,6 +100,7 @@ async function reportCommand(o: ReportOpts): Promise<void> {
 
 async function investigateCommand(evidence: string[], o: InvestigateOpts): Promise<void> {
   seeds(o);
+  const prices = pricesOf(o);
   const { rules, correlations } = await rulesFor(o);
   const bar = ingestProgress(false);
   let r: Report;
@@ -106,6 +114,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       until: o.until,
       rules,
       correlations,
+      prices,
       onProgress: bar.update,
       onStep: (what) => {
         bar.stop();
