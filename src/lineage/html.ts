@@ -3,8 +3,8 @@
  * layout, MIT) and the data are inline, so it opens offline on an air-gapped laptop and makes no
  * request of any kind.
  * Values from the logs reach the page only as JSON data read with JSON.parse and shown through
- * textContent: never parsed as HTML. The page's script is src/browser/lineage-page.ts and graph.ts,
- * inlined as scripts/page-scripts.mjs builds them (the legend's colours are graph.ts's).
+ * textContent: never parsed as HTML. The page's script is src/browser/lineage-page.ts, graph.ts and
+ * drawn.ts, inlined as scripts/page-scripts.mjs builds them (the legend's colours are drawn.ts's).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

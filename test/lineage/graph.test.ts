@@ -1,5 +1,5 @@
 /**
- * The lineage graph as people read it (src/browser/graph.ts): what is drawn (short labels, large
+ * The lineage graph as people read it (src/browser/graph.ts, drawn.ts): what is drawn (short labels, large
  * groups of sibling leaves as one node) tested as data, then the pages in a real headless browser
  * at 8, 40 and 250 nodes: in layers with the seeds on top, no two labels over each other, the find
  * box bringing a node into view, no request of any kind. KT_GRAPH_OUT=<folder> keeps the pages and
@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Core } from 'cytoscape';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Drawn, MAX_SIBLINGS, drawnGraph, layeringEdges, leafLists, unreachedRoots } from '../../src/browser/graph.js';
+import { type Drawn, MAX_SIBLINGS, drawnGraph, layeringEdges, leafLists, unreachedRoots } from '../../src/browser/drawn.js';
 import { renderHtml } from '../../src/lineage/html.js';
 import type { Lineage } from '../../src/lineage/lineage.js';
 import { renderReportHtml } from '../../src/report/html.js';
