@@ -159,9 +159,16 @@ function freshId(base: string, taken: Set<string>): string {
   return id;
 }
 
+/** A tooltip: one line for each value, each printable (a newline from the logs cannot start another). */
+const lines = (values: (string | null | undefined)[]) =>
+  values
+    .filter(Boolean)
+    .map((v) => printable(v!))
+    .join('\n');
+
 function single(n: LineageNode, label: string): DrawnNode {
-  const title = [`${n.kind} ${n.id}`, n.arn, n.owner && `of ${n.owner}`].filter(Boolean).join('\n');
-  return { id: n.id, label, title: printable(title), search: searchText([n]), colour: colour(n), shape: shape(n), seed: n.seed, members: [] };
+  const title = lines([`${n.kind} ${n.id}`, n.arn, n.owner && `of ${n.owner}`]);
+  return { id: n.id, label, title, search: searchText([n]), colour: colour(n), shape: shape(n), seed: n.seed, members: [] };
 }
 
 /** Members the tooltip of a group names; the side panel lists them all. */
@@ -170,8 +177,8 @@ const TITLE_MEMBERS = 8;
 function group(id: string, g: LineageNode[]): DrawnNode {
   const label = groupLabel(g);
   const more = g.length > TITLE_MEMBERS ? [`and ${g.length - TITLE_MEMBERS} more`] : [];
-  const title = [label, ...g.slice(0, TITLE_MEMBERS).map((n) => n.id), ...more].join('\n');
-  return { id, label, title: printable(title), search: searchText(g), colour: colour(g[0]!), shape: shape(g[0]!), seed: false, members: g.map((n) => n.id) };
+  const title = lines([label, ...g.slice(0, TITLE_MEMBERS).map((n) => n.id), ...more]);
+  return { id, label, title, search: searchText(g), colour: colour(g[0]!), shape: shape(g[0]!), seed: false, members: g.map((n) => n.id) };
 }
 
 /** The lineage as drawn: short labels, large groups of sibling leaves as one node, and one edge per parent and kind into a group (`assumed_role ×14`). */

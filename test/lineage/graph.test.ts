@@ -235,6 +235,9 @@ describe('the graph in a real browser', () => {
       return { label: g.data('label') as string, members: g.data('members') as string[], at: g.renderedPosition() };
     });
     const box = (await page.locator('#cy').boundingBox())!;
+    // The tooltip names the group and its first members in full.
+    await page.mouse.move(box.x + group.at.x, box.y + group.at.y);
+    expect(await page.locator('#cy').getAttribute('title')).toContain(`${group.label}\n${group.members[0]}`);
     await page.mouse.click(box.x + group.at.x, box.y + group.at.y);
     expect(await page.locator('#panel h2').first().textContent()).toBe(group.label);
     expect(await page.locator('#panel button').allTextContents()).toEqual(group.members);
