@@ -230,8 +230,34 @@ function layOut(cy: Core, d: Drawn, lists: Map<string, string[]>): void {
     .forEach((e) => {
       e.style('control-point-distances', e.target().position().x > e.source().position().x ? -ARC : ARC);
     });
-  cy.fit(undefined, 20);
-  // A few nodes would fill the view at three times their size: no closer than the find box goes.
+}
+
+/** Below this zoom the labels are specks (9px at 0.35 is 3px): the graph's shape, nothing to read. */
+const SPECKS_ZOOM = 0.35;
+/** The view's margin around the graph. */
+const MARGIN = 20;
+
+/**
+ * The first view: the whole graph. A graph far wider (or taller)
+ * than the view would be a strip of specks: it fills the view's other side instead, its top and its
+ * seeds in view, the rest a pan or a search away (the lineage page's 'whole graph' button shows it all).
+ */
+function firstView(cy: Core): void {
+  wholeGraph(cy);
+  if (cy.zoom() >= SPECKS_ZOOM) return;
+  const all = cy.elements().boundingBox();
+  const seeds = cy.nodes().filter((n) => n.data('seed') === true);
+  const across = (seeds.nonempty() ? seeds : cy.nodes()).boundingBox({ includeLabels: true });
+  const fill = Math.max((cy.width() - 2 * MARGIN) / all.w, (cy.height() - 2 * MARGIN) / all.h);
+  // Seeds far apart keep it wider: the view starts with all of them.
+  const zoom = Math.min(READ_ZOOM, fill, (cy.width() - 2 * MARGIN) / across.w);
+  cy.zoom(zoom);
+  cy.pan({ x: cy.width() / 2 - zoom * (across.x1 + across.w / 2), y: MARGIN - zoom * all.y1 });
+}
+
+/** Fits the whole graph in the view, no closer than the find box goes (a few nodes would fill it at three times their size). */
+export function wholeGraph(cy: Core): void {
+  cy.fit(undefined, MARGIN);
   if (cy.zoom() > READ_ZOOM) {
     cy.zoom(READ_ZOOM);
     cy.center();
@@ -257,6 +283,7 @@ export function drawLineage(container: HTMLElement, data: Lineage): Core {
   const started = performance.now();
   layOut(cy, d, lists);
   cy.scratch('keytrail', { layoutMs: performance.now() - started });
+  firstView(cy);
   tooltips(cy, container);
   return cy;
 }

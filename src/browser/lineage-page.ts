@@ -8,7 +8,7 @@
  */
 import type { EventObject } from 'cytoscape';
 import type { Lineage, LineageNode } from '../lineage/lineage.js';
-import { drawLineage, findInGraph } from './graph.js';
+import { drawLineage, findInGraph, wholeGraph } from './graph.js';
 
 const data: Lineage = JSON.parse(document.getElementById('lineage-data')!.textContent!);
 const cy = drawLineage(document.getElementById('cy')!, data);
@@ -99,6 +99,7 @@ cy.on('tap', 'node', (evt: EventObject) => {
 });
 const find = document.querySelector<HTMLInputElement>('#find')!;
 find.addEventListener('input', () => findInGraph(cy, find.value));
+document.getElementById('whole')!.addEventListener('click', () => wholeGraph(cy));
 const groups = cy.nodes('.group').length;
 document.getElementById('count')!.textContent =
   `${data.nodes.length} nodes, ${data.edges.length} edges` +

@@ -71,6 +71,7 @@ const STYLE = `<style>
   html, body { margin: 0; height: 100%; font: 13px/1.4 system-ui, sans-serif; color: #222; }
   #top { padding: 6px 10px; border-bottom: 1px solid #ddd; display: flex; gap: 12px; align-items: center; }
   #top input { width: 260px; }
+  #top button { white-space: nowrap; }
   #main { display: flex; height: calc(100% - 38px); }
   #cy { flex: 1; }
   #panel { width: 380px; overflow: auto; border-left: 1px solid #ddd; padding: 8px 12px; }
@@ -79,7 +80,7 @@ const STYLE = `<style>
   #panel td { border-top: 1px solid #eee; padding: 2px 4px; vertical-align: top; word-break: break-all; }
   #panel td:first-child { white-space: nowrap; word-break: normal; color: #555; width: 1%; }
   .legend span { display: inline-block; padding: 0 6px; border-radius: 3px; margin-right: 4px; }
-  @media print { #top input, #panel { display: none; } }
+  @media print { #top input, #top button, #panel { display: none; } }
 </style>
 `;
 
@@ -96,6 +97,7 @@ ${STYLE}</head>
 <div id="top"><strong>${esc(title)}</strong>
   <span class="legend"><span style="background:#e06666">seed</span><span style="background:#f6b26b">created by the attacker</span><span style="background:#ffe599">tainted</span><span style="background:#d9d9d9">context</span></span>
   <input id="find" placeholder="find a node (key id, user, role)..." aria-label="find a node">
+  <button id="whole" type="button">whole graph</button>
   <span id="count"></span></div>
 <div id="main"><div id="cy"></div><div id="panel"><p>Click a node to see its activity and the events that prove its edges.</p></div></div>
 <script type="application/json" id="lineage-data">${scriptJson(l)}</script>

@@ -185,9 +185,30 @@ describe('the graph in a real browser', () => {
       const { page, problems, requests } = await openWatched(browser, file, 'keytrail', { width: 1300, height: 800 });
       const m = await measure(page, 'keytrail');
       expectReadable(l, m);
-      console.log(`lineage.html, ${size} nodes: ${m.nodes.length} drawn, laid out in ${Math.round(m.layoutMs)} ms, fitted at zoom ${m.zoom.toFixed(2)}`);
-      expect(m.layoutMs).toBeLessThan(5_000);
+      // The first view: labels big enough to read something, every seed in it; the whole graph when it fits so.
+      const inView = () =>
+        page.evaluate(() => {
+          const cy = (window as unknown as { keytrail: { cy: Core } }).keytrail.cy;
+          const inside = (b: { x1: number; x2: number; y1: number; y2: number }) => b.x1 >= 0 && b.y1 >= 0 && b.x2 <= cy.width() && b.y2 <= cy.height();
+          return {
+            zoom: cy.zoom(),
+            seeds: cy.nodes().filter((n) => n.data('seed') && !inside(n.renderedBoundingBox({ includeLabels: true }))).length,
+            others: cy.nodes().filter((n) => !inside(n.renderedBoundingBox({ includeLabels: true }))).length,
+          };
+        });
+      const first = await inView();
       await page.screenshot({ path: path.join(dir, `lineage-${size}.png`) });
+      expect(first.zoom).toBeGreaterThanOrEqual(0.35);
+      expect(first.seeds).toBe(0);
+      if (size < 250) expect(first.others).toBe(0);
+      await page.click('#whole');
+      const whole = await inView();
+      expect(whole.others).toBe(0);
+      console.log(
+        `lineage.html, ${size} nodes: ${m.nodes.length} drawn, laid out in ${Math.round(m.layoutMs)} ms, first view at zoom ${first.zoom.toFixed(2)}, whole graph at ${whole.zoom.toFixed(2)}`,
+      );
+      expect(m.layoutMs).toBeLessThan(5_000);
+      await page.screenshot({ path: path.join(dir, `lineage-${size}-whole.png`) });
 
       // The deepest node of the lineage (the last one made), its view moved away first.
       const target = l.nodes.at(-1)!;
