@@ -42,6 +42,13 @@ describe('the graph as drawn (data)', () => {
     }
     const d = drawnGraph(syntheticLineage(8));
     expect(d.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['svc-backup', 'ops-admin', '999988887777']));
+    // Keys alike to their last 8 characters: the tail grows until they read apart, a third key keeps its 4.
+    const l = syntheticLineage(8);
+    const keys = ['AKIABACKDOOR00000001', 'AKIALOOP000000000001', 'AKIALOOP000000000002'].map((id) => ({ ...l.nodes[0]!, id, name: id, seed: false }));
+    const labels = drawnGraph({ ...l, nodes: [...l.nodes, ...keys] })
+      .nodes.slice(-3)
+      .map((n) => n.label);
+    expect(labels).toEqual(['AKIA…OR00000001', 'AKIA…0000000001', 'AKIA…0002']);
   });
 
   it(`more than ${MAX_SIBLINGS} sibling leaves of a kind are one node ("14 sessions of ops-admin"); every node of the lineage is drawn or in a group`, () => {
@@ -280,6 +287,23 @@ describe('the graph in a real browser', () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('a lineage of nothing, or of the seed alone, draws without an error', async () => {
+    const seed = syntheticLineage(8).nodes[0]!;
+    for (const [name, l] of [
+      ['empty', { seeds: [], nodes: [], edges: [], warnings: ['no event'] }],
+      ['seed', { seeds: [seed.id], nodes: [seed], edges: [], warnings: [] }],
+    ] as [string, Lineage][]) {
+      const file = path.join(dir, `lineage-${name}.html`);
+      fs.writeFileSync(file, renderHtml(l));
+      const { page, problems, requests } = await openWatched(browser, file, 'keytrail', { width: 1300, height: 800 });
+      expect(await page.evaluate(() => (window as unknown as { keytrail: { cy: Core } }).keytrail.cy.nodes().length)).toBe(l.nodes.length);
+      await page.fill('#find', 'akia');
+      await page.click('#whole');
+      expect([problems, requests]).toEqual([[], []]);
+      await page.close();
+    }
   }, 60_000);
 
   it('report.html draws the 250-node lineage the same way in Step 2', async () => {
