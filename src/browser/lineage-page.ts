@@ -1,13 +1,14 @@
 /**
  * Browser code: the lineage page (src/lineage/html.ts). It reads the lineage from the page's JSON
  * block, draws it, shows a node's activity and the events that prove its edges in the side panel on
- * a click, and highlights the nodes a search matches. scripts/page-scripts.mjs transpiles it into the
+ * a click (a group of siblings: its members, each a click away), and rings the nodes a search
+ * matches and brings them into view. scripts/page-scripts.mjs transpiles it into the
  * page's one inline script, this file's code inside a function of its own. Every value from the logs
  * is set as textContent: never parsed as HTML.
  */
 import type { EventObject } from 'cytoscape';
 import type { Lineage, LineageNode } from '../lineage/lineage.js';
-import { drawLineage } from './graph.js';
+import { drawLineage, findInGraph, wholeGraph } from './graph.js';
 
 const data: Lineage = JSON.parse(document.getElementById('lineage-data')!.textContent!);
 const cy = drawLineage(document.getElementById('cy')!, data);
@@ -73,16 +74,35 @@ function show(id: string): void {
   }
 }
 
-cy.on('tap', 'node', (evt: EventObject) => show(evt.target.id()));
-const find = document.querySelector<HTMLInputElement>('#find')!;
-find.addEventListener('input', () => {
-  const q = find.value.toLowerCase();
-  cy.nodes().removeClass('hit');
-  if (q)
-    cy.nodes()
-      .filter((n) => n.id().toLowerCase().indexOf(q) >= 0)
-      .addClass('hit');
+/** A group of sibling nodes drawn as one: its members, each row a button to the member's own facts. */
+function showGroup(label: string, members: string[]): void {
+  const panel = document.getElementById('panel')!;
+  panel.textContent = '';
+  panel.appendChild(el('h2', label));
+  const t = el('table');
+  for (const id of members) {
+    const n = byId[id]!;
+    const open = el('button', id);
+    open.addEventListener('click', () => show(id));
+    const tr = el('tr');
+    tr.appendChild(el('td')).appendChild(open);
+    tr.appendChild(el('td', `${n.activity.events} events, ${n.firstSeen || '-'} / ${n.lastSeen || '-'}`));
+    t.appendChild(tr);
+  }
+  panel.appendChild(t);
+}
+
+cy.on('tap', 'node', (evt: EventObject) => {
+  const members: string[] = evt.target.data('members');
+  if (members.length) showGroup(evt.target.data('label'), members);
+  else show(evt.target.id());
 });
+const find = document.querySelector<HTMLInputElement>('#find')!;
+find.addEventListener('input', () => findInGraph(cy, find.value));
+document.getElementById('whole')!.addEventListener('click', () => wholeGraph(cy));
+const groups = cy.nodes('.group').length;
 document.getElementById('count')!.textContent =
-  `${data.nodes.length} nodes, ${data.edges.length} edges${data.warnings.length ? ` - ${data.warnings.join('; ')}` : ''}`;
+  `${data.nodes.length} nodes, ${data.edges.length} edges` +
+  (groups ? ` (${groups} groups of like siblings drawn as one node each: click one for its members)` : '') +
+  (data.warnings.length ? ` - ${data.warnings.join('; ')}` : '');
 Object.assign(window, { keytrail: { cy, data, show } });

@@ -1,11 +1,11 @@
 /**
  * The report as one self-contained HTML file for an air-gapped laptop: no CDN, no request of any
  * kind (a CSP forbids them), charts drawn as inline SVG by the page's script (src/browser/report-page.ts,
- * inlined as scripts/page-scripts.mjs builds it), the lineage graph inline (cytoscape), print styles
+ * inlined as scripts/page-scripts.mjs builds it), the lineage graph inline (cytoscape and its dagre layout), print styles
  * for PDF. The data is embedded as JSON and every value from the logs reaches the page through
  * textContent or an SVG attribute set by script, never as HTML.
  */
-import { cytoscapeSource, scriptJson } from '../lineage/html.js';
+import { graphScripts, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
 import { attemptsIntro, billingTables, dataIntro, dataTable, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
@@ -95,7 +95,7 @@ export function renderReportHtml(r: Report): string {
     billingTables: billingTables(r),
   };
   return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
-<script>${cytoscapeSource()}</script>
+${graphScripts()}
 <script>${REPORT_PAGE_SCRIPT}</script>
 </body>
 </html>
