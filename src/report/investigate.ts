@@ -3,9 +3,9 @@
  * (idempotent), run the rules, follow the lineage, and write the case folder. The CLI adds
  * progress and messages; the benchmark times it as is.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { jsonText } from '../escape.js';
+import { makeOutputFolder, writeOutputFile } from '../output-path.js';
 import { exportTimeline } from '../export/timeline.js';
 import { writeRowsToFile } from '../export/rows.js';
 import { ingest, type IngestProgress, type IngestSummary } from '../ingest/ingest.js';
@@ -30,7 +30,7 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
 }
 
 export async function investigate(evidence: readonly string[], o: InvestigateOptions): Promise<{ ingest: IngestSummary; report: Report }> {
-  fs.mkdirSync(o.out, { recursive: true });
+  makeOutputFolder(o.out, '--out');
   const dbPath = path.join(o.out, 'keytrail.duckdb');
   o.onStep?.(`ingesting into ${dbPath}...`);
   const summary = await ingest(evidence, { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress });
@@ -41,7 +41,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     const findings = await detect(db, o.rules, { correlations: o.correlations });
     const r = await buildReport(db, { ...o, findings });
     await findings.store();
-    const write = (name: (typeof CASE_FILES)[number], text: string) => fs.writeFileSync(path.join(o.out, name), text);
+    const write = (name: (typeof CASE_FILES)[number], text: string) => writeOutputFile(path.join(o.out, name), text);
     write('report.html', renderReportHtml(r));
     write('report.md', renderMarkdown(r));
     write('report.json', `${jsonText(r, 2)}\n`);

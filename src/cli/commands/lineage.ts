@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { jsonText, printable } from '../../escape.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
 import { buildLineage, type Lineage } from '../../lineage/lineage.js';
 import { suggestKeys } from '../../lineage/suggest.js';
 import { renderHtml } from '../../lineage/html.js';
@@ -62,7 +63,10 @@ export function register(program: Command): void {
     OPTIONS.output(),
   )
     .addHelpText('after', ABOUT)
-    .action(async (opts: Opts) => (opts.suggest ? suggest(opts) : lineage(opts)));
+    .action(async (opts: Opts) => {
+      checkOutputFile(opts.output, '-o');
+      return opts.suggest ? suggest(opts) : lineage(opts);
+    });
 }
 
 async function lineage(opts: Opts): Promise<void> {

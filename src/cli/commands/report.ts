@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { buildReport, type Report } from '../../report/report.js';
@@ -81,6 +82,7 @@ export function register(program: Command): void {
 
 async function reportCommand(o: ReportOpts): Promise<void> {
   seeds(o);
+  checkOutputFile(o.output, '-o');
   const text = await withCase(o.db, READ, async (db) => {
     const { rules, correlations } = await rulesFor(o);
     const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations });
