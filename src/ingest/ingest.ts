@@ -14,7 +14,7 @@ import type { ExpansionLimits } from './bytes.js';
 import { BatchLoader } from './batch-loader.js';
 import { CaseIndex } from './case-index.js';
 import { BatchPipeline } from './pipeline.js';
-import { planIngest } from './plan.js';
+import { type IngestPlan, planIngest } from './plan.js';
 import { makeRunTmp, removeStaleTmp } from './run-tmp.js';
 
 export interface IngestOptions {
@@ -33,6 +33,11 @@ export interface IngestOptions {
   maxDepth?: number;
   /** Archive extraction stops while the temporary folder has less than this free (default 1 GiB). */
   minFreeBytes?: number;
+  /**
+   * keytrail's own case folders, should the inputs hold them (investigate's --out): not read, like
+   * any folder found holding a case database and its report.
+   */
+  caseFolders?: readonly string[];
 }
 
 export interface IngestProgress {
@@ -56,16 +61,25 @@ export interface IngestSummary {
   inputErrors: { input: string; message: string }[];
   /** Rejected files with their reasons, for the summary a person reads. */
   problems: { path: string; status: FileStatus; reason: string }[];
+  /** keytrail case folders found inside the inputs, not read as evidence. */
+  caseFolders: string[];
 }
 
 export async function ingest(inputs: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const plan = await planIngest(inputs, options);
+  return ingestPlanned(await planIngest(inputs, options), options, started);
+}
+
+/**
+ * Ingest what a plan (plan.ts planIngest, made with the same options) found: for a caller that
+ * looks at the inputs before anything is written (investigate refuses inputs that name nothing).
+ */
+export async function ingestPlanned(plan: IngestPlan, options: IngestOptions, started = performance.now()): Promise<IngestSummary> {
   const db = await CaseDb.open(options.db, { create: true, memoryLimit: plan.memoryLimit });
   // A run killed before its `finally` leaves its temp folder; the next run removes it.
   removeStaleTmp(plan.tmpParent);
   const tmp = makeRunTmp(plan.tmpParent);
-  const summary = emptySummary(options.db, plan.inputErrors);
+  const summary = emptySummary(options.db, plan);
   try {
     const loader = new BatchLoader(db, plan.memoryLimit, plan.split.maxBytes, tmp);
     await loader.init();
@@ -79,7 +93,7 @@ export async function ingest(inputs: readonly string[], options: IngestOptions):
   return summary;
 }
 
-function emptySummary(db: string, inputErrors: IngestSummary['inputErrors']): IngestSummary {
+function emptySummary(db: string, plan: IngestPlan): IngestSummary {
   return {
     db,
     files: { ingested: 0, partial: 0, skipped: 0, 'duplicate-file': 0, rejected: 0 },
@@ -88,7 +102,8 @@ function emptySummary(db: string, inputErrors: IngestSummary['inputErrors']): In
     duplicates: 0,
     rejectedRecords: 0,
     seconds: 0,
-    inputErrors,
+    inputErrors: plan.inputErrors,
     problems: [],
+    caseFolders: plan.caseFolders,
   };
 }

@@ -8,7 +8,9 @@ import { jsonText } from '../escape.js';
 import { makeOutputFolder, writeOutputFile } from '../output-path.js';
 import { exportTimeline } from '../export/timeline.js';
 import { writeRowsToFile } from '../export/rows.js';
-import { ingest, type IngestProgress, type IngestSummary } from '../ingest/ingest.js';
+import { CASE_FOLDER, CASE_FOLDER_REASON } from '../ingest/discover.js';
+import { type IngestOptions, type IngestProgress, type IngestSummary, ingestPlanned } from '../ingest/ingest.js';
+import { InputsNameNothing, planIngest } from '../ingest/plan.js';
 import { renderHtml } from '../lineage/html.js';
 import { detect } from '../rules/detect.js';
 import { CaseDb } from '../store/db.js';
@@ -30,10 +32,16 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
 }
 
 export async function investigate(evidence: readonly string[], o: InvestigateOptions): Promise<{ ingest: IngestSummary; report: Report }> {
+  const dbPath = path.join(o.out, CASE_FOLDER.db);
+  const options: IngestOptions = { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress, caseFolders: [o.out] };
+  // Evidence that is not there stops the run before anything is written: a typo in a path would
+  // otherwise give a whole report of no activity.
+  const plan = await planIngest(evidence, options);
+  if (plan.inputErrors.length > 0) throw new InputsNameNothing(plan.inputErrors);
   makeOutputFolder(o.out, '--out');
-  const dbPath = path.join(o.out, 'keytrail.duckdb');
+  for (const dir of plan.caseFolders) o.onStep?.(`${dir}: ${CASE_FOLDER_REASON}`);
   o.onStep?.(`ingesting into ${dbPath}...`);
-  const summary = await ingest(evidence, { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress });
+  const summary = await ingestPlanned(plan, options);
   o.onStep?.(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
   const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
   try {

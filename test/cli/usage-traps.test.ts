@@ -1,13 +1,80 @@
 /**
  * The traps a responder falls into at the command line (issue 15 point 8), through the built binary:
- * an -o or --out that cannot be written.
+ * an investigation of evidence that is not there, the case folder read back as evidence, an -o or
+ * --out that cannot be written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { write } from '../helpers.js';
-import { LEAKED_KEY, ingestCase } from '../fixtures/use/case.js';
+import { cli, records, s3File, tmpDir, write } from '../helpers.js';
+import { ACCOUNT, LEAKED_KEY, ingestCase } from '../fixtures/use/case.js';
 import { cliAsync, expectUserError } from '../fixtures/use/run.js';
+
+/** Evidence of one account in an S3-shaped folder: one file of these records. */
+function evidence(root: string, account: string, recs: Record<string, unknown>[]): string {
+  write(path.join(root, 'AWSLogs', account, 'CloudTrail', 'us-east-1', `${account}_CloudTrail_us-east-1_0.json.gz`), s3File(recs));
+  return root;
+}
+
+const eventCount = (db: string) => Number(JSON.parse(cli(['query', 'SELECT count(*) AS n FROM events', '--db', db, '--format', 'json']).stdout)[0].n);
+
+describe('investigate on evidence that is not there', () => {
+  it('a missing path: exit 2 with the message ingest gives, and no case folder', async () => {
+    const d = tmpDir('kt-usage-');
+    const missing = path.join(d, 'no-such-evidence');
+    const ingest = await cliAsync(['ingest', missing, '--db', path.join(d, 'x.duckdb')]);
+    expect(ingest.status).toBe(2);
+    const said = ingest.stderr.split('\n').find((l) => l.includes(missing))!;
+    expect(said).toBe(`${missing}: no such file or folder`);
+
+    const out = path.join(d, 'case');
+    const r = await cliAsync(['investigate', missing, '--key', LEAKED_KEY, '--out', out]);
+    expectUserError(r);
+    expect(r.stderr).toContain(said);
+    expect(r.stderr).not.toMatch(/No activity|case folder:/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('an empty folder: exit 2 with the message ingest gives', async () => {
+    const d = tmpDir('kt-usage-');
+    const empty = path.join(d, 'evidence');
+    fs.mkdirSync(empty);
+    const ingest = await cliAsync(['ingest', empty, '--db', path.join(d, 'x.duckdb')]);
+    expect(ingest.status).toBe(2);
+    const said = ingest.stderr.split('\n').find((l) => l.includes(empty))!;
+    expect(said).toBe(`${empty}: folder holds no files`);
+
+    const r = await cliAsync(['investigate', empty, '--key', LEAKED_KEY, '--out', path.join(d, 'case')]);
+    expectUserError(r);
+    expect(r.stderr).toContain(said);
+    expect(fs.existsSync(path.join(d, 'case', 'report.html'))).toBe(false);
+  });
+});
+
+describe('the case folder inside the evidence folder', () => {
+  it('is never read as evidence: the next run skips it and says so once', () => {
+    const d = tmpDir('kt-usage-');
+    const ev = evidence(path.join(d, 'evidence'), ACCOUNT, records(4));
+    const out = path.join(ev, 'case');
+    expect(cli(['investigate', ev, '--key', LEAKED_KEY, '--out', out]).status).toBe(0);
+    write(path.join(ev, 'more.json.gz'), s3File(records(2)));
+    const r = cli(['investigate', ev, '--key', LEAKED_KEY, '--out', out]);
+    expect(r.status).toBe(0);
+    const mentions = r.stderr.split('\n').filter((l) => l.includes(out));
+    expect(mentions.filter((l) => /not evidence/.test(l))).toHaveLength(1);
+    const db = path.join(out, 'keytrail.duckdb');
+    const read = JSON.parse(cli(['query', `SELECT path FROM files WHERE starts_with(path, '${out}/')`, '--db', db, '--format', 'json']).stdout);
+    expect(read).toEqual([]);
+    expect(eventCount(db)).toBe(6);
+
+    // A plain ingest of the same folder into another case knows the case folder too.
+    const other = path.join(d, 'other.duckdb');
+    const ingested = cli(['ingest', ev, '--db', other, '--json']);
+    expect(ingested.status).toBe(0);
+    expect(JSON.parse(ingested.stdout)).toMatchObject({ events: 6, files: { ingested: 2, rejected: 0 } });
+    expect(ingested.stderr.split('\n').filter((l) => l.includes(out) && /not evidence/.test(l))).toHaveLength(1);
+  });
+});
 
 describe('-o and --out that cannot be written: one line naming the path, exit 2', () => {
   let db: string;

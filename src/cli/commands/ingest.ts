@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { jsonText } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
+import { CASE_FOLDER_REASON } from '../../ingest/discover.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
 import { say } from '../common.js';
 import { EXIT, exits } from '../exit.js';
@@ -52,6 +53,7 @@ async function run(inputs: string[], opts: Opts) {
   }
   if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else if (!opts.quiet) say(...describe(summary));
+  if (!opts.quiet) for (const dir of summary.caseFolders) say(`${dir}: ${CASE_FOLDER_REASON}`);
   for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
   const rejected = summary.files.rejected;
   if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {
