@@ -40,6 +40,11 @@ export const OPTIONS = {
   includeDeprecated: () => new Option('--include-deprecated', 'also run rules with status: deprecated (left out by default)'),
   includeUnsupported: () => new Option('--include-unsupported', 'also run rules with status: unsupported (left out by default)'),
   memoryLimit: (description: string) => new Option('--memory-limit <size>', description),
+  append: () =>
+    new Option(
+      '--append',
+      "add evidence of another AWS account to a case that holds some already (refused without it: one customer's case, one customer's evidence)",
+    ),
 };
 
 /** The options as commander parses them (each command's options type is made of these). */

@@ -13,6 +13,7 @@ import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
 import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent, type FileStatus } from '../store/schema.js';
 import { messageOf } from '../errors.js';
+import type { CaseAccounts } from './accounts.js';
 import { eventsSelect } from './record-sql.js';
 import { int, textListOrNull, textOrNull } from './row-values.js';
 
@@ -120,6 +121,8 @@ export class BatchLoader {
     private readonly maxRecordBytes = 64 << 20,
     /** Where the files' rows are written for DuckDB to read (insertFiles); the run's own temporary folder. */
     private readonly tmp = os.tmpdir(),
+    /** The case's accounts (accounts.ts): a batch of another account's evidence is refused before it commits. */
+    private readonly accounts?: CaseAccounts,
   ) {
     this.limitBytes = memoryLimit === undefined ? undefined : sizeBytes(memoryLimit);
   }
@@ -233,6 +236,7 @@ export class BatchLoader {
         );
         await this.db.exec(`INSERT INTO rejects SELECT f, i, w, x FROM ${read} WHERE w IS NOT NULL`, [normalized]);
       }
+      await this.accounts?.check(minId, new Map(files.map((f) => [f.id, f.path])));
       // Records read = rows inserted (valid or not) + the record reader's unreadable values.
       const read = await this.db.all(
         `SELECT file_id, sum(n) AS n FROM (SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY ALL

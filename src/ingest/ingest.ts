@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import type { ExpansionLimits } from './bytes.js';
+import { CaseAccounts } from './accounts.js';
 import { BatchLoader } from './batch-loader.js';
 import { CaseIndex } from './case-index.js';
 import { BatchPipeline } from './pipeline.js';
@@ -33,6 +34,11 @@ export interface IngestOptions {
   maxDepth?: number;
   /** Archive extraction stops while the temporary folder has less than this free (default 1 GiB). */
   minFreeBytes?: number;
+  /**
+   * Add evidence of an AWS account the case does not hold yet (accounts.ts); without it, a case
+   * that holds evidence refuses another account's.
+   */
+  append?: boolean;
   /**
    * keytrail's own case folders, should the inputs hold them (investigate's --out): not read, like
    * any folder found holding a case database and its report.
@@ -81,7 +87,8 @@ export async function ingestPlanned(plan: IngestPlan, options: IngestOptions, st
   const tmp = makeRunTmp(plan.tmpParent);
   const summary = emptySummary(options.db, plan);
   try {
-    const loader = new BatchLoader(db, plan.memoryLimit, plan.split.maxBytes, tmp);
+    const accounts = options.append ? undefined : await CaseAccounts.read(db);
+    const loader = new BatchLoader(db, plan.memoryLimit, plan.split.maxBytes, tmp, accounts);
     await loader.init();
     const known = await CaseIndex.read(db);
     await new BatchPipeline(plan, known, loader, tmp, summary, options.onProgress).run();

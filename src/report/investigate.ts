@@ -26,6 +26,8 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
   out: string;
   /** DuckDB's memory limit while loading the evidence (ingest's default when absent). */
   memoryLimit?: string;
+  /** Add evidence of an AWS account the case folder does not hold yet (IngestOptions.append). */
+  append?: boolean;
   onProgress?: (p: IngestProgress) => void;
   /** Called between the steps, for the CLI's messages. */
   onStep?: (what: string) => void;
@@ -33,7 +35,7 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
 
 export async function investigate(evidence: readonly string[], o: InvestigateOptions): Promise<{ ingest: IngestSummary; report: Report }> {
   const dbPath = path.join(o.out, CASE_FOLDER.db);
-  const options: IngestOptions = { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress, caseFolders: [o.out] };
+  const options: IngestOptions = { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress, caseFolders: [o.out], append: o.append };
   // Evidence that is not there stops the run before anything is written: a typo in a path would
   // otherwise give a whole report of no activity.
   const plan = await planIngest(evidence, options);

@@ -1,7 +1,7 @@
 /**
  * The traps a responder falls into at the command line (issue 15 point 8), through the built binary:
- * an investigation of evidence that is not there, the case folder read back as evidence, an -o or
- * --out that cannot be written.
+ * an investigation of evidence that is not there, a second customer's evidence added to the first
+ * customer's case, the case folder read back as evidence, an -o or --out that cannot be written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,23 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, records, s3File, tmpDir, write } from '../helpers.js';
 import { ACCOUNT, LEAKED_KEY, ingestCase } from '../fixtures/use/case.js';
 import { cliAsync, expectUserError } from '../fixtures/use/run.js';
+
+const OTHER_ACCOUNT = '444455556666';
+
+/** Records of another AWS account: its trail, its user, its key. */
+function otherAccountRecords(n: number) {
+  return records(n, {
+    recipientAccountId: OTHER_ACCOUNT,
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAOTHERPRINCIPAL01',
+      arn: `arn:aws:iam::${OTHER_ACCOUNT}:user/deploy`,
+      accountId: OTHER_ACCOUNT,
+      accessKeyId: 'AKIAOTHERCUSTOMER001',
+      userName: 'deploy',
+    },
+  });
+}
 
 /** Evidence of one account in an S3-shaped folder: one file of these records. */
 function evidence(root: string, account: string, recs: Record<string, unknown>[]): string {
@@ -48,6 +65,62 @@ describe('investigate on evidence that is not there', () => {
     expectUserError(r);
     expect(r.stderr).toContain(said);
     expect(fs.existsSync(path.join(d, 'case', 'report.html'))).toBe(false);
+  });
+});
+
+describe('a case holds the evidence of its own AWS account(s)', () => {
+  it("investigate without --out, run for a second customer in the same folder, refuses that customer's evidence, naming both accounts", () => {
+    const d = tmpDir('kt-usage-');
+    const first = evidence(path.join(d, 'customer-a'), ACCOUNT, records(5));
+    const second = evidence(path.join(d, 'customer-b'), OTHER_ACCOUNT, otherAccountRecords(4));
+    expect(cli(['investigate', first, '--key', LEAKED_KEY], { cwd: d }).status).toBe(0);
+    const r = cli(['investigate', second, '--key', 'AKIAOTHERCUSTOMER001'], { cwd: d });
+    expectUserError(r);
+    expect(r.stderr).toContain(OTHER_ACCOUNT);
+    expect(r.stderr).toContain(ACCOUNT);
+    expect(r.stderr).toContain('--append');
+    expect(r.stderr).toContain('customer-b');
+    // Nothing of the second customer is in the first customer's case, and its report is the first one's.
+    expect(eventCount(path.join(d, 'case', 'keytrail.duckdb'))).toBe(5);
+    expect(fs.readFileSync(path.join(d, 'case', 'report.json'), 'utf8')).not.toContain('AKIAOTHERCUSTOMER001');
+  });
+
+  it('ingest into an existing case refuses another account; the same account is welcome; --append adds the other', () => {
+    const d = tmpDir('kt-usage-');
+    const db = path.join(d, 'case.duckdb');
+    expect(cli(['ingest', evidence(path.join(d, 'a1'), ACCOUNT, records(3)), '--db', db, '--quiet']).status).toBe(0);
+    expect(cli(['ingest', evidence(path.join(d, 'a2'), ACCOUNT, records(2)), '--db', db, '--quiet']).status).toBe(0);
+    const other = evidence(path.join(d, 'b'), OTHER_ACCOUNT, otherAccountRecords(4));
+    const r = cli(['ingest', other, '--db', db]);
+    expectUserError(r);
+    expect(r.stderr).toMatch(new RegExp(`${OTHER_ACCOUNT}.*${ACCOUNT}|${ACCOUNT}.*${OTHER_ACCOUNT}`));
+    expect(eventCount(db)).toBe(5);
+    const appended = cli(['ingest', other, '--db', db, '--append', '--quiet']);
+    expect(appended.stderr).toBe('');
+    expect(appended.status).toBe(0);
+    expect(eventCount(db)).toBe(9);
+  });
+
+  it('investigate --append adds another account to an existing case folder', () => {
+    const d = tmpDir('kt-usage-');
+    const out = path.join(d, 'case');
+    expect(cli(['investigate', evidence(path.join(d, 'a'), ACCOUNT, records(2)), '--key', LEAKED_KEY, '--out', out]).status).toBe(0);
+    const b = evidence(path.join(d, 'b'), OTHER_ACCOUNT, otherAccountRecords(3));
+    expect(cli(['investigate', b, '--key', LEAKED_KEY, '--out', out]).status).toBe(2);
+    const r = cli(['investigate', b, '--key', LEAKED_KEY, '--out', out, '--append']);
+    expect(r.status).toBe(0);
+    expect(eventCount(path.join(out, 'keytrail.duckdb'))).toBe(5);
+  });
+
+  it('a first ingest of several accounts (an organization trail) is one case, and later files of those accounts are welcome', () => {
+    const d = tmpDir('kt-usage-');
+    const db = path.join(d, 'case.duckdb');
+    evidence(path.join(d, 'org'), ACCOUNT, records(2));
+    evidence(path.join(d, 'org'), OTHER_ACCOUNT, otherAccountRecords(2));
+    expect(cli(['ingest', path.join(d, 'org'), '--db', db, '--quiet']).status).toBe(0);
+    const later = evidence(path.join(d, 'later'), OTHER_ACCOUNT, otherAccountRecords(1));
+    expect(cli(['ingest', later, '--db', db, '--quiet']).status).toBe(0);
+    expect(eventCount(db)).toBe(5);
   });
 });
 

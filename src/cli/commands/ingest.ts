@@ -9,6 +9,7 @@ import { type DbOptions, newCommand, OPTIONS, withOptions } from '../options.js'
 import { ingestProgress } from '../progress.js';
 
 interface Opts extends DbOptions {
+  append?: boolean;
   json?: boolean;
   quiet?: boolean;
   strict?: boolean;
@@ -21,11 +22,14 @@ console downloads (JSON, CSV), 'aws cloudtrail lookup-events' output (pages may 
 file), JSON Lines and JSON arrays (Logstash @timestamp accepted), and .zip/.tar.gz bundles of them.
 Every file gets a row in the 'files' table with its sha256, format, status and reason; re-ingesting a
 file already in the case does nothing; the same event from two sources is kept once.
+A case holds the AWS account(s) of its first evidence: another account's evidence is refused (exit 2)
+unless --append is given. A keytrail case folder inside the evidence is not read.
 
 Examples:
   keytrail ingest ./evidence/                      # a customer's folder, recursively
   keytrail ingest bundle.zip --db case-4711.duckdb
-  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`;
+  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json
+  keytrail ingest ./member-account-logs/ --db case-4711.duckdb --append   # another account of the same customer`;
 
 export function register(program: Command): void {
   withOptions(
@@ -38,6 +42,7 @@ export function register(program: Command): void {
     new Option('-q, --quiet', 'no progress bar and no summary on stderr'),
     new Option('--strict', 'exit with status 2 when any file is rejected or any input names nothing'),
     OPTIONS.memoryLimit("DuckDB's memory while loading, e.g. 1GB, 4GB (default 1GB; raise it if a load runs out of memory)"),
+    OPTIONS.append(),
   )
     .addHelpText('after', ABOUT)
     .action(exits(run));
@@ -47,7 +52,7 @@ async function run(inputs: string[], opts: Opts) {
   const bar = ingestProgress(Boolean(opts.quiet || opts.json));
   let summary: IngestSummary;
   try {
-    summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
+    summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, append: opts.append, onProgress: (p) => bar.update(p) });
   } finally {
     bar.stop();
   }

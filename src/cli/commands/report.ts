@@ -25,6 +25,7 @@ interface ReportOpts extends Common, DbOptions, OutputOptions {
 interface InvestigateOpts extends Common {
   out: string;
   memoryLimit?: string;
+  append?: boolean;
 }
 
 const RENDER: Record<ReportFormat, (r: Report) => string> = {
@@ -43,9 +44,13 @@ const INVESTIGATE_ABOUT = `
 The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
 timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them;
 a value from the logs that AWS would not allow in its place is withheld, not passed as an argument).
+Rerunning into the same folder reads only new files. One case folder per customer: evidence of an
+AWS account the case does not hold is refused (exit 2) unless --append; the case folder itself, if
+it lies inside the evidence, is not read.
 
-Example:
-  keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/`;
+Examples:
+  keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/
+  keytrail investigate ./more-evidence/ --key AKIAEXAMPLEKEY123456 --out case-4711/   # adds to the case`;
 
 const rulesFor = (o: Common) => loadRulesForRun(rulePaths(o), o);
 
@@ -76,7 +81,7 @@ export function register(program: Command): void {
     .description('one run from the evidence to a case folder: ingest, detect, lineage, report')
     .argument('<evidence...>', 'files, folders or archives the customer sent')
     .option('--out <dir>', 'the case folder (created; rerunning reuses its case database)', 'case');
-  withOptions(inv, OPTIONS.memoryLimit("DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"));
+  withOptions(inv, OPTIONS.memoryLimit("DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"), OPTIONS.append());
   common(inv).addHelpText('after', INVESTIGATE_ABOUT).action(investigateCommand);
 }
 
@@ -102,6 +107,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
     ({ report: r } = await investigate(evidence, {
       out: o.out,
       memoryLimit: o.memoryLimit,
+      append: o.append,
       keys: o.key ?? [],
       users: o.user,
       since: o.since,
