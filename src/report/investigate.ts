@@ -12,6 +12,7 @@ import { CASE_FOLDER, CASE_FOLDER_REASON } from '../ingest/discover.js';
 import { type IngestOptions, type IngestProgress, type IngestSummary, ingestPlanned } from '../ingest/ingest.js';
 import { InputsNameNothing, planIngest } from '../ingest/plan.js';
 import { renderHtml } from '../lineage/html.js';
+import { checkSeedKeys } from '../lineage/seed-keys.js';
 import { detect } from '../rules/detect.js';
 import { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
@@ -28,6 +29,8 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
   memoryLimit?: string;
   /** Add evidence of an AWS account the case folder does not hold yet (IngestOptions.append). */
   append?: boolean;
+  /** Go on when a seed key makes no event in the case; by default that stops the run (lineage/seed-keys.ts). */
+  allowMissing?: boolean;
   onProgress?: (p: IngestProgress) => void;
   /** Called between the steps, for the CLI's messages. */
   onStep?: (what: string) => void;
@@ -47,6 +50,8 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
   o.onStep?.(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
   const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
   try {
+    if (!o.allowMissing)
+      await checkSeedKeys(db, o.keys, `. The evidence is in ${dbPath}; no report was written: run again with the right --key (the evidence is not read again)`);
     o.onStep?.('detect, lineage, report...');
     const findings = await detect(db, o.rules, { correlations: o.correlations });
     const r = await buildReport(db, { ...o, findings });

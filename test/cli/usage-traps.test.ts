@@ -1,14 +1,17 @@
 /**
  * The traps a responder falls into at the command line (issue 15 point 8), through the built binary:
  * an investigation of evidence that is not there, a second customer's evidence added to the first
- * customer's case, the case folder read back as evidence, an -o or --out that cannot be written.
+ * customer's case, the case folder read back as evidence, a mistyped or lowercase --key, an -o or
+ * --out that cannot be written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, records, s3File, tmpDir, write } from '../helpers.js';
-import { ACCOUNT, LEAKED_KEY, ingestCase } from '../fixtures/use/case.js';
+import { ACCOUNT, ALICE_KEY, LEAKED_KEY, type Case, ingestCase } from '../fixtures/use/case.js';
 import { cliAsync, expectUserError } from '../fixtures/use/run.js';
+
+type Json = Record<string, any>;
 
 const OTHER_ACCOUNT = '444455556666';
 
@@ -146,6 +149,62 @@ describe('the case folder inside the evidence folder', () => {
     expect(ingested.status).toBe(0);
     expect(JSON.parse(ingested.stdout)).toMatchObject({ events: 6, files: { ingested: 2, rejected: 0 } });
     expect(ingested.stderr.split('\n').filter((l) => l.includes(out) && /not evidence/.test(l))).toHaveLength(1);
+  });
+});
+
+describe('--key', () => {
+  let db: string;
+  let dir: string;
+  let c: Case;
+  beforeAll(() => {
+    ({ db, dir, c } = ingestCase('kt-usage-keys-'));
+  });
+  const leakedEvents = () => c.records.filter((r) => (r.userIdentity as Json | undefined)?.accessKeyId === LEAKED_KEY).length;
+  const typo = `${LEAKED_KEY.slice(0, -1)}l`;
+
+  it('is matched whatever its case: a lowercase paste finds the key', async () => {
+    const report = await cliAsync(['report', '--key', LEAKED_KEY.toLowerCase(), '--db', db, '--format', 'json']);
+    expect(report.status).toBe(0);
+    expect(report.stderr).not.toMatch(/makes no event/);
+    const r = JSON.parse(report.stdout);
+    expect(r.seeds).toContain(LEAKED_KEY);
+    const lineage = await cliAsync(['lineage', '--key', LEAKED_KEY.toLowerCase(), '--db', db, '--format', 'json']);
+    expect(lineage.status).toBe(0);
+    expect(JSON.parse(lineage.stdout).nodes.find((n: Json) => n.id === LEAKED_KEY).activity.events).toBe(leakedEvents());
+  });
+
+  it('a key with no events: report and lineage say which key of the case is nearest, with its events, and exit 2', async () => {
+    for (const args of [['report'], ['lineage']]) {
+      const r = await cliAsync([...args, '--key', typo, '--db', db]);
+      expectUserError(r);
+      expect(r.stderr).toContain(`--key ${typo.toUpperCase()} makes no event in this case`);
+      expect(r.stderr).toContain(`did you mean ${LEAKED_KEY} (${leakedEvents()} events)?`);
+      expect(r.stderr).toContain('--allow-missing');
+    }
+  });
+
+  it('--allow-missing keeps the old way: a report of no activity, with the warning', async () => {
+    const r = await cliAsync(['report', '--key', 'AKIANOTINTHISCASE001', '--db', db, '--format', 'json', '--allow-missing']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/makes no event/);
+    const l = await cliAsync(['lineage', '--key', 'AKIANOTINTHISCASE001', '--db', db, '--allow-missing']);
+    expect(l.status).toBe(0);
+  });
+
+  it('investigate with a mistyped key: the evidence is in the case, no report is written, exit 2 with the nearest key', () => {
+    const out = path.join(dir, 'case-typo');
+    const r = cli(['investigate', c.evidence, '--key', typo, '--out', out]);
+    expectUserError(r);
+    expect(r.stderr).toContain(`did you mean ${LEAKED_KEY} (${leakedEvents()} events)?`);
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(false);
+    expect(eventCount(path.join(out, 'keytrail.duckdb'))).toBe(c.records.length);
+    // The nearest by edit distance, not the busiest: one character from alice's key.
+    const near = cli(['investigate', c.evidence, '--key', `${ALICE_KEY.slice(0, -1)}9`, '--out', out]);
+    expect(near.status).toBe(2);
+    expect(near.stderr).toMatch(new RegExp(`did you mean ${ALICE_KEY} \\(\\d+ events?\\)\\?`));
+    const ok = cli(['investigate', c.evidence, '--key', LEAKED_KEY.toLowerCase(), '--out', out]);
+    expect(ok.status).toBe(0);
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import { jsonText, printable } from '../../escape.js';
 import { usageError } from '../../errors.js';
 import { checkOutputFile } from '../../output-path.js';
 import { buildLineage, type Lineage } from '../../lineage/lineage.js';
+import { checkSeedKeys } from '../../lineage/seed-keys.js';
 import { suggestKeys } from '../../lineage/suggest.js';
 import { renderHtml } from '../../lineage/html.js';
 import { renderDot, renderMermaid, renderTree } from '../../lineage/render.js';
@@ -16,6 +17,7 @@ type LineageFormat = (typeof LINEAGE_FORMATS)[number];
 interface Opts extends DbOptions, SeedOptions, WindowOptions, OutputOptions {
   format: LineageFormat;
   suggest?: boolean;
+  allowMissing?: boolean;
 }
 
 const ABOUT = `
@@ -30,6 +32,7 @@ Examples:
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format dot | dot -Tsvg > lineage.svg
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format html -o lineage.html   # one file, works offline
   keytrail lineage --suggest                                   # which key to start from
+  keytrail lineage --key AKIAEXAMPLEKEY123456 --allow-missing  # go on even if the key made no event here
   keytrail events --lineage --key AKIAEXAMPLEKEY123456        # every event of the chain, in time order`;
 
 const SIGNS = 'new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts';
@@ -56,6 +59,7 @@ export function register(program: Command): void {
     OPTIONS.key(),
     OPTIONS.user(),
     OPTIONS.arn(),
+    OPTIONS.allowMissing(),
     OPTIONS.since(),
     OPTIONS.until(),
     new Option('--suggest', `no key to start from: rank the access keys that look leaked, with the reasons (${SIGNS})`),
@@ -72,6 +76,7 @@ export function register(program: Command): void {
 async function lineage(opts: Opts): Promise<void> {
   if (!opts.key?.length && !opts.user?.length && !opts.arn?.length) throw usageError('lineage needs a seed: --key AKIA... (or --user NAME, --arn ARN)');
   const text = await withCase(opts.db, READ, async (db) => {
+    if (!opts.allowMissing) await checkSeedKeys(db, opts.key ?? []);
     const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
     for (const w of l.warnings) say(`warning: ${w}`);
     const out = RENDER[opts.format](l);

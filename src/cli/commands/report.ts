@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
 import { checkOutputFile } from '../../output-path.js';
+import { checkSeedKeys } from '../../lineage/seed-keys.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { buildReport, type Report } from '../../report/report.js';
@@ -18,6 +19,7 @@ type ReportFormat = (typeof REPORT_FORMATS)[number];
 interface Common extends WindowOptions, RuleOptions {
   key?: string[];
   user?: string[];
+  allowMissing?: boolean;
 }
 interface ReportOpts extends Common, DbOptions, OutputOptions {
   format: ReportFormat;
@@ -38,7 +40,8 @@ const REPORT_EXAMPLES = `
 Examples:
   keytrail report --key AKIAEXAMPLEKEY123456 -o report.html
   keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md
-  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`;
+  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'
+  keytrail report --key AKIAEXAMPLEKEY123456 --allow-missing -o report.html   # a key that may never have been used`;
 
 const INVESTIGATE_ABOUT = `
 The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
@@ -60,7 +63,17 @@ function seeds(o: Common): void {
 
 /** The options report and investigate share, after each one's own. */
 const common = (c: Command) =>
-  withOptions(c, OPTIONS.key(), OPTIONS.user(), OPTIONS.since(), OPTIONS.until(), OPTIONS.rules(), OPTIONS.noBuiltin(), ...runRuleOptions());
+  withOptions(
+    c,
+    OPTIONS.key(),
+    OPTIONS.user(),
+    OPTIONS.allowMissing(),
+    OPTIONS.since(),
+    OPTIONS.until(),
+    OPTIONS.rules(),
+    OPTIONS.noBuiltin(),
+    ...runRuleOptions(),
+  );
 
 export function register(program: Command): void {
   const report = program
@@ -89,6 +102,7 @@ async function reportCommand(o: ReportOpts): Promise<void> {
   seeds(o);
   checkOutputFile(o.output, '-o');
   const text = await withCase(o.db, READ, async (db) => {
+    if (!o.allowMissing) await checkSeedKeys(db, o.key ?? []);
     const { rules, correlations } = await rulesFor(o);
     const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations });
     const out = RENDER[o.format](r);
@@ -108,6 +122,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       out: o.out,
       memoryLimit: o.memoryLimit,
       append: o.append,
+      allowMissing: o.allowMissing,
       keys: o.key ?? [],
       users: o.user,
       since: o.since,
