@@ -108,8 +108,24 @@ export class NativeLoadError extends KeytrailError {
   }
 }
 
+/**
+ * What a batch's load is doing, for the progress a person sees: its records read by the record
+ * reader (load-batch.ts), then, in its transaction, the events inserted (most of the time), rejects
+ * set apart, duplicates collapsed, the files' rows counted and written, and the checkpoint after it.
+ */
+export type LoadStep =
+  | 'reading'
+  | 'inserting events'
+  | 'checking accounts'
+  | 'setting rejects apart'
+  | 'collapsing duplicates'
+  | 'writing file rows'
+  | 'checkpoint';
+
 export class BatchLoader {
   private empty = true;
+  /** What the batch loading now is doing (progress only: nothing depends on it). */
+  step: LoadStep = 'reading';
   /** memoryLimit in bytes. */
   private readonly limitBytes: number | undefined;
 
@@ -151,6 +167,7 @@ export class BatchLoader {
    * flat however large the evidence.
    */
   async release(): Promise<void> {
+    this.step = 'checkpoint';
     await this.evict();
     await this.db.exec(`CHECKPOINT`);
     await this.evict();
@@ -212,6 +229,7 @@ export class BatchLoader {
     const minId = Math.min(...counted, Number.MAX_SAFE_INTEGER);
     const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
     return this.db.transaction(async () => {
+      this.step = 'inserting events';
       for (const gzip of [true, false]) {
         const group = natives.filter((u) => u.gzip === gzip);
         if (group.length === 0) continue;
@@ -236,7 +254,9 @@ export class BatchLoader {
         );
         await this.db.exec(`INSERT INTO rejects SELECT f, i, w, x FROM ${read} WHERE w IS NOT NULL`, [normalized]);
       }
+      this.step = 'checking accounts';
       await this.accounts?.check(minId, new Map(files.map((f) => [f.id, f.path])));
+      this.step = 'setting rejects apart';
       // Records read = rows inserted (valid or not) + the record reader's unreadable values.
       const read = await this.db.all(
         `SELECT file_id, sum(n) AS n FROM (SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY ALL
@@ -247,7 +267,9 @@ export class BatchLoader {
         minId,
       ]);
       await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      this.step = 'collapsing duplicates';
       const touched = await this.collapseDuplicates(minId);
+      this.step = 'writing file rows';
       const counts = await this.countFiles(counted, minId, read);
       const finals = await this.insertFiles(files, counts);
       for (const id of touched.filter((t) => t < minId)) await this.recount(id);

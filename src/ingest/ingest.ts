@@ -12,7 +12,7 @@ import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import type { ExpansionLimits } from './bytes.js';
 import { CaseAccounts } from './accounts.js';
-import { BatchLoader } from './batch-loader.js';
+import { BatchLoader, type LoadStep } from './batch-loader.js';
 import { CaseIndex } from './case-index.js';
 import { BatchPipeline } from './pipeline.js';
 import { type IngestPlan, planIngest } from './plan.js';
@@ -46,10 +46,23 @@ export interface IngestOptions {
   caseFolders?: readonly string[];
 }
 
+/**
+ * How far a run is, each time something changes: files are read (hashed, sniffed) a little ahead of
+ * the batch DuckDB is loading, and a batch's events and files count once it commits. A load can
+ * take most of a run: `loading` says which batch is loading, at which step, and for how long
+ * (told again every second while it loads).
+ */
 export interface IngestProgress {
+  /** Files read, of those found so far (an archive adds its entries when it is opened). */
   filesDone: number;
   filesTotal: number;
+  /** New events in the case, as batches commit. */
   events: number;
+  /** Files whose batch has committed: they are in the case, and a rerun leaves them alone. */
+  filesLoaded: number;
+  batchesLoaded: number;
+  /** The batch being loaded (numbered from 1), its files, what the load is doing (batch-loader.ts LoadStep), and its seconds so far. */
+  loading: { batch: number; files: number; step: LoadStep; seconds: number } | null;
 }
 
 export interface IngestSummary {

@@ -27,6 +27,8 @@ const PROBE_AHEAD = 32;
 const MAX_BATCH_FILES = 50_000;
 /** Small files are probed synchronously: every this many, the event loop is let through (see run()). */
 const YIELD_EVERY = 32;
+/** How often, while a batch loads, progress is told again (its step and seconds). */
+const POLL_MS = 1000;
 
 export class BatchPipeline {
   private readonly queue: Queue<Pending>;
@@ -58,7 +60,7 @@ export class BatchPipeline {
     private readonly onProgress?: (p: IngestProgress) => void,
   ) {
     this.queue = new Queue<Pending>(plan.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 })));
-    this.progress = { filesDone: 0, filesTotal: this.queue.length, events: 0 };
+    this.progress = { filesDone: 0, filesTotal: this.queue.length, events: 0, filesLoaded: 0, batchesLoaded: 0, loading: null };
     this.batch = this.newBatch();
     this.addObjects();
   }
@@ -177,17 +179,39 @@ export class BatchPipeline {
     this.batch = this.newBatch();
     this.lap(`examined ${current.rows.length} files (hash, sniff)`);
     await this.loading;
-    this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split }).then((finals) =>
-      this.loaded(current, finals),
-    );
+    const stopPolling = this.loadingNow(current);
+    this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split })
+      .finally(stopPolling)
+      .then((finals) => this.loaded(current, finals));
     // Keep an unobserved failure from being reported before the next await sees it.
     this.loading.catch(() => undefined);
   }
 
+  /** The batch starts loading: said, then its step and seconds every POLL_MS until the returned stop. */
+  private loadingNow(batch: Batch): () => void {
+    const { progress, loader } = this;
+    const started = performance.now();
+    loader.step = 'reading';
+    const loading: NonNullable<IngestProgress['loading']> = { batch: progress.batchesLoaded + 1, files: batch.rows.length, step: loader.step, seconds: 0 };
+    progress.loading = loading;
+    this.onProgress?.(progress);
+    if (!this.onProgress) return () => undefined;
+    const timer = setInterval(() => {
+      loading.step = loader.step;
+      loading.seconds = Math.round((performance.now() - started) / 1000);
+      this.onProgress?.(progress);
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }
+
   private loaded(batch: Batch, finals: FinalRow[]): void {
     for (const f of finals) count(this.summary, f);
-    this.progress.events = this.summary.events;
-    this.onProgress?.(this.progress);
+    const { progress } = this;
+    progress.events = this.summary.events;
+    progress.filesLoaded += finals.length;
+    progress.batchesLoaded++;
+    progress.loading = null;
+    this.onProgress?.(progress);
     this.lap(`batch of ${batch.rows.length} files loaded`);
   }
 }
