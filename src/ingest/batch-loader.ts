@@ -169,7 +169,12 @@ export class BatchLoader {
   async release(): Promise<void> {
     this.step = 'checkpoint';
     await this.evict();
-    await this.db.exec(`CHECKPOINT`);
+    try {
+      await this.db.exec(`CHECKPOINT`);
+    } catch (err) {
+      // Stopped (Ctrl-C) after the commit: the batch is in the WAL, and the next open checkpoints it.
+      if (!/^INTERRUPT Error/m.test(messageOf(err))) throw err;
+    }
     await this.evict();
   }
 

@@ -8,6 +8,7 @@
  * expanded into their entries (expand.ts), batches loaded (load-batch.ts) and counted.
  */
 import fs from 'node:fs';
+import { KeytrailError } from '../errors.js';
 import { CaseDb } from '../store/db.js';
 import type { FileStatus } from '../store/schema.js';
 import type { ExpansionLimits } from './bytes.js';
@@ -39,6 +40,11 @@ export interface IngestOptions {
    * that holds evidence refuses another account's.
    */
   append?: boolean;
+  /**
+   * Stops the run (Ctrl-C): the statement running is interrupted, the batch loading rolls back (or
+   * commits, when it was done), and the run ends with IngestInterrupted saying what the case kept.
+   */
+  signal?: AbortSignal;
   /**
    * keytrail's own case folders, should the inputs hold them (investigate's --out): not read, like
    * any folder found holding a case database and its report.
@@ -84,6 +90,28 @@ export interface IngestSummary {
   caseFolders: string[];
 }
 
+/** The run was stopped (IngestOptions.signal): the batches committed before are in the case, the one loading is not. */
+export class IngestInterrupted extends KeytrailError {
+  /** `also`: what the caller adds to what was kept (investigate: no report was written). */
+  constructor(
+    readonly summary: IngestSummary,
+    options: { cause?: unknown; also?: string } = {},
+  ) {
+    const files = Object.values(summary.files).reduce((a, b) => a + b, 0);
+    const kept =
+      files > 0
+        ? `${files} file(s) fully loaded this run (${summary.events} new event(s)) are in the case ${summary.db}`
+        : `no file was fully loaded this run: the case ${summary.db} is as it was`;
+    super(
+      'INTERRUPTED',
+      `interrupted: ${kept}; the files that were loading were rolled back${options.also ? `; ${options.also}` : ''}. ` +
+        'Run the same command again: what the case holds is left alone, the rest is loaded',
+      {},
+      { cause: options.cause },
+    );
+  }
+}
+
 export async function ingest(inputs: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   return ingestPlanned(await planIngest(inputs, options), options, started);
@@ -99,13 +127,21 @@ export async function ingestPlanned(plan: IngestPlan, options: IngestOptions, st
   removeStaleTmp(plan.tmpParent);
   const tmp = makeRunTmp(plan.tmpParent);
   const summary = emptySummary(options.db, plan);
+  const { signal } = options;
+  const interrupt = () => db.interrupt();
+  signal?.addEventListener('abort', interrupt);
   try {
     const accounts = options.append ? undefined : await CaseAccounts.read(db);
     const loader = new BatchLoader(db, plan.memoryLimit, plan.split.maxBytes, tmp, accounts);
     await loader.init();
     const known = await CaseIndex.read(db);
-    await new BatchPipeline(plan, known, loader, tmp, summary, options.onProgress).run();
+    await new BatchPipeline(plan, known, loader, tmp, summary, options.onProgress, signal).run();
+  } catch (err) {
+    // Whatever the stop broke (a statement interrupted, the pipeline told to stop) is the stop.
+    if (signal?.aborted) throw new IngestInterrupted(summary, { cause: err });
+    throw err;
   } finally {
+    signal?.removeEventListener('abort', interrupt);
     db.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -58,6 +58,8 @@ export class BatchPipeline {
     private readonly tmp: string,
     private readonly summary: IngestSummary,
     private readonly onProgress?: (p: IngestProgress) => void,
+    /** Stop (Ctrl-C): no file is examined and no batch starts after it. */
+    private readonly signal?: AbortSignal,
   ) {
     this.queue = new Queue<Pending>(plan.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 })));
     this.progress = { filesDone: 0, filesTotal: this.queue.length, events: 0, filesLoaded: 0, batchesLoaded: 0, loading: null };
@@ -66,20 +68,28 @@ export class BatchPipeline {
   }
 
   async run(): Promise<void> {
-    while (this.queue.length > 0) {
-      // Let the batch loading meanwhile hear from DuckDB (each statement's completion waits for
-      // the event loop) every few files, not once a batch.
-      if (++this.sinceYield >= YIELD_EVERY) {
-        this.sinceYield = 0;
-        await new Promise((r) => setImmediate(r));
+    try {
+      while (this.queue.length > 0) {
+        // Let the batch loading meanwhile hear from DuckDB (each statement's completion waits for
+        // the event loop) every few files, not once a batch.
+        if (++this.sinceYield >= YIELD_EVERY) {
+          this.sinceYield = 0;
+          await new Promise((r) => setImmediate(r));
+        }
+        this.signal?.throwIfAborted();
+        this.probeAhead();
+        const item = this.queue.shift();
+        if (item) await this.take(item);
       }
-      this.probeAhead();
-      const item = this.queue.shift();
-      if (item) await this.take(item);
+      this.batch.rows.push(...this.pendingArchives.splice(0));
+      await this.flush();
+      await this.loading;
+    } catch (err) {
+      // However the run stops, the batch loading meanwhile ends (committed or rolled back) before
+      // the case is closed under it.
+      await this.loading.catch(() => undefined);
+      throw err;
     }
-    this.batch.rows.push(...this.pendingArchives.splice(0));
-    await this.flush();
-    await this.loading;
   }
 
   private newBatch(): Batch {
@@ -179,6 +189,7 @@ export class BatchPipeline {
     this.batch = this.newBatch();
     this.lap(`examined ${current.rows.length} files (hash, sniff)`);
     await this.loading;
+    this.signal?.throwIfAborted();
     const stopPolling = this.loadingNow(current);
     this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split })
       .finally(stopPolling)

@@ -2,12 +2,13 @@
  * The traps a responder falls into at the command line (issue 15 point 8), through the built binary:
  * an investigation of evidence that is not there, a second customer's evidence added to the first
  * customer's case, the case folder read back as evidence, a mistyped or lowercase --key, an -o or
- * --out that cannot be written.
+ * --out that cannot be written, and Ctrl-C part-way through a long ingest.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, records, s3File, tmpDir, write } from '../helpers.js';
+import { CLI, ROOT, cli, records, s3File, tmpDir, write } from '../helpers.js';
 import { ACCOUNT, ALICE_KEY, LEAKED_KEY, type Case, ingestCase } from '../fixtures/use/case.js';
 import { cliAsync, expectUserError } from '../fixtures/use/run.js';
 
@@ -281,5 +282,71 @@ describe('-o and --out that cannot be written: one line naming the path, exit 2'
       }
     }
     expect(fs.readFileSync(aFile, 'utf8')).toBe('not a folder\n');
+  });
+});
+
+/** Spawn the CLI; resolves when it ends. `onStderr` sees stderr as it comes. */
+function spawnCli(args: string[], env: Record<string, string>, onStderr: (text: string, child: ReturnType<typeof spawn>) => void) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (b) => (stdout += b));
+  child.stderr.on('data', (b) => {
+    stderr += b;
+    onStderr(stderr, child);
+  });
+  return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) =>
+    child.on('close', (status, signal) => resolve({ status, signal, stderr, stdout })),
+  );
+}
+
+describe('Ctrl-C (SIGINT) part-way through', () => {
+  const FILES = 60;
+  const PER_FILE = 2000;
+  let ev: string;
+  beforeAll(() => {
+    ev = tmpDir('kt-usage-sigint-');
+    const pad = 'x'.repeat(200);
+    for (let f = 0; f < FILES; f++)
+      write(path.join(ev, 'AWSLogs', ACCOUNT, `f${String(f).padStart(3, '0')}.json.gz`), s3File(records(PER_FILE, { requestParameters: { pad } })));
+  }, 120_000);
+
+  /** Small batches, so that several commit in one run; the trace says when the first has. */
+  const ENV = { KEYTRAIL_BATCH_BYTES: String(16 << 20), KEYTRAIL_TRACE: '1' };
+  const interruptAfterFirstBatch = (text: string, child: ReturnType<typeof spawn>) => {
+    if (/\[trace\] ingest: batch of \d+ files loaded/.test(text) && !child.killed) child.kill('SIGINT');
+  };
+  const userLines = (stderr: string) => stderr.replace(/^\[trace\].*\n/gm, '');
+
+  it('ingest: says what was kept (the files fully loaded) and exits 130; a rerun loads the rest', async () => {
+    const db = path.join(tmpDir('kt-usage-sigint-db-'), 'case.duckdb');
+    const r = await spawnCli(['ingest', ev, '--db', db], ENV, interruptAfterFirstBatch);
+    const said = userLines(r.stderr);
+    expect(r.status, said).toBe(130);
+    const m = /interrupted.*?(\d+) file\(s\) fully loaded.*?are in the case/s.exec(said);
+    expect(m, said).not.toBeNull();
+    const kept = Number(m![1]);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(FILES);
+    expect(said).toMatch(/run the same command again/i);
+    expect(said).not.toMatch(/\n\s+at |internal error|bug in keytrail/);
+    const files = JSON.parse(cli(['files', '--db', db, '--format', 'json']).stdout) as Json[];
+    expect(files).toHaveLength(kept);
+    expect(eventCount(db)).toBe(kept * PER_FILE);
+
+    const again = cli(['ingest', ev, '--db', db, '--json']);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ events: (FILES - kept) * PER_FILE, alreadyInCase: kept });
+    expect(eventCount(db)).toBe(FILES * PER_FILE);
+  });
+
+  it('investigate: says what was kept, that no report was written, and exits 130', async () => {
+    const out = path.join(tmpDir('kt-usage-sigint-case-'), 'case');
+    const r = await spawnCli(['investigate', ev, '--key', LEAKED_KEY, '--out', out], ENV, interruptAfterFirstBatch);
+    const said = userLines(r.stderr);
+    expect(r.status, said).toBe(130);
+    expect(said).toMatch(/interrupted.*?\d+ file\(s\) fully loaded/s);
+    expect(said).toMatch(/no report/);
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(false);
   });
 });

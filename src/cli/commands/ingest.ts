@@ -3,9 +3,10 @@ import { jsonText } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
 import { CASE_FOLDER_REASON } from '../../ingest/discover.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
-import { say } from '../common.js';
 import { EXIT, exits } from '../exit.js';
 import { type DbOptions, newCommand, OPTIONS, withOptions } from '../options.js';
+import { batchBytesFromEnv, say } from '../common.js';
+import { interruptible } from '../interrupt.js';
 import { ingestProgress } from '../progress.js';
 
 interface Opts extends DbOptions {
@@ -24,6 +25,10 @@ Every file gets a row in the 'files' table with its sha256, format, status and r
 file already in the case does nothing; the same event from two sources is kept once.
 A case holds the AWS account(s) of its first evidence: another account's evidence is refused (exit 2)
 unless --append is given. A keytrail case folder inside the evidence is not read.
+
+Files are loaded in batches, each in one transaction. Ctrl-C stops the run: the batch loading rolls
+back, the files loaded before it stay in the case (exit 130), and running the same command again
+loads the rest.
 
 Examples:
   keytrail ingest ./evidence/                      # a customer's folder, recursively
@@ -50,10 +55,23 @@ export function register(program: Command): void {
 
 async function run(inputs: string[], opts: Opts) {
   const bar = ingestProgress(Boolean(opts.quiet || opts.json));
+  const stop = interruptible(opts.db, () => bar.stop());
   let summary: IngestSummary;
   try {
-    summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, append: opts.append, onProgress: (p) => bar.update(p) });
+    summary = await ingest(inputs, {
+      db: opts.db,
+      memoryLimit: opts.memoryLimit,
+      append: opts.append,
+      batchBytes: batchBytesFromEnv(),
+      signal: stop.signal,
+      onProgress: (p) => {
+        stop.progress(p);
+        // Once stopping, the bar stays gone: the messages say the rest.
+        if (!stop.signal.aborted) bar.update(p);
+      },
+    });
   } finally {
+    stop.dispose();
     bar.stop();
   }
   if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);

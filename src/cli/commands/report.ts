@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { CASE_FOLDER } from '../../ingest/discover.js';
 import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
 import { checkOutputFile } from '../../output-path.js';
@@ -7,7 +9,8 @@ import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
-import { READ, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
+import { READ, batchBytesFromEnv, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
+import { interruptible } from '../interrupt.js';
 import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, runRuleOptions, type WindowOptions, withOptions } from '../options.js';
 import { writeText } from '../output.js';
 import { ingestProgress } from '../progress.js';
@@ -47,7 +50,7 @@ const INVESTIGATE_ABOUT = `
 The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
 timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them;
 a value from the logs that AWS would not allow in its place is withheld, not passed as an argument).
-Rerunning into the same folder reads only new files. One case folder per customer: evidence of an
+Rerunning into the same folder reads only new files; Ctrl-C keeps what was loaded (exit 130). One case folder per customer: evidence of an
 AWS account the case does not hold is refused (exit 2) unless --append; the case folder itself, if
 it lies inside the evidence, is not read.
 
@@ -116,11 +119,14 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
   seeds(o);
   const { rules, correlations } = await rulesFor(o);
   const bar = ingestProgress(false);
+  const stop = interruptible(path.join(o.out, CASE_FOLDER.db), () => bar.stop());
   let r: Report;
   try {
     ({ report: r } = await investigate(evidence, {
       out: o.out,
       memoryLimit: o.memoryLimit,
+      batchBytes: batchBytesFromEnv(),
+      signal: stop.signal,
       append: o.append,
       allowMissing: o.allowMissing,
       keys: o.key ?? [],
@@ -129,13 +135,18 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       until: o.until,
       rules,
       correlations,
-      onProgress: bar.update,
+      onProgress: (p) => {
+        stop.progress(p);
+        // Once stopping, the bar stays gone: the messages say the rest.
+        if (!stop.signal.aborted) bar.update(p);
+      },
       onStep: (what) => {
         bar.stop();
         say(what);
       },
     }));
   } finally {
+    stop.dispose();
     bar.stop();
   }
   for (const w of r.coverage.warnings) say(`warning: ${w}`);
