@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'DATABASE' // the case database cannot be opened or is not a keytrail case
   | 'QUERY' // a SQL statement failed (store/db.ts SqlError, which keeps the SQL), or a user query hit its bounds
   | 'STRICT' // --strict and some input was rejected
+  | 'INTERRUPTED' // the run was stopped (Ctrl-C): ingest/ingest.ts IngestInterrupted says what the case kept
   // A rule the compilers refuse; rules/load-rules.ts turns each into a RuleProblem at the rule's file:line:
   | 'DETECTION' // rules/compile-detection.ts DetectionError: a detection that cannot compile
   | 'PLACEHOLDER' // rules/placeholders.ts PlaceholderError: an `expand` placeholder with no value

@@ -48,5 +48,6 @@ export {
   type Seeds,
 } from './lineage/lineage.js';
 export { suggestKeys, type Suggestion } from './lineage/suggest.js';
+export { checkSeedKeys, seedKeysWithoutEvents, SeedKeyWithoutEvents, type KeyWithoutEvents } from './lineage/seed-keys.js';
 export { buildReport, type Report, type ReportOptions } from './report/report.js';
 export { investigate, CASE_FILES, type InvestigateOptions } from './report/investigate.js';

@@ -10,6 +10,18 @@ import { CaseDb, type OpenOptions } from '../store/db.js';
 
 export const DEFAULT_DB = 'keytrail.duckdb';
 
+/**
+ * KEYTRAIL_BATCH_BYTES: the bytes of JSON a batch (one transaction) holds, instead of ingest's
+ * default (1.5 GiB). For tests and for measuring: smaller batches commit more often.
+ */
+export function batchBytesFromEnv(): number | undefined {
+  const v = process.env.KEYTRAIL_BATCH_BYTES;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw usageError(`KEYTRAIL_BATCH_BYTES must be a whole number of bytes (got ${JSON.stringify(v)})`);
+  return n;
+}
+
 /** How a command that only reads opens the case: read-only, and its SQL sees the case and nothing else. */
 export const READ: OpenOptions = { readOnly: true, fileAccess: false };
 

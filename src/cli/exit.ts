@@ -19,6 +19,8 @@ export const EXIT = {
   ERROR: 2,
   /** Not a KeytrailError: a bug in keytrail. */
   BUG: 2,
+  /** Stopped by Ctrl-C (SIGINT), as a shell reports a process ended by it (128 + 2). */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
@@ -30,6 +32,7 @@ const BY_CODE: Readonly<Record<ErrorCode, ExitStatus>> = {
   DATABASE: EXIT.ERROR,
   QUERY: EXIT.ERROR,
   STRICT: EXIT.ERROR,
+  INTERRUPTED: EXIT.INTERRUPTED,
   DETECTION: EXIT.ERROR,
   PLACEHOLDER: EXIT.ERROR,
   CONDITION: EXIT.ERROR,

@@ -11,10 +11,18 @@ import { DEFAULT_DB, collect } from './common.js';
 
 const append = (v: string, prev: string[] = []) => prev.concat(v);
 
+/** Access key ids are upper case (AKIA..., ASIA...): a key pasted in lower case is the same key. */
+const collectKeys = (v: string, prev?: string[]) => collect(v.toUpperCase(), prev);
+
 export const OPTIONS = {
   db: (description = 'case database') => new Option('--db <file>', description).default(DEFAULT_DB),
-  key: (description = 'the leaked access key to start from (AKIA... or ASIA...); repeatable or comma-separated') =>
-    new Option('--key <id>', description).argParser(collect),
+  key: (description = 'the leaked access key to start from (AKIA... or ASIA..., any case); repeatable or comma-separated') =>
+    new Option('--key <id>', description).argParser(collectKeys),
+  allowMissing: () =>
+    new Option(
+      '--allow-missing',
+      'go on when a --key makes no event in the case (a key that may never have been used); without it that stops the run (exit 2), naming the nearest key the case holds',
+    ),
   user: (description = 'an IAM user to start from, followed as a whole (all its keys and sessions); repeatable') =>
     new Option('--user <name>', description).argParser(collect),
   arn: (description = 'a user or role ARN to start from, followed as a whole; repeatable') => new Option('--arn <arn>', description).argParser(collect),
@@ -45,6 +53,11 @@ export const OPTIONS = {
   includeDeprecated: () => new Option('--include-deprecated', 'also run rules with status: deprecated (left out by default)'),
   includeUnsupported: () => new Option('--include-unsupported', 'also run rules with status: unsupported (left out by default)'),
   memoryLimit: (description: string) => new Option('--memory-limit <size>', description),
+  append: () =>
+    new Option(
+      '--append',
+      "add evidence of another AWS account to a case that holds some already (refused without it: one customer's case, one customer's evidence)",
+    ),
 };
 
 /** The options as commander parses them (each command's options type is made of these). */

@@ -5,11 +5,11 @@
  * CaseDb.stream) so that a large result never has to fit in memory, except for `table`, which must
  * measure its columns and is meant for a terminal. To add a format: one entry in WRITERS.
  */
-import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { excerpt, jsonText } from '../escape.js';
 import { writeCsv } from '../export/rows.js';
+import { writeOutputFile, writeOutputStream } from '../output-path.js';
 import type { Row } from '../store/db.js';
 
 export const ROW_FORMATS = ['table', 'csv', 'json', 'jsonl'] as const;
@@ -62,19 +62,15 @@ const WRITERS: Record<RowFormat, Writer> = {
   },
 };
 
-/** Write rows to `-o FILE` or stdout; returns the row count. */
+/** Write rows to `-o FILE` or stdout; returns the row count. A file that cannot be written is a usage error naming it. */
 export async function writeRows(rows: Rows, columns: string[], format: RowFormat, outFile?: string): Promise<number> {
   if (!outFile) return WRITERS[format](rows, columns, process.stdout);
-  const out = fs.createWriteStream(outFile);
-  const n = await WRITERS[format](rows, columns, out);
-  out.end();
-  await once(out, 'finish');
-  return n;
+  return writeOutputStream(outFile, (out) => WRITERS[format](rows, columns, out), '-o');
 }
 
 /** A whole text (a report, a graph) to `-o FILE` or stdout. */
 export function writeText(text: string, outFile?: string): void {
-  if (outFile) fs.writeFileSync(outFile, text);
+  if (outFile) writeOutputFile(outFile, text, '-o');
   else process.stdout.write(text);
 }
 

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
+import { makeOutputFolder } from '../output-path.js';
 import type { CaseDb } from '../store/db.js';
 import type { ExportResult } from './index.js';
 import { sqlPath } from './sql-path.js';
@@ -13,8 +14,8 @@ import { sqlPath } from './sql-path.js';
 const PARTITIONS = `coalesce(awsRegion, 'unknown') AS region, strftime(eventTime, '%Y-%m-%d') AS date`;
 
 export async function exportParquet(db: CaseDb, out: string): Promise<ExportResult> {
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw usageError(`${out} exists and is not empty: parquet export writes a folder of partitions`);
-  fs.mkdirSync(out, { recursive: true });
+  makeOutputFolder(out);
+  if (fs.readdirSync(out).length > 0) throw usageError(`${out} exists and is not empty: parquet export writes a folder of partitions`);
   // DuckDB's threads create the partition folders as they write, and two threads can race on the
   // same one (duckdb#9360: "Could not create directory", now and then, more often on a loaded
   // machine). The folders are made here first; only names of a plain shape, since a region may

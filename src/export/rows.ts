@@ -2,11 +2,11 @@
  * CSV through @json2csv/node, streamed chunk by chunk; objects and structs as JSON text. Customers open
  * these in spreadsheets: a text cell that would be a formula gets OWASP's prefix (escape.ts csvCell).
  */
-import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Transform as CsvTransform } from '@json2csv/node';
 import { csvCell, jsonText } from '../escape.js';
+import { writeOutputStream } from '../output-path.js';
 import type { Row } from '../store/db.js';
 
 /** Write rows as CSV to `out` (left open); returns the row count. A header is written even for no rows. */
@@ -34,10 +34,6 @@ export async function writeCsv(rows: AsyncIterable<Row[]>, columns: string[], ou
   return n;
 }
 
-export async function writeRowsToFile(rows: AsyncIterable<Row[]>, columns: string[], out: string): Promise<number> {
-  const file = fs.createWriteStream(out);
-  const n = await writeCsv(rows, columns, file);
-  file.end();
-  await once(file, 'finish');
-  return n;
+export function writeRowsToFile(rows: AsyncIterable<Row[]>, columns: string[], out: string): Promise<number> {
+  return writeOutputStream(out, (file) => writeCsv(rows, columns, file));
 }

@@ -13,6 +13,7 @@ import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
 import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent, type FileStatus } from '../store/schema.js';
 import { messageOf } from '../errors.js';
+import type { CaseAccounts } from './accounts.js';
 import { eventsSelect } from './record-sql.js';
 import { int, textListOrNull, textOrNull } from './row-values.js';
 
@@ -107,8 +108,24 @@ export class NativeLoadError extends KeytrailError {
   }
 }
 
+/**
+ * What a batch's load is doing, for the progress a person sees: its records read by the record
+ * reader (load-batch.ts), then, in its transaction, the events inserted (most of the time), rejects
+ * set apart, duplicates collapsed, the files' rows counted and written, and the checkpoint after it.
+ */
+export type LoadStep =
+  | 'reading'
+  | 'inserting events'
+  | 'checking accounts'
+  | 'setting rejects apart'
+  | 'collapsing duplicates'
+  | 'writing file rows'
+  | 'checkpoint';
+
 export class BatchLoader {
   private empty = true;
+  /** What the batch loading now is doing (progress only: nothing depends on it). */
+  step: LoadStep = 'reading';
   /** memoryLimit in bytes. */
   private readonly limitBytes: number | undefined;
 
@@ -120,6 +137,8 @@ export class BatchLoader {
     private readonly maxRecordBytes = 64 << 20,
     /** Where the files' rows are written for DuckDB to read (insertFiles); the run's own temporary folder. */
     private readonly tmp = os.tmpdir(),
+    /** The case's accounts (accounts.ts): a batch of another account's evidence is refused before it commits. */
+    private readonly accounts?: CaseAccounts,
   ) {
     this.limitBytes = memoryLimit === undefined ? undefined : sizeBytes(memoryLimit);
   }
@@ -148,8 +167,14 @@ export class BatchLoader {
    * flat however large the evidence.
    */
   async release(): Promise<void> {
+    this.step = 'checkpoint';
     await this.evict();
-    await this.db.exec(`CHECKPOINT`);
+    try {
+      await this.db.exec(`CHECKPOINT`);
+    } catch (err) {
+      // Stopped (Ctrl-C) after the commit: the batch is in the WAL, and the next open checkpoints it.
+      if (!/^INTERRUPT Error/m.test(messageOf(err))) throw err;
+    }
     await this.evict();
   }
 
@@ -209,6 +234,7 @@ export class BatchLoader {
     const minId = Math.min(...counted, Number.MAX_SAFE_INTEGER);
     const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
     return this.db.transaction(async () => {
+      this.step = 'inserting events';
       for (const gzip of [true, false]) {
         const group = natives.filter((u) => u.gzip === gzip);
         if (group.length === 0) continue;
@@ -233,6 +259,9 @@ export class BatchLoader {
         );
         await this.db.exec(`INSERT INTO rejects SELECT f, i, w, x FROM ${read} WHERE w IS NOT NULL`, [normalized]);
       }
+      this.step = 'checking accounts';
+      await this.accounts?.check(minId, new Map(files.map((f) => [f.id, f.path])));
+      this.step = 'setting rejects apart';
       // Records read = rows inserted (valid or not) + the record reader's unreadable values.
       const read = await this.db.all(
         `SELECT file_id, sum(n) AS n FROM (SELECT file_id, count(*) AS n FROM events WHERE file_id >= ? GROUP BY ALL
@@ -243,7 +272,9 @@ export class BatchLoader {
         minId,
       ]);
       await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      this.step = 'collapsing duplicates';
       const touched = await this.collapseDuplicates(minId);
+      this.step = 'writing file rows';
       const counts = await this.countFiles(counted, minId, read);
       const finals = await this.insertFiles(files, counts);
       for (const id of touched.filter((t) => t < minId)) await this.recount(id);

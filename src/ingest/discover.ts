@@ -4,6 +4,8 @@
  * sockets, devices, folders that cannot be read, paths too long to open — are not read but each
  * gets a row with what it is, so nothing under an input goes unaccounted for. Evidence may be
  * crafted: a link is never followed out of the inputs, and a FIFO is never opened (that blocks).
+ * A keytrail case folder found inside the inputs (investigate's --out, or any folder holding a case
+ * database and its report) is keytrail's own output: it is not read, and gets one row saying so.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,19 @@ export interface Discovered {
   objects: SpecialObject[];
   /** Inputs that named nothing: `path: what is wrong`. */
   errors: { input: string; message: string }[];
+  /** Case folders found inside the inputs, absolute, sorted: keytrail's own output, not read (each also among `objects`). */
+  caseFolders: string[];
+}
+
+/**
+ * What investigate writes into its case folder (report/investigate.ts): a folder holding both is
+ * a case folder wherever it is found, whatever --out named it.
+ */
+export const CASE_FOLDER = { db: 'keytrail.duckdb', report: 'report.json' } as const;
+
+export interface DiscoverOptions {
+  /** Folders that are keytrail's own output (investigate's --out), whether or not they hold a case yet. */
+  caseFolders?: readonly string[];
 }
 
 /** An object that is not read, with the files row it gets. */
@@ -34,10 +49,15 @@ interface Found {
   links: string[];
   objects: SpecialObject[];
   seen: Set<string>;
+  /** The case folders named as such, absolute. */
+  named: Set<string>;
+  /** The case folders found, absolute. */
+  cases: Set<string>;
 }
 
-export async function discover(inputs: readonly string[]): Promise<Discovered> {
-  const found: Found = { files: [], links: [], objects: [], seen: new Set() };
+export async function discover(inputs: readonly string[], options: DiscoverOptions = {}): Promise<Discovered> {
+  const named = new Set((options.caseFolders ?? []).map((d) => path.resolve(d)));
+  const found: Found = { files: [], links: [], objects: [], seen: new Set(), named, cases: new Set() };
   const errors: Discovered['errors'] = [];
   for (const input of inputs) {
     const before = found.seen.size;
@@ -48,6 +68,7 @@ export async function discover(inputs: readonly string[]): Promise<Discovered> {
       const code = errnoCode(err);
       if (fg.isDynamicPattern(input)) {
         await glob(input, found);
+        found.files = found.files.filter((f) => !inCaseFolder(f, found));
         if (found.seen.size === before) errors.push({ input, message: 'no files match this pattern' });
       } else if (code === 'ENOENT' || code === 'ENOTDIR') errors.push({ input, message: 'no such file or folder' });
       else add(found, unreadable(path.resolve(input), err));
@@ -58,8 +79,34 @@ export async function discover(inputs: readonly string[]): Promise<Discovered> {
       if (found.seen.size === before) errors.push({ input, message: 'folder holds no files' });
     } else classify(path.resolve(input), st, found);
   }
-  const objects = [...found.objects, ...resolveLinks(found)].sort((a, b) => compare(a.path, b.path));
-  return { files: found.files.sort(compare), objects, errors };
+  const caseFolders = [...found.cases].sort(compare);
+  const cases = caseFolders.map((p): SpecialObject => ({ path: p, format: 'folder', status: 'skipped', reason: CASE_FOLDER_REASON }));
+  const objects = [...found.objects, ...resolveLinks(found), ...cases].sort((a, b) => compare(a.path, b.path));
+  return { files: found.files.sort(compare), objects, errors, caseFolders };
+}
+
+/** A case folder's row, and what a person is told about it. */
+export const CASE_FOLDER_REASON = "keytrail's own case folder (its case database and reports), not evidence: not read";
+
+/** A folder named as a case folder, or holding what investigate writes into one (`holds` says whether it holds a name). */
+const isCaseFolder = (dir: string, holds: (name: string) => boolean, found: Found) =>
+  found.named.has(dir) || (holds(CASE_FOLDER.db) && holds(CASE_FOLDER.report));
+
+/**
+ * A file a glob matched inside a case folder: one named as such above it, or its own folder
+ * holding a case (investigate writes its files flat). The folder is noted; the file is not read.
+ */
+function inCaseFolder(file: string, found: Found): boolean {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (found.named.has(dir)) return noteCase(dir, found);
+  }
+  const dir = path.dirname(file);
+  return isCaseFolder(dir, (name) => fs.existsSync(path.join(dir, name)), found) && noteCase(dir, found);
+}
+
+function noteCase(dir: string, found: Found): true {
+  found.cases.add(dir);
+  return true;
 }
 
 /** Code-unit order, the same for every run: ids and "which copy came first" depend on it. */
@@ -94,6 +141,11 @@ function walk(root: string, found: Found): void {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       add(found, folderError(dir, err));
+      continue;
+    }
+    // A case folder inside the evidence is not read; one named as the evidence itself is.
+    if (dir !== root && isCaseFolder(dir, (name) => entries.some((e) => e.name === name), found)) {
+      noteCase(dir, found);
       continue;
     }
     for (const e of entries) {

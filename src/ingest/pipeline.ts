@@ -27,6 +27,8 @@ const PROBE_AHEAD = 32;
 const MAX_BATCH_FILES = 50_000;
 /** Small files are probed synchronously: every this many, the event loop is let through (see run()). */
 const YIELD_EVERY = 32;
+/** How often, while a batch loads, progress is told again (its step and seconds). */
+const POLL_MS = 1000;
 
 export class BatchPipeline {
   private readonly queue: Queue<Pending>;
@@ -56,28 +58,38 @@ export class BatchPipeline {
     private readonly tmp: string,
     private readonly summary: IngestSummary,
     private readonly onProgress?: (p: IngestProgress) => void,
+    /** Stop (Ctrl-C): no file is examined and no batch starts after it. */
+    private readonly signal?: AbortSignal,
   ) {
     this.queue = new Queue<Pending>(plan.files.map((f) => ({ display: f, real: f, parentId: null, depth: 0 })));
-    this.progress = { filesDone: 0, filesTotal: this.queue.length, events: 0 };
+    this.progress = { filesDone: 0, filesTotal: this.queue.length, events: 0, filesLoaded: 0, batchesLoaded: 0, loading: null };
     this.batch = this.newBatch();
     this.addObjects();
   }
 
   async run(): Promise<void> {
-    while (this.queue.length > 0) {
-      // Let the batch loading meanwhile hear from DuckDB (each statement's completion waits for
-      // the event loop) every few files, not once a batch.
-      if (++this.sinceYield >= YIELD_EVERY) {
-        this.sinceYield = 0;
-        await new Promise((r) => setImmediate(r));
+    try {
+      while (this.queue.length > 0) {
+        // Let the batch loading meanwhile hear from DuckDB (each statement's completion waits for
+        // the event loop) every few files, not once a batch.
+        if (++this.sinceYield >= YIELD_EVERY) {
+          this.sinceYield = 0;
+          await new Promise((r) => setImmediate(r));
+        }
+        this.signal?.throwIfAborted();
+        this.probeAhead();
+        const item = this.queue.shift();
+        if (item) await this.take(item);
       }
-      this.probeAhead();
-      const item = this.queue.shift();
-      if (item) await this.take(item);
+      this.batch.rows.push(...this.pendingArchives.splice(0));
+      await this.flush();
+      await this.loading;
+    } catch (err) {
+      // However the run stops, the batch loading meanwhile ends (committed or rolled back) before
+      // the case is closed under it.
+      await this.loading.catch(() => undefined);
+      throw err;
     }
-    this.batch.rows.push(...this.pendingArchives.splice(0));
-    await this.flush();
-    await this.loading;
   }
 
   private newBatch(): Batch {
@@ -177,17 +189,40 @@ export class BatchPipeline {
     this.batch = this.newBatch();
     this.lap(`examined ${current.rows.length} files (hash, sniff)`);
     await this.loading;
-    this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split }).then((finals) =>
-      this.loaded(current, finals),
-    );
+    this.signal?.throwIfAborted();
+    const stopPolling = this.loadingNow(current);
+    this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split })
+      .finally(stopPolling)
+      .then((finals) => this.loaded(current, finals));
     // Keep an unobserved failure from being reported before the next await sees it.
     this.loading.catch(() => undefined);
   }
 
+  /** The batch starts loading: said, then its step and seconds every POLL_MS until the returned stop. */
+  private loadingNow(batch: Batch): () => void {
+    const { progress, loader } = this;
+    const started = performance.now();
+    loader.step = 'reading';
+    const loading: NonNullable<IngestProgress['loading']> = { batch: progress.batchesLoaded + 1, files: batch.rows.length, step: loader.step, seconds: 0 };
+    progress.loading = loading;
+    this.onProgress?.(progress);
+    if (!this.onProgress) return () => undefined;
+    const timer = setInterval(() => {
+      loading.step = loader.step;
+      loading.seconds = Math.round((performance.now() - started) / 1000);
+      this.onProgress?.(progress);
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }
+
   private loaded(batch: Batch, finals: FinalRow[]): void {
     for (const f of finals) count(this.summary, f);
-    this.progress.events = this.summary.events;
-    this.onProgress?.(this.progress);
+    const { progress } = this;
+    progress.events = this.summary.events;
+    progress.filesLoaded += finals.length;
+    progress.batchesLoaded++;
+    progress.loading = null;
+    this.onProgress?.(progress);
     this.lap(`batch of ${batch.rows.length} files loaded`);
   }
 }

@@ -28,6 +28,8 @@ export interface IngestPlan {
   objects: Discovered['objects'];
   /** Inputs that named nothing. */
   inputErrors: Discovered['errors'];
+  /** keytrail case folders found inside the inputs: not read (each has its row among `objects`). */
+  caseFolders: string[];
   limits: ExpansionLimits;
   split: SplitLimits;
   /** Estimated decompressed bytes per batch. */
@@ -39,13 +41,14 @@ export interface IngestPlan {
 }
 
 export async function planIngest(inputs: readonly string[], options: IngestOptions): Promise<IngestPlan> {
-  const found = await discover(inputs);
+  const found = await discover(inputs, { caseFolders: options.caseFolders });
   const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   if (sizeBytes(memoryLimit) === undefined) throw new KeytrailError('USAGE', `memory limit ${JSON.stringify(memoryLimit)} is not a size like 1GB`);
   return {
     files: withoutCase(found.files, options.db),
     objects: found.objects,
     inputErrors: found.errors,
+    caseFolders: found.caseFolders,
     limits: { ...DEFAULT_EXPANSION, ...options.limits },
     split: {
       ...DEFAULT_SPLIT_LIMITS,
@@ -57,6 +60,16 @@ export async function planIngest(inputs: readonly string[], options: IngestOptio
     tmpParent: options.tmpDir ?? os.tmpdir(),
     minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
   };
+}
+
+/**
+ * Inputs that name nothing (a typo in a path, an empty folder), each said as ingest says it
+ * (`path: what is wrong`): investigate stops on them before it writes anything.
+ */
+export class InputsNameNothing extends KeytrailError {
+  constructor(readonly errors: IngestPlan['inputErrors']) {
+    super('INPUT', errors.map((e) => `${e.input}: ${e.message}`).join('; '));
+  }
 }
 
 /** The case database may sit inside the evidence folder: it is keytrail's own output, not evidence. */

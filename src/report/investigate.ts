@@ -3,14 +3,18 @@
  * (idempotent), run the rules, follow the lineage, and write the case folder. The CLI adds
  * progress and messages; the benchmark times it as is.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { jsonText } from '../escape.js';
+import { KeytrailError } from '../errors.js';
+import { makeOutputFolder, writeOutputFile } from '../output-path.js';
 import { exportTimeline } from '../export/timeline.js';
 import { writeRowsToFile } from '../export/rows.js';
-import { ingest, type IngestProgress, type IngestSummary } from '../ingest/ingest.js';
+import { CASE_FOLDER, CASE_FOLDER_REASON } from '../ingest/discover.js';
+import { IngestInterrupted, type IngestOptions, type IngestProgress, type IngestSummary, ingestPlanned } from '../ingest/ingest.js';
+import { InputsNameNothing, planIngest } from '../ingest/plan.js';
 import { renderHtml } from '../lineage/html.js';
-import { detect } from '../rules/detect.js';
+import { checkSeedKeys } from '../lineage/seed-keys.js';
+import { detect, type Findings } from '../rules/detect.js';
 import { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
 import { renderReportHtml } from './html.js';
@@ -24,36 +28,96 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
   out: string;
   /** DuckDB's memory limit while loading the evidence (ingest's default when absent). */
   memoryLimit?: string;
+  /** Estimated bytes of a batch while loading the evidence (IngestOptions.batchBytes). */
+  batchBytes?: number;
+  /** Add evidence of an AWS account the case folder does not hold yet (IngestOptions.append). */
+  append?: boolean;
+  /** Go on when a seed key makes no event in the case; by default that stops the run (lineage/seed-keys.ts). */
+  allowMissing?: boolean;
   onProgress?: (p: IngestProgress) => void;
   /** Called between the steps, for the CLI's messages. */
   onStep?: (what: string) => void;
+  /**
+   * Stops the run (Ctrl-C): during the ingest as IngestOptions.signal says; after it, the case keeps
+   * all the evidence and no report is written (the error says so).
+   */
+  signal?: AbortSignal;
 }
 
 export async function investigate(evidence: readonly string[], o: InvestigateOptions): Promise<{ ingest: IngestSummary; report: Report }> {
-  fs.mkdirSync(o.out, { recursive: true });
-  const dbPath = path.join(o.out, 'keytrail.duckdb');
-  o.onStep?.(`ingesting into ${dbPath}...`);
-  const summary = await ingest(evidence, { db: dbPath, memoryLimit: o.memoryLimit, onProgress: o.onProgress });
-  o.onStep?.(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
+  const dbPath = path.join(o.out, CASE_FOLDER.db);
+  const summary = await loadEvidence(evidence, dbPath, o);
+  const stopped = () =>
+    new KeytrailError(
+      'INTERRUPTED',
+      `interrupted: all the evidence is in the case ${dbPath}; no report was written. Run the same command again: the evidence is not read again`,
+    );
+  if (o.signal?.aborted) throw stopped();
   const db = await CaseDb.open(dbPath, { memoryLimit: '2GB' });
+  const interrupt = () => db.interrupt();
+  o.signal?.addEventListener('abort', interrupt);
   try {
+    if (!o.allowMissing)
+      await checkSeedKeys(db, o.keys, `. The evidence is in ${dbPath}; no report was written: run again with the right --key (the evidence is not read again)`);
     o.onStep?.('detect, lineage, report...');
     const findings = await detect(db, o.rules, { correlations: o.correlations });
     const r = await buildReport(db, { ...o, findings });
+    // Past this point the case folder is written whole: a stop asked now waits for it.
+    o.signal?.throwIfAborted();
+    o.signal?.removeEventListener('abort', interrupt);
     await findings.store();
-    const write = (name: (typeof CASE_FILES)[number], text: string) => fs.writeFileSync(path.join(o.out, name), text);
-    write('report.html', renderReportHtml(r));
-    write('report.md', renderMarkdown(r));
-    write('report.json', `${jsonText(r, 2)}\n`);
-    write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
-    write('remediation.sh', renderRemediation(r));
-    const { rows } = await db.query(
-      sql`SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary, array_to_string(eventIDs, ' ') AS eventIDs, rule.author AS author FROM (${findings.query()})`,
-    );
-    await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs', 'author'], path.join(o.out, 'findings.csv'));
-    await exportTimeline(db, path.join(o.out, 'timeline.csv'));
+    await writeCaseFiles(db, o.out, r, findings);
     return { ingest: summary, report: r };
+  } catch (err) {
+    if (o.signal?.aborted) throw stopped();
+    throw err;
   } finally {
+    o.signal?.removeEventListener('abort', interrupt);
     db.close();
   }
+}
+
+/**
+ * The evidence into <out>/keytrail.duckdb. Evidence that is not there stops the run before anything
+ * is written: a typo in a path would otherwise give a whole report of no activity.
+ */
+async function loadEvidence(evidence: readonly string[], dbPath: string, o: InvestigateOptions): Promise<IngestSummary> {
+  const options: IngestOptions = {
+    db: dbPath,
+    memoryLimit: o.memoryLimit,
+    batchBytes: o.batchBytes,
+    onProgress: o.onProgress,
+    caseFolders: [o.out],
+    append: o.append,
+    signal: o.signal,
+  };
+  const plan = await planIngest(evidence, options);
+  if (plan.inputErrors.length > 0) throw new InputsNameNothing(plan.inputErrors);
+  makeOutputFolder(o.out, '--out');
+  for (const dir of plan.caseFolders) o.onStep?.(`${dir}: ${CASE_FOLDER_REASON}`);
+  o.onStep?.(`ingesting into ${dbPath}...`);
+  let summary: IngestSummary;
+  try {
+    summary = await ingestPlanned(plan, options);
+  } catch (err) {
+    if (err instanceof IngestInterrupted) throw new IngestInterrupted(err.summary, { cause: err, also: 'no report was written' });
+    throw err;
+  }
+  o.onStep?.(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
+  return summary;
+}
+
+/** The case folder's files, from the report and the stored findings. */
+async function writeCaseFiles(db: CaseDb, out: string, r: Report, findings: Findings): Promise<void> {
+  const write = (name: (typeof CASE_FILES)[number], text: string) => writeOutputFile(path.join(out, name), text);
+  write('report.html', renderReportHtml(r));
+  write('report.md', renderMarkdown(r));
+  write('report.json', `${jsonText(r, 2)}\n`);
+  write('lineage.html', renderHtml(r.lineage, `keytrail lineage of ${r.seeds.join(', ')}`));
+  write('remediation.sh', renderRemediation(r));
+  const { rows } = await db.query(
+    sql`SELECT eventTime, rule.level AS level, rule.id AS rule, rule.title AS title, summary, array_to_string(eventIDs, ' ') AS eventIDs, rule.author AS author FROM (${findings.query()})`,
+  );
+  await writeRowsToFile(rows, ['eventTime', 'level', 'rule', 'title', 'summary', 'eventIDs', 'author'], path.join(out, 'findings.csv'));
+  await exportTimeline(db, path.join(out, 'timeline.csv'));
 }

@@ -76,7 +76,8 @@ async function main(casePath: string, rulesPath: string, scenario: string | unde
     if (fs.existsSync(`${casePath}.wal`)) fs.copyFileSync(`${casePath}.wal`, `${copy}.wal`);
     const plant = scenario ? readPlant(scenario) : undefined;
     const planted = plant ? await plantedIds(plant.evidence, tmp) : new Set<string>();
-    if (plant) await ingest([plant.evidence], { db: copy });
+    // The planted incident is of another AWS account than the background: added on purpose.
+    if (plant) await ingest([plant.evidence], { db: copy, append: true });
     t = performance.now();
     const db = await CaseDb.open(copy, { memoryLimit: '2GB' });
     let scanSeconds: number, storeSeconds: number, outputSeconds: number, openSeconds: number, events: number, findings: number;

@@ -149,8 +149,8 @@ beforeAll(async () => {
     lineageArgs(main, ['--key', K.leaked], 'tree'),
     ['lineage', '--db', main.db, '--key', K.leaked],
     lineageArgs(cycle, ['--key', K.cycleSeed]),
-    lineageArgs(main, ['--key', UNKNOWN]),
-    lineageArgs(main, ['--key', K.leaked, '--key', UNKNOWN2]),
+    lineageArgs(main, ['--key', UNKNOWN, '--allow-missing']),
+    lineageArgs(main, ['--key', K.leaked, '--key', UNKNOWN2, '--allow-missing']),
     lineageArgs(main, ['--key', K.leaked, ...WINDOW]),
     lineageArgs(main, ['--user', 'backdoor']),
     lineageArgs(main, ['--arn', userArn('backdoor')]),
@@ -476,9 +476,9 @@ describe('keytrail lineage: node activity', () => {
 });
 
 describe('keytrail lineage: seeds and time window', () => {
-  it('a seed key that never appears: exit 0, the seed node with no activity, a warning', async () => {
+  it('a seed key that never appears, with --allow-missing: exit 0, the seed node with no activity, a warning', async () => {
     const unknown = UNKNOWN;
-    const g = await lineage(main, ['--key', unknown]);
+    const g = await lineage(main, ['--key', unknown, '--allow-missing']);
     expect(g.seeds).toEqual([unknown]);
     expect(g.nodes.map((n) => [n.id, n.kind, n.temporary, n.activity.events])).toEqual([[unknown, 'access_key', false, 0]]);
     expect(g.nodes[0]!.attempts).toEqual([]);
@@ -489,9 +489,9 @@ describe('keytrail lineage: seeds and time window', () => {
     ).toBe(true);
   });
 
-  it('two --key: the unknown one is warned about, the known one expands as alone', async () => {
+  it('two --key with --allow-missing: the unknown one is warned about, the known one expands as alone', async () => {
     const unknown = UNKNOWN2;
-    const [g, alone] = await Promise.all([lineage(main, ['--key', K.leaked, '--key', unknown]), seed()]);
+    const [g, alone] = await Promise.all([lineage(main, ['--key', K.leaked, '--key', unknown, '--allow-missing']), seed()]);
     expect(sorted(g.seeds)).toEqual(sorted([K.leaked, unknown]));
     expect(nodeIds(g)).toEqual(sorted([...nodeIds(alone), unknown]));
     expect(sorted(g.edges.map(show))).toEqual(sorted(alone.edges.map(show)));

@@ -120,8 +120,11 @@ describe('coverage', () => {
 });
 
 describe('a key that never appears', () => {
-  it('is said first, in the summary and on stderr; the report still describes the evidence', () => {
-    const r = cli(['report', '--key', 'AKIANEVERSEEN0000000', '--db', path.join(out, 'keytrail.duckdb'), '--format', 'json']);
+  it('stops the report (exit 2) unless --allow-missing; with it, is said first, in the summary and on stderr, and the report still describes the evidence', () => {
+    const refused = cli(['report', '--key', 'AKIANEVERSEEN0000000', '--db', path.join(out, 'keytrail.duckdb'), '--format', 'json']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^keytrail: --key AKIANEVERSEEN0000000 makes no event in this case: did you mean AKIA\w+ \(\d+ events?\)\?/);
+    const r = cli(['report', '--key', 'AKIANEVERSEEN0000000', '--db', path.join(out, 'keytrail.duckdb'), '--format', 'json', '--allow-missing']);
     expect(r.status).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(rep.summary[0]).toBe("No activity of AKIANEVERSEEN0000000 in this evidence: nothing below is the attacker's.");

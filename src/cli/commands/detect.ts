@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { KeytrailError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
 import { detect, type Findings, formatFailure, RulesFailedError } from '../../rules/detect.js';
 import { FINDING_GROUP_COLUMNS, FINDING_LINE_COLUMNS, findingGroupLines, findingLines, findingsAtOrAbove } from '../../rules/findings-listing.js';
 import { LEVELS, type Level } from '../../rules/schema.js';
@@ -53,6 +54,7 @@ export function register(program: Command): void {
 async function runDetect(opts: Opts) {
   const paths = rulePaths(opts);
   if (paths.length === 0) throw new KeytrailError('USAGE', 'no rules to run: give --rules or drop --no-builtin');
+  checkOutputFile(opts.output, '-o');
   const { rules, correlations } = await loadRulesForRun(paths, opts);
   // A bounded cache, as for ingest: a scan over millions of events needs no more.
   return withCase(opts.db, { memoryLimit: '2GB' }, async (db) => {

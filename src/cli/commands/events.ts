@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
 import { buildLineage, taintedEvents, taintOf } from '../../lineage/lineage.js';
 import type { CaseDb } from '../../store/db.js';
 import { type EventFilter, filterSql, listEvents } from '../../store/event-filter.js';
@@ -58,6 +59,7 @@ export function register(program: Command): void {
 async function events(opts: Opts): Promise<void> {
   const hasSeeds = Boolean(opts.key?.length || opts.user?.length || opts.arn?.length);
   if (opts.lineage && !hasSeeds) throw usageError('--lineage needs seeds: --key AKIA... (or --user, --arn)');
+  checkOutputFile(opts.output, '-o');
   const filter: EventFilter = {
     ...(opts.lineage ? {} : { keys: opts.key, users: opts.user, arns: opts.arn }),
     since: opts.since,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../../export/index.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile, checkOutputFolder } from '../../output-path.js';
 import { say, withCase } from '../common.js';
 import { type DbOptions, OPTIONS, withOptions } from '../options.js';
 
@@ -31,6 +32,8 @@ Examples:
     )
     .action(async (opts: Opts) => {
       if (!opts.output) throw usageError('-o is required');
+      if (opts.format === 'parquet') checkOutputFolder(opts.output, '-o');
+      else checkOutputFile(opts.output, '-o');
       // Read-only, but with file access: the exporters write with DuckDB's COPY.
       await withCase(opts.db, { readOnly: true }, async (db) => {
         const res = await EXPORTERS[opts.format](db, opts.output);

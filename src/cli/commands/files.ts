@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { checkOutputFile } from '../../output-path.js';
 import { listFiles } from '../../store/files.js';
 import { FILE_STATUSES } from '../../store/schema.js';
 import { READ, collect, oneOf, withCase } from '../common.js';
@@ -23,6 +24,7 @@ export function register(program: Command): void {
 
 async function files(opts: Opts): Promise<void> {
   const statuses = (opts.status ?? []).map((s) => oneOf(s, FILE_STATUSES, '--status'));
+  checkOutputFile(opts.output, '-o');
   await withCase(opts.db, READ, async (db) => {
     const rows = await listFiles(db, statuses);
     const cols = opts.format === 'table' ? TABLE_COLUMNS : Object.keys(rows[0] ?? { id: 0, path: '', format: '', status: '', reason: '' });

@@ -1,13 +1,16 @@
 import { type Command, Option } from 'commander';
 import { jsonText } from '../../escape.js';
 import { KeytrailError } from '../../errors.js';
+import { CASE_FOLDER_REASON } from '../../ingest/discover.js';
 import { ingest, type IngestSummary } from '../../ingest/ingest.js';
-import { say } from '../common.js';
 import { EXIT, exits } from '../exit.js';
 import { type DbOptions, newCommand, OPTIONS, withOptions } from '../options.js';
+import { batchBytesFromEnv, say } from '../common.js';
+import { interruptible } from '../interrupt.js';
 import { ingestProgress } from '../progress.js';
 
 interface Opts extends DbOptions {
+  append?: boolean;
   json?: boolean;
   quiet?: boolean;
   strict?: boolean;
@@ -20,11 +23,18 @@ console downloads (JSON, CSV), 'aws cloudtrail lookup-events' output (pages may 
 file), JSON Lines and JSON arrays (Logstash @timestamp accepted), and .zip/.tar.gz bundles of them.
 Every file gets a row in the 'files' table with its sha256, format, status and reason; re-ingesting a
 file already in the case does nothing; the same event from two sources is kept once.
+A case holds the AWS account(s) of its first evidence: another account's evidence is refused (exit 2)
+unless --append is given. A keytrail case folder inside the evidence is not read.
+
+Files are loaded in batches, each in one transaction. Ctrl-C stops the run: the batch loading rolls
+back, the files loaded before it stay in the case (exit 130), and running the same command again
+loads the rest.
 
 Examples:
   keytrail ingest ./evidence/                      # a customer's folder, recursively
   keytrail ingest bundle.zip --db case-4711.duckdb
-  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json`;
+  keytrail ingest 'AWSLogs/**/*.json.gz' lookup-us-east-1.json --json
+  keytrail ingest ./member-account-logs/ --db case-4711.duckdb --append   # another account of the same customer`;
 
 export function register(program: Command): void {
   withOptions(
@@ -37,6 +47,7 @@ export function register(program: Command): void {
     new Option('-q, --quiet', 'no progress bar and no summary on stderr'),
     new Option('--strict', 'exit with status 2 when any file is rejected or any input names nothing'),
     OPTIONS.memoryLimit("DuckDB's memory while loading, e.g. 1GB, 4GB (default 1GB; raise it if a load runs out of memory)"),
+    OPTIONS.append(),
   )
     .addHelpText('after', ABOUT)
     .action(exits(run));
@@ -44,14 +55,28 @@ export function register(program: Command): void {
 
 async function run(inputs: string[], opts: Opts) {
   const bar = ingestProgress(Boolean(opts.quiet || opts.json));
+  const stop = interruptible(opts.db, () => bar.stop());
   let summary: IngestSummary;
   try {
-    summary = await ingest(inputs, { db: opts.db, memoryLimit: opts.memoryLimit, onProgress: (p) => bar.update(p) });
+    summary = await ingest(inputs, {
+      db: opts.db,
+      memoryLimit: opts.memoryLimit,
+      append: opts.append,
+      batchBytes: batchBytesFromEnv(),
+      signal: stop.signal,
+      onProgress: (p) => {
+        stop.progress(p);
+        // Once stopping, the bar stays gone: the messages say the rest.
+        if (!stop.signal.aborted) bar.update(p);
+      },
+    });
   } finally {
+    stop.dispose();
     bar.stop();
   }
   if (opts.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else if (!opts.quiet) say(...describe(summary));
+  if (!opts.quiet) for (const dir of summary.caseFolders) say(`${dir}: ${CASE_FOLDER_REASON}`);
   for (const e of summary.inputErrors) say(`${e.input}: ${e.message}`);
   const rejected = summary.files.rejected;
   if (opts.strict && (rejected > 0 || summary.inputErrors.length > 0)) {

@@ -1,7 +1,9 @@
 import { type Command, Option } from 'commander';
 import { jsonText, printable } from '../../escape.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
 import { buildLineage, type Lineage } from '../../lineage/lineage.js';
+import { checkSeedKeys } from '../../lineage/seed-keys.js';
 import { suggestKeys } from '../../lineage/suggest.js';
 import { renderHtml } from '../../lineage/html.js';
 import { renderDot, renderMermaid, renderTree } from '../../lineage/render.js';
@@ -15,6 +17,7 @@ type LineageFormat = (typeof LINEAGE_FORMATS)[number];
 interface Opts extends DbOptions, SeedOptions, WindowOptions, OutputOptions {
   format: LineageFormat;
   suggest?: boolean;
+  allowMissing?: boolean;
 }
 
 const ABOUT = `
@@ -29,6 +32,7 @@ Examples:
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format dot | dot -Tsvg > lineage.svg
   keytrail lineage --key AKIAEXAMPLEKEY123456 --format html -o lineage.html   # one file, works offline
   keytrail lineage --suggest                                   # which key to start from
+  keytrail lineage --key AKIAEXAMPLEKEY123456 --allow-missing  # go on even if the key made no event here
   keytrail events --lineage --key AKIAEXAMPLEKEY123456        # every event of the chain, in time order`;
 
 const SIGNS = 'new IP after a quiet period, GetCallerIdentity then enumeration, tool user agents, access-denied bursts';
@@ -55,6 +59,7 @@ export function register(program: Command): void {
     OPTIONS.key(),
     OPTIONS.user(),
     OPTIONS.arn(),
+    OPTIONS.allowMissing(),
     OPTIONS.since(),
     OPTIONS.until(),
     new Option('--suggest', `no key to start from: rank the access keys that look leaked, with the reasons (${SIGNS})`),
@@ -62,12 +67,16 @@ export function register(program: Command): void {
     OPTIONS.output(),
   )
     .addHelpText('after', ABOUT)
-    .action(async (opts: Opts) => (opts.suggest ? suggest(opts) : lineage(opts)));
+    .action(async (opts: Opts) => {
+      checkOutputFile(opts.output, '-o');
+      return opts.suggest ? suggest(opts) : lineage(opts);
+    });
 }
 
 async function lineage(opts: Opts): Promise<void> {
   if (!opts.key?.length && !opts.user?.length && !opts.arn?.length) throw usageError('lineage needs a seed: --key AKIA... (or --user NAME, --arn ARN)');
   const text = await withCase(opts.db, READ, async (db) => {
+    if (!opts.allowMissing) await checkSeedKeys(db, opts.key ?? []);
     const l = await buildLineage(db, { keys: opts.key ?? [], users: opts.user, arns: opts.arn, since: opts.since, until: opts.until });
     for (const w of l.warnings) say(`warning: ${w}`);
     const out = RENDER[opts.format](l);

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { KeytrailError, usageError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
 import { type CaseDb, SqlError } from '../../store/db.js';
 import { READ, withCase } from '../common.js';
 import { type DbOptions, newCommand, OPTIONS, type OutputOptions, withOptions } from '../options.js';
@@ -52,6 +53,7 @@ export function register(program: Command): void {
 async function query(text: string, opts: Opts): Promise<void> {
   const seconds = parseSeconds(opts.timeout);
   const memory = parseSize(opts.maxMemory);
+  checkOutputFile(opts.output, '-o');
   await withCase(opts.db, { ...READ, memoryLimit: memory, noSpill: true }, async (db) => {
     const stop = seconds > 0 ? stopAfter(db, seconds) : undefined;
     try {

@@ -1,12 +1,17 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { CASE_FOLDER } from '../../ingest/discover.js';
 import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
+import { checkOutputFile } from '../../output-path.js';
+import { checkSeedKeys } from '../../lineage/seed-keys.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { readPrices } from '../../report/billing.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
-import { READ, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
+import { READ, batchBytesFromEnv, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
+import { interruptible } from '../interrupt.js';
 import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, runRuleOptions, type WindowOptions, withOptions } from '../options.js';
 import { writeText } from '../output.js';
 import { ingestProgress } from '../progress.js';
@@ -19,6 +24,7 @@ interface Common extends WindowOptions, RuleOptions {
   key?: string[];
   user?: string[];
   prices?: string;
+  allowMissing?: boolean;
 }
 interface ReportOpts extends Common, DbOptions, OutputOptions {
   format: ReportFormat;
@@ -26,6 +32,7 @@ interface ReportOpts extends Common, DbOptions, OutputOptions {
 interface InvestigateOpts extends Common {
   out: string;
   memoryLimit?: string;
+  append?: boolean;
 }
 
 const RENDER: Record<ReportFormat, (r: Report) => string> = {
@@ -39,15 +46,20 @@ Examples:
   keytrail report --key AKIAEXAMPLEKEY123456 -o report.html
   keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md
   keytrail report --key AKIAEXAMPLEKEY123456 --prices on-demand-prices.csv -o report.html
-  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'`;
+  keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'
+  keytrail report --key AKIAEXAMPLEKEY123456 --allow-missing -o report.html   # a key that may never have been used`;
 
 const INVESTIGATE_ABOUT = `
 The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
 timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them;
 a value from the logs that AWS would not allow in its place is withheld, not passed as an argument).
+Rerunning into the same folder reads only new files; Ctrl-C keeps what was loaded (exit 130). One case folder per customer: evidence of an
+AWS account the case does not hold is refused (exit 2) unless --append; the case folder itself, if
+it lies inside the evidence, is not read.
 
-Example:
-  keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/`;
+Examples:
+  keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/
+  keytrail investigate ./more-evidence/ --key AKIAEXAMPLEKEY123456 --out case-4711/   # adds to the case`;
 
 const rulesFor = (o: Common) => loadRulesForRun(rulePaths(o), o);
 
@@ -57,7 +69,18 @@ function seeds(o: Common): void {
 
 /** The options report and investigate share, after each one's own. */
 const common = (c: Command) =>
-  withOptions(c, OPTIONS.key(), OPTIONS.user(), OPTIONS.since(), OPTIONS.until(), OPTIONS.prices(), OPTIONS.rules(), OPTIONS.noBuiltin(), ...runRuleOptions());
+  withOptions(
+    c,
+    OPTIONS.key(),
+    OPTIONS.user(),
+    OPTIONS.allowMissing(),
+    OPTIONS.since(),
+    OPTIONS.until(),
+    OPTIONS.prices(),
+    OPTIONS.rules(),
+    OPTIONS.noBuiltin(),
+    ...runRuleOptions(),
+  );
 
 /** The --prices file, read before anything runs (a bad line is one clear error). */
 const pricesOf = (o: Common) => (o.prices ? { file: o.prices, prices: readPrices(o.prices) } : undefined);
@@ -81,14 +104,16 @@ export function register(program: Command): void {
     .description('one run from the evidence to a case folder: ingest, detect, lineage, report')
     .argument('<evidence...>', 'files, folders or archives the customer sent')
     .option('--out <dir>', 'the case folder (created; rerunning reuses its case database)', 'case');
-  withOptions(inv, OPTIONS.memoryLimit("DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"));
+  withOptions(inv, OPTIONS.memoryLimit("DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"), OPTIONS.append());
   common(inv).addHelpText('after', INVESTIGATE_ABOUT).action(investigateCommand);
 }
 
 async function reportCommand(o: ReportOpts): Promise<void> {
   seeds(o);
   const prices = pricesOf(o);
+  checkOutputFile(o.output, '-o');
   const text = await withCase(o.db, READ, async (db) => {
+    if (!o.allowMissing) await checkSeedKeys(db, o.key ?? []);
     const { rules, correlations } = await rulesFor(o);
     const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, prices });
     const out = RENDER[o.format](r);
@@ -103,11 +128,16 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
   const prices = pricesOf(o);
   const { rules, correlations } = await rulesFor(o);
   const bar = ingestProgress(false);
+  const stop = interruptible(path.join(o.out, CASE_FOLDER.db), () => bar.stop());
   let r: Report;
   try {
     ({ report: r } = await investigate(evidence, {
       out: o.out,
       memoryLimit: o.memoryLimit,
+      batchBytes: batchBytesFromEnv(),
+      signal: stop.signal,
+      append: o.append,
+      allowMissing: o.allowMissing,
       keys: o.key ?? [],
       users: o.user,
       since: o.since,
@@ -115,13 +145,18 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       rules,
       correlations,
       prices,
-      onProgress: bar.update,
+      onProgress: (p) => {
+        stop.progress(p);
+        // Once stopping, the bar stays gone: the messages say the rest.
+        if (!stop.signal.aborted) bar.update(p);
+      },
       onStep: (what) => {
         bar.stop();
         say(what);
       },
     }));
   } finally {
+    stop.dispose();
     bar.stop();
   }
   for (const w of r.coverage.warnings) say(`warning: ${w}`);
