@@ -16,6 +16,7 @@ import { EC2_SHARING } from './resources/ec2-sharing.js';
 import { DOCS, type Locator, RESOURCE_TYPES, type ResourceEntry } from './resources/entry.js';
 import { IAM_ENTRIES } from './resources/iam.js';
 import { LAMBDA_RDS } from './resources/lambda-rds.js';
+import { OPERATIONS } from './resources/operations.js';
 import { S3_ENTRIES } from './resources/s3.js';
 import { SERVICES } from './resources/services.js';
 
@@ -31,6 +32,7 @@ export const RESOURCE_REGISTRY: readonly ResourceEntry[] = [
   ...IAM_ENTRIES,
   ...CONTAINERS,
   ...SERVICES,
+  ...OPERATIONS,
 ];
 
 const key = (eventSource: string, eventName: string) => `${eventSource} ${eventName}`;
