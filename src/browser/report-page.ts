@@ -49,19 +49,39 @@ function cellText(v: Cell): string {
   return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL)}… (${s.length - MAX_CELL} more characters, in report.json)` : s;
 }
 
-/** A table, or `none` when there are no rows; a row whose `failed` flag is set is greyed. */
-function table(head: string[], rows: Cell[][], failed?: boolean[]): HTMLElement {
-  if (!rows.length) return el('p', 'none');
+/** Rows a table shows before the rest fold away: a long table stays one click away on screen and out of a printout. */
+const FOLD = 40;
+
+/** A table of `rows` (with their `failed` flags: greyed) under `head`. */
+function tableOf(head: string[], rows: Cell[][], failed: boolean[]): HTMLElement {
   const t = el('table');
   const tr = el('tr');
   for (const h of head) tr.appendChild(el('th', h, COLUMN_CLASS[h]));
   t.appendChild(tr);
   rows.forEach((row, i) => {
-    const x = el('tr', undefined, failed?.[i] ? 'failed' : '');
-    for (const v of row) x.appendChild(el('td', cellText(v)));
+    const x = el('tr', undefined, failed[i] ? 'failed' : '');
+    // The value in a block of its own: on paper it stops after a few lines (html.ts, @media print).
+    for (const v of row) x.appendChild(el('td')).appendChild(el('div', cellText(v)));
     t.appendChild(x);
   });
   return t;
+}
+
+/**
+ * A table, or `none` when there are no rows; a row whose `failed` flag is set is greyed. Past FOLD
+ * rows the rest are in a closed <details> (report.json and the CSV files have them all), so that a
+ * case of thousands of rows prints in a few pages.
+ */
+function table(head: string[], rows: Cell[][], failed: boolean[] = []): HTMLElement {
+  if (!rows.length) return el('p', 'none');
+  if (rows.length <= FOLD) return tableOf(head, rows, failed);
+  const box = el('div');
+  box.appendChild(tableOf(head, rows.slice(0, FOLD), failed.slice(0, FOLD)));
+  const more = el('details');
+  more.appendChild(el('summary', `${rows.length - FOLD} more row(s): open to see them here; report.json has them all`));
+  more.appendChild(tableOf(head, rows.slice(FOLD), failed.slice(FOLD)));
+  box.appendChild(more);
+  return box;
 }
 
 function put(id: string, node: Node): void {

@@ -96,4 +96,17 @@ describe('report.html findings in the real browser', () => {
       await page.close();
     }, 90_000);
   }
+
+  it('prints to PDF in under 30 pages: long tables fold past their first 40 rows, open on screen with a click', async () => {
+    const { page, problems, requests } = await openWatched(browser, path.join(out, 'report.html'), 'keytrailReport', { width: 1300, height: 900 });
+    expect([problems, requests]).toEqual([[], []]);
+    // Step 2 (1,000 users), Step 3 (1,000 instances), Step 4 and the timeline all fold.
+    expect(await page.locator('details').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('details summary').first().textContent()).toMatch(/^\d+ more row\(s\): open to see them here/);
+    const pdf = await page.pdf({ format: 'A4' });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    expect(pages).toBeGreaterThan(1);
+    expect(pages).toBeLessThan(30);
+    await page.close();
+  }, 90_000);
 });
