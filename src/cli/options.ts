@@ -28,6 +28,11 @@ export const OPTIONS = {
   arn: (description = 'a user or role ARN to start from, followed as a whole; repeatable') => new Option('--arn <arn>', description).argParser(collect),
   since: () => new Option('--since <time>', 'only events from this time on (ISO-8601, UTC unless an offset is given)'),
   until: () => new Option('--until <time>', 'only events before this time'),
+  tz: () =>
+    new Option(
+      '--tz <zone>',
+      'also show each time in this IANA time zone (Asia/Tokyo, Europe/Berlin, America/New_York), beside UTC, in report.md and report.html',
+    ),
   prices: () =>
     new Option(
       '--prices <file>',

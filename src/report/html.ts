@@ -8,6 +8,7 @@
 import { graphScripts, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
+import { timeZone, zonedValue } from './zone.js';
 import { attemptsIntro, billingTables, dataIntro, dataTable, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
@@ -96,7 +97,9 @@ export function renderReportHtml(r: Report): string {
     dataIntro: dataIntro(r),
     billingTables: billingTables(r),
   };
-  return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(trimmed)}</script>
+  // --tz: every time the page shows gets its local time; the data the page computes with stays as it is.
+  const shown = r.timeZone ? zonedValue(trimmed, timeZone(r.timeZone), new Set(['lineage', 'heatmap', 'activity'])) : trimmed;
+  return `${HEAD}${BODY}<script type="application/json" id="report-data">${scriptJson(shown)}</script>
 ${graphScripts()}
 <script>${REPORT_PAGE_SCRIPT}</script>
 </body>

@@ -6,6 +6,7 @@
  */
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
+import { timeZone, zoned } from './zone.js';
 import { attemptsIntro, billingTables, byOf, dataIntro, dataTable, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
@@ -160,5 +161,6 @@ const data = (r: Report): string[] => {
 const SECTIONS = [header, keys, iamChanges, resources, data, coverage, findings, timeline];
 
 export function renderMarkdown(r: Report): string {
-  return `${SECTIONS.flatMap((section) => section(r)).join('\n')}\n`;
+  const text = `${SECTIONS.flatMap((section) => section(r)).join('\n')}\n`;
+  return r.timeZone ? zoned(text, timeZone(r.timeZone)) : text;
 }

@@ -146,6 +146,8 @@ export interface FindingGroup {
 
 export interface Report {
   generatedAt: string;
+  /** --tz: the IANA zone report.md and report.html show each time in, beside UTC; null for UTC only. */
+  timeZone: string | null;
   seeds: string[];
   /**
    * The attack window. It explains, it never filters: every change of the chain is listed. `ownerUntil`:
@@ -207,6 +209,8 @@ export interface ReportOptions {
   correlations: LoadedCorrelation[];
   /** The rules' findings when the caller has run them (to keep them, as investigate does); else the report runs them. */
   findings?: Findings;
+  /** --tz: an IANA zone to show each time in beside UTC (report.md and report.html). */
+  timeZone?: string;
   /** USD per hour by region and instance type (--prices): Step 4 turns instance-hours into an estimate. */
   prices?: { file: string; prices: Prices };
   now?: Date;
@@ -245,6 +249,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     const { findings, groups, total } = await chainFindings(db, o);
     const report: Report = {
       generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      timeZone: o.timeZone ?? null,
       seeds: lineage.seeds,
       window: win,
       summary: [],

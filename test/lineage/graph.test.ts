@@ -310,6 +310,7 @@ describe('the graph in a real browser', () => {
     const l = syntheticLineage(250);
     const report: Report = {
       generatedAt: '2026-10-14T10:00:00Z',
+      timeZone: null,
       seeds: l.seeds,
       window: { first: null, last: null, ownerUntil: null, how: '' },
       summary: [],

@@ -8,6 +8,7 @@ import { checkSeedKeys } from '../../lineage/seed-keys.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { readPrices } from '../../report/billing.js';
+import { timeZone } from '../../report/zone.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
 import { READ, batchBytesFromEnv, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
@@ -24,6 +25,7 @@ interface Common extends WindowOptions, RuleOptions {
   key?: string[];
   user?: string[];
   prices?: string;
+  tz?: string;
   allowMissing?: boolean;
 }
 interface ReportOpts extends Common, DbOptions, OutputOptions {
@@ -46,6 +48,7 @@ Examples:
   keytrail report --key AKIAEXAMPLEKEY123456 -o report.html
   keytrail report --key AKIAEXAMPLEKEY123456 --format md -o report.md
   keytrail report --key AKIAEXAMPLEKEY123456 --prices on-demand-prices.csv -o report.html
+  keytrail report --key AKIAEXAMPLEKEY123456 --tz Asia/Tokyo -o report.html      # local times beside UTC
   keytrail report --key AKIAEXAMPLEKEY123456 --format json | jq '.resources[] | select(.failed | not)'
   keytrail report --key AKIAEXAMPLEKEY123456 --allow-missing -o report.html   # a key that may never have been used`;
 
@@ -77,6 +80,7 @@ const common = (c: Command) =>
     OPTIONS.since(),
     OPTIONS.until(),
     OPTIONS.prices(),
+    OPTIONS.tz(),
     OPTIONS.rules(),
     OPTIONS.noBuiltin(),
     ...runRuleOptions(),
@@ -84,6 +88,12 @@ const common = (c: Command) =>
 
 /** The --prices file, read before anything runs (a bad line is one clear error). */
 const pricesOf = (o: Common) => (o.prices ? { file: o.prices, prices: readPrices(o.prices) } : undefined);
+
+/** The --tz zone, checked before anything runs. */
+const zoneOf = (o: Common) => {
+  if (o.tz) timeZone(o.tz);
+  return o.tz;
+};
 
 export function register(program: Command): void {
   const report = program
@@ -111,11 +121,12 @@ export function register(program: Command): void {
 async function reportCommand(o: ReportOpts): Promise<void> {
   seeds(o);
   const prices = pricesOf(o);
+  const tz = zoneOf(o);
   checkOutputFile(o.output, '-o');
   const text = await withCase(o.db, READ, async (db) => {
     if (!o.allowMissing) await checkSeedKeys(db, o.key ?? []);
     const { rules, correlations } = await rulesFor(o);
-    const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, prices });
+    const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, prices, timeZone: tz });
     const out = RENDER[o.format](r);
     for (const w of r.coverage.warnings) say(`warning: ${w}`);
     return out;
@@ -126,6 +137,7 @@ async function reportCommand(o: ReportOpts): Promise<void> {
 async function investigateCommand(evidence: string[], o: InvestigateOpts): Promise<void> {
   seeds(o);
   const prices = pricesOf(o);
+  const tz = zoneOf(o);
   const { rules, correlations } = await rulesFor(o);
   const bar = ingestProgress(false);
   const stop = interruptible(path.join(o.out, CASE_FOLDER.db), () => bar.stop());
@@ -145,6 +157,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       rules,
       correlations,
       prices,
+      timeZone: tz,
       onProgress: (p) => {
         stop.progress(p);
         // Once stopping, the bar stays gone: the messages say the rest.
