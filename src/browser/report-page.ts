@@ -31,6 +31,8 @@ const COLUMN_CLASS: Record<string, string> = {
   last: 'c-time',
   'first use': 'c-time',
   'last use': 'c-time',
+  when: 'c-time',
+  'summary (first finding)': 'c-wide',
   level: 'c-level',
   findings: 'c-num',
   events: 'c-num',

@@ -49,7 +49,7 @@ const HEAD = `<!doctype html>
   th, td { border: 1px solid #ddd; padding: 3px 5px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
   /* In ch (the width of a digit in the header's bold font, at least a digit's in the cells'): an ISO time is about 17 of them, an access key 20. */
   th.c-time { width: 18ch; } th.c-level { width: 11ch; } th.c-num { width: 8ch; } th.c-region { width: 15ch; }
-  th.c-key { width: 21ch; } th.c-id { width: 19ch; }
+  th.c-key { width: 21ch; } th.c-id { width: 19ch; } th.c-wide { width: 22%; }
   th { background: #f3f3f3; }
   .warn { background: #fff4e5; border-left: 4px solid #e69138; padding: 6px 10px; }
   .failed td { color: #999; }

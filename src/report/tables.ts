@@ -56,10 +56,21 @@ function eventsCell(g: Report['findingGroups'][number]): string {
  */
 export function findingTable(r: Report, attempts = false): { head: string[]; rows: Cell[][] } {
   return {
-    head: ['level', 'rule', 'principal', 'access key', 'findings', 'first', 'last', 'regions', 'summary (first finding)', 'eventIDs'],
+    // First and last time in one column: the summary, the sentence read first, gets the room.
+    head: ['level', 'rule', 'principal', 'access key', 'findings', 'when', 'regions', 'summary (first finding)', 'eventIDs'],
     rows: r.findingGroups
       .filter((g) => g.attempt === attempts)
-      .map((g) => [g.rule.level, g.rule.title, g.principal, g.accessKeyId, g.findings, g.first, g.last, g.regions.join(', '), g.summary, eventsCell(g)]),
+      .map((g) => [
+        g.rule.level,
+        g.rule.title,
+        g.principal,
+        g.accessKeyId,
+        g.findings,
+        g.first === g.last ? g.first : `${g.first} to ${g.last}`,
+        g.regions.join(', '),
+        g.summary,
+        eventsCell(g),
+      ]),
   };
 }
 
