@@ -61,6 +61,16 @@ describe('keytrail investigate on the sample', () => {
     expect([...regions].sort()).toEqual([...truth.counts.regions].sort());
     for (const x of r.resources)
       expect(Object.keys(x)).toEqual(expect.arrayContaining(['region', 'service', 'eventName', 'resourceId', 'eventID', 'eventTime']));
+    // Issue 15: every row of Step 3 has its resource id, through the registry, and every creation a lifecycle state.
+    const done = r.resources.filter((x: { failed: boolean }) => !x.failed);
+    expect(
+      done
+        .filter((x: { resourceId: string | null; type: string | null }) => x.resourceId === null || x.type === null)
+        .map((x: { eventName: string }) => x.eventName),
+    ).toEqual([]);
+    const created = done.filter((x: { action: string | null }) => x.action === 'create');
+    expect(created.length).toBeGreaterThan(20);
+    for (const x of created) expect(['removed', 'still exists', 'unknown'], x.resourceId).toContain(x.lifecycle?.state);
     // The refused p3.16xlarge in us-west-2 is a failed attempt, not a resource.
     const refused = r.resources.filter((x: { failed: boolean }) => x.failed).map((x: { errorCode: string }) => x.errorCode);
     expect(refused).toContain('Client.VcpuLimitExceeded');

@@ -36,16 +36,23 @@ const lambda: ResourceEntry[] = [
       ],
     },
   ),
-  ...entries(LAMBDA, ['AddPermission20150331v2', 'AddPermission20150331', 'AddPermission'], 'share', 'lambda:function', [req('$.functionName')], {
-    details: [
-      detail('principal', req('$.principal')),
-      detail('action', req('$.action')),
-      detail('source', req('$.sourceArn'), req('$.sourceAccount')),
-      detail('statement', req('$.statementId')),
-    ],
-    args: { statement: arg('statementId', req('$.statementId')) },
-    undo: aws('lambda', 'remove-permission', '--function-name', '{id}', '--statement-id', '{statement}'),
-  }),
+  ...entries(
+    LAMBDA,
+    ['AddPermission20150331v2', 'AddPermission20150707', 'AddPermission20150331', 'AddPermission'],
+    'share',
+    'lambda:function',
+    [req('$.functionName')],
+    {
+      details: [
+        detail('principal', req('$.principal')),
+        detail('action', req('$.action')),
+        detail('source', req('$.sourceArn'), req('$.sourceAccount')),
+        detail('statement', req('$.statementId')),
+      ],
+      args: { statement: arg('statementId', req('$.statementId')) },
+      undo: aws('lambda', 'remove-permission', '--function-name', '{id}', '--statement-id', '{statement}'),
+    },
+  ),
   ...entries(LAMBDA, ['CreateFunctionUrlConfig20211031', 'CreateFunctionUrlConfig'], 'create', 'lambda:function-url', [req('$.functionName')], {
     details: [detail('auth', req('$.authType'), resp('$.authType')), detail('URL', resp('$.functionUrl'))],
     undo: aws('lambda', 'delete-function-url-config', '--function-name', '{id}'),
