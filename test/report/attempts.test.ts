@@ -8,16 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { iamUser } from './incident.js';
 
 const KEY = 'AKIAATTEMPTSKEY00001';
-const who = {
-  type: 'IAMUser',
-  principalId: 'AIDAATTEMPTS',
-  arn: 'arn:aws:iam::111122223333:user/ci',
-  accountId: '111122223333',
-  accessKeyId: KEY,
-  userName: 'ci',
-};
+const who = iamUser('ci', KEY);
 const t = (m: number) => `2026-10-14T03:${String(m).padStart(2, '0')}:00Z`;
 const gpu = { instanceType: 'g5.12xlarge', instancesSet: { items: [{ imageId: 'ami-0abcdef1234567890', minCount: 1, maxCount: 1 }] } };
 const denied = (code: string) => ({ errorCode: code, errorMessage: 'not authorized', responseElements: null });

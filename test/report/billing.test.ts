@@ -8,19 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { alice, at, iamUser } from './incident.js';
 
-const ACCOUNT = '111122223333';
 const KEY = 'AKIABILLINGLEAKED001';
-const who = { type: 'IAMUser', principalId: 'AIDACI', arn: `arn:aws:iam::${ACCOUNT}:user/ci`, accountId: ACCOUNT, accessKeyId: KEY, userName: 'ci' };
-const alice = {
-  type: 'IAMUser',
-  principalId: 'AIDAALICE',
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  accountId: ACCOUNT,
-  accessKeyId: 'AKIAALICEOWNER000001',
-  userName: 'alice',
-};
-const at = (m: number) => new Date(Date.parse('2026-10-14T03:00:00Z') + m * 60_000).toISOString().replace('.000Z', 'Z');
+const who = iamUser('ci', KEY);
 
 const EVENTS = [
   record({

@@ -4,13 +4,12 @@
  * with counts, bytes and times, and says so in the summary; without S3 data events in the evidence,
  * it says that what was read from S3 cannot be known.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { record } from '../helpers.js';
+import { iamUser, investigateEvents } from './incident.js';
 
 const KEY = 'AKIADATATOUCHED00001';
-const who = { type: 'IAMUser', principalId: 'AIDADATA', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333', accessKeyId: KEY, userName: 'ci' };
+const who = iamUser('ci', KEY);
 const at = (s: number) => new Date(Date.parse('2026-10-14T03:00:00Z') + s * 1000).toISOString().replace('.000Z', 'Z');
 const s3 = (s: number, eventName: string, key: string, extra: Record<string, unknown> = {}) =>
   record({
@@ -25,14 +24,7 @@ const s3 = (s: number, eventName: string, key: string, extra: Record<string, unk
     ...extra,
   });
 
-function investigate(events: Record<string, unknown>[]): { json: any; md: string } {
-  const d = tmpDir();
-  write(path.join(d, 'ev/a.json.gz'), s3File(events));
-  const out = path.join(d, 'case');
-  const r = cli(['investigate', path.join(d, 'ev'), '--key', KEY, '--out', out]);
-  expect(r.status, r.stderr).toBe(0);
-  return { json: JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')), md: fs.readFileSync(path.join(out, 'report.md'), 'utf8') };
-}
+const investigate = (events: Record<string, unknown>[]) => investigateEvents(events, KEY);
 
 describe('data touched by the chain', () => {
   it('counts reads, writes and deletes per bucket, secret and parameter', () => {

@@ -4,23 +4,12 @@
  * creation a state (removed, still exists, unknown), remediation.sh proposes nothing for what is
  * gone, and never gives an attacker-created user its console password back.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { record } from '../helpers.js';
+import { ACCOUNT, alice, at, iamUser, investigateEvents } from './incident.js';
 
-const ACCOUNT = '111122223333';
 const KEY = 'AKIACLEANUPLEAKED001';
-const attacker = { type: 'IAMUser', principalId: 'AIDACI', arn: `arn:aws:iam::${ACCOUNT}:user/ci`, accountId: ACCOUNT, accessKeyId: KEY, userName: 'ci' };
-const alice = {
-  type: 'IAMUser',
-  principalId: 'AIDAALICE',
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  accountId: ACCOUNT,
-  accessKeyId: 'AKIAALICEOWNER000001',
-  userName: 'alice',
-};
-const at = (m: number) => new Date(Date.parse('2026-10-14T03:00:00Z') + m * 60_000).toISOString().replace('.000Z', 'Z');
+const attacker = iamUser('ci', KEY);
 const ec2 = (m: number, who: object, region: string, eventName: string, requestParameters: unknown, responseElements: unknown) =>
   record({
     eventTime: at(m),
@@ -127,13 +116,7 @@ const EVENTS = [
 let json: any;
 let sh: string;
 beforeAll(() => {
-  const d = tmpDir();
-  write(path.join(d, 'ev/a.json.gz'), s3File(EVENTS));
-  const out = path.join(d, 'case');
-  const r = cli(['investigate', path.join(d, 'ev'), '--key', KEY, '--out', out]);
-  expect(r.status, r.stderr).toBe(0);
-  json = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-  sh = fs.readFileSync(path.join(out, 'remediation.sh'), 'utf8');
+  ({ json, sh } = investigateEvents(EVENTS, KEY));
 }, 120_000);
 
 type Row = {

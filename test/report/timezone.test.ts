@@ -6,9 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { iamUser } from './incident.js';
 
 const KEY = 'AKIATIMEZONEKEY00001';
-const who = { type: 'IAMUser', principalId: 'AIDATZ', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333', accessKeyId: KEY, userName: 'ci' };
+const who = iamUser('ci', KEY);
 
 describe('--tz', () => {
   const d = tmpDir();

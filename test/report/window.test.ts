@@ -4,20 +4,12 @@
  * owner's use before the attacker's address appears keeps that use too, marked as the owner's, never
  * proposed for undoing; the report says how it decided.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { record } from '../helpers.js';
+import { iamUser, investigateEvents } from './incident.js';
 
 const KEY = 'AKIAWINDOWKEY0000001';
-const who = {
-  type: 'IAMUser',
-  principalId: 'AIDAWINDOW',
-  arn: 'arn:aws:iam::111122223333:user/ci',
-  accountId: '111122223333',
-  accessKeyId: KEY,
-  userName: 'ci',
-};
+const who = iamUser('ci', KEY);
 const launch = (t: string, id: string, ip: string) =>
   record({
     eventTime: t,
@@ -41,15 +33,7 @@ const createUser = (t: string, name: string, ip: string) =>
     responseElements: { user: { userName: name } },
   });
 
-function investigate(events: Record<string, unknown>[]): { json: any; md: string; sh: string } {
-  const d = tmpDir();
-  write(path.join(d, 'ev/a.json.gz'), s3File(events));
-  const out = path.join(d, 'case');
-  const r = cli(['investigate', path.join(d, 'ev'), '--key', KEY, '--out', out]);
-  expect(r.status, r.stderr).toBe(0);
-  const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
-  return { json: JSON.parse(read('report.json')), md: read('report.md'), sh: read('remediation.sh') };
-}
+const investigate = (events: Record<string, unknown>[]) => investigateEvents(events, KEY);
 
 describe('the attack window explains, it never filters', () => {
   it('keeps a launch made a minute before the first IAM change', () => {
