@@ -125,27 +125,7 @@ function keys(): void {
 /** Step 2 (the lineage graph is drawn last). */
 function iamChanges(): void {
   put('iam', el('p', `Attack window: ${r.window.how}`));
-  const head = ['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'now', 'to undo', 'eventID'];
-  const rows = r.iamChanges.map((c) => [
-    c.eventTime,
-    c.eventName,
-    c.target,
-    c.policy,
-    c.by,
-    c.accessKeyId,
-    c.errorCode ? `failed: ${c.errorCode}` : c.ownerUse ? "done (owner's use, before the attack)" : 'done',
-    c.lifecycle ? c.lifecycle.text : null,
-    c.undo,
-    c.eventID,
-  ]);
-  put(
-    'iam',
-    table(
-      head,
-      rows,
-      r.iamChanges.map((c) => !!c.errorCode),
-    ),
-  );
+  put('iam', table(r.iamTable.head, r.iamTable.rows, r.iamTable.failed));
 }
 
 /** Activity over time: one bar per hour, failed calls darker on top. */
@@ -211,26 +191,10 @@ function heatMap(): void {
 
 /** Step 3's tables: what was made, region by region, then the failed attempts. */
 function resources(): void {
-  const done = r.resources.filter((x) => !x.failed);
-  for (const region of Array.from(new Set(done.map((x) => x.region)))) {
-    put('resources', el('h3', region));
-    const rows = done
-      .filter((x) => x.region === region)
-      .map((x) => [
-        x.eventTime,
-        x.service,
-        x.eventName,
-        x.resourceId,
-        x.detail,
-        x.lifecycle ? x.lifecycle.text : null,
-        x.ownerUse ? `${x.by} (owner's use, before the attack)` : x.by,
-        x.eventID,
-      ]);
-    put('resources', table(['time', 'service', 'call', 'resource', 'detail', 'now', 'by', 'eventID'], rows));
+  for (const t of r.resourceTables) {
+    put('resources', el('h3', t.title));
+    put('resources', table(t.head, t.rows));
   }
-  put('resources', el('h3', 'Failed attempts'));
-  const failed = r.resources.filter((x) => x.failed).map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID]);
-  put('resources', table(['time', 'region', 'service', 'call', 'error', 'eventID'], failed));
 }
 
 function coverage(): void {

@@ -23,7 +23,8 @@ export interface Suggestion {
   sourceIPs: string[];
 }
 
-const TOOL_AGENTS =
+/** A scripting or offensive tool in a user agent (the report's attack window reads the same). */
+export const TOOL_AGENTS =
   '(?i)(python-requests|curl|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
 const Reasons = z.object({
   key: z.string(),

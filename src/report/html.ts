@@ -9,7 +9,18 @@ import { graphScripts, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
 import { timeZone, zonedValue } from './zone.js';
-import { attemptsIntro, billingTables, dataIntro, dataTable, findingsIntro, findingTable, keyTable, unusedKeysLine } from './tables.js';
+import {
+  attemptsIntro,
+  billingTables,
+  dataIntro,
+  dataTable,
+  findingsIntro,
+  findingTable,
+  iamTable,
+  keyTable,
+  resourceTables,
+  unusedKeysLine,
+} from './tables.js';
 
 /** Rows shown per table in the page (the JSON and CSV outputs carry all of them). */
 const MAX_ROWS = 2000;
@@ -29,6 +40,8 @@ export type ReportPageData = Omit<Report, 'findings' | 'findingGroups'> & {
   dataTable: ReturnType<typeof dataTable>;
   dataIntro: string;
   billingTables: ReturnType<typeof billingTables>;
+  iamTable: ReturnType<typeof iamTable>;
+  resourceTables: ReturnType<typeof resourceTables>;
   groupsTotal: number;
 };
 
@@ -96,6 +109,8 @@ export function renderReportHtml(r: Report): string {
     dataTable: dataTable(r),
     dataIntro: dataIntro(r),
     billingTables: billingTables(r),
+    iamTable: iamTable(r),
+    resourceTables: resourceTables(r),
   };
   // --tz: every time the page shows gets its local time; the data the page computes with stays as it is.
   const shown = r.timeZone ? zonedValue(trimmed, timeZone(r.timeZone), new Set(['lineage', 'heatmap', 'activity'])) : trimmed;

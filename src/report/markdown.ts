@@ -7,7 +7,18 @@
 import { printable } from '../escape.js';
 import type { Report } from './report.js';
 import { timeZone, zoned } from './zone.js';
-import { attemptsIntro, billingTables, byOf, dataIntro, dataTable, findingTable, findingsIntro, keyTable, resultOf, unusedKeysLine } from './tables.js';
+import {
+  attemptsIntro,
+  billingTables,
+  dataIntro,
+  dataTable,
+  findingTable,
+  findingsIntro,
+  iamTable,
+  keyTable,
+  resourceTables,
+  unusedKeysLine,
+} from './tables.js';
 
 /** A value from the logs, safe inside Markdown text and table cells. */
 export function md(v: unknown): string {
@@ -53,45 +64,24 @@ const keys = (r: Report): string[] => {
   ];
 };
 
-const iamChanges = (r: Report): string[] => [
-  '',
-  '## Step 2: IAM changes',
-  '',
-  'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.',
-  '',
-  md(`Attack window: ${r.window.how}`),
-  '',
-  table(
-    ['time', 'call', 'target', 'by', 'key', 'result', 'now', 'to undo', 'eventID'],
-    r.iamChanges.map((c) => [c.eventTime, c.eventName, c.target, c.by, c.accessKeyId, resultOf(c), c.lifecycle?.text ?? null, c.undo, c.eventID]),
-  ),
-];
+const iamChanges = (r: Report): string[] => {
+  const t = iamTable(r);
+  return [
+    '',
+    '## Step 2: IAM changes',
+    '',
+    'Every IAM change made by a credential or identity of the chain (failed calls marked). The lineage graph is in lineage.html.',
+    '',
+    md(`Attack window: ${r.window.how}`),
+    '',
+    table(t.head, t.rows),
+  ];
+};
 
 /** Step 3: what was made, region by region, the failed attempts, and the region x day counts. */
 function resources(r: Report): string[] {
   const out = ['', '## Step 3: resources in every region', ''];
-  const done = r.resources.filter((x) => !x.failed);
-  for (const region of [...new Set(done.map((x) => x.region))]) {
-    out.push(
-      `### ${md(region)}`,
-      '',
-      table(
-        ['time', 'service', 'call', 'resource', 'detail', 'now', 'by', 'eventID'],
-        done
-          .filter((x) => x.region === region)
-          .map((x) => [x.eventTime, x.service, x.eventName, x.resourceId, x.detail, x.lifecycle?.text ?? null, byOf(x), x.eventID]),
-      ),
-    );
-  }
-  const failed = r.resources.filter((x) => x.failed);
-  out.push(
-    '### Failed attempts',
-    '',
-    table(
-      ['time', 'region', 'service', 'call', 'error', 'eventID'],
-      failed.map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID]),
-    ),
-  );
+  for (const t of resourceTables(r)) out.push(`### ${md(t.title)}`, '', table(t.head, t.rows), '');
   const days = [...new Set(r.heatmap.map((h) => h.day))].sort();
   const regions = [...new Set(r.heatmap.map((h) => h.region))].sort();
   out.push(

@@ -10,6 +10,7 @@ import type { CaseDb } from '../store/db.js';
 import { type Sql, sql } from '../store/sql.js';
 import { KEY_STATUS_CHANGES, eventIn, isoTime, isWrite, principal } from '../store/vocabulary.js';
 import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
+import { TOOL_AGENTS } from '../lineage/suggest.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
 import { findingGroups } from '../rules/findings-listing.js';
 import { type Billing, billableOf, type Prices, requestsOf } from './billing.js';
@@ -284,10 +285,6 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
   }
 }
 
-/** A scripting or offensive tool in a user agent (as `lineage --suggest` reads them). */
-const TOOL_AGENT =
-  '(?i)(python-requests|curl/|go-http-client|trufflehog|pacu|kali|parrot|pentoo|okhttp|aiohttp|wget|nmap|masscan|scoutsuite|prowler|cloudfox|weirdaal|stratus)';
-
 const SeedStart = z.object({
   key: z.string(),
   first: z.string(),
@@ -311,8 +308,8 @@ async function attackWindow(db: CaseDb, lineage: Lineage, seedKeys: string[]): P
           f AS (SELECT key, min(t) AS first FROM k GROUP BY key),
           ips AS (SELECT key, ip, min(t) AS t FROM k GROUP BY key, ip),
           newip AS (SELECT ips.key, arg_min(ips.ip, ips.t) AS ip, min(ips.t) AS t FROM ips JOIN f USING (key) WHERE ips.t > f.first + INTERVAL 1 DAY GROUP BY ips.key),
-          tool AS (SELECT k.key, arg_min(lower(regexp_extract(k.ua, ${sql.raw(`'${TOOL_AGENT}'`)}, 1)), k.t) AS tool, min(k.t) AS t
-                   FROM k JOIN f USING (key) WHERE regexp_matches(k.ua, ${sql.raw(`'${TOOL_AGENT}'`)}) AND k.t > f.first GROUP BY k.key),
+          tool AS (SELECT k.key, arg_min(lower(regexp_extract(k.ua, ${sql.raw(`'${TOOL_AGENTS}'`)}, 1)), k.t) AS tool, min(k.t) AS t
+                   FROM k JOIN f USING (key) WHERE regexp_matches(k.ua, ${sql.raw(`'${TOOL_AGENTS}'`)}) AND k.t > f.first GROUP BY k.key),
           sign AS (SELECT f.key, least(n.t, tl.t) AS t FROM f LEFT JOIN newip n USING (key) LEFT JOIN tool tl USING (key))
      SELECT f.key, ${isoTime('f.first')} AS first,
             (SELECT list(DISTINCT k.ip ORDER BY k.ip) FROM k WHERE k.key = f.key AND k.t < coalesce(sign.t, f.first + INTERVAL 1 SECOND) AND k.ip IS NOT NULL) AS ips,

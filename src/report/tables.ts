@@ -35,13 +35,55 @@ export function keyTable(r: Report): { head: string[]; rows: Cell[][] } {
 }
 
 /** The mark on a row of the seed key's owner's own use, before the attack window. */
-export const OWNER_USE = "owner's use, before the attack";
+const OWNER_USE = "owner's use, before the attack";
 
-/** Step 2's result cell: done, failed, or done by the owner before the attack. */
-export const resultOf = (c: Report['iamChanges'][number]) => (c.errorCode ? `failed: ${c.errorCode}` : c.ownerUse ? `done (${OWNER_USE})` : 'done');
+/** Step 2: every IAM change of the chain, its result (failed, done, or the owner's use), what became of what it made, and its undo. */
+export function iamTable(r: Report): { head: string[]; rows: Cell[][]; failed: boolean[] } {
+  return {
+    head: ['time', 'call', 'target', 'policy', 'by', 'key', 'result', 'now', 'to undo', 'eventID'],
+    rows: r.iamChanges.map((c) => [
+      c.eventTime,
+      c.eventName,
+      c.target,
+      c.policy,
+      c.by,
+      c.accessKeyId,
+      c.errorCode ? `failed: ${c.errorCode}` : c.ownerUse ? `done (${OWNER_USE})` : 'done',
+      c.lifecycle?.text ?? null,
+      c.undo,
+      c.eventID,
+    ]),
+    failed: r.iamChanges.map((c) => c.errorCode !== null),
+  };
+}
 
-/** Step 3's `by` cell, marked when it is the owner's use. */
-export const byOf = (x: Report['resources'][number]) => (x.ownerUse ? `${x.by} (${OWNER_USE})` : x.by);
+/** Step 3: one table per region of what the chain made or changed there, then the failed attempts. */
+export function resourceTables(r: Report): { title: string; head: string[]; rows: Cell[][] }[] {
+  const done = r.resources.filter((x) => !x.failed);
+  return [
+    ...[...new Set(done.map((x) => x.region))].map((region) => ({
+      title: region,
+      head: ['time', 'service', 'call', 'resource', 'detail', 'now', 'by', 'eventID'],
+      rows: done
+        .filter((x) => x.region === region)
+        .map((x) => [
+          x.eventTime,
+          x.service,
+          x.eventName,
+          x.resourceId,
+          x.detail,
+          x.lifecycle?.text ?? null,
+          x.ownerUse ? `${x.by} (${OWNER_USE})` : x.by,
+          x.eventID,
+        ]),
+    })),
+    {
+      title: 'Failed attempts',
+      head: ['time', 'region', 'service', 'call', 'error', 'eventID'],
+      rows: r.resources.filter((x) => x.failed).map((x) => [x.eventTime, x.region, x.service, x.eventName, x.errorCode, x.eventID]),
+    },
+  ];
+}
 
 /** A group's eventIDs cell: how many, the first few, and where the rest are. */
 function eventsCell(g: Report['findingGroups'][number]): string {
