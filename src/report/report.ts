@@ -248,6 +248,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     // What the lineage could not find (a seed that never appears) is the first limit a reader must see.
     coverage.warnings.unshift(...lineage.warnings);
     const { findings, groups, total } = await chainFindings(db, o);
+    const made = await chainResources(db, new Map(coverage.regions.map((x) => [x.region, x.last])));
     const report: Report = {
       generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
       timeZone: o.timeZone ?? null,
@@ -255,8 +256,8 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       window: win,
       summary: [],
       keys: await keyStatus(db, lineage),
-      iamChanges: await iamChangesOf(db, new Map(coverage.regions.map((x) => [x.region, x.last]))),
-      resources: await resourcesOf(db, new Map(coverage.regions.map((x) => [x.region, x.last]))),
+      iamChanges: await iamChangesOf(db, made),
+      resources: await resourcesOf(db, made),
       data: await dataTouched(db),
       billing: { resources: [], instanceHours: [], quotaRequests: [], supportCases: [], prices: null },
       heatmap,
@@ -435,19 +436,26 @@ const IamRow = z.object({
   ownerUse: z.boolean(),
 });
 
+/** What the chain's writes made, by the registry, and what became of each creation: read once for Step 2 and Step 3. */
+interface ChainResources {
+  byEvent: ReadonlyMap<string, ResourceRow[]>;
+  /** The lifecycle of a registry row that is a successful creation; null for any other row. */
+  lifecycleOf(r: ResourceRow | null): Lifecycle | null;
+}
+
+async function chainResources(db: CaseDb, regionEnd: ReadonlyMap<string, string>): Promise<ChainResources> {
+  const registered = await db.rows(resourceRows(sql`SELECT * FROM rep_events WHERE ${isWrite()}`), ResourceRowSchema);
+  const byEvent = new Map<string, ResourceRow[]>();
+  for (const r of registered) byEvent.set(r.eventID, [...(byEvent.get(r.eventID) ?? []), r]);
+  const isCreation = (r: ResourceRow) => r.action === 'create' && r.id !== null && r.errorCode === null;
+  const created: Created[] = registered.filter(isCreation).map((r) => ({ type: r.type, id: r.id!, region: r.awsRegion, eventTime: r.eventTime }));
+  const life = await lifecycles(db, created, regionEnd);
+  return { byEvent, lifecycleOf: (r) => (r && isCreation(r) ? (life.get(lifecycleKey(r.type, r.id!, r.awsRegion)) ?? null) : null) };
+}
+
 /** Step 2: IAM changes by the chain, each with the command that would undo it, and what became of what it created. */
-async function iamChangesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): Promise<Change[]> {
-  const writes = sql`SELECT * FROM rep_events WHERE eventSource = 'iam.amazonaws.com' AND ${isWrite()}`;
-  const registered = (await db.rows(resourceRows(writes), ResourceRowSchema)).filter((r) => r.action === 'create' && r.id !== null && r.errorCode === null);
-  const life = await lifecycles(
-    db,
-    registered.map((r) => ({ type: r.type, id: r.id!, region: r.awsRegion, eventTime: r.eventTime })),
-    regionEnd,
-  );
-  const lifeOf = (eventID: string) => {
-    const r = registered.find((x) => x.eventID === eventID);
-    return r ? (life.get(lifecycleKey(r.type, r.id!, r.awsRegion)) ?? null) : null;
-  };
+async function iamChangesOf(db: CaseDb, made: ChainResources): Promise<Change[]> {
+  const lifeOf = (eventID: string) => made.lifecycleOf(made.byEvent.get(eventID)?.find((x) => x.action === 'create') ?? null);
   const rows = await db.rows(
     sql`SELECT ${isoTime('eventTime')} AS t, eventName, eventSource, awsRegion AS region, ${IAM_TARGET} AS target,
             coalesce(json_extract_string(requestParameters, '$.policyArn'), json_extract_string(requestParameters, '$.policyName')) AS policy,
@@ -496,7 +504,7 @@ const ChainWrite = z.object({
  * undo and, for a creation, its lifecycle); a call it does not know keeps one row with the id a
  * generic look at the record finds, so that nothing the chain did drops out.
  */
-async function resourcesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): Promise<Resource[]> {
+async function resourcesOf(db: CaseDb, made: ChainResources): Promise<Resource[]> {
   const writes = sql`SELECT * FROM rep_events WHERE eventSource NOT IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com') AND ${isWrite()}`;
   const calls = await db.rows(
     sql`SELECT awsRegion AS region, replace(eventSource, '.amazonaws.com', '') AS service, eventSource, eventName, ${RESOURCE_ID} AS fallbackId, eventID,
@@ -504,13 +512,6 @@ async function resourcesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): 
      FROM (${writes}) ORDER BY awsRegion, eventSource, eventTime, eventID`,
     ChainWrite,
   );
-  const registered = await db.rows(resourceRows(writes), ResourceRowSchema);
-  const byEvent = new Map<string, ResourceRow[]>();
-  for (const r of registered) byEvent.set(r.eventID, [...(byEvent.get(r.eventID) ?? []), r]);
-  const created: Created[] = registered
-    .filter((r) => r.action === 'create' && r.id !== null && r.errorCode === null)
-    .map((r) => ({ type: r.type, id: r.id!, region: r.awsRegion, eventTime: r.eventTime }));
-  const life = await lifecycles(db, created, regionEnd);
   return calls.flatMap((c): Resource[] => {
     const base = {
       region: c.region,
@@ -523,12 +524,12 @@ async function resourcesOf(db: CaseDb, regionEnd: ReadonlyMap<string, string>): 
       errorCode: c.errorCode,
       ownerUse: c.ownerUse,
     };
-    const rows = byEvent.get(c.eventID);
+    const rows = made.byEvent.get(c.eventID);
     if (!rows) return [{ ...base, resourceId: c.fallbackId, type: null, action: null, detail: null, billable: false, lifecycle: null, undo: null }];
     return [...rows]
       .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''))
       .map((r) => {
-        const lifecycle = r.action === 'create' && r.id !== null && r.errorCode === null ? (life.get(lifecycleKey(r.type, r.id, r.awsRegion)) ?? null) : null;
+        const lifecycle = made.lifecycleOf(r);
         // Nothing to undo for what is gone already, for the owner's own use, or for a failed call.
         const undo = c.ownerUse || lifecycle?.state === 'removed' ? null : undoCommand(r);
         return { ...base, resourceId: r.id, type: r.type, action: r.action, detail: r.detail, billable: r.billable, lifecycle, undo };
