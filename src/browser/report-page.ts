@@ -104,7 +104,8 @@ function svgText(tag: 'text' | 'title', attrs: Record<string, string | number>, 
 }
 
 function header(): void {
-  document.getElementById('meta')!.textContent = `Generated ${r.generatedAt} by keytrail, offline, from the case database. Seeds: ${r.seeds.join(', ')}.`;
+  document.getElementById('meta')!.textContent =
+    `Generated ${r.generatedAt} by keytrail, offline, from the case database. Seeds: ${r.seeds.join(', ')}. Made with ${r.madeWith}.`;
   for (const s of r.summary) put('summary-list', el('li', s));
   if (r.coverage.warnings.length) {
     const w = el('div', undefined, 'warn');

@@ -4,7 +4,7 @@
  * runs the command they name and returns its exit status (exit.ts), writing any error on stderr.
  * To add a command: a file under commands/ exporting register(), and one line in COMMANDS.
  */
-import { createRequire } from 'node:module';
+import { provenanceLine } from '../provenance.js';
 import { Command, CommanderError } from 'commander';
 import { KeytrailError, formatError } from '../errors.js';
 import { register as registerDetect } from './commands/detect.js';
@@ -33,12 +33,12 @@ Or step by step:
 Run 'keytrail <command> --help' for each command's options and examples.`;
 
 export function buildProgram(): Command {
-  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
   const program = new Command('keytrail')
     .description(
       "Offline forensics for AWS CloudTrail after an access key leak: ingest exported evidence into a case database, detect, follow the leaked key's chain, report.",
     )
-    .version(version)
+    // What a lab records about the tool: keytrail's version, DuckDB's, the built-in rule pack's digest.
+    .version(provenanceLine(), '-V, --version', "keytrail's version, DuckDB's and the built-in rule pack's SHA-256")
     .option('--debug', 'show stack traces and SQL on errors')
     .addHelpText('after', START_HERE);
   for (const reg of COMMANDS) reg(program);

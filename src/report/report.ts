@@ -12,6 +12,7 @@ import { KEY_STATUS_CHANGES, eventIn, isoTime, isWrite, principal } from '../sto
 import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
 import { TOOL_AGENTS } from '../lineage/suggest.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
+import { type Provenance, provenance } from '../provenance.js';
 import { findingGroups } from '../rules/findings-listing.js';
 import { type Billing, billableOf, type Prices, requestsOf } from './billing.js';
 import { type Created, type Lifecycle, lifecycleKey, lifecycles } from './lifecycle.js';
@@ -147,6 +148,8 @@ export interface FindingGroup {
 
 export interface Report {
   generatedAt: string;
+  /** keytrail's version, DuckDB's and the built-in rule pack's digest, as `keytrail --version` prints them. */
+  provenance: Provenance;
   /** --tz: the IANA zone report.md and report.html show each time in, beside UTC; null for UTC only. */
   timeZone: string | null;
   seeds: string[];
@@ -252,6 +255,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
     const report: Report = {
       generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
       timeZone: o.timeZone ?? null,
+      provenance: provenance(),
       seeds: lineage.seeds,
       window: win,
       summary: [],

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Drawn, MAX_SIBLINGS, drawnGraph, layeringEdges, leafLists, unreachedRoots } from '../../src/browser/drawn.js';
 import { renderHtml } from '../../src/lineage/html.js';
 import type { Lineage } from '../../src/lineage/lineage.js';
+import { provenance } from '../../src/provenance.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import type { Report } from '../../src/report/report.js';
 import { launchChromium, openWatched } from '../fixtures/browser.js';
@@ -311,6 +312,7 @@ describe('the graph in a real browser', () => {
     const report: Report = {
       generatedAt: '2026-10-14T10:00:00Z',
       timeZone: null,
+      provenance: provenance(),
       seeds: l.seeds,
       window: { first: null, last: null, ownerUntil: null, how: '' },
       summary: [],

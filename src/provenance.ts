@@ -1,0 +1,53 @@
+/**
+ * What a forensic lab records about the tool that made a report: keytrail's version, the DuckDB it
+ * ran on, and a digest of the built-in rule pack as shipped (issue 16), printed by `keytrail
+ * --version` and stated in every report.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { version as duckdbVersion } from '@duckdb/node-api';
+import { BUILTIN_RULES } from './rules/detect.js';
+
+export interface Provenance {
+  keytrail: string;
+  duckdb: string;
+  /** SHA-256 over the pack's files in path order, each as `relative/path NUL bytes NUL`, and how many. */
+  rules: { sha256: string; files: number };
+}
+
+/** The digest of a rule folder: every file under it, by its path relative to it (with `/`), and its bytes. */
+export function folderDigest(dir: string): { sha256: string; files: number } {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) files.push(path.relative(dir, p).split(path.sep).join('/'));
+    }
+  };
+  walk(dir);
+  files.sort();
+  const h = createHash('sha256');
+  for (const f of files)
+    h.update(`${f}\0`)
+      .update(fs.readFileSync(path.join(dir, f)))
+      .update('\0');
+  return { sha256: h.digest('hex'), files: files.length };
+}
+
+let cached: Provenance | undefined;
+
+export function provenance(): Provenance {
+  cached ??= {
+    keytrail: (createRequire(import.meta.url)('../package.json') as { version: string }).version,
+    duckdb: duckdbVersion(),
+    rules: folderDigest(BUILTIN_RULES),
+  };
+  return cached;
+}
+
+/** One line: `keytrail 0.1.0, DuckDB v1.5.6, built-in rules sha256:… (69 files)`. */
+export const provenanceLine = (p: Provenance = provenance()) =>
+  `keytrail ${p.keytrail}, DuckDB ${p.duckdb}, built-in rules sha256:${p.rules.sha256} (${p.rules.files} files)`;
