@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { version as duckdbVersion } from '@duckdb/node-api';
 import { BUILTIN_RULES } from './rules/detect.js';
 
@@ -39,12 +39,21 @@ export function folderDigest(dir: string): { sha256: string; files: number } {
 
 let cached: Provenance | undefined;
 
+/** keytrail's package folder: the nearest one up from this module with keytrail's package.json (dist/, or the benchmark's build beside the sources). */
+function packageRoot(): string {
+  for (let d = path.dirname(fileURLToPath(import.meta.url)); ; d = path.dirname(d)) {
+    const file = path.join(d, 'package.json');
+    if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string }).name === 'keytrail') return d;
+    if (path.dirname(d) === d) throw new Error(`keytrail's package.json is not above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+
 export function provenance(): Provenance {
-  cached ??= {
-    keytrail: (createRequire(import.meta.url)('../package.json') as { version: string }).version,
-    duckdb: duckdbVersion(),
-    rules: folderDigest(BUILTIN_RULES),
-  };
+  if (!cached) {
+    const root = packageRoot();
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    cached = { keytrail: version, duckdb: duckdbVersion(), rules: folderDigest(fs.existsSync(BUILTIN_RULES) ? BUILTIN_RULES : path.join(root, 'rules')) };
+  }
   return cached;
 }
 
