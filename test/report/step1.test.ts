@@ -7,16 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { cli, record, s3File, tmpDir, write } from '../helpers.js';
+import { iamUser as user } from './incident.js';
 
 const SEED = 'AKIASTEPONESEED00001';
-const user = (name: string, key: string) => ({
-  type: 'IAMUser',
-  principalId: `AIDA${name.toUpperCase()}`,
-  arn: `arn:aws:iam::111122223333:user/${name}`,
-  accountId: '111122223333',
-  accessKeyId: key,
-  userName: name,
-});
 const createKey = (t: string, by: object, forUser: string, key: string) =>
   record({
     eventTime: t,
