@@ -57,6 +57,35 @@ export function provenance(): Provenance {
   return cached;
 }
 
+/** A rule file or folder a run loaded, and its digest: what a report says it was made with. */
+export interface RulePack {
+  /** `built-in`, or the path as given (--rules). */
+  path: string;
+  sha256: string;
+  files: number;
+}
+
+/** The digests of the rule files and folders of a run (a file's is the SHA-256 of its bytes); the built-in pack's path is named `built-in`. */
+export function rulePacks(paths: readonly string[]): RulePack[] {
+  return paths.map((p) => {
+    const name = path.resolve(p) === path.resolve(BUILTIN_RULES) ? 'built-in' : p;
+    if (fs.statSync(p).isDirectory()) return { path: name, ...folderDigest(p) };
+    return { path: name, sha256: createHash('sha256').update(fs.readFileSync(p)).digest('hex'), files: 1 };
+  });
+}
+
+/** `built-in sha256:… (58 files), ./mine sha256:… (1 file)`; `none` for no pack. */
+export const rulePacksLine = (packs: readonly RulePack[]) =>
+  packs.length ? packs.map((k) => `${k.path} sha256:${k.sha256} (${k.files} file${k.files === 1 ? '' : 's'})`).join(', ') : 'none';
+
 /** One line: `keytrail 0.1.0, DuckDB v1.5.6, built-in rules sha256:… (69 files)`. */
 export const provenanceLine = (p: Provenance = provenance()) =>
   `keytrail ${p.keytrail}, DuckDB ${p.duckdb}, built-in rules sha256:${p.rules.sha256} (${p.rules.files} files)`;
+
+/** What a report says it was made with: the --version line, then the rules the run loaded (only named when not just the built-in pack, whose digest the line already gives). */
+export function madeWith(p: Provenance, packs: readonly RulePack[] | null): string {
+  const line = provenanceLine(p);
+  if (!packs) return line;
+  if (packs.length === 1 && packs[0]!.path === 'built-in' && packs[0]!.sha256 === p.rules.sha256) return `${line}; rules run: the built-in pack`;
+  return `${line}; rules run: ${rulePacksLine(packs)}`;
+}

@@ -8,7 +8,7 @@
 import { graphScripts, scriptJson } from '../lineage/html.js';
 import { REPORT_PAGE_SCRIPT } from './page-script.generated.js';
 import type { Report } from './report.js';
-import { provenanceLine } from '../provenance.js';
+import { madeWith } from '../provenance.js';
 import { timeZone, zonedValue } from './zone.js';
 import {
   attemptsIntro,
@@ -112,7 +112,7 @@ export function renderReportHtml(r: Report): string {
     dataIntro: dataIntro(r),
     billingTables: billingTables(r),
     iamTable: iamTable(r),
-    madeWith: provenanceLine(r.provenance),
+    madeWith: madeWith(r.provenance, r.rulesRun),
     resourceTables: resourceTables(r),
   };
   // --tz: every time the page shows gets its local time; the data the page computes with stays as it is.

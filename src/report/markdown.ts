@@ -5,7 +5,7 @@
  * escapes Markdown and HTML so it can neither format the page nor inject markup when rendered.
  */
 import { printable } from '../escape.js';
-import { provenanceLine } from '../provenance.js';
+import { madeWith } from '../provenance.js';
 import type { Report } from './report.js';
 import { timeZone, zoned } from './zone.js';
 import {
@@ -45,7 +45,7 @@ const header = (r: Report): string[] => [
   '',
   `Generated ${md(r.generatedAt)} by keytrail from the case database, offline. Seeds: ${r.seeds.map(md).join(', ')}.`,
   '',
-  md(`Made with ${provenanceLine(r.provenance)}.`),
+  md(`Made with ${madeWith(r.provenance, r.rulesRun)}.`),
   '',
   '## Summary',
   '',

@@ -12,7 +12,7 @@ import { KEY_STATUS_CHANGES, eventIn, isoTime, isWrite, principal } from '../sto
 import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
 import { TOOL_AGENTS } from '../lineage/suggest.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
-import { type Provenance, provenance } from '../provenance.js';
+import { type Provenance, provenance, type RulePack, rulePacks } from '../provenance.js';
 import { findingGroups } from '../rules/findings-listing.js';
 import { type Billing, billableOf, type Prices, requestsOf } from './billing.js';
 import { type Created, type Lifecycle, lifecycleKey, lifecycles } from './lifecycle.js';
@@ -150,6 +150,8 @@ export interface Report {
   generatedAt: string;
   /** keytrail's version, DuckDB's and the built-in rule pack's digest, as `keytrail --version` prints them. */
   provenance: Provenance;
+  /** The rule files and folders the findings come from, with their digests (the built-in pack as `built-in`); null when the caller did not name them. */
+  rulesRun: RulePack[] | null;
   /** --tz: the IANA zone report.md and report.html show each time in, beside UTC; null for UTC only. */
   timeZone: string | null;
   seeds: string[];
@@ -211,6 +213,8 @@ export interface ReportOptions {
   until?: string;
   rules: LoadedRule[];
   correlations: LoadedCorrelation[];
+  /** The rule files and folders `rules` were loaded from (BUILTIN_RULES for the built-in pack): the report states them and their digests. */
+  rulePaths?: readonly string[];
   /** The rules' findings when the caller has run them (to keep them, as investigate does); else the report runs them. */
   findings?: Findings;
   /** --tz: an IANA zone to show each time in beside UTC (report.md and report.html). */
@@ -256,6 +260,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       generatedAt: (o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
       timeZone: o.timeZone ?? null,
       provenance: provenance(),
+      rulesRun: o.rulePaths ? rulePacks(o.rulePaths) : null,
       seeds: lineage.seeds,
       window: win,
       summary: [],

@@ -313,6 +313,7 @@ describe('the graph in a real browser', () => {
       generatedAt: '2026-10-14T10:00:00Z',
       timeZone: null,
       provenance: provenance(),
+      rulesRun: null,
       seeds: l.seeds,
       window: { first: null, last: null, ownerUntil: null, how: '' },
       summary: [],

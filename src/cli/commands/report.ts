@@ -64,7 +64,7 @@ Examples:
   keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/
   keytrail investigate ./more-evidence/ --key AKIAEXAMPLEKEY123456 --out case-4711/   # adds to the case`;
 
-const rulesFor = (o: Common) => loadRulesForRun(rulePaths(o), o);
+const rulesFor = async (o: Common) => ({ ...(await loadRulesForRun(rulePaths(o), o)), rulePaths: rulePaths(o) });
 
 function seeds(o: Common): void {
   if (!o.key?.length && !o.user?.length) throw usageError('name the leaked key: --key AKIA... (or --user NAME)');
@@ -125,8 +125,8 @@ async function reportCommand(o: ReportOpts): Promise<void> {
   checkOutputFile(o.output, '-o');
   const text = await withCase(o.db, READ, async (db) => {
     if (!o.allowMissing) await checkSeedKeys(db, o.key ?? []);
-    const { rules, correlations } = await rulesFor(o);
-    const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, prices, timeZone: tz });
+    const { rules, correlations, rulePaths } = await rulesFor(o);
+    const r = await buildReport(db, { keys: o.key ?? [], users: o.user, since: o.since, until: o.until, rules, correlations, rulePaths, prices, timeZone: tz });
     const out = RENDER[o.format](r);
     for (const w of r.coverage.warnings) say(`warning: ${w}`);
     return out;
@@ -138,7 +138,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
   seeds(o);
   const prices = pricesOf(o);
   const tz = zoneOf(o);
-  const { rules, correlations } = await rulesFor(o);
+  const { rules, correlations, rulePaths } = await rulesFor(o);
   const bar = ingestProgress(false);
   const stop = interruptible(path.join(o.out, CASE_FOLDER.db), () => bar.stop());
   let r: Report;
@@ -156,6 +156,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       until: o.until,
       rules,
       correlations,
+      rulePaths,
       prices,
       timeZone: tz,
       onProgress: (p) => {
