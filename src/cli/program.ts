@@ -16,9 +16,21 @@ import { register as registerLineage } from './commands/lineage.js';
 import { register as registerQuery } from './commands/query.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerRules } from './commands/rules.js';
+import { register as registerVerify } from './commands/verify.js';
 import { EXIT, type ExitStatus, exitStatusOf, statusOf } from './exit.js';
 
-const COMMANDS = [registerIngest, registerFiles, registerQuery, registerEvents, registerExport, registerDetect, registerRules, registerLineage, registerReport];
+const COMMANDS = [
+  registerIngest,
+  registerFiles,
+  registerQuery,
+  registerEvents,
+  registerExport,
+  registerDetect,
+  registerRules,
+  registerLineage,
+  registerReport,
+  registerVerify,
+];
 
 const START_HERE = `
 Start here:
@@ -30,6 +42,7 @@ Or step by step:
   keytrail detect                              # the built-in Sigma pack over the case
   keytrail lineage --key AKIA...               # the chain it led to (--suggest: which key to start from)
   keytrail report --key AKIA... -o report.html # the four steps of the notice, for the customer
+  keytrail verify ./evidence/                  # the log files against CloudTrail's digests: changed, missing, gaps
 Run 'keytrail <command> --help' for each command's options and examples.`;
 
 export function buildProgram(): Command {

@@ -88,6 +88,14 @@ const FILE_DETECTORS: readonly Detector<FileView>[] = [
     result: () => ({ kind: 'skip', format: 'system', reason: 'operating-system metadata file, not evidence' }),
   },
   {
+    // A digest's signature beside it (CloudTrail keeps it in the S3 object's metadata): what keytrail verify reads.
+    name: 'digest-signature',
+    test: (f) =>
+      (f.base.endsWith('.sig') && f.probe.size <= 4096 && /^\s*[0-9a-fA-F]{64,}\s*$/.test(f.head.toString('latin1'))) ||
+      (f.base.endsWith('.head.json') && f.probe.size <= 65536 && /"Metadata"\s*:/.test(f.head.toString('latin1')) && /"signature"\s*:/.test(f.head.toString('latin1'))),
+    result: () => ({ kind: 'skip', format: 'digest-signature', reason: 'signature of a CloudTrail digest file (x-amz-meta-signature): read by keytrail verify, no events' }),
+  },
+  {
     name: 'empty',
     test: (f) => f.probe.size === 0,
     result: () => ({ kind: 'reject', format: 'empty', reason: 'empty file (0 bytes): nothing to read; was the copy or download complete?' }),

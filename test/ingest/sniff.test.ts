@@ -94,6 +94,24 @@ const CASES: [string, Probe, string, Sniffed][] = [
     { kind: 'skip', format: 'cloudtrail-digest', reason: 'CloudTrail-Digest file: integrity hashes of log files, no events' },
   ],
   [
+    "a digest's signature beside it (.sig: hex)",
+    probe(`${'0a1b'.repeat(128)}\n`),
+    'd.json.gz.sig',
+    { kind: 'skip', format: 'digest-signature', reason: 'signature of a CloudTrail digest file (x-amz-meta-signature): read by keytrail verify, no events' },
+  ],
+  [
+    "a digest's signature beside it (.head.json: what aws s3api head-object prints)",
+    probe('{"ContentType":"application/json","Metadata":{"signature":"0a1b","signature-algorithm":"SHA256withRSA"}}'),
+    'd.json.gz.head.json',
+    { kind: 'skip', format: 'digest-signature', reason: 'signature of a CloudTrail digest file (x-amz-meta-signature): read by keytrail verify, no events' },
+  ],
+  [
+    'a .sig file that is not hex is read as any text',
+    probe('not a signature\n'),
+    'notes.sig',
+    expect.objectContaining({ kind: 'skip', format: 'text' }),
+  ],
+  [
     'digest fields beside Records: JSON for the record reader',
     probe('{"digestStartTime":"x","digestS3Object":"o","Records": 1}'),
     'd.json',

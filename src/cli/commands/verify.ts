@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import { type Command, Option } from 'commander';
+import { KeytrailError, usageError } from '../../errors.js';
+import { printable } from '../../escape.js';
+import { storeIntegrity } from '../../integrity/store.js';
+import { STATUS, verifyEvidence } from '../../integrity/verify.js';
+import { checkOutputFile } from '../../output-path.js';
+import { InputsNameNothing } from '../../ingest/plan.js';
+import { say, withCase } from '../common.js';
+import { EXIT, exits } from '../exit.js';
+import { OPTIONS, withOptions } from '../options.js';
+import { writeText } from '../output.js';
+
+interface Opts {
+  publicKeys?: string;
+  format: 'table' | 'json';
+  db?: string;
+  all?: boolean;
+  output?: string;
+}
+
+const LEGEND = Object.entries(STATUS)
+  .map(([s, x]) => `  ${s.padEnd(22)} ${x.check.padEnd(11)} ${x.problem ? 'PROBLEM ' : '        '}${x.means}`)
+  .join('\n');
+
+const HELP = `
+Each file gets a status per check. What each proves, and what it does not:
+  status                 check       
+${LEGEND}
+
+A digest vouches for the log files it lists; its signature, checked with AWS's public key, vouches
+for the digest; the chain (each digest names the SHA-256 and signature of the one before) vouches
+that no digest between two present ones was changed or removed. Without --public-keys and the
+signatures, whoever could rewrite the logs and the digests could rewrite both consistently: the
+hashes then prove only that the copy is whole and unchanged since the digests were written.
+
+Signatures: CloudTrail keeps a digest's signature in its S3 object's metadata, not in the file. Put
+each beside its digest as <digest file>.sig (the hex value) or <digest file>.head.json (what
+'aws s3api head-object' prints), e.g.:
+  aws s3api head-object --bucket B --key K --query Metadata.signature --output text > K.sig
+Public keys: aws cloudtrail list-public-keys --start-time T1 --end-time T2 > public-keys.json
+
+Exit status: 0 when no check found a problem, 1 when one did, 2 when the inputs cannot be used.
+
+Examples:
+  keytrail verify ./evidence/
+  keytrail verify ./evidence/ customer-bundle.zip --public-keys public-keys.json
+  keytrail verify ./evidence/ --format json -o integrity.json
+  keytrail verify ./evidence/ --db case/keytrail.duckdb        # also keep the results in the case (table integrity)
+  keytrail verify --manifest case/manifest.json                # has anything in the case folder or the evidence changed?`;
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('verify')
+    .argument('[evidence...]', 'files, folders, globs or archives, as for ingest')
+    .description("check the evidence against CloudTrail's digest files (hashes, chain, gaps, signatures), or a case folder against its manifest.json");
+  withOptions(
+    cmd,
+    new Option('--public-keys <file>', "the JSON of 'aws cloudtrail list-public-keys': also check each digest's RSA signature"),
+    OPTIONS.format(['table', 'json'], 'output format (table: the summary and every problem; json: every row and the summary)', 'table'),
+    new Option('--all', 'table: every row, not only the problems'),
+    new Option('--db <file>', 'also store the results in this case database (table integrity, shown in its report)'),
+    new Option('--manifest <file>', "check a case folder's manifest.json: its outputs and the evidence it lists, byte for byte"),
+    OPTIONS.output(),
+  )
+    .addHelpText('after', HELP)
+    .action(exits(verify));
+}
+
+async function verify(evidence: string[], opts: Opts & { manifest?: string }) {
+  checkOutputFile(opts.output, '-o');
+  if (opts.manifest) {
+    if (evidence.length) throw usageError('give either --manifest or evidence, not both');
+    return verifyManifest(opts.manifest, opts);
+  }
+  if (evidence.length === 0) throw usageError('name the evidence to verify (files, folders or archives), or --manifest case/manifest.json');
+  if (opts.db && !fs.existsSync(opts.db)) throw new KeytrailError('INPUT', `${opts.db}: no such case database (run keytrail ingest first, or leave out --db)`);
+  const r = await verifyEvidence(evidence, { publicKeys: opts.publicKeys });
+  if (r.errors.length) throw new InputsNameNothing(r.errors);
+  if (opts.db) await withCase(opts.db, {}, (db) => storeIntegrity(db, r));
+  const problems = r.rows.filter((x) => STATUS[x.status].problem);
+  if (opts.format === 'json') writeText(`${JSON.stringify({ summary: r.summary, rows: r.rows }, null, 2)}\n`, opts.output);
+  else {
+    const shown = opts.all ? r.rows : problems;
+    const width = Math.max(6, ...shown.map((x) => x.status.length));
+    const lines = [
+      `${r.files} file(s) read. ${r.summary.statement}.`,
+      ...(shown.length ? ['', `${'status'.padEnd(width)}  ${'check'.padEnd(10)}  file — detail`] : []),
+      ...shown.map((x) => printable(`${x.status.padEnd(width)}  ${x.check.padEnd(10)}  ${x.file} — ${x.detail}`)),
+    ];
+    writeText(`${lines.join('\n')}\n`, opts.output);
+  }
+  say(problems.length ? `${problems.length} problem(s): see the rows above (keytrail verify --help says what each status means)` : 'no problem found');
+  return problems.length ? EXIT.FINDINGS : EXIT.OK;
+}
+
+async function verifyManifest(_file: string, _opts: Opts): Promise<typeof EXIT.OK> {
+  throw usageError('--manifest is not wired yet');
+}
