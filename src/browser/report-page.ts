@@ -209,6 +209,20 @@ function coverage(): void {
     ),
   );
   for (const w of c.warnings) put('coverage-body', el('p', w, 'warn'));
+  const i = r.integrity;
+  if (i) {
+    put('coverage-body', el('h3', 'Evidence integrity'));
+    put('coverage-body', el('p', `${i.statement}.`, i.problems ? 'warn' : undefined));
+    if (i.rows.length)
+      put(
+        'coverage-body',
+        table(
+          ['status', 'check', 'file', 'detail'],
+          i.rows.map((x) => [x.status, x.check, x.file, x.detail]),
+        ),
+      );
+    if (i.problems > i.rows.length) put('coverage-body', el('p', `${i.problems - i.rows.length} more problem(s): keytrail verify lists them all.`));
+  }
 }
 
 function findings(): void {

@@ -92,8 +92,15 @@ const FILE_DETECTORS: readonly Detector<FileView>[] = [
     name: 'digest-signature',
     test: (f) =>
       (f.base.endsWith('.sig') && f.probe.size <= 4096 && /^\s*[0-9a-fA-F]{64,}\s*$/.test(f.head.toString('latin1'))) ||
-      (f.base.endsWith('.head.json') && f.probe.size <= 65536 && /"Metadata"\s*:/.test(f.head.toString('latin1')) && /"signature"\s*:/.test(f.head.toString('latin1'))),
-    result: () => ({ kind: 'skip', format: 'digest-signature', reason: 'signature of a CloudTrail digest file (x-amz-meta-signature): read by keytrail verify, no events' }),
+      (f.base.endsWith('.head.json') &&
+        f.probe.size <= 65536 &&
+        /"Metadata"\s*:/.test(f.head.toString('latin1')) &&
+        /"signature"\s*:/.test(f.head.toString('latin1'))),
+    result: () => ({
+      kind: 'skip',
+      format: 'digest-signature',
+      reason: 'signature of a CloudTrail digest file (x-amz-meta-signature): read by keytrail verify, no events',
+    }),
   },
   {
     name: 'empty',

@@ -4,6 +4,7 @@
  * progress and messages; the benchmark times it as is.
  */
 import path from 'node:path';
+import { z } from 'zod';
 import { jsonText } from '../escape.js';
 import { KeytrailError } from '../errors.js';
 import { makeOutputFolder, writeOutputFile } from '../output-path.js';
@@ -15,6 +16,8 @@ import { InputsNameNothing, planIngest } from '../ingest/plan.js';
 import { renderHtml } from '../lineage/html.js';
 import { checkSeedKeys } from '../lineage/seed-keys.js';
 import { detect, type Findings } from '../rules/detect.js';
+import { storeIntegrity } from '../integrity/store.js';
+import { verifyEvidence } from '../integrity/verify.js';
 import { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
 import { renderReportHtml } from './html.js';
@@ -42,6 +45,8 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
    * all the evidence and no report is written (the error says so).
    */
   signal?: AbortSignal;
+  /** The JSON of `aws cloudtrail list-public-keys`: digests' signatures are checked too (VerifyOptions.publicKeys). */
+  publicKeys?: string;
 }
 
 export async function investigate(evidence: readonly string[], o: InvestigateOptions): Promise<{ ingest: IngestSummary; report: Report }> {
@@ -59,6 +64,12 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
   try {
     if (!o.allowMissing)
       await checkSeedKeys(db, o.keys, `. The evidence is in ${dbPath}; no report was written: run again with the right --key (the evidence is not read again)`);
+    // Evidence with digests is verified against them, and the report says how it stands (issue 17).
+    const digests = await db.one(sql`SELECT count(*)::INTEGER AS n FROM files WHERE format = 'cloudtrail-digest'`, z.object({ n: z.number() }));
+    if (digests.n > 0) {
+      o.onStep?.(`verifying the log files against ${digests.n} digest file(s)...`);
+      await storeIntegrity(db, await verifyEvidence(evidence, { caseFolders: [o.out], publicKeys: o.publicKeys }));
+    }
     o.onStep?.('detect, lineage, report...');
     const findings = await detect(db, o.rules, { correlations: o.correlations });
     const r = await buildReport(db, { ...o, findings });

@@ -110,7 +110,31 @@ const coverage = (r: Report): string[] => [
     r.coverage.regions.map((x) => [x.region, x.days, x.events, x.first, x.last]),
   ),
   ...(r.coverage.warnings.length ? ['', ...r.coverage.warnings.map((w) => `- ${md(w)}`)] : []),
+  ...integrity(r),
 ];
+
+/** Coverage's part on CloudTrail's digest files, when the evidence had any. */
+const integrity = (r: Report): string[] =>
+  r.integrity
+    ? [
+        '',
+        '### Evidence integrity',
+        '',
+        `${md(r.integrity.statement)}.`,
+        ...(r.integrity.rows.length
+          ? [
+              '',
+              table(
+                ['status', 'check', 'file', 'detail'],
+                r.integrity.rows.map((x) => [x.status, x.check, x.file, x.detail]),
+              ),
+              ...(r.integrity.problems > r.integrity.rows.length
+                ? [`${r.integrity.problems - r.integrity.rows.length} more problem(s): keytrail verify lists them all.`]
+                : []),
+            ]
+          : []),
+      ]
+    : [];
 
 const findings = (r: Report): string[] => {
   const t = findingTable(r);

@@ -12,6 +12,7 @@ import { KEY_STATUS_CHANGES, eventIn, isoTime, isWrite, principal } from '../sto
 import { buildLineage, taintedEvents, taintOf, type Lineage, type LineageNode } from '../lineage/lineage.js';
 import { TOOL_AGENTS } from '../lineage/suggest.js';
 import { detect, type Finding, type Findings } from '../rules/detect.js';
+import { readIntegrity } from '../integrity/store.js';
 import { type Provenance, provenance, type RulePack, rulePacks } from '../provenance.js';
 import { findingGroups } from '../rules/findings-listing.js';
 import { type Billing, billableOf, type Prices, requestsOf } from './billing.js';
@@ -152,6 +153,8 @@ export interface Report {
   provenance: Provenance;
   /** The rule files and folders the findings come from, with their digests (the built-in pack as `built-in`); null when the caller did not name them. */
   rulesRun: RulePack[] | null;
+  /** How the evidence stands against CloudTrail's digest files (keytrail verify), when it had any: the statement and every problem. */
+  integrity: { statement: string; problems: number; rows: { file: string; check: string; status: string; detail: string }[] } | null;
   /** --tz: the IANA zone report.md and report.html show each time in, beside UTC; null for UTC only. */
   timeZone: string | null;
   seeds: string[];
@@ -261,6 +264,7 @@ export async function buildReport(db: CaseDb, o: ReportOptions): Promise<Report>
       timeZone: o.timeZone ?? null,
       provenance: provenance(),
       rulesRun: o.rulePaths ? rulePacks(o.rulePaths) : null,
+      integrity: await integrityOf(db),
       seeds: lineage.seeds,
       window: win,
       summary: [],
@@ -743,6 +747,15 @@ function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: str
   return warnings;
 }
 
+/** Problems the report lists under Coverage; the rest are in the case's integrity table (keytrail verify prints them all). */
+const MAX_INTEGRITY_ROWS = 200;
+
+async function integrityOf(db: CaseDb): Promise<Report['integrity']> {
+  const i = await readIntegrity(db);
+  if (!i) return null;
+  return { statement: i.summary.statement, problems: i.problems.length, rows: i.problems.slice(0, MAX_INTEGRITY_ROWS) };
+}
+
 function summarize(r: Report): string[] {
   const longTerm = r.keys.filter((k) => !k.temporary);
   const temp = r.keys.filter((k) => k.temporary);
@@ -758,6 +771,10 @@ function summarize(r: Report): string[] {
   const severeCount = severe.reduce((n, g) => n + g.findings, 0);
   const attempts = r.findingGroups.filter((g) => g.attempt).reduce((n, g) => n + g.findings, 0);
   return [
+    // Evidence that is not what CloudTrail delivered comes before anything read from it.
+    ...(r.integrity?.problems
+      ? [`Evidence integrity: ${r.integrity.problems} problem(s) against CloudTrail's digest files (under Coverage): ${r.integrity.statement}.`]
+      : []),
     r.window.first
       ? `Attacker activity from ${r.window.first} to ${r.window.last ?? '?'}, starting from ${r.seeds.join(', ')}. ${r.window.how}`
       : `No activity of ${r.seeds.join(', ')} in this evidence: nothing below is the attacker's.`,

@@ -314,6 +314,7 @@ describe('the graph in a real browser', () => {
       timeZone: null,
       provenance: provenance(),
       rulesRun: null,
+      integrity: null,
       seeds: l.seeds,
       window: { first: null, last: null, ownerUntil: null, how: '' },
       summary: [],

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CASE_FOLDER } from '../../ingest/discover.js';
 import { jsonText } from '../../escape.js';
 import { usageError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { renderMarkdown } from '../../report/markdown.js';
 import { readPrices } from '../../report/billing.js';
 import { timeZone } from '../../report/zone.js';
 import { buildReport, type Report } from '../../report/report.js';
+import { readPublicKeys } from '../../integrity/digest.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
 import { READ, batchBytesFromEnv, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
 import { interruptible } from '../interrupt.js';
@@ -35,6 +36,7 @@ interface InvestigateOpts extends Common {
   out: string;
   memoryLimit?: string;
   append?: boolean;
+  publicKeys?: string;
 }
 
 const RENDER: Record<ReportFormat, (r: Report) => string> = {
@@ -114,7 +116,15 @@ export function register(program: Command): void {
     .description('one run from the evidence to a case folder: ingest, detect, lineage, report')
     .argument('<evidence...>', 'files, folders or archives the customer sent')
     .option('--out <dir>', 'the case folder (created; rerunning reuses its case database)', 'case');
-  withOptions(inv, OPTIONS.memoryLimit("DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"), OPTIONS.append());
+  withOptions(
+    inv,
+    OPTIONS.memoryLimit("DuckDB's memory while loading the evidence, e.g. 1GB, 4GB (default 1GB)"),
+    OPTIONS.append(),
+    new Option(
+      '--public-keys <file>',
+      "the JSON of 'aws cloudtrail list-public-keys': when the evidence has digest files, their signatures are checked too (see keytrail verify --help)",
+    ),
+  );
   common(inv).addHelpText('after', INVESTIGATE_ABOUT).action(investigateCommand);
 }
 
@@ -138,6 +148,8 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
   seeds(o);
   const prices = pricesOf(o);
   const tz = zoneOf(o);
+  // A key file that cannot be used is said before any evidence is read.
+  if (o.publicKeys) readPublicKeys(o.publicKeys);
   const { rules, correlations, rulePaths } = await rulesFor(o);
   const bar = ingestProgress(false);
   const stop = interruptible(path.join(o.out, CASE_FOLDER.db), () => bar.stop());
@@ -157,6 +169,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       rules,
       correlations,
       rulePaths,
+      publicKeys: o.publicKeys,
       prices,
       timeZone: tz,
       onProgress: (p) => {
