@@ -105,12 +105,7 @@ const CASES: [string, Probe, string, Sniffed][] = [
     'd.json.gz.head.json',
     { kind: 'skip', format: 'digest-signature', reason: 'signature of a CloudTrail digest file (x-amz-meta-signature): read by keytrail verify, no events' },
   ],
-  [
-    'a .sig file that is not hex is read as any text',
-    probe('not a signature\n'),
-    'notes.sig',
-    expect.objectContaining({ kind: 'skip', format: 'text' }),
-  ],
+  ['a .sig file that is not hex is read as any text', probe('not a signature\n'), 'notes.sig', expect.objectContaining({ kind: 'skip', format: 'text' })],
   [
     'digest fields beside Records: JSON for the record reader',
     probe('{"digestStartTime":"x","digestS3Object":"o","Records": 1}'),
