@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { messageOf } from '../errors.js';
 import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive, readPacked } from '../ingest/archive.js';
@@ -66,7 +67,7 @@ export function s3Key(p: string): string | null {
 /** Past this many decompressed bytes a file is not hashed in memory: said, not guessed. */
 const MAX_CONTENT = 1 << 30;
 /** Files read at once: their gunzip runs in libuv's threads while JSON is parsed here. */
-const PARALLEL = 4;
+const PARALLEL = 8;
 
 export interface ScanOptions {
   /** Folders that are keytrail's own output (investigate's --out): not read. */
@@ -83,6 +84,7 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
   const found = await discover(inputs, { caseFolders: options.caseFolders });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keytrail-verify-'));
   const files: Scanned[] = [];
+  const pool = ScanPool.start();
   try {
     const queue: { display: string; read: () => Buffer; depth: number; budget?: ExpansionBudget; real?: string }[] = found.files.map((f) => ({
       display: f,
@@ -95,7 +97,8 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
       for (let item = queue.shift(); item; item = queue.shift()) {
         let bytes: Buffer;
         try {
-          bytes = item.read();
+          // A file on disk that is not an archive goes to the pool whole: only its head is read here.
+          bytes = item.real && pool ? head(item.real) : item.read();
         } catch (err) {
           files.push({ path: item.display, key: s3Key(item.display), kind: 'unreadable', problem: messageOf(err) });
           continue;
@@ -108,6 +111,7 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
           }
           const real = item.real ?? path.join(tmp, `nested-${archives++}`);
           if (!item.real) fs.writeFileSync(real, bytes);
+          else if (pool) bytes = item.read();
           const budget = item.budget ?? new ExpansionBudget(expansionLimit(bytes.length, DEFAULT_EXPANSION));
           const res = await extractArchive(real, archive.kind, archive.gzip, path.join(tmp, `archive-${archives++}`), {
             limits: DEFAULT_EXPANSION,
@@ -126,17 +130,73 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
           }
           continue;
         }
-        files.push(await scanBytes(item.display, bytes));
+        files.push(item.real && pool ? await pool.scan(item.display, item.real) : await scanBytes(item.display, bytes));
       }
     };
     // Archives push their entries as they open: a worker that finds the queue empty may stop while
     // another is still opening one, so the pool runs until the queue stays empty.
     while (queue.length > 0) await Promise.all(Array.from({ length: PARALLEL }, work));
   } finally {
+    await pool?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, errors: found.errors };
+}
+
+/** A file's first bytes: enough to tell an archive (a tar's magic is at 257; a tar.gz's first block gunzips from them). */
+function head(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 << 10);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Worker threads, one per core, that scan files on disk (scan-worker.ts). Absent when keytrail runs
+ * from its TypeScript sources (the tests), where a worker cannot load them: the files are then
+ * scanned on this thread, by the same scanBytes.
+ */
+class ScanPool {
+  private readonly waiting = new Map<number, { resolve: (s: Scanned) => void; reject: (err: unknown) => void }>();
+  private next = 0;
+  private turn = 0;
+  private constructor(private readonly workers: Worker[]) {
+    for (const w of workers) {
+      w.on('message', (m: { id: number; result: Scanned }) => {
+        this.waiting.get(m.id)?.resolve(m.result);
+        this.waiting.delete(m.id);
+      });
+      // A worker that dies (out of memory) fails the run rather than leave it waiting.
+      w.on('error', (err) => {
+        for (const p of this.waiting.values()) p.reject(err);
+        this.waiting.clear();
+      });
+    }
+  }
+
+  static start(): ScanPool | undefined {
+    const script = new URL('./scan-worker.js', import.meta.url);
+    if (!fs.existsSync(script)) return undefined;
+    const n = Math.max(1, Math.min(os.availableParallelism(), 4));
+    return new ScanPool(Array.from({ length: n }, () => new Worker(script)));
+  }
+
+  scan(display: string, file: string): Promise<Scanned> {
+    const id = this.next++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, display, file });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 function archiveKind(b: Buffer): { kind: 'zip' | 'tar'; gzip: boolean } | undefined {
@@ -178,6 +238,8 @@ export async function scanBytes(display: string, bytes: Buffer): Promise<Scanned
   }
   const first = firstChar(content);
   if (first !== '{') return { ...base, kind: 'other' };
+  const fast = fastLog(content);
+  if (fast) return { ...base, kind: 'log', log: fast };
   let value: unknown;
   try {
     value = JSON.parse(content.toString('utf8'));
@@ -224,6 +286,42 @@ function signatureOf(content: Buffer, plain: boolean): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A record's time and account, and the calls that need the whole record (CONTROL): found by their keys in the text. */
+const FAST =
+  /"(eventTime|recipientAccountId|eventVersion)"\s*:\s*"([^"\\]*)"|"eventName"\s*:\s*"(StopLogging|StartLogging|DeleteTrail|UpdateTrail|CreateTrail)"/g;
+
+/**
+ * An S3 log file read without parsing it, which costs more than the rest of verify together: its
+ * records' eventTime and recipientAccountId by a scan of the text. Exact when each record has one
+ * eventVersion and one eventTime and nothing nested repeats those keys (the scan counts both: a
+ * nested key makes them differ); otherwise, or when a logging-control call is in the file (its
+ * caller is needed), undefined, and the file is parsed.
+ */
+function fastLog(content: Buffer): ScannedLog | undefined {
+  const text = content.toString('latin1');
+  if (!/^\s*\{\s*"Records"\s*:\s*\[/.test(text.slice(0, 64)) || !/\]\s*\}\s*$/.test(text.slice(-64))) return undefined;
+  let oldest: number | null = null;
+  let newest: number | null = null;
+  let times = 0;
+  let versions = 0;
+  const accounts = new Set<string>();
+  FAST.lastIndex = 0;
+  for (let m = FAST.exec(text); m; m = FAST.exec(text)) {
+    if (m[3]) return undefined;
+    if (m[1] === 'eventVersion') versions++;
+    else if (m[1] === 'recipientAccountId') accounts.add(m[2]!);
+    else {
+      times++;
+      const t = Date.parse(m[2]!);
+      if (Number.isNaN(t)) return undefined;
+      if (oldest === null || t < oldest) oldest = t;
+      if (newest === null || t > newest) newest = t;
+    }
+  }
+  if (times !== versions) return undefined;
+  return { events: times, oldest, newest, accounts: [...accounts].sort(), regions: [], control: [] };
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
