@@ -19,13 +19,25 @@ interface Opts {
   output?: string;
 }
 
+/** Words wrapped to lines of at most `width`, each indented. */
+const wrap = (text: string, indent: string, width = 100) =>
+  text
+    .split(' ')
+    .reduce<string[]>((lines, w) => {
+      const last = lines[lines.length - 1];
+      if (last !== undefined && `${last} ${w}`.length <= width - indent.length) lines[lines.length - 1] = `${last} ${w}`;
+      else lines.push(w);
+      return lines;
+    }, [])
+    .map((l) => `${indent}${l}`)
+    .join('\n');
+
 const LEGEND = Object.entries(STATUS)
-  .map(([s, x]) => `  ${s.padEnd(22)} ${x.check.padEnd(11)} ${x.problem ? 'PROBLEM ' : '        '}${x.means}`)
+  .map(([s, x]) => `  ${s} (${x.check}${x.problem ? ', a problem' : ''})\n${wrap(x.means, '      ')}`)
   .join('\n');
 
 const HELP = `
 Each file gets a status per check. What each proves, and what it does not:
-  status                 check       
 ${LEGEND}
 
 A digest vouches for the log files it lists; its signature, checked with AWS's public key, vouches
