@@ -23,6 +23,7 @@ import { sql } from '../store/sql.js';
 import { renderReportHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderRemediation } from './remediation.js';
+import { type ManifestRun, manifestInputs, writeManifest } from './manifest.js';
 import { buildReport, type Report, type ReportOptions } from './report.js';
 
 export const CASE_FILES = ['report.html', 'report.md', 'report.json', 'findings.csv', 'lineage.html', 'timeline.csv', 'remediation.sh'] as const;
@@ -45,11 +46,16 @@ export interface InvestigateOptions extends Omit<ReportOptions, 'now'> {
    * all the evidence and no report is written (the error says so).
    */
   signal?: AbortSignal;
+  /** The command line that started the run, for manifest.json (`keytrail investigate ...`). */
+  command?: string[];
   /** The JSON of `aws cloudtrail list-public-keys`: digests' signatures are checked too (VerifyOptions.publicKeys). */
   publicKeys?: string;
 }
 
 export async function investigate(evidence: readonly string[], o: InvestigateOptions): Promise<{ ingest: IngestSummary; report: Report }> {
+  const started = new Date();
+  let custody: ManifestRun;
+  let result: { ingest: IngestSummary; report: Report };
   const dbPath = path.join(o.out, CASE_FOLDER.db);
   const summary = await loadEvidence(evidence, dbPath, o);
   const stopped = () =>
@@ -78,7 +84,8 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     o.signal?.removeEventListener('abort', interrupt);
     await findings.store();
     await writeCaseFiles(db, o.out, r, findings);
-    return { ingest: summary, report: r };
+    custody = { provenance: r.provenance, rulesRun: r.rulesRun, command: o.command ?? null, evidence, started, inputs: await manifestInputs(db) };
+    result = { ingest: summary, report: r };
   } catch (err) {
     if (o.signal?.aborted) throw stopped();
     throw err;
@@ -86,6 +93,9 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     o.signal?.removeEventListener('abort', interrupt);
     db.close();
   }
+  // Last, once the database is closed and will not change: what was read, run and written, hashed.
+  writeManifest(o.out, custody, [...CASE_FILES, CASE_FOLDER.db]);
+  return result;
 }
 
 /**

@@ -12,6 +12,7 @@ import { timeZone } from '../../report/zone.js';
 import { buildReport, type Report } from '../../report/report.js';
 import { readPublicKeys } from '../../integrity/digest.js';
 import { CASE_FILES, investigate } from '../../report/investigate.js';
+import { MANIFEST_FILE } from '../../report/manifest.js';
 import { READ, batchBytesFromEnv, loadRulesForRun, rulePaths, say, withCase } from '../common.js';
 import { interruptible } from '../interrupt.js';
 import { type DbOptions, OPTIONS, type OutputOptions, type RuleOptions, runRuleOptions, type WindowOptions, withOptions } from '../options.js';
@@ -170,6 +171,7 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
       correlations,
       rulePaths,
       publicKeys: o.publicKeys,
+      command: ['keytrail', ...process.argv.slice(2)],
       prices,
       timeZone: tz,
       onProgress: (p) => {
@@ -188,5 +190,5 @@ async function investigateCommand(evidence: string[], o: InvestigateOpts): Promi
   }
   for (const w of r.coverage.warnings) say(`warning: ${w}`);
   for (const s of r.summary) say(s);
-  say(`case folder: ${o.out} (${CASE_FILES.join(', ')})`);
+  say(`case folder: ${o.out} (${[...CASE_FILES, MANIFEST_FILE].join(', ')})`);
 }

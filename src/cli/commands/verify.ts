@@ -5,6 +5,7 @@ import { printable } from '../../escape.js';
 import { storeIntegrity } from '../../integrity/store.js';
 import { STATUS, verifyEvidence } from '../../integrity/verify.js';
 import { checkOutputFile } from '../../output-path.js';
+import { checkManifest } from '../../report/manifest.js';
 import { InputsNameNothing } from '../../ingest/plan.js';
 import { say, withCase } from '../common.js';
 import { EXIT, exits } from '../exit.js';
@@ -106,6 +107,19 @@ async function verify(evidence: string[], opts: Opts & { manifest?: string }) {
   return problems.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
-async function verifyManifest(_file: string, _opts: Opts): Promise<typeof EXIT.OK> {
-  throw usageError('--manifest is not wired yet');
+/** A case folder against its manifest.json: every output, every input file on disk, byte for byte. */
+async function verifyManifest(file: string, opts: Opts) {
+  const { manifest, rows, ok, members } = await checkManifest(file);
+  const changed = rows.filter((r) => r.status !== 'unchanged' && r.status !== 'not-checked');
+  const count = (role: string) => rows.filter((r) => r.role === role && r.status !== 'added').length;
+  const statement = `${file}: made ${manifest.started} by keytrail ${manifest.keytrail}${manifest.command ? ` (${manifest.command.join(' ')})` : ''}; ${count('output')} output(s) and ${count('input')} input file(s) checked${members ? ` (${members} archive member(s) through their archive)` : ''}: ${ok ? 'nothing changed' : `${changed.length} changed, missing or added`}`;
+  if (opts.format === 'json') writeText(`${JSON.stringify({ ok, statement, rows }, null, 2)}\n`, opts.output);
+  else {
+    const shown = opts.all ? rows : rows.filter((r) => r.status !== 'unchanged');
+    writeText(
+      `${[statement, ...(shown.length ? [''] : []), ...shown.map((r) => printable(`${r.status.padEnd(11)}  ${r.role.padEnd(6)}  ${r.file} — ${r.detail}`))].join('\n')}\n`,
+      opts.output,
+    );
+  }
+  return ok ? EXIT.OK : EXIT.FINDINGS;
 }
