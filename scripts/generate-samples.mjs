@@ -1142,18 +1142,38 @@ function writeEventFiles(s3Events) {
   return files;
 }
 
-/** Hourly digest chains; only a few hours are part of the copy handed over. */
+// The key the sample's digests are signed with: made for the sample (scripts/sample-digest-key.pem,
+// a test key that signs nothing else), standing in for CloudTrail's regional key. Its public half is
+// samples/leaked-key/public-keys.json, in the shape `aws cloudtrail list-public-keys` prints.
+const SIGNING_KEY = crypto.createPrivateKey(fs.readFileSync(path.join(ROOT, 'scripts', 'sample-digest-key.pem')));
+const PUBLIC_DER = crypto.createPublicKey(SIGNING_KEY).export({ format: 'der', type: 'pkcs1' });
+const FINGERPRINT = crypto.createHash('md5').update(PUBLIC_DER).digest('hex');
+
+/** A digest's signature as CloudTrail makes it: RSA PKCS#1 v1.5 with SHA-256 over AWS's documented signing string. */
+const signDigest = (d, body) =>
+  crypto
+    .sign('sha256', Buffer.from(`${d.digestEndTime}\n${d.digestS3Bucket}/${d.digestS3Object}\n${sha256(body)}\n${d.previousDigestSignature ?? 'null'}`), SIGNING_KEY)
+    .toString('hex');
+
+/**
+ * Hourly digest chains; only a few hours are part of the copy handed over. Real ones: each lists its
+ * log files' content hashes, names the previous digest's content hash and signature, and is signed;
+ * the signature (the S3 object's x-amz-meta-signature) goes beside it as <digest>.sig.
+ */
 function writeDigests(eventFiles) {
   const chains = [
     { region: 'us-east-1', ends: ['03:47:22', '04:47:22', '05:47:22', '06:47:22', '07:47:22', '08:47:22'] },
     { region: 'eu-west-1', ends: ['04:31:05', '05:31:05', '06:31:05'] },
   ];
-  const fingerprint = hex(32);
+  hex(32); // drawn as before, so that everything generated after the digests stays the same
+  const fingerprint = FINGERPRINT;
   const written = [];
   for (const { region, ends } of chains) {
     const digestKey = (end) =>
       `AWSLogs/${ACCT}/CloudTrail-Digest/${region}/${datePath(end)}/${ACCT}_CloudTrail-Digest_${region}_${TRAIL}_${region}_${compact(end)}.json.gz`;
+    // The first digest's previous one is not part of the copy: its hash and signature are made up.
     let prevHash = hex(64);
+    let prevSignature = null;
     for (const hhmmss of ends) {
       const end = T(`2026-10-14T${hhmmss}Z`),
         start = end - 60 * MIN;
@@ -1172,7 +1192,7 @@ function writeDigests(eventFiles) {
         previousDigestS3Object: digestKey(start),
         previousDigestHashValue: prevHash,
         previousDigestHashAlgorithm: 'SHA-256',
-        previousDigestSignature: hex(512),
+        previousDigestSignature: ((made) => prevSignature ?? made)(hex(512)),
         logFiles: logs.map((f) => ({
           s3Bucket: BUCKET,
           s3Object: f.rel.replace(/^s3\//, ''),
@@ -1183,9 +1203,12 @@ function writeDigests(eventFiles) {
         })),
       };
       const body = JSON.stringify(digest);
+      const signature = signDigest(digest, body);
       writeFile(`s3/${digest.digestS3Object}`, gz(body));
+      writeFile(`s3/${digest.digestS3Object}.sig`, `${signature}\n`);
       written.push({ rel: `s3/${digest.digestS3Object}`, logFiles: logs.length });
       prevHash = sha256(body);
+      prevSignature = signature;
     }
   }
   return written;
@@ -1335,13 +1358,17 @@ Resources the attacker created: ${t.attackerResources.length} (${Object.entries(
 | lookup-only events (after the S3 copy) | ${c.lookupEvents - c.overlap} |
 | S3 event files | ${c.eventFiles} |
 | digest files | ${c.digestFiles} |
+| signature files beside the digests | ${c.signatureFiles} |
 | regions | ${c.regions.join(', ')} |
 | attacker events | ${t.attackerEventIDs.length} |
 
 ## Notes
-- Digest signatures (\`previousDigestSignature\`, the S3 metadata signature) are random bytes: the chain links
-  and log-file hashes (SHA-256 of the uncompressed log file) are consistent, but nothing verifies against AWS's key.
-  The first digest of each chain points to an earlier digest that is not part of the copy.
+- The digests are real ones, signed by a key made for the sample (\`scripts/sample-digest-key.pem\`, standing in for
+  CloudTrail's): each lists its log files' SHA-256 (of the uncompressed content), names the previous digest's SHA-256 and
+  signature, and has its signature (the S3 object's \`x-amz-meta-signature\`) beside it as \`<digest>.sig\`. The public key
+  is \`public-keys.json\` beside this file, as \`aws cloudtrail list-public-keys\` prints it:
+  \`keytrail verify evidence/ --public-keys public-keys.json\` checks all of it. The first digest of each chain points to an
+  earlier digest that is not part of the copy (its hash and signature are made up).
 - The CloudTrail events in the lookup dump are byte-identical to the S3 records with the same eventID.
 - IPs are documentation ranges: ${IP.alice}/${IP.bob}/${IP.ci} corporate, ${ATTACKER_IPS.join(', ')} attacker.
 `;
@@ -1361,6 +1388,18 @@ const s3Events = all.filter((e) => e.t < S3_EXPORT);
 const lookupEvents = all.filter((e) => e.r.awsRegion === 'us-east-1' && e.t >= LOOKUP_START && e.t <= LOOKUP_RUN);
 const eventFiles = writeEventFiles(s3Events);
 const digests = writeDigests(eventFiles);
+fs.writeFileSync(
+  path.join(OUT, 'public-keys.json'),
+  `${JSON.stringify(
+    {
+      PublicKeyList: [
+        { Value: PUBLIC_DER.toString('base64'), ValidityStartTime: '2026-01-01T00:00:00Z', ValidityEndTime: '2027-01-01T00:00:00Z', Fingerprint: FINGERPRINT },
+      ],
+    },
+    null,
+    2,
+  )}\n`,
+);
 const lookupInfo = writeLookup(lookupEvents);
 
 const s3Ids = new Set(s3Events.map((e) => e.r.eventID));
@@ -1383,6 +1422,7 @@ const truthDoc = {
     overlap,
     eventFiles: eventFiles.length,
     digestFiles: digests.length,
+    signatureFiles: digests.length,
     regions: REGIONS.filter((r) => all.some((e) => e.r.awsRegion === r && (s3Ids.has(e.r.eventID) || lookupIds.has(e.r.eventID)))),
   },
   createdUsers: truth.createdUsers,
@@ -1417,10 +1457,15 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
   const rawByHash = new Map();
   let eventFileCount = 0,
     digestCount = 0,
+    signatureCount = 0,
     totalBytes = 0;
   for (const rel of files) {
     const buf = fs.readFileSync(path.join(EVIDENCE, rel));
     totalBytes += buf.length;
+    if (rel.endsWith('.json.gz.sig')) {
+      signatureCount++;
+      continue;
+    }
     if (!rel.endsWith('.json.gz')) continue;
     const text = zlib.gunzipSync(buf).toString('utf8');
     const doc = JSON.parse(text);
@@ -1492,10 +1537,23 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
     }
   }
   // Digests: every listed log file exists with that hash.
-  for (const rel of files.filter((f) => f.includes('CloudTrail-Digest'))) {
-    const doc = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(EVIDENCE, rel))).toString('utf8'));
+  // Digests: every listed log file exists with that hash; each is signed, and names the one before it by its hash and signature.
+  const publicKey = crypto.createPublicKey({ key: PUBLIC_DER, format: 'der', type: 'pkcs1' });
+  const bodies = new Map();
+  for (const rel of files.filter((f) => f.includes('CloudTrail-Digest') && f.endsWith('.json.gz'))) {
+    const body = zlib.gunzipSync(fs.readFileSync(path.join(EVIDENCE, rel))).toString('utf8');
+    const doc = JSON.parse(body);
+    bodies.set(doc.digestS3Object, { body, signature: fs.readFileSync(path.join(EVIDENCE, `${rel}.sig`), 'utf8').trim() });
     for (const lf of doc.logFiles) assert.equal(rawByHash.get(lf.hashValue), `s3/${lf.s3Object}`, `${rel}: log file hash`);
+    const signed = `${doc.digestEndTime}\n${doc.digestS3Bucket}/${doc.digestS3Object}\n${sha256(body)}\n${doc.previousDigestSignature}`;
+    assert.ok(crypto.verify('sha256', Buffer.from(signed), publicKey, Buffer.from(bodies.get(doc.digestS3Object).signature, 'hex')), `${rel}: signature`);
   }
+  for (const { body } of bodies.values()) {
+    const doc = JSON.parse(body);
+    const prev = bodies.get(doc.previousDigestS3Object);
+    if (prev) assert.deepEqual([doc.previousDigestHashValue, doc.previousDigestSignature], [sha256(prev.body), prev.signature], `${doc.digestS3Object}: chain`);
+  }
+  assert.equal(signatureCount, digestCount);
   assert.ok(digestCount > 0);
   // lookup-events: exactly two JSON objects, newest first, CloudTrailEvent identical to the S3 record.
   const text = fs.readFileSync(path.join(EVIDENCE, 'console/lookup-events-us-east-1.json'), 'utf8');
@@ -1558,6 +1616,7 @@ writeScenario(truthDoc, { attacker }, { ...marks, ...lookupInfo });
     overlap: lkOverlap,
     eventFiles: eventFileCount,
     digestFiles: digestCount,
+    signatureFiles: signatureCount,
     regions: REGIONS.filter((r) => [...s3Records.values()].some((x) => x.awsRegion === r)),
   });
   assert.equal(tr.counts.distinctEvents, tr.counts.s3Events + tr.counts.lookupEvents - tr.counts.overlap);

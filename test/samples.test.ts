@@ -21,7 +21,7 @@ describe('samples/leaked-key', () => {
     const c = truth.counts;
     expect(s.events).toBe(c.distinctEvents);
     expect(s.duplicates).toBe(c.overlap);
-    expect(s.files).toEqual({ ingested: c.eventFiles + 1, partial: 0, skipped: c.digestFiles, 'duplicate-file': 0, rejected: 0 });
+    expect(s.files).toEqual({ ingested: c.eventFiles + 1, partial: 0, skipped: c.digestFiles + c.signatureFiles, 'duplicate-file': 0, rejected: 0 });
     const regions = JSON.parse(cli(['query', 'SELECT DISTINCT awsRegion FROM events ORDER BY 1', '--db', db, '--format', 'json']).stdout);
     expect(regions.map((x: { awsRegion: string }) => x.awsRegion)).toEqual([...c.regions].sort());
     const leaked = JSON.parse(cli(['events', '--key', truth.leakedKey, '--event', 'CreateUser', '--db', db, '--format', 'json']).stdout);
