@@ -1152,7 +1152,11 @@ const FINGERPRINT = crypto.createHash('md5').update(PUBLIC_DER).digest('hex');
 /** A digest's signature as CloudTrail makes it: RSA PKCS#1 v1.5 with SHA-256 over AWS's documented signing string. */
 const signDigest = (d, body) =>
   crypto
-    .sign('sha256', Buffer.from(`${d.digestEndTime}\n${d.digestS3Bucket}/${d.digestS3Object}\n${sha256(body)}\n${d.previousDigestSignature ?? 'null'}`), SIGNING_KEY)
+    .sign(
+      'sha256',
+      Buffer.from(`${d.digestEndTime}\n${d.digestS3Bucket}/${d.digestS3Object}\n${sha256(body)}\n${d.previousDigestSignature ?? 'null'}`),
+      SIGNING_KEY,
+    )
     .toString('hex');
 
 /**

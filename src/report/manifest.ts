@@ -13,7 +13,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KeytrailError } from '../errors.js';
 import { writeOutputFile } from '../output-path.js';
-import { type Provenance, type RulePack } from '../provenance.js';
+import type { Provenance, RulePack } from '../provenance.js';
 import type { CaseDb } from '../store/db.js';
 import { sql } from '../store/sql.js';
 
