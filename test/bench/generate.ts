@@ -15,6 +15,7 @@ import zlib from 'node:zlib';
 import { makeRecord, iso, type RecordSource } from './records.js';
 import { Rng } from './rng.js';
 import { makeWorld, REGIONS, REGION_WEIGHTS } from './world.js';
+import { repoRoot } from './measure.js';
 
 export interface ExportStats {
   files: number;
@@ -26,11 +27,14 @@ export interface ExportStats {
   uncompressedBytes?: number;
   /** Generation time (of the run that wrote the cache). */
   seconds?: number;
+  /** Of which chaining and signing the digests. */
+  chainSeconds?: number;
   cached?: boolean;
 }
 
 /** Bump when the output changes, so cached exports are regenerated. */
-const GENERATOR_VERSION = 1;
+/** 2: digests chained by the previous digest's real hash and signature, signed, with .sig sidecars and public-keys.json. */
+const GENERATOR_VERSION = 2;
 const START = Date.UTC(2024, 4, 1);
 const DAYS = 30;
 const HOUR = 3_600_000;
@@ -330,6 +334,9 @@ async function writeExport(dir: string, seed: number, shape: { events: number } 
         }),
     ),
   );
+  const chained = performance.now();
+  chainDigests(dir, groups, makeWorld(seed).account);
+  stats.chainSeconds = (performance.now() - chained) / 1000;
   stats.seconds = (performance.now() - t0) / 1000;
   if (stats.events !== events) throw new Error(`generator wrote ${stats.events} events, expected ${events}`);
   const smallFiles = 'smallFiles' in shape ? shape.smallFiles : undefined;
@@ -338,6 +345,43 @@ async function writeExport(dir: string, seed: number, shape: { events: number } 
     JSON.stringify({ version: GENERATOR_VERSION, events, seed, stats, ...(smallFiles ? { smallFiles } : {}) } satisfies Marker, null, 2),
   );
   return stats;
+}
+
+/**
+ * The digests as CloudTrail chains and signs them, once every group is written (the workers write
+ * groups in any order): per region in time order, each names the previous digest's SHA-256 (of its
+ * uncompressed content) and signature, and is signed (RSA PKCS#1 v1.5, SHA-256, over AWS's signing
+ * string) with the sample's test key; the signature goes beside it as .sig, the public key into
+ * <export>/public-keys.json (outside AWSLogs/) as `aws cloudtrail list-public-keys` prints it.
+ */
+function chainDigests(dir: string, groups: GroupPlan[], acct: string): void {
+  const key = crypto.createPrivateKey(fs.readFileSync(path.join(repoRoot(), 'scripts', 'sample-digest-key.pem')));
+  const der = crypto.createPublicKey(key).export({ format: 'der', type: 'pkcs1' });
+  const fingerprint = crypto.createHash('md5').update(der).digest('hex');
+  const sha256 = (t: string) => crypto.createHash('sha256').update(t).digest('hex');
+  const prev = new Map<string, { text: string; signature: string }>();
+  for (const g of [...groups].sort((a, b) => a.hour - b.hour)) {
+    const file = path.join(dir, digestKey(acct, g.region, g.digestTime));
+    const d = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8')) as Record<string, unknown>;
+    const before = prev.get(g.region);
+    d.digestPublicKeyFingerprint = fingerprint;
+    if (before) {
+      d.previousDigestHashValue = sha256(before.text);
+      d.previousDigestSignature = before.signature;
+    }
+    const text = JSON.stringify(d);
+    const signing = `${d.digestEndTime}\n${d.digestS3Bucket}/${d.digestS3Object}\n${sha256(text)}\n${d.previousDigestSignature ?? 'null'}`;
+    const signature = crypto.sign('sha256', Buffer.from(signing), key).toString('hex');
+    fs.writeFileSync(file, zlib.gzipSync(text));
+    fs.writeFileSync(`${file}.sig`, `${signature}\n`);
+    prev.set(g.region, { text, signature });
+  }
+  const list = {
+    PublicKeyList: [
+      { Value: der.toString('base64'), ValidityStartTime: '2020-01-01T00:00:00Z', ValidityEndTime: '2030-01-01T00:00:00Z', Fingerprint: fingerprint },
+    ],
+  };
+  fs.writeFileSync(path.join(dir, 'public-keys.json'), `${JSON.stringify(list, null, 2)}\n`);
 }
 
 if (!isMainThread && (workerData as Partial<WorkerInit> | null)?.role === WORKER_ROLE) workerMain(workerData as WorkerInit);

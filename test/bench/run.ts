@@ -9,7 +9,8 @@
  *
  *   --events N                    events in the export (default 1,000,000)
  *   --flat                        also ingest a 5x export, to show memory does not grow with the corpus
- *   --only ingest|baseline|rules|small  run one part only (rules: reuses the cached case)
+ *   --only ingest|baseline|rules|small|verify  run one part only (rules: reuses the cached case; verify: keytrail verify
+ *                                       on the export, against this run's ingest time or the cached case's)
  *   --small-files N               event files in the many-small-files export (default 100,000)
  *   --seed S                      generator seed (default 1)
  */
@@ -45,13 +46,15 @@ const PLANTED_SCENARIO = ['samples', 'leaked-key', 'expected.yaml'];
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 /** Lineage from one seed, a six-level chain in 1M background events, activity included (issue 4). */
 const TARGET_LINEAGE_SECONDS = 2;
+/** keytrail verify of the export, as a share of its ingest time: "a small fraction" (issue 17). */
+const TARGET_VERIFY_SHARE = 0.25;
 
 /** Many small files (issue 10): folder and zip through keytrail, DuckDB's read_json over the folder. */
 const TARGET_SMALL_FILES_PER_SECOND = 2000;
 const TARGET_SMALL_VS_BASELINE = 1.5;
 const TARGET_SMALL_PEAK_MB = 1024;
 
-const PARTS = ['ingest', 'baseline', 'rules', 'small'] as const;
+const PARTS = ['ingest', 'baseline', 'rules', 'small', 'verify'] as const;
 interface Args {
   events: number;
   flat: boolean;
@@ -168,7 +171,7 @@ async function main(): Promise<number> {
   const big = args.events * FLAT_FACTOR;
   const doing = (part: (typeof PARTS)[number]) => args.only === null || args.only === part;
   // --only rules with a cached case needs no export at all.
-  const needBase = doing('ingest') || doing('baseline') || (doing('rules') && !caseCached(root, args.events, args.seed));
+  const needBase = doing('ingest') || doing('baseline') || doing('verify') || (doing('rules') && !caseCached(root, args.events, args.seed));
   const base = needBase ? await prepare(root, args.events, args.seed) : undefined;
   const large = args.flat && doing('ingest') ? await prepare(root, big, args.seed) : undefined;
 
@@ -181,6 +184,10 @@ async function main(): Promise<number> {
   if (keytrailBig) runs.push([`keytrail ingest ${FLAT_FACTOR}x`, keytrailBig]);
 
   const rules = doing('rules') ? await rulesBench(root, args, base) : undefined;
+  // Verification reads what ingest reads, without the database: a small fraction of ingest's time (issue 17).
+  const verified = base && doing('verify') ? await measure('keytrail verify', 'verify-child.js', base.dir) : undefined;
+  const cachedCase = rules && 'marker' in rules.case ? rules.case.marker : caseCached(root, args.events, args.seed);
+  const ingestSeconds = ok(keytrail) ? keytrail.seconds : cachedCase?.ingestSeconds;
   const small = doing('small') ? await smallBench(root, args) : undefined;
 
   const checks: Check[] = [];
@@ -206,6 +213,16 @@ async function main(): Promise<number> {
   if (ok(baseline) && baseline.events !== args.events)
     checks.push({ name: 'baseline events loaded', target: `= ${fmt(args.events)}`, value: fmt(baseline.events), pass: false });
   if (rules) checks.push(...rules.checks);
+  if (verified && !ok(verified)) checks.push({ name: 'verify ran', target: 'completes', value: 'ERROR', pass: false });
+  if (ok(verified) && ingestSeconds !== undefined) {
+    const share = verified.seconds / ingestSeconds;
+    checks.push({
+      name: `verify seconds / ingest seconds (${verified.seconds.toFixed(1)} s / ${ingestSeconds.toFixed(1)} s)`,
+      target: `<= ${TARGET_VERIFY_SHARE}`,
+      value: share.toFixed(2),
+      pass: share <= TARGET_VERIFY_SHARE,
+    });
+  }
   if (small) checks.push(...small.checks);
 
   console.log(
@@ -213,6 +230,10 @@ async function main(): Promise<number> {
   );
   if (runs.length > 0) console.log(table(runs));
   if (ratio !== undefined) console.log(`\nkeytrail / baseline rate: ${ratio.toFixed(2)}`);
+  if (ok(verified))
+    console.log(
+      `\nkeytrail verify: ${fmt(verified.events)} events in ${String(verified.detail.files)} files, ${verified.seconds.toFixed(1)} s, peak RSS ${fmt(verified.peakRssMB)} MB: ${String(verified.detail.statement)}`,
+    );
   if (rules) console.log(`${runs.length > 0 ? '\n' : ''}${rulesTable(rules.runs)}`);
   if (rules && ok(rules.builtin)) console.log(`\n${noiseTable(rules.builtin)}`);
   if (small)
@@ -240,12 +261,14 @@ async function main(): Promise<number> {
       rulesPackScanSeconds: TARGET_PACK_SECONDS,
       rulesSuzakuScanSeconds: TARGET_SUZAKU_SECONDS,
       lineageSeconds: TARGET_LINEAGE_SECONDS,
+      verifyShareOfIngest: TARGET_VERIFY_SHARE,
     },
     exports: { ...(base ? { [args.events]: base.stats } : {}), ...(large ? { [big]: large.stats } : {}) },
     baseline: baseline ?? null,
     keytrail: keytrail ?? null,
     keytrailLarge: keytrailBig ?? null,
     ratio: ratio ?? null,
+    verify: verified ?? null,
     rules: rules ? { case: rules.case, builtin: rules.builtin, generated: rules.generated, suzaku: rules.suzaku } : null,
     small: small ? { export: small.stats, baseline: small.baseline, folder: small.folder, zip: small.zip } : null,
     checks,

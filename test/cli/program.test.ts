@@ -31,6 +31,7 @@ describe('buildProgram', () => {
         'rules list',
         'rules test',
         'rules validate',
+        'verify',
       ].sort(),
     );
     expect(process.exitCode).toBeUndefined();
@@ -49,7 +50,7 @@ describe('buildProgram', () => {
 
   it('every --format refuses what it does not list, and help shows the list', () => {
     const withFormat = leaves.filter((c) => option(c, '--format'));
-    expect(withFormat.map(name).sort()).toEqual(['detect', 'events', 'export', 'files', 'lineage', 'query', 'report']);
+    expect(withFormat.map(name).sort()).toEqual(['detect', 'events', 'export', 'files', 'lineage', 'query', 'report', 'verify']);
     for (const c of withFormat) {
       const choices = option(c, '--format')!.argChoices;
       expect(choices?.length, name(c)).toBeGreaterThan(1);

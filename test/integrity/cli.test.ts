@@ -41,11 +41,11 @@ describe('keytrail verify', () => {
     expect(json.rows.filter((x: { status: string }) => x.status === 'not-checked')).toHaveLength(3);
   });
 
-  it('--db keeps the results in the case, each row joined to its files row', () => {
+  it('--into keeps the results in the case, each row joined to its files row', () => {
     const { s3, file } = tampered();
     const db = path.join(tmpDir(), 'case.duckdb');
     expect(cli(['ingest', s3, '--db', db]).status).toBe(0);
-    expect(cli(['verify', s3, '--db', db]).status).toBe(1);
+    expect(cli(['verify', s3, '--into', db]).status).toBe(1);
     const q = cli([
       'query',
       `SELECT i.status, f.path, f.format FROM integrity i JOIN files f ON f.id = i.file_id WHERE i.problem`,

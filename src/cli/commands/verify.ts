@@ -15,7 +15,7 @@ import { writeText } from '../output.js';
 interface Opts {
   publicKeys?: string;
   format: 'table' | 'json';
-  db?: string;
+  into?: string;
   all?: boolean;
   output?: string;
 }
@@ -59,7 +59,7 @@ Examples:
   keytrail verify ./evidence/
   keytrail verify ./evidence/ customer-bundle.zip --public-keys public-keys.json
   keytrail verify ./evidence/ --format json -o integrity.json
-  keytrail verify ./evidence/ --db case/keytrail.duckdb        # also keep the results in the case (table integrity)
+  keytrail verify ./evidence/ --into case/keytrail.duckdb      # also keep the results in the case (table integrity)
   keytrail verify --manifest case/manifest.json                # has anything in the case folder or the evidence changed?`;
 
 export function register(program: Command): void {
@@ -72,7 +72,7 @@ export function register(program: Command): void {
     new Option('--public-keys <file>', "the JSON of 'aws cloudtrail list-public-keys': also check each digest's RSA signature"),
     OPTIONS.format(['table', 'json'], 'output format (table: the summary and every problem; json: every row and the summary)', 'table'),
     new Option('--all', 'table: every row, not only the problems'),
-    new Option('--db <file>', 'also store the results in this case database (table integrity, shown in its report)'),
+    new Option('--into <case-db>', 'also keep the results in this case database (table integrity, joined to files; its report states them)'),
     new Option('--manifest <file>', "check a case folder's manifest.json: its outputs and the evidence it lists, byte for byte"),
     OPTIONS.output(),
   )
@@ -87,10 +87,11 @@ async function verify(evidence: string[], opts: Opts & { manifest?: string }) {
     return verifyManifest(opts.manifest, opts);
   }
   if (evidence.length === 0) throw usageError('name the evidence to verify (files, folders or archives), or --manifest case/manifest.json');
-  if (opts.db && !fs.existsSync(opts.db)) throw new KeytrailError('INPUT', `${opts.db}: no such case database (run keytrail ingest first, or leave out --db)`);
+  if (opts.into && !fs.existsSync(opts.into))
+    throw new KeytrailError('INPUT', `${opts.into}: no such case database (run keytrail ingest first, or leave out --into)`);
   const r = await verifyEvidence(evidence, { publicKeys: opts.publicKeys });
   if (r.errors.length) throw new InputsNameNothing(r.errors);
-  if (opts.db) await withCase(opts.db, {}, (db) => storeIntegrity(db, r));
+  if (opts.into) await withCase(opts.into, {}, (db) => storeIntegrity(db, r));
   const problems = r.rows.filter((x) => STATUS[x.status].problem);
   if (opts.format === 'json') writeText(`${JSON.stringify({ summary: r.summary, rows: r.rows }, null, 2)}\n`, opts.output);
   else {
