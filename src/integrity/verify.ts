@@ -239,12 +239,13 @@ export function verifyScanned(files: readonly Scanned[], keys?: Map<string, Publ
       const before = nodes[i - 1];
       if (before && n.start - before.end > GAP_SLACK) {
         const hours = Math.round((n.start - before.end) / HOUR);
+        // Logging stopped around the gap's start: in the last digested hour, or the hour after it.
         const why = control.find(
           (c) =>
             c.eventName !== 'StartLogging' &&
             c.eventName !== 'CreateTrail' &&
-            Date.parse(c.eventTime) <= n.start &&
-            Date.parse(c.eventTime) >= before.start - HOUR,
+            Date.parse(c.eventTime) >= before.start - HOUR &&
+            Date.parse(c.eventTime) <= before.end + HOUR,
         );
         const span = `no digest from ${iso(before.end)} to ${iso(n.start)} (${hours} hour${hours === 1 ? '' : 's'})`;
         const detail = why ? `${span}, after ${describe(why)}` : span;
@@ -356,7 +357,8 @@ function statementOf(s: IntegritySummary, rows: readonly IntegrityRow[]): string
     .at(-1);
   parts.push(broken ? `the digest chain is broken ${broken} time(s)` : `chain unbroken from ${from} to ${to} (${s.chains.map((c) => c.region).join(', ')})`);
   const open = s.gaps.filter((g) => !g.expected);
-  if (open.length) parts.push(`${open.length} gap(s) without digest: ${open.map((g) => `${g.region} ${g.from} – ${g.to}`).join('; ')}`);
+  const listed = open.slice(0, 5).map((g) => `${g.region} ${g.from} – ${g.to}`);
+  if (open.length) parts.push(`${open.length} gap(s) without digest: ${listed.join('; ')}${open.length > 5 ? `; ${open.length - 5} more` : ''}`);
   const expected = s.gaps.filter((g) => g.expected);
   if (expected.length) parts.push(`${expected.length} expected gap(s) after logging was stopped`);
   if (s.notCovered) parts.push(`${s.notCovered} S3 log file(s) in digested hours that no digest lists`);
