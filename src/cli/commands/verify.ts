@@ -98,13 +98,19 @@ async function verify(evidence: string[], opts: Opts & { manifest?: string }) {
     const shown = opts.all ? r.rows : problems;
     const width = Math.max(6, ...shown.map((x) => x.status.length));
     const lines = [
-      `${r.files} file(s) read. ${r.summary.statement}.`,
+      `${r.files} file(s) read. ${r.summary.statement[0]!.toUpperCase()}${r.summary.statement.slice(1)}.`,
       ...(shown.length ? ['', `${'status'.padEnd(width)}  ${'check'.padEnd(10)}  file — detail`] : []),
       ...shown.map((x) => printable(`${x.status.padEnd(width)}  ${x.check.padEnd(10)}  ${x.file} — ${x.detail}`)),
     ];
     writeText(`${lines.join('\n')}\n`, opts.output);
   }
-  say(problems.length ? `${problems.length} problem(s): see the rows above (keytrail verify --help says what each status means)` : 'no problem found');
+  say(
+    problems.length
+      ? `${problems.length} problem(s): see the rows above (keytrail verify --help says what each status means)`
+      : r.summary.digests === 0
+        ? 'no digest files: nothing could be verified (exit 0: no problem found either)'
+        : 'no problem found',
+  );
   return problems.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
