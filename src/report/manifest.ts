@@ -22,6 +22,17 @@ const MANIFEST_VERSION = 1;
 
 const Digest = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), files: z.number().int().nonnegative() });
 
+/** An input as the case's files table has it. */
+const InputFile = z.object({
+  path: z.string(),
+  bytes: z.number().nullable(),
+  sha256: z.string().nullable(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  /** The archive it came out of (its path), for an archive member. */
+  parent: z.string().nullable(),
+});
+
 export const Manifest = z.object({
   manifest: z.literal(MANIFEST_VERSION),
   keytrail: z.string(),
@@ -36,17 +47,7 @@ export const Manifest = z.object({
   evidence: z.array(z.string()),
   started: z.string(),
   finished: z.string(),
-  inputs: z.array(
-    z.object({
-      path: z.string(),
-      bytes: z.number().nullable(),
-      sha256: z.string().nullable(),
-      status: z.string(),
-      reason: z.string().nullable(),
-      /** The archive it came out of (its path), for an archive member. */
-      parent: z.string().nullable(),
-    }),
-  ),
+  inputs: z.array(InputFile),
   outputs: z.array(
     z.object({
       file: z.string().regex(/^[^/\\]+$/, 'a file name inside the case folder'),
@@ -64,14 +65,7 @@ export async function manifestInputs(db: CaseDb): Promise<Manifest['inputs']> {
   return db.rows(
     sql`SELECT f.path, f.bytes::BIGINT::DOUBLE AS bytes, f.sha256, f.status, f.reason, p.path AS parent
         FROM files f LEFT JOIN files p ON p.id = f.parent_id ORDER BY f.id`,
-    z.object({
-      path: z.string(),
-      bytes: z.number().nullable(),
-      sha256: z.string().nullable(),
-      status: z.string(),
-      reason: z.string().nullable(),
-      parent: z.string().nullable(),
-    }),
+    InputFile,
   );
 }
 
