@@ -11,7 +11,7 @@ import { KeytrailError } from '../errors.js';
 import { jsonPath, trinoIdent, trinoString } from './trino-sql.js';
 
 /** STRING; JSON: a STRING holding JSON text; MAP: map<string,string>; an object: a struct; [struct]: an array of them. */
-type Column = 'STRING' | 'JSON' | 'MAP' | Struct | [Struct];
+export type Column = 'STRING' | 'JSON' | 'MAP' | Struct | [Struct];
 interface Struct {
   [name: string]: Column;
 }
@@ -77,12 +77,13 @@ const hive = (c: Column, indent: string): string => {
     .join(',\n')}>`;
 };
 
-const trino = (c: Column): string => {
+/** A column's type in Trino: ROW for a struct, ARRAY, MAP, VARCHAR. */
+export const trinoType = (c: Column): string => {
   if (c === 'STRING' || c === 'JSON') return 'VARCHAR';
   if (c === 'MAP') return 'MAP(VARCHAR, VARCHAR)';
-  if (Array.isArray(c)) return `ARRAY(${trino(c[0])})`;
+  if (Array.isArray(c)) return `ARRAY(${trinoType(c[0])})`;
   return `ROW(${Object.entries(c)
-    .map(([k, v]) => `${trinoIdent(k)} ${trino(v)}`)
+    .map(([k, v]) => `${trinoIdent(k)} ${trinoType(v)}`)
     .join(', ')})`;
 };
 
@@ -129,7 +130,7 @@ TBLPROPERTIES (
 
 /** The same table for a Trino server's memory connector (the tests): ROW for STRUCT, the partition column a VARCHAR. */
 export function trinoMemoryDdl(table: string, layout: Layout): string {
-  const cols = Object.entries(ATHENA_CLOUDTRAIL).map(([k, v]) => `${trinoIdent(k)} ${trino(v)}`);
+  const cols = Object.entries(ATHENA_CLOUDTRAIL).map(([k, v]) => `${trinoIdent(k)} ${trinoType(v)}`);
   const parts = layout === 'projection' ? ['"timestamp" VARCHAR'] : ['"region" VARCHAR', '"year" VARCHAR', '"month" VARCHAR', '"day" VARCHAR'];
   return `CREATE TABLE ${table} (${[...cols, ...parts].join(', ')})`;
 }
