@@ -94,7 +94,7 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     db.close();
   }
   // Last, once the database is closed and will not change: what was read, run and written, hashed.
-  writeManifest(o.out, custody, [...CASE_FILES, CASE_FOLDER.db]);
+  await writeManifest(o.out, custody, [...CASE_FILES, CASE_FOLDER.db]);
   return result;
 }
 

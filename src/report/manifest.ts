@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { KeytrailError } from '../errors.js';
+import { errnoCode } from '../ingest/errno.js';
 import { writeOutputFile } from '../output-path.js';
 import type { Provenance, RulePack } from '../provenance.js';
 import type { CaseDb } from '../store/db.js';
@@ -45,12 +46,12 @@ export const Manifest = z.object({
   cwd: z.string(),
   /** The evidence as given on the command line (or to investigate()); `inputs` has every file found under it. */
   evidence: z.array(z.string()),
-  started: z.string(),
-  finished: z.string(),
+  started: z.iso.datetime(),
+  finished: z.iso.datetime(),
   inputs: z.array(InputFile),
   outputs: z.array(
     z.object({
-      file: z.string().regex(/^[^/\\]+$/, 'a file name inside the case folder'),
+      file: z.string().regex(/^(?!\.\.?$)[^/\\\0]+$/, 'a file name inside the case folder'),
       bytes: z.number(),
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
     }),
@@ -58,7 +59,15 @@ export const Manifest = z.object({
 });
 export type Manifest = z.infer<typeof Manifest>;
 
-const sha256File = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+/** Read as a stream: a case database or an evidence archive may pass 2 GiB, more than one read can hold. */
+async function sha256File(file: string): Promise<string> {
+  const h = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** What stands at a path instead of the plain file the manifest hashed. */
+const notAFile = (st: fs.Stats) => (st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'a FIFO, socket or device');
 
 /** Every row of the case's files table, as the manifest lists inputs. */
 export async function manifestInputs(db: CaseDb): Promise<Manifest['inputs']> {
@@ -79,7 +88,12 @@ export interface ManifestRun {
 }
 
 /** manifest.json into the case folder `out`, listing `outputs` (names inside it) with their hashes: written last. */
-export function writeManifest(out: string, run: ManifestRun, outputs: readonly string[]): Manifest {
+export async function writeManifest(out: string, run: ManifestRun, outputs: readonly string[]): Promise<Manifest> {
+  const hashed: Manifest['outputs'] = [];
+  for (const file of outputs) {
+    const p = path.join(out, file);
+    hashed.push({ file, bytes: fs.statSync(p).size, sha256: await sha256File(p) });
+  }
   const manifest: Manifest = {
     manifest: MANIFEST_VERSION,
     keytrail: run.provenance.keytrail,
@@ -90,14 +104,10 @@ export function writeManifest(out: string, run: ManifestRun, outputs: readonly s
     cwd: process.cwd(),
     evidence: [...run.evidence],
     started: run.started.toISOString(),
-    finished: '',
+    finished: new Date().toISOString(),
     inputs: run.inputs,
-    outputs: outputs.map((file) => {
-      const p = path.join(out, file);
-      return { file, bytes: fs.statSync(p).size, sha256: sha256File(p) };
-    }),
+    outputs: hashed,
   };
-  manifest.finished = new Date().toISOString();
   writeOutputFile(path.join(out, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
@@ -109,17 +119,26 @@ export interface ManifestCheckRow {
   detail: string;
 }
 
-/** Re-hash what a manifest lists: each output in its folder, each input file on disk (archive members through their archive). */
+/**
+ * Re-hash what a manifest lists: each output in its folder, each input file on disk (archive members
+ * through their archive). Only plain files are opened: a FIFO or device a hostile manifest names
+ * would block or never end.
+ */
 export async function checkManifest(file: string): Promise<{ manifest: Manifest; rows: ManifestCheckRow[]; ok: boolean; members: number }> {
   const manifest = readManifest(file);
   const dir = path.dirname(file);
   const rows: ManifestCheckRow[] = [];
-  const compare = (role: ManifestCheckRow['role'], shown: string, p: string, sha256: string) => {
+  const compare = async (role: ManifestCheckRow['role'], shown: string, p: string, sha256: string) => {
     let now: string;
     try {
-      now = sha256File(p);
+      const st = fs.lstatSync(p);
+      if (!st.isFile()) {
+        rows.push({ role, file: shown, status: 'missing', detail: `not a plain file any more: ${notAFile(st)} (not read)` });
+        return;
+      }
+      now = await sha256File(p);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoCode(err);
       rows.push({ role, file: shown, status: 'missing', detail: code === 'ENOENT' ? 'not there any more' : `cannot be read (${code ?? String(err)})` });
       return;
     }
@@ -129,7 +148,7 @@ export async function checkManifest(file: string): Promise<{ manifest: Manifest;
         : { role, file: shown, status: 'changed', detail: `SHA-256 was ${sha256}, is ${now}` },
     );
   };
-  for (const o of manifest.outputs) compare('output', o.file, path.join(dir, o.file), o.sha256);
+  for (const o of manifest.outputs) await compare('output', o.file, path.join(dir, o.file), o.sha256);
   const listed = new Set([MANIFEST_FILE, ...manifest.outputs.map((o) => o.file)]);
   for (const f of fs.readdirSync(dir).sort())
     if (!listed.has(f)) rows.push({ role: 'output', file: f, status: 'added', detail: 'in the case folder, not in its manifest' });
@@ -148,7 +167,7 @@ export async function checkManifest(file: string): Promise<{ manifest: Manifest;
       });
       continue;
     }
-    compare('input', i.path, path.resolve(manifest.cwd, i.path), i.sha256);
+    await compare('input', i.path, path.resolve(manifest.cwd, i.path), i.sha256);
   }
   const ok = rows.every((r) => r.status === 'unchanged' || r.status === 'not-checked');
   return { manifest, rows, ok, members };
@@ -157,9 +176,12 @@ export async function checkManifest(file: string): Promise<{ manifest: Manifest;
 function readManifest(file: string): Manifest {
   let text: string;
   try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new KeytrailError('INPUT', `${file}: not a plain file (${notAFile(st)}): not a keytrail manifest.json`);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new KeytrailError('INPUT', `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    if (err instanceof KeytrailError) throw err;
+    throw new KeytrailError('INPUT', `${file}: cannot be read (${errnoCode(err) ?? String(err)})`);
   }
   let value: unknown;
   try {

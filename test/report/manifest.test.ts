@@ -11,7 +11,7 @@ import yazl from 'yazl';
 import pkg from '../../package.json' with { type: 'json' };
 import { provenance } from '../../src/provenance.js';
 import { checkManifest } from '../../src/report/manifest.js';
-import { cli, record, s3File, sha256, tmpDir, write } from '../helpers.js';
+import { cli, record, s3File, tmpDir, write } from '../helpers.js';
 
 const KEY = 'AKIAEXAMPLELEAKED001';
 const OUTPUTS = ['report.html', 'report.md', 'report.json', 'findings.csv', 'lineage.html', 'timeline.csv', 'remediation.sh', 'keytrail.duckdb'];
@@ -91,5 +91,51 @@ describe('manifest.json', () => {
     ]);
     const notJson = write(path.join(d, 'm2.json'), '{');
     expect(cli(['verify', '--manifest', notJson]).stderr.trim()).toBe(`keytrail: ${notJson}: not JSON: not a keytrail manifest.json`);
+  });
+
+  it('a hostile manifest: a FIFO, a device or a folder where it names a file is never opened; names out of the folder and times that are not ISO are refused', async () => {
+    const d = tmpDir();
+    const fifo = path.join(d, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const digest = 'a'.repeat(64);
+    const base = {
+      manifest: 1,
+      keytrail: '0.1.0',
+      duckdb: 'v1.5.6',
+      builtinRules: { sha256: digest, files: 1 },
+      rulesRun: null,
+      command: null,
+      cwd: d,
+      evidence: [],
+      started: '2026-10-14T09:00:00.000Z',
+      finished: '2026-10-14T09:01:00.000Z',
+    };
+    const input = (p: string) => ({ path: p, bytes: 1, sha256: digest, status: 'ingested', reason: null, parent: null });
+    fs.mkdirSync(path.join(d, 'case', 'report.md'), { recursive: true });
+    const m = write(
+      path.join(d, 'case', 'manifest.json'),
+      JSON.stringify({ ...base, inputs: [input('pipe'), input('/dev/zero'), input(d)], outputs: [{ file: 'report.md', bytes: 1, sha256: digest }] }),
+    );
+    const r = await checkManifest(m);
+    expect(r.ok).toBe(false);
+    expect(r.rows.map((x) => `${x.status} ${x.role} ${x.file} — ${x.detail}`)).toEqual([
+      'missing output report.md — not a plain file any more: a folder (not read)',
+      'missing input pipe — not a plain file any more: a FIFO, socket or device (not read)',
+      'missing input /dev/zero — not a plain file any more: a FIFO, socket or device (not read)',
+      `missing input ${d} — not a plain file any more: a folder (not read)`,
+    ]);
+
+    const refused = async (value: unknown, message: string) => {
+      const f = write(path.join(d, 'bad.json'), JSON.stringify(value));
+      await expect(checkManifest(f)).rejects.toMatchObject({ code: 'INPUT', message: `${f}: not a keytrail manifest.json: ${message}` });
+    };
+    await refused({ ...base, inputs: [], outputs: [{ file: '..', bytes: 1, sha256: digest }] }, 'outputs.0.file: a file name inside the case folder');
+    await refused({ ...base, inputs: [], outputs: [{ file: 'a/../../x', bytes: 1, sha256: digest }] }, 'outputs.0.file: a file name inside the case folder');
+    await refused({ ...base, started: 'yesterday', inputs: [], outputs: [] }, 'started: Invalid ISO datetime');
+    await refused([], 'top level: Invalid input: expected object, received array');
+    await expect(checkManifest(fifo)).rejects.toMatchObject({
+      code: 'INPUT',
+      message: `${fifo}: not a plain file (a FIFO, socket or device): not a keytrail manifest.json`,
+    });
   });
 });
