@@ -43,6 +43,7 @@ describe("Athena's CloudTrail table", () => {
     });
     expect(pp).toContain('CREATE EXTERNAL TABLE `cloudtrail_logs_pp` (');
     expect(pp).toContain("'projection.timestamp.range'='2026/10/01,NOW'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${timestamp} placeholder, as text
     expect(pp).toContain("'storage.location.template'='s3://b/AWSLogs/111122223333/CloudTrail/us-east-1/${timestamp}'");
     expect(pp).toContain('resources ARRAY<STRUCT<');
     const rd = athenaDdl({ table: 't', layout: 'region-date', location: "s3://b/it's/" });

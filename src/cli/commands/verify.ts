@@ -124,7 +124,7 @@ async function verifyManifest(file: string, opts: Opts) {
   else {
     const shown = opts.all ? rows : rows.filter((r) => r.status !== 'unchanged');
     writeText(
-      `${[statement, ...(shown.length ? [''] : []), ...shown.map((r) => printable(`${r.status.padEnd(11)}  ${r.role.padEnd(6)}  ${r.file} — ${r.detail}`))].join('\n')}\n`,
+      `${[printable(statement), ...(shown.length ? [''] : []), ...shown.map((r) => printable(`${r.status.padEnd(11)}  ${r.role.padEnd(6)}  ${r.file} — ${r.detail}`))].join('\n')}\n`,
       opts.output,
     );
   }
