@@ -138,4 +138,16 @@ describe('manifest.json', () => {
       message: `${fifo}: not a plain file (a FIFO, socket or device): not a keytrail manifest.json`,
     });
   });
+
+  it("a manifest's text never reaches the terminal as control codes", async () => {
+    const { manifest } = await caseFolder();
+    const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    m.keytrail = '\u001b]0;owned\u0007\u001b[31m0.1.0';
+    m.command = ['keytrail', '\u001b[2Jinvestigate'];
+    fs.writeFileSync(manifest, JSON.stringify(m));
+    const r = cli(['verify', '--manifest', manifest]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('by keytrail ');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
 });
