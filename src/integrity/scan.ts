@@ -95,12 +95,14 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
     let archives = 0;
     const work = async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
+        // A file on disk is told an archive or not by its head: an archive is opened from its path,
+        // never read whole (a bundle may pass 2 GiB), and any other file goes to the pool.
+        const unreadable = (err: unknown) => files.push({ path: item.display, key: s3Key(item.display), kind: 'unreadable', problem: messageOf(err) });
         let bytes: Buffer;
         try {
-          // A file on disk that is not an archive goes to the pool whole: only its head is read here.
-          bytes = item.real && pool ? head(item.real) : item.read();
+          bytes = item.real ? head(item.real) : item.read();
         } catch (err) {
-          files.push({ path: item.display, key: s3Key(item.display), kind: 'unreadable', problem: messageOf(err) });
+          unreadable(err);
           continue;
         }
         const archive = archiveKind(bytes);
@@ -111,8 +113,7 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
           }
           const real = item.real ?? path.join(tmp, `nested-${archives++}`);
           if (!item.real) fs.writeFileSync(real, bytes);
-          else if (pool) bytes = item.read();
-          const budget = item.budget ?? new ExpansionBudget(expansionLimit(bytes.length, DEFAULT_EXPANSION));
+          const budget = item.budget ?? new ExpansionBudget(expansionLimit(fs.statSync(real).size, DEFAULT_EXPANSION));
           const res = await extractArchive(real, archive.kind, archive.gzip, path.join(tmp, `archive-${archives++}`), {
             limits: DEFAULT_EXPANSION,
             budget,
@@ -130,7 +131,17 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
           }
           continue;
         }
-        files.push(item.real && pool ? await pool.scan(item.display, item.real) : await scanBytes(item.display, bytes));
+        if (item.real && pool) {
+          files.push(await pool.scan(item.display, item.real));
+          continue;
+        }
+        try {
+          if (item.real) bytes = item.read();
+        } catch (err) {
+          unreadable(err);
+          continue;
+        }
+        files.push(await scanBytes(item.display, bytes));
       }
     };
     // Archives push their entries as they open: a worker that finds the queue empty may stop while
