@@ -11,7 +11,6 @@
  *   pack; the case folders are complete.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -19,7 +18,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import lock from '../../package-lock.json' with { type: 'json' };
 import pkg from '../../package.json' with { type: 'json' };
 import { folderDigest, provenanceLine } from '../../src/provenance.js';
-import { CLI, ROOT, tmpDir } from '../helpers.js';
+import { CLI, ROOT, sha256, tmpDir } from '../helpers.js';
 import { nativeTargets, type Target } from './native.js';
 
 const PLATFORMS: Target[] = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'];
@@ -33,7 +32,6 @@ const FORMATS: Record<string, string[]> = { linux: ['ELF'], darwin: ['Mach-O', '
 const archive = (p: string) => `keytrail-${pkg.version}-${p}.tgz`;
 const sbomFile = (p: string) => `keytrail-${pkg.version}-${p}.cdx.json`;
 const lockEntry = (name: string) => (lock.packages as Record<string, { version: string; integrity?: string }>)[`node_modules/${name}`]!;
-const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** A ```sh block of README's air-gapped section, by the comment on its first line. */
 function readmeBlock(label: string): string {

@@ -2,7 +2,6 @@
  * Issue 17: digest verification, offline, on trails generated with real digests signed by a test RSA
  * key (trail.ts): each tampering gives its exact status, and nothing else changes.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -11,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readPublicKeys } from '../../src/integrity/digest.js';
 import { type IntegrityRow, verifyEvidence } from '../../src/integrity/verify.js';
 import { gz, record, s3File, tmpDir, write } from '../helpers.js';
-import { ACCT, HOUR, START, digestKey, gunzipText, logKey, rewriteDigest, writeTrail } from './trail.js';
+import { ACCT, HOUR, START, digestKey, gunzipText, logKey, rewriteDigest, sha256, writeTrail } from './trail.js';
 
 /** The rows of one status, as `file: status` with the file's S3 key (so a test names what it expects). */
 const of = (rows: IntegrityRow[], ...statuses: string[]) =>
@@ -186,7 +185,7 @@ describe('keytrail verify: digests, their chain and signatures', () => {
     fs.writeFileSync(file, gz(text));
     // Listed with its new hash: only the time is off.
     rewriteDigest(t, t.digests[0]!, (d) => {
-      (d.logFiles as { hashValue: string }[])[0]!.hashValue = crypto.createHash('sha256').update(text).digest('hex');
+      (d.logFiles as { hashValue: string }[])[0]!.hashValue = sha256(text);
     });
     expect(problems((await verifyEvidence([s3(t)], { publicKeys: t.publicKeys })).rows)).toEqual([`${t.logs[0]}: outside`]);
   });
