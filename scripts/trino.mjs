@@ -22,7 +22,15 @@ const SERVER = path.join(HOME, `trino-server-${TRINO_VERSION}`);
 const STATE = path.join(HOME, 'server.json');
 
 function javaHome() {
-  const candidates = [process.env.TRINO_JAVA_HOME, '/usr/lib/jvm/temurin-25-jdk-amd64', '/usr/lib/jvm/temurin-25-jdk-arm64'].filter(Boolean);
+  // TRINO_JAVA_HOME, JAVA_HOME, then every JDK under /usr/lib/jvm (Temurin 25 beside Debian's OpenJDK 17 on these machines).
+  const jvms = fs.existsSync('/usr/lib/jvm')
+    ? fs
+        .readdirSync('/usr/lib/jvm')
+        .sort()
+        .reverse()
+        .map((d) => path.join('/usr/lib/jvm', d))
+    : [];
+  const candidates = [process.env.TRINO_JAVA_HOME, process.env.JAVA_HOME, ...jvms].filter(Boolean);
   for (const home of candidates) {
     const r = spawnSync(path.join(home, 'bin', 'java'), ['-version'], { encoding: 'utf8' });
     const major = Number(/version "(\d+)/.exec(r.stderr ?? '')?.[1] ?? 0);

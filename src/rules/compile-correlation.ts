@@ -104,7 +104,7 @@ const FIELD_TYPES: readonly CorrelationType[] = ['value_count', 'value_sum', 'va
 const CONDITION_TYPES: readonly CorrelationType[] = ['event_count', ...FIELD_TYPES];
 
 /** The definition's problems that the schema cannot see; its comparisons when there are none. */
-function checkDefinition(c: Definition, rules: number): Comparison[] {
+export function checkDefinition(c: Definition, rules: number): Comparison[] {
   const type: CorrelationType = c.type;
   const groupBy = c['group-by'] ?? [];
   const cond = c.condition ?? {};
@@ -136,7 +136,7 @@ function checkDefinition(c: Definition, rules: number): Comparison[] {
  * Which field a name means for base rule i: an alias maps it per rule, otherwise it is the field
  * itself. An alias that names a rule the correlation does not use is refused here.
  */
-function aliasResolver(aliases: NonNullable<Definition['aliases']>, bases: readonly BaseRef[]): (name: string, i: number) => string {
+export function aliasResolver(aliases: NonNullable<Definition['aliases']>, bases: readonly BaseRef[]): (name: string, i: number) => string {
   for (const [name, map] of Object.entries(aliases)) {
     for (const k of Object.keys(map)) {
       if (!bases.some((b) => b.names.includes(k)))

@@ -48,7 +48,7 @@ export class DetectionError extends KeytrailError {
 export const MAX_LIST_VALUES = 10_000;
 const tooMany = (what: string, n: number) => new DetectionError(`${what} lists ${n} values, more than the ${MAX_LIST_VALUES} a list may hold`);
 
-type Value = string | number | boolean | null;
+export type Value = string | number | boolean | null;
 const isValue = (v: unknown): v is Value => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 /** A map or a list: what a selection item or a field's value may not be. */
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
@@ -225,7 +225,7 @@ function numeric(field: Sql, op: '>' | '>=' | '<' | '<=', v: Value): Sql {
 }
 
 /** A Sigma string (with `*`, `?` and `\` escapes) as a LIKE pattern with `\` as the escape. */
-function likePattern(v: string): { pattern: string; wild: boolean } {
+export function likePattern(v: string): { pattern: string; wild: boolean } {
   let out = '';
   let wild = false;
   for (let i = 0; i < v.length; i++) {
@@ -275,7 +275,7 @@ function parseKey(key: string, ctx: Ctx): { ref: FieldRef; mods: Set<string> } {
 }
 
 /** The values a selection key lists (one or a list of them), each a scalar. */
-function valuesOf(selection: string, key: string, value: unknown): Value[] {
+export function valuesOf(selection: string, key: string, value: unknown): Value[] {
   const values: unknown[] = Array.isArray(value) ? value : [value];
   if (values.length === 0) throw new DetectionError(`${key} has an empty list of values`);
   if (values.length > MAX_LIST_VALUES) throw tooMany(`${key} (in ${selection})`, values.length);

@@ -1,5 +1,10 @@
-import type { Command } from 'commander';
-import { KeytrailError } from '../../errors.js';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { KeytrailError, usageError } from '../../errors.js';
+import { type AthenaTarget, compileForAthena, statementText, tableSql } from '../../athena/compile-rules.js';
+import { LAYOUTS, type Layout } from '../../athena/table.js';
+import { printable } from '../../escape.js';
+import { makeOutputFolder, writeOutputFile } from '../../output-path.js';
 import { correlationSqlText, ruleSqlText } from '../../rules/compiled-sql.js';
 import { silentCorrelations } from '../../rules/correlation-inputs.js';
 import { BUILTIN_RULES, ruleId, silentRules } from '../../rules/detect.js';
@@ -8,7 +13,7 @@ import { loadPlaceholders } from '../../rules/placeholders.js';
 import { OPTIONS } from '../options.js';
 import { BUILTIN_SAMPLES, scenarioFiles, testScenario } from '../../harness/scenarios.js';
 import { testRules } from '../../harness/rule-tests.js';
-import { say } from '../common.js';
+import { loadRulesForRun, say } from '../common.js';
 import { EXIT, exits } from '../exit.js';
 import { chunks, writeRows } from '../output.js';
 
@@ -78,9 +83,34 @@ export function register(program: Command): void {
     .action(exits(test));
   rules
     .command('compile')
-    .argument('<paths...>', 'rule files or folders')
-    .description('print each rule as the SQL keytrail runs and its bound parameters')
+    .argument('[paths...]', 'rule files or folders (the built-in pack when none is given)', [])
+    .description(
+      'print each rule as the SQL keytrail runs on a case and its bound parameters; with --target athena, as Athena (Trino) SQL over ' +
+        "Athena's CloudTrail table, for a trail too big to download: each statement returns (rule_id, eventid, eventtime), and a rule " +
+        'Athena cannot run as keytrail means it is refused with the reason',
+    )
+    .addOption(new Option('--target <engine>', 'duckdb: the SQL keytrail runs; athena: Athena (Trino) SQL').choices(TARGETS).default('duckdb'))
+    .addOption(new Option('--table <name>', "athena: the CloudTrail table (as created by 'keytrail athena ddl')").default('cloudtrail_logs'))
+    .addOption(
+      new Option('--layout <layout>', "athena: the table's partitions (projection: `timestamp` yyyy/MM/dd; region-date: region/year/month/day)")
+        .choices(LAYOUTS)
+        .default('projection'),
+    )
+    .addOption(
+      new Option('--since <time>', 'athena: only events from this time on (ISO-8601, UTC unless an offset is given); the partitions outside are not read'),
+    )
+    .addOption(new Option('--until <time>', 'athena: only events before this time'))
+    .addOption(
+      new Option(
+        '--out <dir>',
+        'athena: write each statement to its own file in this folder (detections.sql, correlation-NN.sql, refused.txt) instead of stdout',
+      ),
+    )
     .addOption(OPTIONS.placeholders())
+    .addOption(OPTIONS.exclude())
+    .addOption(OPTIONS.includeDeprecated())
+    .addOption(OPTIONS.includeUnsupported())
+    .addHelpText('after', COMPILE_EXAMPLES)
     .action(compile);
 }
 
@@ -138,10 +168,64 @@ async function test(paths: string[], opts: LoadOpts & { samples?: string[] | boo
   return failures.length > 0 ? EXIT.TESTS_FAILED : EXIT.OK;
 }
 
-async function compile(paths: string[], opts: LoadOpts): Promise<void> {
+const TARGETS = ['duckdb', 'athena'] as const;
+
+const COMPILE_EXAMPLES = `
+The athena target selects rules as detect does (deprecated and unsupported left out, --exclude) and
+writes one statement for all single-event rules (one scan of the table) and one per correlation.
+Run them in Athena (console, or aws athena start-query-execution); each returns the rule id and the
+eventID and eventTime of every event it matches, the same pairs keytrail detect gives on a case.
+
+Examples:
+  keytrail rules compile ./my-rules/                      # the SQL keytrail runs on a case
+  keytrail rules compile --target athena --table cloudtrail_logs --since 2026-10-01 --out athena-rules/
+  keytrail rules compile ./my-rules/ --target athena --layout region-date > my-rules.sql`;
+
+interface CompileOpts extends LoadOpts {
+  target: (typeof TARGETS)[number];
+  table: string;
+  layout: Layout;
+  since?: string;
+  until?: string;
+  out?: string;
+  exclude?: string;
+  includeDeprecated?: boolean;
+  includeUnsupported?: boolean;
+}
+
+async function compile(paths: string[], opts: CompileOpts): Promise<void> {
+  if (opts.target === 'athena') return compileAthena(paths, opts);
+  if (opts.out || opts.since || opts.until) throw usageError('--out, --since and --until apply to --target athena only');
   const { rules, correlations, problems } = await load(paths, opts, false);
   for (const r of rules) process.stdout.write(ruleSqlText(r));
   for (const c of correlations) process.stdout.write(correlationSqlText(c));
   const err = errorsOf(problems);
   if (err) throw err;
+}
+
+/** `rules compile --target athena`: the statements on stdout or in --out, every refusal said on stderr (and in refused.txt). */
+async function compileAthena(paths: string[], opts: CompileOpts): Promise<void> {
+  const { rules, correlations } = await loadRulesForRun(paths.length ? paths : [BUILTIN_RULES], opts);
+  const target: AthenaTarget = {
+    table: opts.table,
+    layout: opts.layout,
+    window: { since: opts.since, until: opts.until },
+    placeholders: opts.placeholders ? loadPlaceholders(opts.placeholders) : undefined,
+  };
+  tableSql(target.table);
+  const { statements, refused } = compileForAthena(rules, correlations, target);
+  const refusedText = refused.map((r) => `${printable(`${r.file}:${r.line}: [${r.id}] not for Athena: ${r.reason}`)}\n`).join('');
+  for (const r of refused) say(printable(`${r.file}:${r.line}: [${r.id}] not for Athena: ${r.reason}`));
+  if (opts.out) {
+    makeOutputFolder(opts.out, '--out');
+    for (const [i, s] of statements.entries()) {
+      const name = s.name === 'detections' ? 'detections.sql' : `correlation-${String(i).padStart(2, '0')}.sql`;
+      writeOutputFile(path.join(opts.out, name), statementText(s, target), '--out');
+    }
+    writeOutputFile(path.join(opts.out, 'refused.txt'), refusedText || 'every rule compiled\n', '--out');
+  } else process.stdout.write(statements.map((s) => statementText(s, target)).join('\n'));
+  const count = statements.reduce((n, s) => n + s.rules.length, 0);
+  say(
+    `${count} rule(s) in ${statements.length} Athena statement(s)${opts.out ? ` in ${opts.out}` : ''}; ${refused.length} refused${refused.length ? ' (above: each with its reason)' : ''}`,
+  );
 }
