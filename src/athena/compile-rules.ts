@@ -33,7 +33,7 @@ import { silentRules } from '../rules/detect.js';
 import { printable } from '../escape.js';
 import { ATHENA_CLOUDTRAIL, type Column, type Layout } from './table.js';
 import { jsonPath, trinoIdent, trinoString } from './trino-sql.js';
-import { type AthenaWindow, windowPredicates } from './window.js';
+import { type AthenaWindow, eventTimeSql, windowPredicates } from './window.js';
 
 /** Why a rule cannot be written for Athena. */
 export class AthenaRefusal extends KeytrailError {
@@ -325,9 +325,7 @@ function baselineCtes(): string {
 
 /** The events (the table in the window, with their time) and, when a rule reads it, the baseline. */
 function withEvents(t: AthenaTarget, baseline: boolean): string {
-  // eventTime as CloudTrail writes it (ISO 8601, Z), or as some exports do (`2021-10-14 21:25:20`, UTC), as keytrail reads both.
-  const time = `coalesce(TRY(from_iso8601_timestamp(eventtime)), TRY(with_timezone(CAST(eventtime AS TIMESTAMP), 'UTC')))`;
-  const ev = `ev AS (SELECT *, ${time} AS t FROM (${source(t)}))`;
+  const ev = `ev AS (SELECT *, ${eventTimeSql()} AS t FROM (${source(t)}))`;
   return `WITH ${ev}${baseline ? `,\n  ${baselineCtes()}` : ''}`;
 }
 

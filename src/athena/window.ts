@@ -20,6 +20,13 @@ const utc = (text: string, option: string): string => `${parseTime(text, option)
 
 const day = (iso: string) => iso.slice(0, 10).replaceAll('-', '/');
 
+/**
+ * An event's time from its eventtime text: ISO 8601 as CloudTrail writes it, or `2021-10-14 21:25:20`
+ * (UTC) as some exports write it; keytrail reads both. NULL when it is neither.
+ */
+export const eventTimeSql = (column = '"eventtime"') =>
+  `coalesce(TRY(from_iso8601_timestamp(${column})), TRY(with_timezone(CAST(${column} AS TIMESTAMP), 'UTC')))`;
+
 /** The partition columns' day as yyyy/MM/dd, per layout. */
 const PARTITION_DAY: Record<Layout, string> = {
   projection: '"timestamp"',
@@ -35,8 +42,8 @@ export function windowPredicates(w: AthenaWindow, layout: Layout): string[] {
   const p = PARTITION_DAY[layout];
   if (since) out.push(`${p} >= ${trinoString(day(since))}`);
   if (until) out.push(`${p} <= ${trinoString(day(until))}`);
-  // eventtime is CloudTrail's text (seconds, Z): compared as text with the same form of the bounds.
-  if (since) out.push(`"eventtime" >= ${trinoString(since)}`);
-  if (until) out.push(`"eventtime" < ${trinoString(until)}`);
+  // The exact test on the time itself: some exports write eventTime without the T and Z, which text would misorder.
+  if (since) out.push(`${eventTimeSql()} >= from_iso8601_timestamp(${trinoString(since)})`);
+  if (until) out.push(`${eventTimeSql()} < from_iso8601_timestamp(${trinoString(until)})`);
   return out;
 }

@@ -85,8 +85,8 @@ correlation:
     const p = await compiled(files, { ...TARGET, window: { since: '2026-10-01', until: '2026-10-14T09:30:00Z' } });
     expect(p.statements[0]!.sql).toContain(`"timestamp" >= '2026/10/01'`);
     expect(p.statements[0]!.sql).toContain(`"timestamp" <= '2026/10/14'`);
-    expect(p.statements[0]!.sql).toContain(`"eventtime" >= '2026-10-01T00:00:00Z'`);
-    expect(p.statements[0]!.sql).toContain(`"eventtime" < '2026-10-14T09:30:00Z'`);
+    expect(p.statements[0]!.sql).toContain(`>= from_iso8601_timestamp('2026-10-01T00:00:00Z')`);
+    expect(p.statements[0]!.sql).toContain(`< from_iso8601_timestamp('2026-10-14T09:30:00Z')`);
     const r = await compiled(files, { ...TARGET, layout: 'region-date', window: { since: '2026-10-01' } });
     expect(r.statements[0]!.sql).toContain(`concat("year", '/', "month", '/', "day") >= '2026/10/01'`);
     await expect(compiled(files, { ...TARGET, window: { since: 'yesterday' } })).rejects.toThrow('--since "yesterday" is not a time');
