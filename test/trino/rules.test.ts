@@ -1,7 +1,8 @@
 /**
  * Issue 18: `keytrail rules compile --target athena` on a real Trino gives exactly the (rule,
  * eventID) pairs `keytrail detect` gives on the same evidence: the built-in pack (its single-event
- * rules, the baseline-gated ones, its correlations) and SigmaHQ's CloudTrail rules as published.
+ * rules, the baseline-gated ones, its correlations), SigmaHQ's CloudTrail rules as published, and
+ * test/fixtures/athena-correlations (value_sum, value_avg, temporal, aliases per rule, generate).
  * The evidence: the sample case, SigmaHQ's rule-test events, TrailDiscover's and OTRF's real
  * records (669 events; many rules fire). Some events are loaded twice into the Trino table, as a
  * trail delivered twice would hold them: Athena's results count each event once, as detect does.
@@ -27,7 +28,8 @@ const EVIDENCE = [
   path.join(FIXTURES, 'traildiscover'),
   path.join(FIXTURES, 'otrf'),
 ];
-const PACKS = [path.join(ROOT, 'rules'), path.join(FIXTURES, 'sigmahq-cloudtrail', 'rules')];
+/** The built-in pack, SigmaHQ's CloudTrail rules as published, and correlations of every type the built-in pack lacks. */
+const PACKS = [path.join(ROOT, 'rules'), path.join(FIXTURES, 'sigmahq-cloudtrail', 'rules'), path.join(FIXTURES, 'athena-correlations')];
 
 let dir: string;
 let caseFile: string;
@@ -58,7 +60,7 @@ beforeAll(async () => {
 /** The (rule id, eventID) pairs of `keytrail detect` on a case. */
 function detectPairs(db: string, extra: string[] = []): string[] {
   const out = path.join(dir, `findings-${path.basename(db)}.json`);
-  const r = cli(['detect', '--db', db, '--rules', PACKS[1]!, '--format', 'json', '-o', out, ...extra]);
+  const r = cli(['detect', '--db', db, ...PACKS.slice(1).flatMap((p) => ['--rules', p]), '--format', 'json', '-o', out, ...extra]);
   expect(r.status, r.stderr).toBe(0);
   const findings = z.array(z.object({ rule: z.object({ id: z.string() }), eventIDs: z.array(z.string()) })).parse(JSON.parse(fs.readFileSync(out, 'utf8')));
   return [...new Set(findings.flatMap((f) => f.eventIDs.map((e) => `${f.rule.id} ${e}`)))].sort();
@@ -88,7 +90,11 @@ describe('rules compiled for Athena, on Trino', () => {
     const { pairs, refused, stderr } = await athenaPairs(path.join(dir, 'athena'));
     // Many rules fire, of every kind: a test of the compiler, not of an empty result.
     const rules = new Set(expected.map((p) => p.split(' ')[0]));
-    expect(expected.length).toBeGreaterThan(300);
+    expect(expected.length).toBeGreaterThan(600);
+    // Every correlation type fires: event_count, value_count, temporal, temporal_ordered, value_sum, value_avg.
+    for (const id of ['3e2ea61d-2572-4563-8699-0bbf79f4e030', 'a0495438-84a2-442a-98c7-e304f5f95fef', 'c1fd296c-84d4-4ccf-97b0-de117c5c3e91'])
+      expect(rules, id).toContain(id);
+    for (const n of [1, 2, 3, 4, 5, 6]) expect(rules, `athena-correlations #${n}`).toContain(`7d0c1a2e-4b5f-4c6d-8e9f-0a1b2c3d4e0${n}`);
     expect(rules.size).toBeGreaterThanOrEqual(45);
     expect(pairs).toEqual(expected);
     // Every rule is compiled or refused with its reason; what is refused is named in refused.txt and on stderr.
