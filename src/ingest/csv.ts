@@ -4,7 +4,8 @@
  * EventId, EventName, ReadOnly, AccessKeyId, EventTime, EventSource, Username, Resources; with a
  * header, or without one, in which case columns are recognised by their values).
  * A row without the full event becomes a *partial* record; columns keytrail has no field for are
- * kept under their own header name, so nothing in the file is lost.
+ * kept under their own header name, so nothing in the file is lost. An Athena query result over its
+ * CloudTrail table is read by athena-result.ts.
  */
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -12,6 +13,7 @@ import { parse } from 'csv-parse';
 import { KeytrailError, messageOf } from '../errors.js';
 import type { RecordSink } from './interpret.js';
 import { readRecord } from './interpret.js';
+import { CellError, athenaRecord, isAthenaHeader } from './athena-result.js';
 
 type Target = string; // a record path such as 'eventName' or 'userIdentity.userName'
 
@@ -80,15 +82,33 @@ function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
 
 /** Read CSV text from `input`, sending records to `sink`. Throws NotCloudTrailCsv for other CSVs. */
 export async function readCsv(input: Readable, sink: RecordSink): Promise<void> {
-  const parser = parse({ relax_column_count: true, bom: true, skip_empty_lines: true, relax_quotes: true });
+  // An empty cell without quotes is NULL in an Athena result (`""` is an empty string): kept apart here.
+  const parser = parse({
+    relax_column_count: true,
+    bom: true,
+    skip_empty_lines: true,
+    relax_quotes: true,
+    cast: (value, context) => (value === '' && !context.quoting ? null : value),
+  });
   // .pipe() does not forward errors: a decoding error must end the read, not hang it.
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
   let header: string[] | undefined;
   let targets: (Target | undefined)[] | undefined;
   let line = 0;
-  for await (const row of parser as AsyncIterable<string[]>) {
+  let athena: string[] | undefined;
+  for await (const cells of parser as AsyncIterable<(string | null)[]>) {
     line++;
+    if (athena) {
+      readAthenaRow(athena, cells, sink, `line ${line}`);
+      continue;
+    }
+    const row = cells.map((c) => c ?? '');
+    if (!targets && !header && line === 1 && isAthenaHeader(row)) {
+      athena = row;
+      sink.shape('athena-result');
+      continue;
+    }
     if (!targets) {
       const mapped = row.map((h) => HEADER_MAP[norm(h)]);
       const has = (t: Target) => mapped.includes(t);
@@ -112,6 +132,19 @@ export async function readCsv(input: Readable, sink: RecordSink): Promise<void> 
     }
     readRow(row, header!, targets, sink, `line ${line}`);
   }
+}
+
+/** A row of an Athena result: the record its table row came from (field-limited: the table keeps only its columns). */
+function readAthenaRow(header: string[], cells: (string | null)[], sink: RecordSink, where: string): void {
+  let rec: Record<string, unknown>;
+  try {
+    rec = athenaRecord(header, cells);
+  } catch (err) {
+    if (err instanceof CellError) return sink.bad(`${where}: ${err.message}`, cells.map((c) => c ?? '').join(','));
+    throw err;
+  }
+  if (rec.eventID === undefined) rec.eventID = `keytrail-row-${crypto.createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 32)}`;
+  sink.record(rec, true, where);
 }
 
 function readRow(row: string[], header: string[], targets: (Target | undefined)[], sink: RecordSink, where: string): void {

@@ -1,0 +1,216 @@
+/**
+ * Athena query results as evidence (issue 18): the CSV Athena writes for a query over its CloudTrail
+ * table (src/athena/table.ts), read back into CloudTrail records. A header of the table's column
+ * names (any subset, any order, with or without the partition columns) marks it; each row becomes
+ * the record the table's row came from, with CloudTrail's own names and nesting:
+ * - a struct, list or map column in the JSON form keytrail's own queries write
+ *   (`json_format(CAST(useridentity AS JSON))`: a JSON object with the table's lower-case keys), or
+ *   in the form Trino gives a plain `SELECT *` (`{type=IAMUser, principalid=AIDA..., sessioncontext={...}}`:
+ *   values are not quoted, so the text is split at the keys the table's description knows, see
+ *   parseStruct);
+ * - requestparameters, responseelements and the other JSON text columns as the JSON they hold;
+ * - every other leaf as the text Athena's SerDe made of it (readOnly back to a boolean).
+ * Fields Athena's table does not have are absent: such a record is marked partial (field-limited).
+ * An empty unquoted cell is NULL (absent); `""` is an empty string.
+ */
+import { ATHENA_CLOUDTRAIL, type Column } from '../athena/table.js';
+import { RECORD, type StructField } from '../store/schema.js';
+
+/** Columns a result may carry besides the table's: the partitions of either layout (not evidence). */
+const PARTITIONS = new Set(['timestamp', 'region', 'year', 'month', 'day']);
+/** What a result must hold to be read as events. */
+const REQUIRED = ['eventid', 'eventtime', 'eventsource', 'eventname'];
+
+/** True when `header` is an Athena result over the CloudTrail table: every name a column (or a partition) and the four needed there. */
+export function isAthenaHeader(header: readonly string[]): boolean {
+  const names = header.map((h) => h.trim().toLowerCase());
+  return REQUIRED.every((r) => names.includes(r)) && names.every((n) => Object.hasOwn(ATHENA_CLOUDTRAIL, n) || PARTITIONS.has(n));
+}
+
+/** CloudTrail's names by their lower case, from the store's record description and the fields it keeps as JSON. */
+const NAMES = new Map<string, string>();
+function addNames(s: StructField): void {
+  for (const [k, v] of Object.entries(s)) {
+    NAMES.set(k.toLowerCase(), k);
+    if (typeof v === 'object') addNames(v);
+  }
+}
+addNames(RECORD);
+for (const k of [
+  'userId',
+  'identityStoreArn',
+  'federatedProvider',
+  'attributes',
+  'tlsVersion',
+  'cipherSuite',
+  'clientProvidedHostHeader',
+  'reason',
+  'updatedFields',
+  'originalRequestID',
+  'originalEventID',
+])
+  NAMES.set(k.toLowerCase(), k);
+/** A resource's keys as CloudTrail writes them (`ARN`, not the user identity's `arn`). */
+const RESOURCE_NAMES: Record<string, string> = { arn: 'ARN', accountid: 'accountId', type: 'type' };
+
+const nameOf = (key: string, inResource: boolean) => (inResource ? RESOURCE_NAMES[key] : undefined) ?? NAMES.get(key) ?? key;
+
+/** A problem with one cell, said with the row (the reader names the file). */
+export class CellError extends Error {}
+
+/** A struct, list or map value of the table (JSON form already parsed, or struct form) as CloudTrail's value: names restored, nulls dropped. */
+function restore(c: Column, v: unknown, inResource = false): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (c === 'STRING' || c === 'JSON') return typeof v === 'string' ? v : JSON.stringify(v);
+  if (c === 'MAP') return v;
+  if (Array.isArray(c)) {
+    if (!Array.isArray(v)) throw new CellError('a list was expected');
+    return v.map((x) => restore(c[0], x, true));
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) throw new CellError('a struct was expected');
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const key = k.toLowerCase();
+    const t: Column | undefined = Object.hasOwn(c, key) ? c[key] : undefined;
+    if (t === undefined) throw new CellError(`unknown key ${JSON.stringify(k)}`);
+    const r = restore(t, x, inResource);
+    if (r !== undefined) out[nameOf(key, inResource)] = r;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * A struct, list or map cell in Trino's text form: `{k=v, k2={...}}`, `[{...}, {...}]`, `null`.
+ * Values are not quoted: a value runs to the first `, key=` for a key of its struct not yet seen,
+ * or to its struct's closing brace when what follows closes the enclosing values too. A value that
+ * itself contains such text cannot be told apart from the end of it; the JSON form (keytrail's own
+ * queries) has no such limit.
+ */
+export function parseStruct(c: Column, text: string): unknown {
+  const p = { s: text, i: 0 };
+  return structValue(c, p, (at) => at === text.length);
+}
+
+interface Pos {
+  s: string;
+  i: number;
+}
+
+/** Whether the value being read may end at `at` (what follows it there is what its container continues with). */
+type Stop = (at: number) => boolean;
+
+function structValue(c: Column, p: Pos, stop: Stop): unknown {
+  if (p.s.startsWith('null', p.i) && stop(p.i + 4)) {
+    p.i += 4;
+    return null;
+  }
+  if (c === 'STRING' || c === 'JSON') {
+    let at = p.i;
+    while (at <= p.s.length && !stop(at)) at++;
+    if (at > p.s.length) throw new CellError(`a value at character ${p.i + 1} has no end`);
+    const v = p.s.slice(p.i, at);
+    p.i = at;
+    return v;
+  }
+  if (Array.isArray(c)) {
+    expect(p, '[');
+    const out: unknown[] = [];
+    const close: Stop = (at) => p.s[at] === ']' && stop(at + 1);
+    if (close(p.i)) {
+      p.i++;
+      return out;
+    }
+    const element: Stop = (at) => close(at) || (p.s.startsWith(', ', at) && (p.s.startsWith('{', at + 2) || p.s.startsWith('null', at + 2)));
+    for (;;) {
+      out.push(structValue(c[0], p, element));
+      if (close(p.i)) {
+        p.i++;
+        return out;
+      }
+      expect(p, ', ');
+    }
+  }
+  expect(p, '{');
+  const out: Record<string, unknown> = {};
+  const close: Stop = (at) => p.s[at] === '}' && stop(at + 1);
+  if (close(p.i)) {
+    p.i++;
+    return out;
+  }
+  const known = c === 'MAP' ? null : Object.keys(c);
+  for (;;) {
+    const key = readKey(p, known, out);
+    const t: Column = known ? (c as Record<string, Column>)[key]! : 'STRING';
+    const unseen = known?.filter((k) => k !== key && !Object.hasOwn(out, k));
+    const next: Stop = unseen
+      ? (at) => close(at) || unseen.some((k) => p.s.startsWith(`, ${k}=`, at))
+      : (at) => close(at) || (p.s.startsWith(', ', at) && /^[^,=]*=/.test(p.s.slice(at + 2, at + 200)));
+    out[key] = structValue(t, p, next);
+    if (close(p.i)) {
+      p.i++;
+      return out;
+    }
+    expect(p, ', ');
+  }
+}
+
+/** A struct's next key (one it may hold and has not had yet) or a map's, up to its `=`. */
+function readKey(p: Pos, known: readonly string[] | null, seen: Record<string, unknown>): string {
+  const eq = p.s.indexOf('=', p.i);
+  if (eq < 0) throw new CellError(`no "=" after character ${p.i + 1}`);
+  const key = p.s.slice(p.i, eq);
+  if (known && (!known.includes(key) || Object.hasOwn(seen, key))) throw new CellError(`unexpected key ${JSON.stringify(key)} at character ${p.i + 1}`);
+  p.i = eq + 1;
+  return key;
+}
+
+function expect(p: Pos, text: string): void {
+  if (!p.s.startsWith(text, p.i)) throw new CellError(`expected ${JSON.stringify(text)} at character ${p.i + 1}`);
+  p.i += text.length;
+}
+
+/** One cell of a nested column: JSON (keytrail's queries) when it is, else Trino's struct text. */
+function nestedCell(c: Column, cell: string): unknown {
+  const t = cell.trimStart();
+  if (t.startsWith('{"') || t.startsWith('[{"') || t === '{}' || t === '[]') {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      // Not JSON after all: Trino's text form, below.
+    }
+  }
+  return parseStruct(c, cell);
+}
+
+/** A row of an Athena result as a CloudTrail record. Throws CellError naming the column. */
+export function athenaRecord(header: readonly string[], row: readonly (string | null)[]): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  for (const [i, h] of header.entries()) {
+    const col = h.trim().toLowerCase();
+    const cell = row[i];
+    if (cell === null || cell === undefined || PARTITIONS.has(col)) continue;
+    const c = ATHENA_CLOUDTRAIL[col]!;
+    const name = nameOf(col, false);
+    try {
+      if (c === 'STRING') rec[name] = col === 'readonly' ? /^true$/i.test(cell) : cell;
+      else if (c === 'JSON') rec[name] = jsonCell(cell);
+      else {
+        const v = restore(c, nestedCell(c, cell));
+        if (v !== undefined) rec[name] = v;
+      }
+    } catch (err) {
+      if (err instanceof CellError) throw new CellError(`column ${col}: ${err.message}`);
+      throw err;
+    }
+  }
+  return rec;
+}
+
+/** A JSON text column's value: the JSON it holds (Athena keeps it as text), or the text itself when it is not JSON. */
+function jsonCell(cell: string): unknown {
+  try {
+    return JSON.parse(cell);
+  } catch {
+    return cell;
+  }
+}
