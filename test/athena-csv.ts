@@ -49,7 +49,7 @@ const quote = (c: Cell) => (c === null ? '' : `"${c.replaceAll('"', '""')}"`);
 
 /** The CSV Athena writes for `header` and `rows`. */
 export function athenaCsv(header: readonly string[], rows: readonly Cell[][]): string {
-  return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+  return `${[header, ...rows].map((r) => r.map(quote).join(',')).join('\n')}\n`;
 }
 
 /** Records as an Athena result CSV over every column of the table. */
