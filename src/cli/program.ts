@@ -7,6 +7,7 @@
 import { provenanceLine } from '../provenance.js';
 import { Command, CommanderError } from 'commander';
 import { KeytrailError, formatError } from '../errors.js';
+import { register as registerAthena } from './commands/athena.js';
 import { register as registerDetect } from './commands/detect.js';
 import { register as registerEvents } from './commands/events.js';
 import { register as registerExport } from './commands/export.js';
@@ -30,6 +31,7 @@ const COMMANDS = [
   registerLineage,
   registerReport,
   registerVerify,
+  registerAthena,
 ];
 
 const START_HERE = `
