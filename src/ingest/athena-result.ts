@@ -21,11 +21,25 @@ const PARTITIONS = new Set(['timestamp', 'region', 'year', 'month', 'day']);
 /** What a result must hold to be read as events. */
 const REQUIRED = ['eventid', 'eventtime', 'eventsource', 'eventname'];
 
-/** True when `header` is an Athena result over the CloudTrail table: every name a column (or a partition) and the four needed there. */
-export function isAthenaHeader(header: readonly string[]): boolean {
+/**
+ * CloudTrail Lake's event data store has the same columns (camelCase: eventVersion, userIdentity, ...)
+ * and a few more; its request and response columns are maps, rendered `{userName=alice, ...}`.
+ */
+const LAKE_COLUMNS: Record<string, Column> = { managementevent: 'STRING', insightdetails: 'JSON', eventjson: 'JSON' };
+const LAKE_MAPS = new Set(['requestparameters', 'responseelements', 'additionaleventdata', 'serviceeventdetails']);
+
+const columnOf = (name: string): Column | undefined =>
+  Object.hasOwn(ATHENA_CLOUDTRAIL, name) ? ATHENA_CLOUDTRAIL[name] : Object.hasOwn(LAKE_COLUMNS, name) ? LAKE_COLUMNS[name] : undefined;
+
+/** What a result header is: an Athena result (lower-case names), a CloudTrail Lake one (CloudTrail's camelCase), or neither. */
+export function resultKind(header: readonly string[]): 'athena-result' | 'cloudtrail-lake-result' | null {
   const names = header.map((h) => h.trim().toLowerCase());
-  return REQUIRED.every((r) => names.includes(r)) && names.every((n) => Object.hasOwn(ATHENA_CLOUDTRAIL, n) || PARTITIONS.has(n));
+  if (!REQUIRED.every((r) => names.includes(r)) || !names.every((n) => columnOf(n) !== undefined || PARTITIONS.has(n))) return null;
+  return header.some((h) => /[A-Z]/.test(h)) ? 'cloudtrail-lake-result' : 'athena-result';
 }
+
+/** True when `header` is an Athena (or CloudTrail Lake) result over the CloudTrail table. */
+export const isAthenaHeader = (header: readonly string[]) => resultKind(header) !== null;
 
 /** CloudTrail's names by their lower case, from the store's record description and the fields it keeps as JSON. */
 const NAMES = new Map<string, string>();
@@ -99,10 +113,17 @@ interface Pos {
 /** Whether the value being read may end at `at` (what follows it there is what its container continues with). */
 type Stop = (at: number) => boolean;
 
-function structValue(c: Column, p: Pos, stop: Stop): unknown {
+function structValue(c: Column, p: Pos, stop: Stop, inMap = false): unknown {
   if (p.s.startsWith('null', p.i) && stop(p.i + 4)) {
     p.i += 4;
     return null;
+  }
+  // A map's value that is itself a map or list (CloudTrail Lake's nested request fields): to its matching bracket.
+  const end = inMap && (p.s[p.i] === '{' || p.s[p.i] === '[') ? matching(p.s, p.i) : -1;
+  if (end > 0 && stop(end + 1)) {
+    const v = p.s.slice(p.i, end + 1);
+    p.i = end + 1;
+    return v;
   }
   if (c === 'STRING' || c === 'JSON') {
     let at = p.i;
@@ -143,9 +164,9 @@ function structValue(c: Column, p: Pos, stop: Stop): unknown {
     const t: Column = known ? (c as Record<string, Column>)[key]! : 'STRING';
     const unseen = known?.filter((k) => k !== key && !Object.hasOwn(out, k));
     const next: Stop = unseen
-      ? (at) => close(at) || unseen.some((k) => p.s.startsWith(`, ${k}=`, at))
+      ? (at) => close(at) || (p.s.startsWith(', ', at) && unseen.some((k) => p.s.slice(at + 2, at + 3 + k.length).toLowerCase() === `${k}=`))
       : (at) => close(at) || (p.s.startsWith(', ', at) && /^[^,=]*=/.test(p.s.slice(at + 2, at + 200)));
-    out[key] = structValue(t, p, next);
+    out[key] = structValue(t, p, next, known === null);
     if (close(p.i)) {
       p.i++;
       return out;
@@ -154,12 +175,33 @@ function structValue(c: Column, p: Pos, stop: Stop): unknown {
   }
 }
 
+/** Where the bracket at `from` closes (brackets inside JSON strings not counted), or -1. */
+function matching(s: string, from: number): number {
+  let depth = 0;
+  let quoted = false;
+  for (let i = from; i < s.length; i++) {
+    const ch = s[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
 /** A struct's next key (one it may hold and has not had yet) or a map's, up to its `=`. */
 function readKey(p: Pos, known: readonly string[] | null, seen: Record<string, unknown>): string {
   const eq = p.s.indexOf('=', p.i);
   if (eq < 0) throw new CellError(`no "=" after character ${p.i + 1}`);
-  const key = p.s.slice(p.i, eq);
-  if (known && (!known.includes(key) || Object.hasOwn(seen, key))) throw new CellError(`unexpected key ${JSON.stringify(key)} at character ${p.i + 1}`);
+  const text = p.s.slice(p.i, eq);
+  // Athena writes the table's lower-case names; CloudTrail Lake may keep CloudTrail's case.
+  const key = known ? text.toLowerCase() : text;
+  if (known && (!known.includes(key) || Object.hasOwn(seen, key))) throw new CellError(`unexpected key ${JSON.stringify(text)} at character ${p.i + 1}`);
   p.i = eq + 1;
   return key;
 }
@@ -182,28 +224,61 @@ function nestedCell(c: Column, cell: string): unknown {
   return parseStruct(c, cell);
 }
 
-/** A row of an Athena result as a CloudTrail record. Throws CellError naming the column. */
+/** A row of an Athena (or CloudTrail Lake) result as a CloudTrail record. Throws CellError naming the column. */
 export function athenaRecord(header: readonly string[], row: readonly (string | null)[]): Record<string, unknown> {
   const rec: Record<string, unknown> = {};
   for (const [i, h] of header.entries()) {
     const col = h.trim().toLowerCase();
     const cell = row[i];
     if (cell === null || cell === undefined || PARTITIONS.has(col)) continue;
-    const c = ATHENA_CLOUDTRAIL[col]!;
+    const c = columnOf(col)!;
     const name = nameOf(col, false);
     try {
-      if (c === 'STRING') rec[name] = col === 'readonly' ? /^true$/i.test(cell) : cell;
-      else if (c === 'JSON') rec[name] = jsonCell(cell);
+      if (col === 'eventjson') {
+        // CloudTrail Lake's whole event, when the query selected it: the record as CloudTrail wrote it.
+        const whole = JSON.parse(cell) as unknown;
+        if (whole && typeof whole === 'object' && !Array.isArray(whole)) Object.assign(rec, whole);
+      } else if (c === 'STRING') rec[name] = col === 'readonly' || col === 'managementevent' ? /^true$/i.test(cell) : cell;
+      else if (c === 'JSON') rec[name] = LAKE_MAPS.has(col) && cell.startsWith('{') && !cell.startsWith('{"') && cell !== '{}' ? mapText(cell) : jsonCell(cell);
       else {
         const v = restore(c, nestedCell(c, cell));
         if (v !== undefined) rec[name] = v;
       }
     } catch (err) {
       if (err instanceof CellError) throw new CellError(`column ${col}: ${err.message}`);
+      if (err instanceof SyntaxError) throw new CellError(`column ${col}: not JSON (${err.message})`);
       throw err;
     }
   }
   return rec;
+}
+
+/**
+ * A map cell in Trino's text (CloudTrail Lake's requestParameters): `{userName=alice, tags=[...]}`.
+ * Keys are unknown, so an entry ends at the next `, word=`; a value that is itself `{...}` is read the
+ * same way, one that is JSON as JSON. Keys keep their case.
+ */
+function mapText(cell: string): unknown {
+  const v = parseStruct('MAP', cell) as Record<string, unknown>;
+  const deep = (x: unknown): unknown => {
+    if (typeof x !== 'string') return x;
+    if (x.startsWith('[') || x.startsWith('{"') || x === '{}') {
+      try {
+        return JSON.parse(x);
+      } catch {
+        return x;
+      }
+    }
+    if (x.startsWith('{') && x.includes('=')) {
+      try {
+        return Object.fromEntries(Object.entries(parseStruct('MAP', x) as Record<string, unknown>).map(([k, y]) => [k, deep(y)]));
+      } catch {
+        return x;
+      }
+    }
+    return x;
+  };
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
 }
 
 /** A JSON text column's value: the JSON it holds (Athena keeps it as text), or the text itself when it is not JSON. */

@@ -13,7 +13,7 @@ import { parse } from 'csv-parse';
 import { KeytrailError, messageOf } from '../errors.js';
 import type { RecordSink } from './interpret.js';
 import { readRecord } from './interpret.js';
-import { CellError, athenaRecord, isAthenaHeader } from './athena-result.js';
+import { CellError, athenaRecord, resultKind } from './athena-result.js';
 
 type Target = string; // a record path such as 'eventName' or 'userIdentity.userName'
 
@@ -104,9 +104,10 @@ export async function readCsv(input: Readable, sink: RecordSink): Promise<void> 
       continue;
     }
     const row = cells.map((c) => c ?? '');
-    if (!targets && !header && line === 1 && isAthenaHeader(row)) {
+    const result = !targets && !header && line === 1 ? resultKind(row) : null;
+    if (result) {
       athena = row;
-      sink.shape('athena-result');
+      sink.shape(result);
       continue;
     }
     if (!targets) {

@@ -238,6 +238,15 @@ const TEXT_DETECTORS: readonly Detector<TextHead>[] = [
     test: (t) => t.json && /"digestStartTime"\s*:/.test(t.rest) && /"digestS3Object"\s*:/.test(t.rest) && !/"Records"\s*:/.test(t.rest),
     result: () => ({ kind: 'skip', format: 'cloudtrail-digest', reason: 'CloudTrail-Digest file: integrity hashes of log files, no events' }),
   },
+  {
+    name: 'cloudtrail-lake-sign',
+    test: (t) => t.json && /"hashSignature"\s*:/.test(t.rest) && /"fileHashValue"\s*:/.test(t.rest),
+    result: () => ({
+      kind: 'skip',
+      format: 'cloudtrail-lake-sign',
+      reason: "CloudTrail Lake query results' sign file: the SHA-256 of each result file, no events (keytrail verify checks them)",
+    }),
+  },
   { name: 'json', test: (t) => t.json, result: read('json') },
   {
     name: 'csv',

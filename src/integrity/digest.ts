@@ -139,3 +139,37 @@ export function checkSignature(
     detail: `the signature does not verify with the key of fingerprint ${fp}: the digest, its location or the signature was changed`,
   };
 }
+
+/**
+ * A CloudTrail Lake query-results sign file (`result_sign.json`, "CloudTrail sign file structure"):
+ * the SHA-256 of each result file as delivered (`result_1.csv.gz`, compressed), and an RSA
+ * signature over those hashes.
+ */
+export const LakeSignFile = z.looseObject({
+  version: z.string().optional(),
+  region: z.string().optional(),
+  files: z.array(z.looseObject({ fileName: z.string().min(1), fileHashValue: z.string().regex(/^[0-9a-fA-F]{64}$/) })).min(1),
+  hashAlgorithm: z.string().optional(),
+  signatureAlgorithm: z.string().optional(),
+  queryCompleteTime: z.string().optional(),
+  hashSignature: z.string(),
+  publicKeyFingerprint: z.string().optional(),
+});
+export type LakeSignFile = z.infer<typeof LakeSignFile>;
+
+/** A sign file's signature: over its files' hashes joined by spaces, in their order (AWS's manual validation steps). */
+export function checkLakeSignature(s: LakeSignFile, keys: Map<string, PublicKey[]> | undefined): { status: SignatureStatus; detail: string } {
+  if (!keys) return { status: 'not-checked', detail: 'no public keys given (--public-keys FILE, from aws cloudtrail list-public-keys)' };
+  const fp = (s.publicKeyFingerprint ?? '').toLowerCase();
+  const candidates = keys.get(fp) ?? [];
+  if (candidates.length === 0) return { status: 'unknown-key', detail: `no public key with fingerprint ${fp || '(none in the sign file)'} in the keys given` };
+  if (s.signatureAlgorithm && s.signatureAlgorithm !== 'SHA256withRSA')
+    return { status: 'invalid', detail: `signature algorithm ${s.signatureAlgorithm} is not SHA256withRSA, the one CloudTrail uses` };
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(s.hashSignature)) return { status: 'invalid', detail: 'the signature is not hexadecimal' };
+  const data = Buffer.from(s.files.map((f) => f.fileHashValue).join(' '), 'utf8');
+  const sig = Buffer.from(s.hashSignature, 'hex');
+  for (const c of candidates)
+    if (crypto.verify('sha256', data, { key: c.key, padding: crypto.constants.RSA_PKCS1_PADDING }, sig))
+      return { status: 'valid', detail: `signed by the key with fingerprint ${fp}` };
+  return { status: 'invalid', detail: `the signature does not verify with the key of fingerprint ${fp}: a hash or the signature was changed` };
+}

@@ -16,7 +16,7 @@ import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive, readPacked } f
 import { DEFAULT_EXPANSION, expansionLimit, isGzip } from '../ingest/bytes.js';
 import { discover } from '../ingest/discover.js';
 import { MAX_ARCHIVE_DEPTH } from '../ingest/expand.js';
-import { DigestFile } from './digest.js';
+import { DigestFile, LakeSignFile } from './digest.js';
 
 /** A call that stops logging or changes a trail: a gap in the digests after one is expected. */
 export interface ControlEvent {
@@ -44,9 +44,12 @@ export interface Scanned {
   path: string;
   /** Its S3 key from `AWSLogs/` on, when its path has one (the bucket prefix before it dropped). */
   key: string | null;
-  kind: 'digest' | 'log' | 'signature' | 'other' | 'unreadable';
+  kind: 'digest' | 'log' | 'signature' | 'lake-sign' | 'other' | 'unreadable';
   /** SHA-256 of the uncompressed content (hex): what a digest's hashValue is. */
   contentSha256?: string;
+  /** SHA-256 of the file as it lies (compressed or not): what a CloudTrail Lake sign file lists. */
+  fileSha256?: string;
+  lakeSign?: LakeSignFile;
   digest?: DigestFile;
   log?: ScannedLog;
   /** A sidecar: the hex signature of the digest at `signatureOf`. */
@@ -241,7 +244,8 @@ export async function scanBytes(display: string, bytes: Buffer): Promise<Scanned
     }
   }
   const contentSha256 = crypto.createHash('sha256').update(content).digest('hex');
-  const base = { path: display, key, contentSha256 };
+  const fileSha256 = content === bytes ? contentSha256 : crypto.createHash('sha256').update(bytes).digest('hex');
+  const base = { path: display, key, contentSha256, fileSha256 };
   const sidecar = /\.(sig|head\.json)$/i.exec(display);
   if (sidecar) {
     const signature = signatureOf(content, sidecar[1]!.toLowerCase() === 'sig');
@@ -272,6 +276,18 @@ export async function scanBytes(display: string, bytes: Buffer): Promise<Scanned
     return { ...base, kind: 'digest', digest: d.data };
   }
   if (Array.isArray(o.Records)) return { ...base, kind: 'log', log: readLog(o.Records) };
+  if ('hashSignature' in o && Array.isArray(o.files)) {
+    const l = LakeSignFile.safeParse(o);
+    if (!l.success) {
+      const i = l.error.issues[0];
+      return {
+        ...base,
+        kind: 'unreadable',
+        problem: `a CloudTrail Lake sign file without the documented fields: ${i?.path.join('.') || 'top level'}: ${i?.message}`,
+      };
+    }
+    return { ...base, kind: 'lake-sign', lakeSign: l.data };
+  }
   return { ...base, kind: 'other' };
 }
 

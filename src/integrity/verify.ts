@@ -5,7 +5,7 @@
  * (each naming the hash of the one before) vouches that no digest was removed or replaced between
  * two that are present.
  */
-import { type DigestFile, type PublicKey, checkSignature, readPublicKeys } from './digest.js';
+import { checkLakeSignature, type SignatureStatus, type DigestFile, type PublicKey, checkSignature, readPublicKeys } from './digest.js';
 import { type ControlEvent, type ScanOptions, type Scanned, s3Key, scanEvidence } from './scan.js';
 
 export type Check = 'hash' | 'times' | 'path' | 'chain' | 'signature' | 'continuity' | 'digest';
@@ -285,11 +285,14 @@ export function verifyScanned(files: readonly Scanned[], keys?: Map<string, Publ
     chainSummaries.push({ account: account!, region: region!, trail: trail!, digests: nodes.length, from: iso(first.start), to: iso(last.end), links, broken });
   }
 
+  // CloudTrail Lake query results: each result file against the sign file in its folder.
+  const lake = lakeResults(files, keys, add, sigCount);
+
   // Evidence no digest lists.
   let notCovered = 0;
   let notDigested = 0;
   for (const f of files) {
-    if (f.kind === 'digest' || f.kind === 'signature') continue;
+    if (f.kind === 'digest' || f.kind === 'signature' || f.kind === 'lake-sign' || lake.covered.has(f.path)) continue;
     if (f.kind === 'log' && f.key && listed.has(f.key)) continue;
     if (f.kind === 'unreadable' && f.problem?.startsWith('a CloudTrail digest')) continue;
     const parts = f.key ? keyParts(f.key) : undefined;
@@ -316,7 +319,7 @@ export function verifyScanned(files: readonly Scanned[], keys?: Map<string, Publ
   }
 
   const logFiles = {
-    listed: listed.size,
+    listed: listed.size + lake.listed,
     matched: count(rows, 'match'),
     mismatched: count(rows, 'mismatch'),
     missing: count(rows, 'missing'),
@@ -338,6 +341,54 @@ export function verifyScanned(files: readonly Scanned[], keys?: Map<string, Publ
 }
 
 const count = (rows: readonly IntegrityRow[], s: Status) => rows.filter((r) => r.status === s).length;
+
+/** A path's folder and name, for local paths and archive members (`a.zip!/x/result_1.csv.gz`) alike. */
+const splitPath = (p: string) => {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return { dir: p.slice(0, i + 1), name: p.slice(i + 1) };
+};
+
+/**
+ * CloudTrail Lake's saved query results: each file a sign file lists, beside it, has the SHA-256 it
+ * lists (of the file as delivered, compressed); a result file beside a sign file that does not list
+ * it is not covered; the sign file's signature is checked with the public keys, when given.
+ */
+function lakeResults(
+  files: readonly Scanned[],
+  keys: Map<string, PublicKey[]> | undefined,
+  add: (file: string, status: Status, detail: string) => void,
+  sigCount: Record<SignatureStatus, number>,
+): { covered: Set<string>; listed: number } {
+  const covered = new Set<string>();
+  let listed = 0;
+  for (const f of files) {
+    if (f.kind !== 'lake-sign') continue;
+    const s = f.lakeSign!;
+    const { dir } = splitPath(f.path);
+    const sig = checkLakeSignature(s, keys);
+    sigCount[sig.status]++;
+    add(f.path, sig.status, sig.detail);
+    for (const e of s.files) {
+      listed++;
+      const target = `${dir}${e.fileName}`;
+      const r = files.find((x) => x.path === target);
+      if (!r) {
+        add(target, 'missing', `a CloudTrail Lake result file listed by ${f.path} (SHA-256 ${e.fileHashValue})`);
+        continue;
+      }
+      covered.add(r.path);
+      if (r.fileSha256 === e.fileHashValue.toLowerCase()) add(r.path, 'match', `the file's SHA-256, as ${f.path} lists it`);
+      else add(r.path, 'mismatch', `the file hashes to ${r.fileSha256}; ${f.path} lists ${e.fileHashValue}`);
+    }
+    for (const r of files) {
+      const p = splitPath(r.path);
+      if (p.dir !== dir || covered.has(r.path) || !/^result_\d+\.csv(\.gz)?$/i.test(p.name)) continue;
+      covered.add(r.path);
+      add(r.path, 'not-covered', `a CloudTrail Lake result file beside ${f.path}, which does not list it: added, or from another query`);
+    }
+  }
+  return { covered, listed };
+}
 
 function describe(c: ControlEvent): string {
   return `${c.eventName}${c.trail ? ` of ${c.trail}` : ''} by ${c.arn ?? 'an unknown caller'} at ${c.eventTime}`;

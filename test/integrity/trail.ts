@@ -142,3 +142,12 @@ export function rewriteDigest(trail: Trail, key: string, edit: (d: Record<string
 }
 
 export const gunzipText = (file: string) => zlib.gunzipSync(fs.readFileSync(file)).toString('utf8');
+
+/** The same key pair for other signed files (CloudTrail Lake's sign file): a signature of `text`, and the keys' JSON. */
+export const signText = (text: string) => crypto.sign('sha256', Buffer.from(text), keys.privateKey).toString('hex');
+export const publicKeysJson = () =>
+  JSON.stringify({
+    PublicKeyList: [
+      { Value: der.toString('base64'), ValidityStartTime: '2026-01-01T00:00:00Z', ValidityEndTime: '2027-01-01T00:00:00Z', Fingerprint: FINGERPRINT },
+    ],
+  });
