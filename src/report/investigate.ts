@@ -70,10 +70,13 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
   try {
     if (!o.allowMissing)
       await checkSeedKeys(db, o.keys, `. The evidence is in ${dbPath}; no report was written: run again with the right --key (the evidence is not read again)`);
-    // Evidence with digests is verified against them, and the report says how it stands (issue 17).
-    const digests = await db.one(sql`SELECT count(*)::INTEGER AS n FROM files WHERE format = 'cloudtrail-digest'`, z.object({ n: z.number() }));
+    // Evidence with digests (or CloudTrail Lake sign files) is verified against them, and the report says how it stands (issue 17).
+    const digests = await db.one(
+      sql`SELECT count(*)::INTEGER AS n FROM files WHERE format IN ('cloudtrail-digest', 'cloudtrail-lake-sign')`,
+      z.object({ n: z.number() }),
+    );
     if (digests.n > 0) {
-      o.onStep?.(`verifying the log files against ${digests.n} digest file(s)...`);
+      o.onStep?.(`verifying the evidence against ${digests.n} digest or sign file(s)...`);
       await storeIntegrity(db, await verifyEvidence(evidence, { caseFolders: [o.out], publicKeys: o.publicKeys }));
     }
     o.onStep?.('detect, lineage, report...');

@@ -78,7 +78,7 @@ describe('investigate states the evidence integrity', () => {
     const out = path.join(tmpDir(), 'case');
     const r = cli(['investigate', s3, '--key', KEY, '--out', out, '--public-keys', t.publicKeys]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('verifying the log files against 3 digest file(s)...');
+    expect(r.stderr).toContain('verifying the evidence against 3 digest or sign file(s)...');
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     expect(report.integrity).toMatchObject({ problems: 1, rows: [{ file, check: 'hash', status: 'mismatch' }] });
     expect(report.summary[0]).toBe(
