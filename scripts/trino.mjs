@@ -47,6 +47,18 @@ function tarball() {
   return file;
 }
 
+/**
+ * Trino's command-line client (the same release, from Maven Central through ~/.m2): the tests use it
+ * for what only a client writes, a result as CSV with structs in Trino's `{key=value}` text.
+ * Returns the command that runs it: [java, '-jar', jar].
+ */
+export function cliCommand() {
+  const jar = path.join(os.homedir(), '.m2', 'repository', 'io', 'trino', 'trino-cli', TRINO_VERSION, `trino-cli-${TRINO_VERSION}-executable.jar`);
+  if (!fs.existsSync(jar))
+    execFileSync('mvn', ['-q', 'dependency:get', `-Dartifact=io.trino:trino-cli:${TRINO_VERSION}:jar:executable`, '-Dtransitive=false'], { stdio: 'inherit' });
+  return [path.join(javaHome(), 'bin', 'java'), '-jar', jar];
+}
+
 function unpack() {
   if (fs.existsSync(path.join(SERVER, 'bin', 'launcher'))) return;
   fs.rmSync(SERVER, { recursive: true, force: true });

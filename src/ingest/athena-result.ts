@@ -114,7 +114,8 @@ interface Pos {
 type Stop = (at: number) => boolean;
 
 function structValue(c: Column, p: Pos, stop: Stop, inMap = false): unknown {
-  if (p.s.startsWith('null', p.i) && stop(p.i + 4)) {
+  // Athena writes a null inside a struct as `null`, Trino's own client as `NULL`.
+  if ((p.s.startsWith('null', p.i) || p.s.startsWith('NULL', p.i)) && stop(p.i + 4)) {
     p.i += 4;
     return null;
   }

@@ -5,10 +5,15 @@
  * event by event, what the DuckDB catalog gives on the case. Values written into SQL go through
  * trinoString: hostile strings come back from Trino byte for byte.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { athenaSelectList } from '../../src/athena/columns.js';
 import { resolveAthenaField, trinoMemoryDdl } from '../../src/athena/table.js';
+// @ts-expect-error: a plain ES module script without types
+import { cliCommand } from '../../scripts/trino.mjs';
 import { trinoString } from '../../src/athena/trino-sql.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { fieldSql, resolveField } from '../../src/rules/catalog.js';
@@ -93,6 +98,44 @@ describe('Athena CloudTrail table on Trino', () => {
       inCase.some((r) => r.v !== null),
       `${field} is set in the sample`,
     ).toBe(true);
+  });
+
+  it.each([
+    ["a plain SELECT * (structs in Trino's {key=value} text)", '*'],
+    ["keytrail's JSON form (structs as JSON text)", athenaSelectList()],
+  ])('%s, as Trino writes it to CSV, ingests into the same events as the evidence', async (_what, columns) => {
+    const dir = tmpDir();
+    const [java, ...args] = cliCommand() as string[];
+    const out = execFileSync(
+      java!,
+      [...args, '--server', url, '--user', 'keytrail', '--output-format', 'CSV_HEADER', '--execute', `SELECT ${columns} FROM ${TABLE}`],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    // Trino's client quotes a NULL as ""; Athena leaves it unquoted. The cells are Trino's own.
+    const csv = out.replace(/(^|,)""(?=,|\n|$)/gm, '$1');
+    const file = path.join(dir, 'result.csv');
+    fs.writeFileSync(file, csv);
+    const caseFile = path.join(dir, 'result.duckdb');
+    const summary = await ingest([file], { db: caseFile });
+    expect(summary.events).toBe(events);
+    const got = await CaseDb.open(caseFile);
+    try {
+      const read = (d: CaseDb) =>
+        d.rows(
+          sql`SELECT eventID AS id, ${sql.join(FIELDS.map((f, i) => sql`${fieldSql(resolveField(f))} AS ${sql.id(`f${i}`)}`))},
+                requestParameters::VARCHAR AS rp, responseElements::VARCHAR AS re FROM events ORDER BY eventID`,
+          z.record(z.string(), z.unknown()),
+        );
+      const norm = (rows: Record<string, unknown>[]) =>
+        rows.map((r) => ({ ...r, rp: r.rp === null ? null : JSON.parse(r.rp as string), re: r.re === null ? null : JSON.parse(r.re as string) }));
+      expect(norm(await read(got))).toEqual(norm(await read(db)));
+    } finally {
+      got.close();
+    }
   });
 
   it('a value written with trinoString comes back exactly, whatever it holds', async () => {
