@@ -107,8 +107,8 @@ describe('keytrail athena plan and ddl, as typed', () => {
   it('says each mistake in one line, exit 2', () => {
     const dir = path.join(tmpDir(), 'mistakes');
     const cases: [string[], RegExp][] = [
-      [['athena', 'plan', '--out', dir], /needs a seed: --key/],
       [['athena', 'plan', '--db', sampleCase, '--out', dir], /holds no plan \(plan\.json\)/],
+      [['athena', 'plan', '--db', sampleCase, '--out', dir, '--since', '2026-10-01'], /--since and --until belong to phase 1/],
       [['athena', 'plan', '--key', KEY, '--out', dir, '--since', 'last week'], /--since "last week" is not a time/],
       [['athena', 'plan', '--key', KEY, '--out', dir, '--layout', 'daily'], /daily/],
       [['athena', 'ddl', '--location', 'https://example.com/x'], /not an s3:\/\/ URL/],
@@ -130,7 +130,7 @@ describe('keytrail athena plan and ddl, as typed', () => {
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/holds a plan already/);
     const both = cli(['athena', 'plan', '--db', sampleCase, '--key', KEY, '--out', dir]);
-    expect(both.stderr).toMatch(/leave out --key/);
+    expect(both.stderr).toMatch(/leave out --key and --user/);
   });
 
   it('prints the table as AWS documents it', () => {

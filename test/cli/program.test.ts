@@ -18,6 +18,8 @@ describe('buildProgram', () => {
   it('builds every command without running anything', () => {
     expect(leaves.map(name).sort()).toEqual(
       [
+        'athena ddl',
+        'athena plan',
         'detect',
         'events',
         'export',

@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { athenaSelectList } from '../../src/athena/columns.js';
 import { resolveAthenaField, trinoMemoryDdl } from '../../src/athena/table.js';
 // @ts-expect-error: a plain ES module script without types
-import { cliCommand } from '../../scripts/trino.mjs';
+import { cliCommand, status } from '../../scripts/trino.mjs';
 import { trinoString } from '../../src/athena/trino-sql.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { fieldSql, resolveField } from '../../src/rules/catalog.js';
@@ -136,6 +136,36 @@ describe('Athena CloudTrail table on Trino', () => {
     } finally {
       got.close();
     }
+  });
+
+  it('listens on 127.0.0.1 only', () => {
+    // The server's listening sockets (Linux: its socket inodes against /proc/net/tcp and tcp6, state 0A).
+    const { dataDir } = status() as { dataDir: string };
+    const pid = fs.readFileSync(path.join(dataDir, 'var', 'run', 'launcher.pid'), 'utf8').trim();
+    const inodes = new Set(
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((x): x is string => x !== undefined),
+    );
+    const listening = ['tcp', 'tcp6'].flatMap((t) =>
+      fs
+        .readFileSync(`/proc/net/${t}`, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/))
+        .filter((c) => c[3] === '0A' && inodes.has(c[9]!))
+        .map((c) => c[1]!.split(':')[0]!),
+    );
+    expect(listening.length).toBeGreaterThan(0);
+    // 127.0.0.1 as /proc writes it, in tcp and (IPv4-mapped) in tcp6.
+    for (const a of listening) expect(['0100007F', '0000000000000000FFFF00000100007F']).toContain(a);
   });
 
   it('a value written with trinoString comes back exactly, whatever it holds', async () => {

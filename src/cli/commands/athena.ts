@@ -30,13 +30,13 @@ Athena using partition projection"), or the older region/year/month/day partitio
 region-date: add the partitions with ALTER TABLE ... ADD PARTITION). Run it once in Athena.
 
 Examples:
-  keytrail athena ddl --location s3://trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/ --since 2026/01/01
+  keytrail athena ddl --location s3://trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1/ --projection-start 2026/01/01
   keytrail athena ddl --location s3://org-trail/AWSLogs/o-abc123/111122223333/CloudTrail/ --layout region-date --table ct`;
 
 interface PlanOpts {
   key?: string[];
   user?: string[];
-  db?: string;
+  db: string;
   out: string;
   table: string;
   layout: Layout;
@@ -57,34 +57,32 @@ export function register(program: Command): void {
   athena
     .command('plan')
     .description(
-      'write the next phase of the lineage loop on Athena into --out: phase-1.sql (with --key/--user) or, from the case the results made (--db), ' +
+      'write the next phase of the lineage loop on Athena into --out: phase-1.sql (with --key/--user) or, without them, from the case the results made (--db), ' +
         'the next phase with every event of the identities that are new; say how many are new, or that the loop is complete',
     )
     .addOption(OPTIONS.key('a leaked access key to start from (phase 1); repeatable or comma-separated'))
     .addOption(new Option('--user <name>', 'an IAM user to start from, followed as a whole (phase 1); repeatable').argParser(collect))
-    .addOption(new Option('--db <file>', 'the case the phases so far were ingested into: write the next phase'))
+    .addOption(OPTIONS.db('the case the phases so far were ingested into: without --key/--user, write the next phase from it'))
     .addOption(new Option('--out <dir>', 'the plan folder: phase-N.sql, run-athena.sh, README.txt, plan.json').makeOptionMandatory())
     .addOption(tableOption())
     .addOption(layoutOption())
-    .addOption(
-      new Option('--since <time>', 'phase 1: only events from this time on (ISO-8601, UTC unless an offset is given); partitions outside are not read'),
-    )
-    .addOption(new Option('--until <time>', 'phase 1: only events before this time'))
+    .addOption(OPTIONS.since())
+    .addOption(OPTIONS.until())
     .addHelpText('after', PLAN_ABOUT)
-    .action(plan);
+    .action((o: PlanOpts, cmd: Command) => plan(o, cmd));
   athena
     .command('ddl')
     .description("print the CREATE EXTERNAL TABLE for Athena's CloudTrail table, as AWS documents it, for the trail's S3 location")
     .addOption(new Option('--location <s3-url>', 's3://bucket/[prefix/]AWSLogs/<account>/CloudTrail/[<region>/]').makeOptionMandatory())
     .addOption(tableOption())
     .addOption(layoutOption())
-    .addOption(new Option('--since <yyyy/MM/dd>', 'projection layout: the first day partition projection reads').default('2020/01/01'))
+    .addOption(new Option('--projection-start <yyyy/MM/dd>', 'projection layout: the first day partition projection reads').default('2020/01/01'))
     .addOption(OPTIONS.output())
     .addHelpText('after', DDL_ABOUT)
-    .action((o: { location: string; table: string; layout: Layout; since: string; output?: string }) => {
+    .action((o: { location: string; table: string; layout: Layout; projectionStart: string; output?: string }) => {
       if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(o.location))
         throw usageError(`--location ${JSON.stringify(o.location)} is not an s3:// URL of a bucket`);
-      writeText(`${athenaDdl({ table: o.table, layout: o.layout, location: o.location, since: o.since })}\n`, o.output);
+      writeText(`${athenaDdl({ table: o.table, layout: o.layout, location: o.location, since: o.projectionStart })}\n`, o.output);
     });
 }
 
@@ -103,15 +101,18 @@ function report(r: PhaseResult, dir: string): void {
   );
 }
 
-async function plan(o: PlanOpts): Promise<void> {
-  if (o.db) {
-    if (o.key?.length || o.user?.length || o.since || o.until)
-      throw usageError('--db continues the plan in --out, whose seeds and window plan.json keeps: leave out --key, --user, --since, --until');
+async function plan(o: PlanOpts, cmd: Command): Promise<void> {
+  const seeded = !!(o.key?.length || o.user?.length);
+  if (!seeded) {
+    // No seed: the next phase of the plan in --out, from the case (--db, or the default case file).
+    if (o.since || o.until) throw usageError('--since and --until belong to phase 1 (with --key or --user); the next phases keep the window plan.json holds');
     readPlan(o.out);
     const r = await withCase(o.db, READ, (db) => nextPhase(db, o.out));
     report(r, o.out);
     return;
   }
+  if (cmd.getOptionValueSource('db') === 'cli')
+    throw usageError('--db continues the plan in --out, whose seeds plan.json keeps: leave out --key and --user (or leave out --db to start a plan)');
   tableSql(o.table);
   windowPredicates({ since: o.since, until: o.until }, o.layout);
   const r = firstPhase(o.out, { table: o.table, layout: o.layout, since: o.since, until: o.until }, { keys: o.key ?? [], users: o.user ?? [] });

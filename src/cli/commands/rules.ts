@@ -96,10 +96,8 @@ export function register(program: Command): void {
         .choices(LAYOUTS)
         .default('projection'),
     )
-    .addOption(
-      new Option('--since <time>', 'athena: only events from this time on (ISO-8601, UTC unless an offset is given); the partitions outside are not read'),
-    )
-    .addOption(new Option('--until <time>', 'athena: only events before this time'))
+    .addOption(OPTIONS.since())
+    .addOption(OPTIONS.until())
     .addOption(
       new Option(
         '--out <dir>',
