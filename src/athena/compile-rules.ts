@@ -20,14 +20,14 @@
  */
 import { KeytrailError, messageOf } from '../errors.js';
 import { type BaseRef, aliasResolver, checkDefinition, timespanSeconds } from '../rules/compile-correlation.js';
-import { likePattern, ipv6Hex, type Value, valuesOf } from '../rules/compile-detection.js';
+import { likePattern, ipv6Hex, keyValues, type Value } from '../rules/compile-detection.js';
 import { type Condition, expandPattern, parseCondition } from '../rules/condition.js';
 import { COMPARISONS, type Comparison } from '../rules/correlation-sql.js';
 import { isLoadedCorrelation, silentCorrelations } from '../rules/correlation-inputs.js';
 import { BASELINE_FIELD, BASELINE_HOURS, NEW_FOR_DAYS } from '../rules/baseline.js';
 import { resolveField } from '../rules/catalog.js';
 import type { LoadedCorrelation, LoadedRule } from '../rules/load-rules.js';
-import { expandPlaceholders, type Placeholders } from '../rules/placeholders.js';
+import type { Placeholders } from '../rules/placeholders.js';
 import { namesOf, ruleId } from '../rules/rule-names.js';
 import { silentRules } from '../rules/detect.js';
 import { printable } from '../escape.js';
@@ -231,14 +231,7 @@ function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx):
   for (const m of mods)
     if (!FLAGS.has(m) && !Object.hasOwn(PATTERN_MODIFIERS, m) && !Object.hasOwn(VALUE_MODIFIERS, m)) throw new AthenaRefusal(`unknown modifier ${m}`);
   const f = field(name!, ctx.reads);
-  const listed = valuesOf(selection, key, value);
-  const values = mods.has('expand')
-    ? valuesOf(
-        selection,
-        key,
-        listed.flatMap((v): Value[] => (typeof v === 'string' ? expandPlaceholders(v, ctx.placeholders) : [v])),
-      )
-    : listed;
+  const values = keyValues(selection, key, value, mods, ctx.placeholders);
   const elements = f.json && !mods.has('exists') ? elementsSql(f.json) : null;
   const parts = values.map((v) => {
     const plain = `coalesce(${valueSql(f.sql, v, mods, ctx)}, false)`;

@@ -275,7 +275,7 @@ function parseKey(key: string, ctx: Ctx): { ref: FieldRef; mods: Set<string> } {
 }
 
 /** The values a selection key lists (one or a list of them), each a scalar. */
-export function valuesOf(selection: string, key: string, value: unknown): Value[] {
+function valuesOf(selection: string, key: string, value: unknown): Value[] {
   const values: unknown[] = Array.isArray(value) ? value : [value];
   if (values.length === 0) throw new DetectionError(`${key} has an empty list of values`);
   if (values.length > MAX_LIST_VALUES) throw tooMany(`${key} (in ${selection})`, values.length);
@@ -283,16 +283,20 @@ export function valuesOf(selection: string, key: string, value: unknown): Value[
   return values;
 }
 
+/** The values a selection key tests: as listed, or with `expand` each `%name%` placeholder replaced by its values. */
+export function keyValues(selection: string, key: string, value: unknown, mods: ReadonlySet<string>, placeholders?: Placeholders): Value[] {
+  const listed = valuesOf(selection, key, value);
+  if (!mods.has('expand')) return listed;
+  return valuesOf(
+    selection,
+    key,
+    listed.flatMap((v): Value[] => (typeof v === 'string' ? expandPlaceholders(v, placeholders) : [v])),
+  );
+}
+
 function fieldItemSql(selection: string, key: string, value: unknown, ctx: Ctx): Sql {
   const { ref, mods } = parseKey(key, ctx);
-  const listed = valuesOf(selection, key, value);
-  const values = mods.has('expand')
-    ? valuesOf(
-        selection,
-        key,
-        listed.flatMap((v): Value[] => (typeof v === 'string' ? expandPlaceholders(v, ctx.placeholders) : [v])),
-      )
-    : listed;
+  const values = keyValues(selection, key, value, mods, ctx.placeholders);
   const field = fieldSql(ref);
   // Inside a JSON column a path may cross arrays (requestParameters.containerDefinitions.command):
   // the value matches the plain path, or any element reached through the arrays.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { athenaSelectList } from '../../src/athena/columns.js';
-import { resolveAthenaField, trinoMemoryDdl } from '../../src/athena/table.js';
+import { resolveAthenaField } from '../../src/athena/table.js';
 // @ts-expect-error: a plain ES module script without types
 import { cliCommand, status } from '../../scripts/trino.mjs';
 import { trinoString } from '../../src/athena/trino-sql.js';
@@ -21,7 +21,7 @@ import { CaseDb } from '../../src/store/db.js';
 import { sql } from '../../src/store/sql.js';
 import { ROOT, tmpDir } from '../helpers.js';
 import { query } from './client.js';
-import { athenaRow } from './load.js';
+import { loadEvidence } from './load.js';
 
 const url = inject('trinoUrl');
 const TABLE = 'memory.default.cloudtrail_logs';
@@ -58,22 +58,8 @@ let events = 0;
 
 beforeAll(async () => {
   const file = path.join(tmpDir(), 'case.duckdb');
-  await ingest([path.join(ROOT, 'samples', 'leaked-key', 'evidence')], { db: file });
+  events = (await loadEvidence(url, TABLE, [path.join(ROOT, 'samples', 'leaked-key', 'evidence')], file)).length;
   db = await CaseDb.open(file);
-  const records = (await db.rows(sql`SELECT record::VARCHAR AS record FROM records ORDER BY eventID`, z.object({ record: z.string() }))).map((r) =>
-    JSON.parse(r.record),
-  );
-  events = records.length;
-  await query(url, `DROP TABLE IF EXISTS ${TABLE}`);
-  await query(url, trinoMemoryDdl(TABLE, 'projection'));
-  for (let i = 0; i < records.length; i += 40)
-    await query(
-      url,
-      `INSERT INTO ${TABLE} VALUES ${records
-        .slice(i, i + 40)
-        .map(athenaRow)
-        .join(',\n')}`,
-    );
 }, 600_000);
 
 describe('Athena CloudTrail table on Trino', () => {

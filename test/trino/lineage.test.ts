@@ -10,14 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { trinoMemoryDdl } from '../../src/athena/table.js';
-import { ingest } from '../../src/ingest/ingest.js';
 import { CaseDb } from '../../src/store/db.js';
 import { sql } from '../../src/store/sql.js';
 import { athenaCsv } from '../athena-csv.js';
 import { ROOT, cli, tmpDir } from '../helpers.js';
-import { query, queryWithColumns } from './client.js';
-import { athenaRow } from './load.js';
+import { queryWithColumns } from './client.js';
+import { loadEvidence } from './load.js';
 
 const url = inject('trinoUrl');
 const TABLE = 'memory.default.ct_lineage';
@@ -31,21 +29,7 @@ let events = 0;
 beforeAll(async () => {
   dir = tmpDir();
   full = path.join(dir, 'full.duckdb');
-  await ingest([EVIDENCE], { db: full });
-  const db = await CaseDb.open(full);
-  const records = (await db.rows(sql`SELECT record::VARCHAR AS r FROM records ORDER BY eventID`, z.object({ r: z.string() }))).map((x) => JSON.parse(x.r));
-  db.close();
-  events = records.length;
-  await query(url, `DROP TABLE IF EXISTS ${TABLE}`);
-  await query(url, trinoMemoryDdl(TABLE, 'projection'));
-  for (let i = 0; i < records.length; i += 40)
-    await query(
-      url,
-      `INSERT INTO ${TABLE} VALUES ${records
-        .slice(i, i + 40)
-        .map(athenaRow)
-        .join(',\n')}`,
-    );
+  events = (await loadEvidence(url, TABLE, [EVIDENCE], full)).length;
 }, 600_000);
 
 const Lineage = z.object({

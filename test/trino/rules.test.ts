@@ -12,13 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { trinoMemoryDdl } from '../../src/athena/table.js';
-import { ingest } from '../../src/ingest/ingest.js';
 import { CaseDb } from '../../src/store/db.js';
 import { sql } from '../../src/store/sql.js';
 import { FIXTURES, ROOT, cli, tmpDir } from '../helpers.js';
 import { query } from './client.js';
-import { athenaRow } from './load.js';
+import { loadEvidence } from './load.js';
 
 const url = inject('trinoUrl');
 const TABLE = 'memory.default.ct_rules';
@@ -37,24 +35,8 @@ let caseFile: string;
 beforeAll(async () => {
   dir = tmpDir();
   caseFile = path.join(dir, 'case.duckdb');
-  await ingest(EVIDENCE, { db: caseFile });
-  const db = await CaseDb.open(caseFile);
-  const records = (await db.rows(sql`SELECT record::VARCHAR AS record FROM records ORDER BY eventID`, z.object({ record: z.string() }))).map((r) =>
-    JSON.parse(r.record),
-  );
-  db.close();
-  await query(url, `DROP TABLE IF EXISTS ${TABLE}`);
-  await query(url, trinoMemoryDdl(TABLE, 'projection'));
   // Every tenth event twice: delivered twice, counted once.
-  const rows = [...records, ...records.filter((_, i) => i % 10 === 0)];
-  for (let i = 0; i < rows.length; i += 40)
-    await query(
-      url,
-      `INSERT INTO ${TABLE} VALUES ${rows
-        .slice(i, i + 40)
-        .map(athenaRow)
-        .join(',\n')}`,
-    );
+  await loadEvidence(url, TABLE, EVIDENCE, caseFile, (i) => i % 10 === 0);
 }, 600_000);
 
 /** The (rule id, eventID) pairs of `keytrail detect` on a case. */
