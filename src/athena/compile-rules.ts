@@ -51,7 +51,7 @@ export interface AthenaTarget {
 }
 
 export interface AthenaStatement {
-  /** `detections` (every single-event rule, one scan) or the correlation's rule id. */
+  /** `detections` (every single-event rule, in parts of one scan each) or the correlation's rule id. */
   name: string;
   /** The rule ids it returns. */
   rules: string[];

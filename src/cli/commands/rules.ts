@@ -170,7 +170,8 @@ const TARGETS = ['duckdb', 'athena'] as const;
 
 const COMPILE_EXAMPLES = `
 The athena target selects rules as detect does (deprecated and unsupported left out, --exclude) and
-writes one statement for all single-event rules (one scan of the table) and one per correlation.
+writes one statement for all single-event rules (the table read once per part of about ten
+rules: Trino compiles no larger expression) and one per correlation.
 Run them in Athena (console, or aws athena start-query-execution); each returns the rule id and the
 eventID and eventTime of every event it matches, the same pairs keytrail detect gives on a case.
 
