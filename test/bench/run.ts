@@ -26,6 +26,9 @@ import { fileBytes, repoRoot, type ChildMessage, type ChildResult } from './meas
 import { PACK_SIZE, writeRulesPack } from './rules-pack.js';
 
 const TARGET_RATIO = 0.8;
+/** keytrail against the strongest plain baseline (issue 19): at least as fast as DuckDB over the files. */
+const TARGET_PLAIN_RATIO = 1.0;
+const PLAIN = 'baseline plain (read_json, any order)';
 const TARGET_PEAK_MB = 2048;
 const TARGET_FLAT = 1.25;
 const FLAT_FACTOR = 5;
@@ -121,10 +124,10 @@ async function prepare(root: string, events: number, seed: number): Promise<{ di
 }
 
 /** Both sides get the export's AWSLogs folder, as a customer would hand it over (the cache marker stays outside). */
-async function measure(label: string, script: string, dir: string): Promise<ChildResult | { error: string }> {
+async function measure(label: string, script: string, dir: string, extra: string[] = []): Promise<ChildResult | { error: string }> {
   process.stderr.write(`${label}: running...\n`);
   try {
-    const r = await runChild(script, [path.join(dir, 'AWSLogs')]);
+    const r = await runChild(script, [path.join(dir, 'AWSLogs'), ...extra]);
     process.stderr.write(`${label}: ${fmt(r.events)} events in ${r.seconds.toFixed(1)} s, peak RSS ${fmt(r.peakRssMB)} MB\n`);
     return r;
   } catch (err) {
@@ -176,10 +179,17 @@ async function main(): Promise<number> {
   const large = args.flat && doing('ingest') ? await prepare(root, big, args.seed) : undefined;
 
   const runs: [string, ChildResult | { error: string }][] = [];
-  const baseline = base && doing('baseline') ? await measure('baseline (DuckDB read_json)', 'baseline.js', base.dir) : undefined;
+  // The ingest part runs its baselines too: its targets are ratios to them.
+  const baselines = doing('baseline') || doing('ingest');
+  const baseline = base && baselines ? await measure('baseline (DuckDB read_json)', 'baseline.js', base.dir) : undefined;
   if (baseline) runs.push(['baseline (DuckDB read_json)', baseline]);
+  // The strongest plain baseline (issue 19): DuckDB over the files as a responder would write it.
+  const plain = base && baselines ? await measure(PLAIN, 'baseline.js', base.dir, ['--plain']) : undefined;
+  if (plain) runs.push([PLAIN, plain]);
   const keytrail = base && doing('ingest') ? await measure('keytrail ingest', 'ingest-child.js', base.dir) : undefined;
   if (keytrail) runs.push(['keytrail ingest', keytrail]);
+  const plainBig = large && baselines ? await measure(`${PLAIN} ${FLAT_FACTOR}x`, 'baseline.js', large.dir, ['--plain']) : undefined;
+  if (plainBig) runs.push([`${PLAIN} ${FLAT_FACTOR}x`, plainBig]);
   const keytrailBig = large ? await measure(`keytrail ingest ${FLAT_FACTOR}x`, 'ingest-child.js', large.dir) : undefined;
   if (keytrailBig) runs.push([`keytrail ingest ${FLAT_FACTOR}x`, keytrailBig]);
 
@@ -194,6 +204,16 @@ async function main(): Promise<number> {
   const ratio = ok(keytrail) && ok(baseline) ? keytrail.eventsPerSecond / baseline.eventsPerSecond : undefined;
   if (ratio !== undefined)
     checks.push({ name: 'ingest rate / baseline rate', target: `>= ${TARGET_RATIO}`, value: ratio.toFixed(2), pass: ratio >= TARGET_RATIO });
+  const plainRatios: [string, number][] = [];
+  for (const [name, k, b] of [
+    ['ingest rate / plain baseline rate', keytrail, plain],
+    [`ingest rate / plain baseline rate, ${FLAT_FACTOR}x`, keytrailBig, plainBig],
+  ] as const) {
+    if (!ok(k) || !ok(b)) continue;
+    const r = k.eventsPerSecond / b.eventsPerSecond;
+    plainRatios.push([name, r]);
+    checks.push({ name, target: `>= ${TARGET_PLAIN_RATIO}`, value: r.toFixed(2), pass: r >= TARGET_PLAIN_RATIO });
+  }
   for (const [name, r, n] of [
     ['keytrail', keytrail, args.events],
     [`keytrail ${FLAT_FACTOR}x`, keytrailBig, big],
@@ -230,6 +250,7 @@ async function main(): Promise<number> {
   );
   if (runs.length > 0) console.log(table(runs));
   if (ratio !== undefined) console.log(`\nkeytrail / baseline rate: ${ratio.toFixed(2)}`);
+  for (const [name, r] of plainRatios) console.log(`${name.replace('ingest rate', 'keytrail').replace(' rate', '')}: ${r.toFixed(2)}`);
   if (ok(verified))
     console.log(
       `\nkeytrail verify: ${fmt(verified.events)} events in ${String(verified.detail.files)} files, ${verified.seconds.toFixed(1)} s, peak RSS ${fmt(verified.peakRssMB)} MB: ${String(verified.detail.statement)}`,
