@@ -116,6 +116,8 @@ export interface Coverage {
   usEast1: boolean;
   lookupOnly: boolean;
   partialFiles: string[];
+  /** Athena or CloudTrail Lake query results among the inputs: they hold what their queries selected, in the table's columns. */
+  queryResults: string[];
   /** Inputs refused whole (not CloudTrail, unreadable, ...), with the records counted in them when any. */
   rejectedFiles: { path: string; reason: string | null; records: number }[];
   /** Records refused inside files that loaded (kept in the case's rejects table). */
@@ -668,6 +670,9 @@ async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date, s
   const days = await column(sql`SELECT DISTINCT strftime(eventTime, '%Y-%m-%d') AS v FROM events ORDER BY 1`);
   const formats = await column(sql`SELECT format AS v FROM files WHERE status IN ('ingested', 'partial') GROUP BY 1`);
   const partialFiles = await column(sql`SELECT path AS v FROM files WHERE status = 'partial' ORDER BY path`);
+  const queryResults = await column(
+    sql`SELECT path AS v FROM files WHERE status IN ('ingested', 'partial') AND format IN ('athena-result', 'cloudtrail-lake-result') ORDER BY path`,
+  );
   const gaps = missingDays(days);
   const usEast1 = regions.some((r) => r.region === 'us-east-1');
   const lookupOnly = formats.length > 0 && formats.every((f) => f === 'lookup-events' || f.startsWith('console'));
@@ -684,7 +689,20 @@ async function buildCoverage(db: CaseDb, attackerRegions: string[], now: Date, s
     sql`SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM events WHERE eventSource = 's3.amazonaws.com' AND (eventCategory = 'Data' OR eventName IN ('GetObject', 'PutObject', 'DeleteObject', 'DeleteObjects')) LIMIT 1)`,
     z.object({ n: z.number() }),
   );
-  const c = { regions, days, gaps, usEast1, lookupOnly, partialFiles, rejectedFiles, rejectedRecords, evidenceStart, seedFirstUse, s3DataEvents: s3Data > 0 };
+  const c = {
+    regions,
+    days,
+    gaps,
+    usEast1,
+    lookupOnly,
+    partialFiles,
+    queryResults,
+    rejectedFiles,
+    rejectedRecords,
+    evidenceStart,
+    seedFirstUse,
+    s3DataEvents: s3Data > 0,
+  };
   return { ...c, warnings: coverageWarnings({ ...c, attackerRegions, now }) };
 }
 
@@ -738,6 +756,10 @@ function coverageWarnings(c: Omit<Coverage, 'warnings'> & { attackerRegions: str
   if (c.partialFiles.length)
     warnings.push(
       `${c.partialFiles.length} input(s) were field-limited (CSV without the event JSON): request and response details, and so created resource ids, are missing for their events.`,
+    );
+  if (c.queryResults.length)
+    warnings.push(
+      `${c.queryResults.length} input(s) are Athena or CloudTrail Lake query results: they hold the events their queries selected (keytrail athena plan asks for every event of the chain), in the query table's columns only (fields CloudTrail added later, such as sessionContext.sourceIdentity, are absent).`,
     );
   // Last: it limits one question (what data was read) where the ones above limit them all.
   if (!c.s3DataEvents)

@@ -15,7 +15,7 @@ import { fieldSql, resolveField } from '../../src/rules/catalog.js';
 import { CaseDb } from '../../src/store/db.js';
 import { sql } from '../../src/store/sql.js';
 import { athenaCells, athenaCsv, recordsAsAthenaCsv } from '../athena-csv.js';
-import { ROOT, gz, record, tmpDir, write } from '../helpers.js';
+import { ROOT, cli, gz, record, tmpDir, write } from '../helpers.js';
 
 /** Every field Athena's table keeps, as CloudTrail names it. */
 const FIELDS = [
@@ -129,6 +129,15 @@ describe('an Athena result CSV', () => {
     expect(files).toEqual([{ format: 'athena-result', status: 'ingested' }]);
     // Athena's table keeps only its columns: the records are field-limited.
     expect(partial[0]!.n).toBe(records.length);
+  });
+
+  it('investigate on a result says what such evidence cannot hold, and tells the same story', () => {
+    const csv = write(path.join(dir, 'investigate/phase-1.csv'), recordsAsAthenaCsv(records, 'json'));
+    const out = path.join(dir, 'investigate-case');
+    const r = cli(['investigate', path.dirname(csv), '--key', 'AKIABTX3GSDSS5LN7GPS', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toContain('1 input(s) are Athena or CloudTrail Lake query results');
+    expect(r.stdout + r.stderr).toContain('identities the attacker created: user/svc-backup, role/ops-maintenance');
   });
 
   it('reads any subset of the columns in any order, gzipped, with the partition columns; NULL is absent, "" an empty string', async () => {

@@ -331,6 +331,7 @@ describe('the graph in a real browser', () => {
         usEast1: true,
         lookupOnly: false,
         partialFiles: [],
+        queryResults: [],
         rejectedFiles: [],
         rejectedRecords: 0,
         evidenceStart: null,
