@@ -38,7 +38,10 @@ function why(target: string, kind: Kind, err: unknown): string {
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     const { at, st } = nearestExisting(target);
     if (st && !st.isDirectory()) return `${at} is a file, not a folder`;
-    if (code === 'ENOENT') return `the folder ${path.dirname(target)} does not exist (make it first, or write elsewhere)`;
+    if (code === 'ENOENT')
+      return fs.existsSync(path.dirname(target))
+        ? `${path.dirname(target)} takes no new entries (a system folder?): write elsewhere`
+        : `the folder ${path.dirname(target)} does not exist (make it first, or write elsewhere)`;
   }
   return code ? `${code}: ${messageOf(err)}` : messageOf(err);
 }
@@ -94,8 +97,12 @@ export function checkOutputFolder(dir: string, option?: string): void {
 
 /** Make `dir` (and the folders above it) when missing; it must be a folder. */
 export function makeOutputFolder(dir: string, option?: string): void {
+  // Each missing folder made on its own, from the top: Node's recursive mkdir spins forever under
+  // /proc (mkdir there fails with ENOENT, which it takes for a missing parent).
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); !fs.existsSync(at) && at !== path.dirname(at); at = path.dirname(at)) missing.unshift(at);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    for (const m of missing) fs.mkdirSync(m);
   } catch (err) {
     throw outputError(dir, 'folder', err, option);
   }

@@ -27,6 +27,7 @@ import { trinoString } from './trino-sql.js';
 import { windowPredicates } from './window.js';
 import { printable } from '../escape.js';
 import { sh } from '../report/shell.js';
+import { makeOutputFolder, writeOutputFile } from '../output-path.js';
 
 export interface PlanTarget {
   table: string;
@@ -97,9 +98,9 @@ export interface PhaseResult {
 function writePhase(dir: string, state: PlanState, asked: Asked, sqlText: string): PhaseResult {
   const phase = state.phases.length + 1;
   const file = `phase-${phase}.sql`;
-  fs.writeFileSync(path.join(dir, file), sqlText);
+  writeOutputFile(path.join(dir, file), sqlText, '--out');
   state.phases.push({ phase, file, asked, newIdentities: count(asked) });
-  fs.writeFileSync(path.join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  writeOutputFile(path.join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, '--out');
   return { phase, file, newIdentities: count(asked), asked };
 }
 
@@ -108,7 +109,7 @@ export function firstPhase(dir: string, t: PlanTarget, seeds: { keys: string[]; 
   if (seeds.keys.length + seeds.users.length === 0) throw new KeytrailError('USAGE', 'athena plan needs a seed: --key AKIA... (or --user NAME)');
   if (fs.existsSync(path.join(dir, STATE_FILE)))
     throw new KeytrailError('USAGE', `${dir} holds a plan already (${STATE_FILE}): continue it with --db case.duckdb, or give another --out`);
-  fs.mkdirSync(dir, { recursive: true });
+  makeOutputFolder(dir, '--out');
   const state: PlanState = { keytrailAthenaPlan: 1, table: t.table, layout: t.layout, since: t.since, until: t.until, seeds, phases: [] };
   const asked: Asked = { keys: [...seeds.keys], users: [...seeds.users], roles: [], consoleUsers: [] };
   const header = [
@@ -120,8 +121,9 @@ export function firstPhase(dir: string, t: PlanTarget, seeds: { keys: string[]; 
   ];
   const tests = [`"eventname" IN (${list(LINEAGE_CALLS)})`, `"eventname" = 'ConsoleLogin'`, ...askedTests(asked)];
   const result = writePhase(dir, state, asked, phaseSql(t, header, tests));
-  fs.writeFileSync(path.join(dir, 'run-athena.sh'), runScript(), { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, 'README.txt'), readme(dir, seeds));
+  writeOutputFile(path.join(dir, 'run-athena.sh'), runScript(), '--out');
+  fs.chmodSync(path.join(dir, 'run-athena.sh'), 0o755);
+  writeOutputFile(path.join(dir, 'README.txt'), readme(dir, seeds), '--out');
   return result;
 }
 

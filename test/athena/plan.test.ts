@@ -140,3 +140,18 @@ describe('keytrail athena plan and ddl, as typed', () => {
     expect(r.stdout).toContain("'projection.timestamp.format'='yyyy/MM/dd'");
   });
 });
+
+describe('athena plan --out that cannot be written', () => {
+  it('says why in one line and writes nothing, for a file, and under /proc (where mkdir never ends in Node)', () => {
+    const file = path.join(tmpDir(), 'a-file');
+    fs.writeFileSync(file, 'x');
+    for (const [out, why] of [
+      [file, /cannot write --out .*a-file: it is a file, not a folder/],
+      ['/proc/keytrail-plan', /cannot write --out \/proc\/keytrail-plan: \/proc takes no new entries/],
+    ] as const) {
+      const r = cli(['athena', 'plan', '--key', KEY, '--out', out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(why);
+    }
+  });
+});
