@@ -100,14 +100,54 @@ function restore(c: Column, v: unknown, inResource = false): unknown {
  * itself contains such text cannot be told apart from the end of it; the JSON form (keytrail's own
  * queries) has no such limit.
  */
-export function parseStruct(c: Column, text: string): unknown {
-  const p = { s: text, i: 0 };
-  return structValue(c, p, (at) => at === text.length);
+export function parseStruct(c: Column, text: string, doubts?: string[]): unknown {
+  const p: Pos = { s: text, i: 0, doubts: doubts ?? [] };
+  const v = structValue(c, p, (at) => at === text.length);
+  if (doubts) doubtful(c, v, '', keysOf(c), false, doubts);
+  return v;
 }
 
 interface Pos {
   s: string;
   i: number;
+  /** Where the text could have been read another way (see doubtful). */
+  doubts: string[];
+}
+
+/** Every key of a column's type, at any depth: the ones whose `, key=` may end a value. */
+function keysOf(c: Column, into = new Set<string>()): Set<string> {
+  if (Array.isArray(c)) return keysOf(c[0], into);
+  if (typeof c === 'object')
+    for (const [k, t] of Object.entries(c)) {
+      into.add(k);
+      keysOf(t, into);
+    }
+  return into;
+}
+
+/**
+ * Where a struct text parsed, but could have been split elsewhere: a value holding `, key=` for a
+ * key of its column (a value that ended there would have left the rest to that key), or, inside a
+ * list of structs, `}, {` or `}, null` (the boundary of another element). Each is said as the path
+ * of the value; the value is kept as read.
+ */
+function doubtful(c: Column, v: unknown, at: string, keys: Set<string>, inList: boolean, out: string[]): void {
+  if (v === null || v === undefined) return;
+  if (typeof v === 'string') {
+    const key = [...v.matchAll(/, ([A-Za-z0-9_]+)=/g)].find((m) => keys.has(m[1]!.toLowerCase()));
+    if (key) out.push(`${at || 'value'} holds ${JSON.stringify(key[0])}`);
+    else if (inList && /\}, (\{|null)/.test(v)) out.push(`${at || 'value'} holds the boundary of a list element ("}, ")`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) doubtful(Array.isArray(c) ? c[0] : c, x, `${at}[${i}]`, keys, true, out);
+    return;
+  }
+  if (typeof v === 'object')
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const t: Column = typeof c === 'object' && !Array.isArray(c) && Object.hasOwn(c, k) ? c[k]! : 'STRING';
+      doubtful(t, x, at ? `${at}.${k}` : k, keys, inList, out);
+    }
 }
 
 /** Whether the value being read may end at `at` (what follows it there is what its container continues with). */
@@ -162,6 +202,7 @@ function structValue(c: Column, p: Pos, stop: Stop, inMap = false): unknown {
   const known = c === 'MAP' ? null : Object.keys(c);
   for (;;) {
     const key = readKey(p, known, out);
+    if (!known && Object.hasOwn(out, key)) p.doubts.push(`key ${JSON.stringify(key)} appears twice in a map (one of them may be part of a value)`);
     const t: Column = known ? (c as Record<string, Column>)[key]! : 'STRING';
     const unseen = known?.filter((k) => k !== key && !Object.hasOwn(out, k));
     const next: Stop = unseen
@@ -213,20 +254,32 @@ function expect(p: Pos, text: string): void {
 }
 
 /** One cell of a nested column: JSON (keytrail's queries) when it is, else Trino's struct text. */
-function nestedCell(c: Column, cell: string): unknown {
+function nestedCell(c: Column, cell: string, doubts: string[]): unknown {
   const t = cell.trimStart();
+  let notJson: string | undefined;
   if (t.startsWith('{"') || t.startsWith('[{"') || t === '{}' || t === '[]') {
     try {
       return JSON.parse(cell);
-    } catch {
-      // Not JSON after all: Trino's text form, below.
+    } catch (err) {
+      // Not JSON after all: Trino's text form, below (a value may start with a quote).
+      notJson = err instanceof Error ? err.message : String(err);
     }
   }
-  return parseStruct(c, cell);
+  try {
+    return parseStruct(c, cell, doubts);
+  } catch (err) {
+    // Neither: said as both, for a cut JSON cell is the likelier of the two.
+    if (notJson !== undefined && err instanceof CellError) throw new CellError(`neither JSON (${notJson}) nor Trino's struct text (${err.message})`);
+    throw err;
+  }
 }
 
-/** A row of an Athena (or CloudTrail Lake) result as a CloudTrail record. Throws CellError naming the column. */
-export function athenaRecord(header: readonly string[], row: readonly (string | null)[]): Record<string, unknown> {
+/**
+ * A row of an Athena (or CloudTrail Lake) result as a CloudTrail record. Throws CellError naming the
+ * column. `doubts` receives, column by column, where a struct text could have been read another way
+ * (the row is still read, as first read).
+ */
+export function athenaRecord(header: readonly string[], row: readonly (string | null)[], doubts: string[] = []): Record<string, unknown> {
   const rec: Record<string, unknown> = {};
   for (const [i, h] of header.entries()) {
     const col = h.trim().toLowerCase();
@@ -234,15 +287,17 @@ export function athenaRecord(header: readonly string[], row: readonly (string | 
     if (cell === null || cell === undefined || PARTITIONS.has(col)) continue;
     const c = columnOf(col)!;
     const name = nameOf(col, false);
+    const here: string[] = [];
     try {
       if (col === 'eventjson') {
         // CloudTrail Lake's whole event, when the query selected it: the record as CloudTrail wrote it.
         const whole = JSON.parse(cell) as unknown;
         if (whole && typeof whole === 'object' && !Array.isArray(whole)) Object.assign(rec, whole);
       } else if (c === 'STRING') rec[name] = col === 'readonly' || col === 'managementevent' ? /^true$/i.test(cell) : cell;
-      else if (c === 'JSON') rec[name] = LAKE_MAPS.has(col) && cell.startsWith('{') && !cell.startsWith('{"') && cell !== '{}' ? mapText(cell) : jsonCell(cell);
+      else if (c === 'JSON')
+        rec[name] = LAKE_MAPS.has(col) && cell.startsWith('{') && !cell.startsWith('{"') && cell !== '{}' ? mapText(cell, here) : jsonCell(cell);
       else {
-        const v = restore(c, nestedCell(c, cell));
+        const v = restore(c, nestedCell(c, cell, here));
         if (v !== undefined) rec[name] = v;
       }
     } catch (err) {
@@ -250,6 +305,7 @@ export function athenaRecord(header: readonly string[], row: readonly (string | 
       if (err instanceof SyntaxError) throw new CellError(`column ${col}: not JSON (${err.message})`);
       throw err;
     }
+    for (const d of here) doubts.push(`column ${col}: ${d}`);
   }
   return rec;
 }
@@ -257,10 +313,11 @@ export function athenaRecord(header: readonly string[], row: readonly (string | 
 /**
  * A map cell in Trino's text (CloudTrail Lake's requestParameters): `{userName=alice, tags=[...]}`.
  * Keys are unknown, so an entry ends at the next `, word=`; a value that is itself `{...}` is read the
- * same way, one that is JSON as JSON. Keys keep their case.
+ * same way, one that is JSON as JSON. Keys keep their case. A key read twice is a doubt: one of the
+ * two was a value's text.
  */
-function mapText(cell: string): unknown {
-  const v = parseStruct('MAP', cell) as Record<string, unknown>;
+function mapText(cell: string, doubts: string[]): unknown {
+  const v = parseStruct('MAP', cell, doubts) as Record<string, unknown>;
   const deep = (x: unknown): unknown => {
     if (typeof x !== 'string') return x;
     if (x.startsWith('[') || x.startsWith('{"') || x === '{}') {
@@ -271,8 +328,11 @@ function mapText(cell: string): unknown {
       }
     }
     if (x.startsWith('{') && x.includes('=')) {
+      const inner: string[] = [];
       try {
-        return Object.fromEntries(Object.entries(parseStruct('MAP', x) as Record<string, unknown>).map(([k, y]) => [k, deep(y)]));
+        const m = Object.fromEntries(Object.entries(parseStruct('MAP', x, inner) as Record<string, unknown>).map(([k, y]) => [k, deep(y)]));
+        doubts.push(...inner);
+        return m;
       } catch {
         return x;
       }

@@ -80,14 +80,21 @@ function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
   cur[parts[parts.length - 1]!] = v;
 }
 
-/** Read CSV text from `input`, sending records to `sink`. Throws NotCloudTrailCsv for other CSVs. */
-export async function readCsv(input: Readable, sink: RecordSink): Promise<void> {
+/** How many rows a note names at most. */
+const NAMED_ROWS = 3;
+
+/**
+ * Read CSV text from `input`, sending records to `sink`; `notes` receives what a person should know
+ * about rows that were read (also when the file breaks later). Throws NotCloudTrailCsv for other CSVs.
+ */
+export async function readCsv(input: Readable, sink: RecordSink, notes: string[] = []): Promise<void> {
   // An empty cell without quotes is NULL in an Athena result (`""` is an empty string): kept apart here.
   const parser = parse({
     relax_column_count: true,
     bom: true,
     skip_empty_lines: true,
     relax_quotes: true,
+    info: true,
     cast: (value, context) => (value === '' && !context.quoting ? null : value),
   });
   // .pipe() does not forward errors: a decoding error must end the read, not hang it.
@@ -96,56 +103,81 @@ export async function readCsv(input: Readable, sink: RecordSink): Promise<void> 
   let header: string[] | undefined;
   let targets: (Target | undefined)[] | undefined;
   let line = 0;
+  let rowNo = 0;
+  let records = 0;
   let athena: string[] | undefined;
-  for await (const cells of parser as AsyncIterable<(string | null)[]>) {
-    line++;
-    if (athena) {
-      readAthenaRow(athena, cells, sink, `line ${line}`);
-      continue;
-    }
-    const row = cells.map((c) => c ?? '');
-    const result = !targets && !header && line === 1 ? resultKind(row) : null;
-    if (result) {
-      athena = row;
-      sink.shape(result);
-      continue;
-    }
-    if (!targets) {
-      const mapped = row.map((h) => HEADER_MAP[norm(h)]);
-      const has = (t: Target) => mapped.includes(t);
-      if (has('*record') || (has('eventName') && has('eventTime') && has('eventSource'))) {
-        header = row;
-        targets = mapped;
-        sink.shape(has('*record') ? 'console-csv' : 'csv-limited');
+  const doubted: string[] = [];
+  let doubtedRows = 0;
+  try {
+    for await (const { record: cells, info } of parser as AsyncIterable<{ record: (string | null)[]; info: { lines: number } }>) {
+      // The line the row starts on: csv-parse counts to its end, and a quoted value may hold newlines.
+      records++;
+      line = info.lines - cells.reduce((n, c) => n + (c?.match(/\n/g)?.length ?? 0), 0);
+      if (athena) {
+        rowNo++;
+        const doubts = readAthenaRow(athena, cells, sink, `line ${line} (row ${rowNo})`);
+        if (doubts.length > 0 && doubtedRows++ < NAMED_ROWS) doubted.push(`line ${line} (row ${rowNo}) ${doubts.join(', ')}`);
         continue;
       }
-      const byContent = mapByContent(row);
-      if (!byContent) {
-        const needed = ['Event time', 'Event name', 'Event source'].filter((_, i) => !has(['eventTime', 'eventName', 'eventSource'][i]!));
-        throw new NotCloudTrailCsv(
-          `CSV, but not a CloudTrail export: no ${needed.join(', ')} column (columns: ${row.slice(0, 12).join(', ')}${row.length > 12 ? ', ...' : ''}). ` +
-            `keytrail reads the console's "Download events" CSV and lookup-events CSVs`,
-        );
+      const row = cells.map((c) => c ?? '');
+      const result = !targets && !header && records === 1 ? resultKind(row) : null;
+      if (result) {
+        athena = row;
+        sink.shape(result);
+        continue;
       }
-      targets = byContent;
-      header = row.map((_, i) => `column${i + 1}`);
-      sink.shape('csv-limited');
+      if (!targets) {
+        const mapped = row.map((h) => HEADER_MAP[norm(h)]);
+        const has = (t: Target) => mapped.includes(t);
+        if (has('*record') || (has('eventName') && has('eventTime') && has('eventSource'))) {
+          header = row;
+          targets = mapped;
+          sink.shape(has('*record') ? 'console-csv' : 'csv-limited');
+          continue;
+        }
+        const byContent = mapByContent(row);
+        if (!byContent) {
+          const needed = ['Event time', 'Event name', 'Event source'].filter((_, i) => !has(['eventTime', 'eventName', 'eventSource'][i]!));
+          throw new NotCloudTrailCsv(
+            `CSV, but not a CloudTrail export: no ${needed.join(', ')} column (columns: ${row.slice(0, 12).join(', ')}${row.length > 12 ? ', ...' : ''}). ` +
+              `keytrail reads the console's "Download events" CSV and lookup-events CSVs`,
+          );
+        }
+        targets = byContent;
+        header = row.map((_, i) => `column${i + 1}`);
+        sink.shape('csv-limited');
+      }
+      readRow(row, header!, targets, sink, `line ${line}`);
     }
-    readRow(row, header!, targets, sink, `line ${line}`);
+  } finally {
+    if (doubtedRows > 0)
+      notes.push(
+        `${doubtedRows} row(s) hold struct text (Trino's {key=value} form) that could be read more than one way: a value holds ", key=" for a key ` +
+          `of its column, or a list element's boundary; each was read with the first reading and may be split wrongly ` +
+          `(${doubted.join('; ')}${doubtedRows > NAMED_ROWS ? '; ...' : ''}). The JSON form (keytrail athena plan's queries) has no such doubt`,
+      );
   }
 }
 
-/** A row of an Athena result: the record its table row came from (field-limited: the table keeps only its columns). */
-function readAthenaRow(header: string[], cells: (string | null)[], sink: RecordSink, where: string): void {
+/**
+ * A row of an Athena result: the record its table row came from (field-limited: the table keeps only
+ * its columns). Returns where its struct text could have been read another way.
+ */
+function readAthenaRow(header: string[], cells: (string | null)[], sink: RecordSink, where: string): string[] {
   let rec: Record<string, unknown>;
+  const doubts: string[] = [];
   try {
-    rec = athenaRecord(header, cells);
+    rec = athenaRecord(header, cells, doubts);
   } catch (err) {
-    if (err instanceof CellError) return sink.bad(`${where}: ${err.message}`, cells.map((c) => c ?? '').join(','));
+    if (err instanceof CellError) {
+      sink.bad(`${where}: ${err.message}`, cells.map((c) => c ?? '').join(','));
+      return [];
+    }
     throw err;
   }
   if (rec.eventID === undefined) rec.eventID = `keytrail-row-${crypto.createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 32)}`;
   sink.record(rec, true, where);
+  return doubts;
 }
 
 function readRow(row: string[], header: string[], targets: (Target | undefined)[], sink: RecordSink, where: string): void {

@@ -187,6 +187,7 @@ function noteOutcome(r: ExaminedRow, out: ReadOutcome, sink: { repaired: number;
       `${sink.repaired} record(s) held \\u escapes that are no character (lone surrogates), each written as U+FFFD (first: record ${sink.firstRepaired})`,
     ];
   }
+  if (out.notes) r.notes = [...(r.notes ?? []), ...out.notes];
   if (r.format === 'csv-limited') r.partialSource = 'field-limited CSV (no full CloudTrail event): its records are marked partial';
 }
 

@@ -26,6 +26,8 @@ export interface ReadOutcome {
   skipped?: string;
   /** Something a person should know that lost nothing (trailing garbage after the gzip data). */
   note?: string;
+  /** What a person should know about how records were read (struct text read one way of several): the file is partial. */
+  notes?: string[];
 }
 
 /** Reading CSV that is not CloudTrail: the whole file is rejected with this reason. */
@@ -64,15 +66,16 @@ export async function readRecords(
   content.on('error', (e) => text.destroy(e));
   content.pipe(text);
   let truncated: string | undefined;
+  const notes: string[] = [];
   try {
-    if (spec.kind === 'csv') await readCsv(text, tracking);
+    if (spec.kind === 'csv') await readCsv(text, tracking, notes);
     else truncated = await readJson(text, tracking, split);
   } catch (err) {
     if (err instanceof NotCloudTrailCsv) throw new NotEvidence(err.message);
-    return { format, error: messageOf(err), skipped };
+    return { format, error: messageOf(err), skipped, ...(notes.length > 0 ? { notes } : {}) };
   }
   const note = trailing ? `${formatBytes(trailing)} after the end of the gzip data ignored (trailing garbage, as gzip -d ignores it)` : undefined;
-  return { format, skipped, ...(truncated ? { error: truncated } : {}), ...(note ? { note } : {}) };
+  return { format, skipped, ...(truncated ? { error: truncated } : {}), ...(note ? { note } : {}), ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /** Read JSON text piece by piece; returns why the text ended early (inside a list of records), if it did. */

@@ -170,7 +170,7 @@ describe('an Athena result CSV', () => {
     const db = await CaseDb.open(file);
     const rejects = await db.rows(sql`SELECT reason FROM rejects`, z.object({ reason: z.string() }));
     db.close();
-    expect(rejects.map((r) => r.reason)).toEqual([expect.stringMatching(/line 3: column useridentity: a value at character \d+ has no end/)]);
+    expect(rejects.map((r) => r.reason)).toEqual([expect.stringMatching(/^line 3 \(row 2\): column useridentity: a value at character \d+ has no end$/)]);
   });
 });
 
