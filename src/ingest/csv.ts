@@ -105,14 +105,18 @@ export async function readCsv(input: Readable, sink: RecordSink, notes: string[]
   let line = 0;
   let rowNo = 0;
   let records = 0;
+  let crlfInside = 0;
   let athena: string[] | undefined;
   const doubted: string[] = [];
   let doubtedRows = 0;
   try {
     for await (const { record: cells, info } of parser as AsyncIterable<{ record: (string | null)[]; info: { lines: number } }>) {
-      // The line the row starts on: csv-parse counts to its end, and a quoted value may hold newlines.
       records++;
-      line = info.lines - cells.reduce((n, c) => n + (c?.match(/\n/g)?.length ?? 0), 0);
+      // The line the row starts on: csv-parse counts to its end, a quoted value may hold line breaks,
+      // and csv-parse counts a CRLF inside quotes as two.
+      const count = (re: RegExp) => cells.reduce((n, c) => n + (c?.match(re)?.length ?? 0), 0);
+      crlfInside += count(/\r\n/g);
+      line = info.lines - crlfInside - count(/\r\n|\r|\n/g);
       if (athena) {
         rowNo++;
         const doubts = readAthenaRow(athena, cells, sink, `line ${line} (row ${rowNo})`);
