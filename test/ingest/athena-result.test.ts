@@ -11,84 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseStruct } from '../../src/ingest/athena-result.js';
 import { ATHENA_CLOUDTRAIL } from '../../src/athena/table.js';
 import { ingest } from '../../src/ingest/ingest.js';
-import { fieldSql, resolveField } from '../../src/rules/catalog.js';
 import { CaseDb } from '../../src/store/db.js';
 import { sql } from '../../src/store/sql.js';
-import { athenaCells, athenaCsv, recordsAsAthenaCsv } from '../athena-csv.js';
+import { FIELDS, JSON_FIELDS, athenaCells, athenaCsv, fields, recordsAsAthenaCsv } from '../athena-csv.js';
 import { ROOT, cli, gz, record, tmpDir, write } from '../helpers.js';
-
-/** Every field Athena's table keeps, as CloudTrail names it. */
-const FIELDS = [
-  'eventVersion',
-  'userIdentity.type',
-  'userIdentity.principalId',
-  'userIdentity.arn',
-  'userIdentity.accountId',
-  'userIdentity.invokedBy',
-  'userIdentity.accessKeyId',
-  'userIdentity.userName',
-  'userIdentity.sessionContext.attributes.mfaAuthenticated',
-  'userIdentity.sessionContext.attributes.creationDate',
-  'userIdentity.sessionContext.sessionIssuer.type',
-  'userIdentity.sessionContext.sessionIssuer.principalId',
-  'userIdentity.sessionContext.sessionIssuer.arn',
-  'userIdentity.sessionContext.sessionIssuer.accountId',
-  'userIdentity.sessionContext.sessionIssuer.userName',
-  'userIdentity.sessionContext.ec2RoleDelivery',
-  'eventTime',
-  'eventSource',
-  'eventName',
-  'awsRegion',
-  'sourceIPAddress',
-  'userAgent',
-  'errorCode',
-  'errorMessage',
-  'requestID',
-  'eventID',
-  'readOnly',
-  'eventType',
-  'apiVersion',
-  'recipientAccountId',
-  'sharedEventID',
-  'vpcEndpointId',
-  'eventCategory',
-  'tlsDetails.tlsVersion',
-  'tlsDetails.cipherSuite',
-  'tlsDetails.clientProvidedHostHeader',
-  'sessionCredentialFromConsole',
-];
-/** Fields kept as JSON: compared as the JSON they hold. */
-const JSON_FIELDS = ['requestParameters', 'responseElements', 'additionalEventData', 'serviceEventDetails', 'resources'];
-
-const Row = z.record(z.string(), z.unknown());
-
-/** JSON with its object keys sorted: CloudTrail's key order is not Athena's (resources: ARN first there). */
-const sorted = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(sorted)
-    : v && typeof v === 'object'
-      ? Object.fromEntries(
-          Object.entries(v)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([k, x]) => [k, sorted(x)]),
-        )
-      : v;
-
-async function fields(file: string): Promise<Map<string, Record<string, unknown>>> {
-  const db = await CaseDb.open(file);
-  try {
-    const cols = [...FIELDS, ...JSON_FIELDS].map((f) => sql`${fieldSql(resolveField(f))} AS ${sql.id(f)}`);
-    const rows = await db.rows(sql`SELECT ${sql.join(cols)} FROM events`, Row);
-    return new Map(
-      rows.map((r) => {
-        for (const f of JSON_FIELDS) r[f] = r[f] === null ? null : sorted(JSON.parse(r[f] as string));
-        return [r.eventID as string, r];
-      }),
-    );
-  } finally {
-    db.close();
-  }
-}
 
 let dir: string;
 let records: Record<string, unknown>[];
