@@ -301,13 +301,15 @@ describe('Athena results', () => {
   });
 
   it('a gzip cut short keeps what was read before the cut', async () => {
-    const gz = fs.readFileSync(fixture('lake', 'result_1.csv.gz'));
+    const whole = zlib.gzipSync(fs.readFileSync(fixture('json-form', 'result.csv')));
     const cut = path.join(dir, 'cut', 'result.csv.gz');
     fs.mkdirSync(path.dirname(cut), { recursive: true });
-    fs.writeFileSync(cut, zlib.gzipSync(fs.readFileSync(fixture('json-form', 'result.csv'))).subarray(0, Math.floor(gz.length * 0.8)));
-    const { db } = await caseOf('cut-gzip', cut);
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.8)));
+    const { db, summary } = await caseOf('cut-gzip', cut);
     const [file] = await filesOf(db);
-    expect(file!.status).toMatch(/partial|rejected/);
+    expect(summary.events).toBeGreaterThan(0);
+    expect(summary.events).toBeLessThan(PICK.length);
+    expect(file).toMatchObject({ status: 'partial', events: summary.events });
     expect(file!.reason).toMatch(/unexpected end of file|truncated/i);
   });
 
