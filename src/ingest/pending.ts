@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import { readPacked, type ExpansionBudget, type PackedBytes } from './archive.js';
-import { probeBytes, probeFile, type Probe } from './bytes.js';
+import { expansionLimit, probeBytes, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
+import type { ProbePool } from './probe-pool.js';
 
 export interface Pending {
   display: string;
@@ -20,16 +21,19 @@ export interface Pending {
 }
 
 /**
- * The probe of a queued file. A packed entry is probed from its bytes; the rare one the in-memory
- * probe cannot judge (a damaged gzip...) gets its own file and the streaming probe.
+ * The probe of a queued file: a file on disk in a worker thread of `pool` when there is one. A packed
+ * entry is probed from its bytes, here; the rare one the in-memory probe cannot judge (a damaged
+ * gzip...) gets its own file and the streaming probe.
  */
-export async function probeItem(item: Pending, cap: (size: number) => number): Promise<Probe> {
-  if (!item.packed) return probeFile(item.real, cap);
+export async function probeItem(item: Pending, limits: ExpansionLimits, pool?: ProbePool): Promise<Probe> {
+  const cap = (size: number) => expansionLimit(size, limits);
+  const onDisk = (path: string) => (pool ? pool.probe(path, limits) : probeFile(path, cap));
+  if (!item.packed) return onDisk(item.real);
   const bytes = readPacked(item.packed);
   const probe = probeBytes(bytes, cap(bytes.length));
   if (probe) return probe;
   unpack(item, bytes);
-  return probeFile(item.real, cap);
+  return onDisk(item.real);
 }
 
 /** A packed entry is read from a file of its own from now on (an archive inside an archive, a file that is not staged). */

@@ -4,13 +4,14 @@
  * transaction while the next is examined, and finally counted into the run's summary.
  */
 import type { BatchLoader, FinalRow } from './batch-loader.js';
-import { expansionLimit, type Probe } from './bytes.js';
+import type { Probe } from './bytes.js';
 import type { CaseIndex } from './case-index.js';
 import { examine, markCut, type Batch, type ExaminedRow } from './examine.js';
 import { expandArchive, MAX_ARCHIVE_DEPTH, notOpened } from './expand.js';
 import type { IngestProgress, IngestSummary } from './ingest.js';
 import { loadBatch } from './load-batch.js';
 import { probeItem, Queue, type Pending } from './pending.js';
+import { ProbePool } from './probe-pool.js';
 import type { IngestPlan } from './plan.js';
 import { Stager } from './staging.js';
 import { tracer } from './trace.js';
@@ -48,6 +49,8 @@ export class BatchPipeline {
    */
   private loading: Promise<void> = Promise.resolve();
   private sinceYield = 0;
+  /** Files are probed in worker threads (probe-pool.ts), when keytrail runs from its build. */
+  private readonly pool = ProbePool.start();
   private readonly lap = tracer('ingest');
 
   constructor(
@@ -89,6 +92,8 @@ export class BatchPipeline {
       // the case is closed under it.
       await this.loading.catch(() => undefined);
       throw err;
+    } finally {
+      await this.pool?.stop();
     }
   }
 
@@ -122,7 +127,7 @@ export class BatchPipeline {
   }
 
   private probe(item: Pending): Promise<Probe> {
-    const p = probeItem(item, (size) => expansionLimit(size, this.plan.limits));
+    const p = probeItem(item, this.plan.limits, this.pool);
     p.catch(() => undefined);
     return p;
   }
