@@ -11,10 +11,10 @@ import path from 'node:path';
 import { KeytrailError } from '../errors.js';
 import type { CaseDb } from '../store/db.js';
 import type { Row } from '../store/db.js';
-import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent, type FileStatus } from '../store/schema.js';
+import { PROVENANCE_COLUMNS, RECORD, RECORD_SQL, quoteIdent, sqlType, type FileStatus } from '../store/schema.js';
 import { messageOf } from '../errors.js';
 import type { CaseAccounts } from './accounts.js';
-import { eventsSelect } from './record-sql.js';
+import { TYPED_READ, eventsSelect, typedEventsSelect } from './record-sql.js';
 import { int, textListOrNull, textOrNull } from './row-values.js';
 
 const FIELDS = Object.keys(RECORD);
@@ -38,6 +38,8 @@ export interface NativeUnit {
   gzip: boolean;
   /** Decompressed size, as far as known. */
   bytes: number;
+  /** Each record's null_field_mask, when records-scan.ts found the file clean: DuckDB reads it straight into the typed columns. */
+  masks?: number[];
 }
 
 /** A `files` row as examined, before its records are counted. */
@@ -188,7 +190,7 @@ export class BatchLoader {
     // Rows carry their own order (file_id, record_index); keeping insertion order across the
     // files of one read_json costs DuckDB 2-3x the time and gigabytes over many small files.
     await this.db.exec(`SET preserve_insertion_order = false`);
-    await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER)`);
+    await this.db.exec(`CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR, file_id INTEGER, masks VARCHAR)`);
     const [p] = await this.db.all(`SELECT count(*) AS n FROM events`);
     this.empty = p !== undefined && int(p, 'n') === 0;
   }
@@ -200,6 +202,17 @@ export class BatchLoader {
     return `
       SELECT bf.file_id, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS m, false AS is_partial
       FROM read_json(${args}) t JOIN batch_files bf ON bf.path = t.filename`;
+  }
+
+  /** A clean group (every unit with masks) read straight into the typed record (typedEventsSelect). */
+  private typedSource(group: NativeUnit[]): string {
+    return `
+      SELECT file_id, record_index, r, masks[record_index] AS mask FROM (
+      SELECT bf.file_id, bf.masks, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS r
+      FROM read_json(?, columns = {Records: '${sqlType(TYPED_READ)}[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
+                     filename = true, maximum_object_size = ${objectBound(Math.max(...group.map((u) => u.bytes)))}) t
+      JOIN (SELECT path, file_id, CASE WHEN masks = '' THEN []::BIGINT[] ELSE string_split(masks, ',')::BIGINT[] END AS masks FROM batch_files) bf
+        ON bf.path = t.filename)`;
   }
 
   /**
@@ -235,13 +248,19 @@ export class BatchLoader {
     const cols = [...FIELDS.map(quoteIdent), ...Object.keys(PROVENANCE_COLUMNS)].join(', ');
     return this.db.transaction(async () => {
       this.step = 'inserting events';
-      for (const gzip of [true, false]) {
-        const group = natives.filter((u) => u.gzip === gzip);
-        if (group.length === 0) continue;
-        await this.db.exec(`DELETE FROM batch_files`);
-        await this.db.exec(`INSERT INTO batch_files SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])`, [group.map((u) => u.path), group.map((u) => u.fileId)]);
-        await this.insertRead(`INSERT INTO events (${cols}) ${eventsSelect(this.nativeSource(group))}`, [group.map((u) => u.path)]);
-      }
+      for (const gzip of [true, false])
+        for (const typed of [true, false]) {
+          const group = natives.filter((u) => u.gzip === gzip && (u.masks !== undefined) === typed);
+          if (group.length === 0) continue;
+          await this.db.exec(`DELETE FROM batch_files`);
+          await this.db.exec(`INSERT INTO batch_files SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])`, [
+            group.map((u) => u.path),
+            group.map((u) => u.fileId),
+            group.map((u) => u.masks?.join(',') ?? null),
+          ]);
+          const select = typed ? typedEventsSelect(this.typedSource(group)) : eventsSelect(this.nativeSource(group));
+          await this.insertRead(`INSERT INTO events (${cols}) ${select}`, [group.map((u) => u.path)]);
+        }
       if (staged && staged.files.length > 0) {
         // Each value is {"f": file id, "d": the file's text} (staging.ts).
         const source = `
@@ -268,10 +287,14 @@ export class BatchLoader {
                                          UNION ALL SELECT file_id, count(*) FROM rejects WHERE file_id >= ? GROUP BY ALL) GROUP BY file_id`,
         [minId, minId],
       );
-      await this.db.exec(`INSERT INTO rejects SELECT file_id, record_index, ${REJECT_REASON}, ${REJECT_RAW} FROM events WHERE file_id >= ? AND ${INVALID}`, [
-        minId,
-      ]);
-      await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      // Most batches have none: one count, not a scan to copy and another to delete.
+      const [invalid] = await this.db.all(`SELECT count(*) AS n FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      if (invalid !== undefined && int(invalid, 'n') > 0) {
+        await this.db.exec(`INSERT INTO rejects SELECT file_id, record_index, ${REJECT_REASON}, ${REJECT_RAW} FROM events WHERE file_id >= ? AND ${INVALID}`, [
+          minId,
+        ]);
+        await this.db.exec(`DELETE FROM events WHERE file_id >= ? AND ${INVALID}`, [minId]);
+      }
       this.step = 'collapsing duplicates';
       const touched = await this.collapseDuplicates(minId);
       this.step = 'writing file rows';

@@ -8,6 +8,7 @@ import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { KeytrailError, messageOf } from '../errors.js';
 import { errnoCode } from './errno.js';
+import { scanRecords } from './records-scan.js';
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -35,6 +36,11 @@ export interface Probe {
   content?: Buffer;
   /** For gzip probed in memory: the first HEAD_BYTES it decompresses to (sniff needs not inflate it again). */
   inflatedHead?: Buffer;
+  /**
+   * For an S3 file that DuckDB may read straight into the typed columns (records-scan.ts: clean),
+   * each record's null_field_mask. Absent: read the careful way.
+   */
+  masks?: number[];
 }
 
 /** Deeper than this, a file goes to the record reader (which rejects the deep record alone), not to DuckDB. */
@@ -48,10 +54,16 @@ export const MAX_NATIVE_DEPTH = 1000;
  */
 export const MAX_CONTENT_BYTES = 512 << 10;
 
-/** Files up to this size are probed from one read into memory (see probeSmall). */
+/** Archive entries up to this size are kept in memory and probed from their bytes (see probeSmall). */
 export const SMALL_PROBE_BYTES = 256 << 10;
+/**
+ * Files on disk up to this size are probed from one read into memory (see probeSmall): the whole
+ * text in hand is what records-scan.ts needs to find a file clean, and CloudTrail's S3 files of a
+ * busy account run to a few MB of gzip. Probes run in worker threads (probe-pool.ts), two or so at once.
+ */
+const WHOLE_PROBE_BYTES = 4 << 20;
 /** ...when they decompress to at most this; else they are probed again as a stream. */
-const SMALL_PROBE_EXPANDED = 8 << 20;
+const SMALL_PROBE_EXPANDED = 64 << 20;
 
 /**
  * Read a file once: size, hash, head, tail, and for JSON its depth; gzip is decompressed (in zlib's
@@ -64,7 +76,7 @@ export async function probeFile(path: string, cap: number | ((size: number) => n
   let size: number;
   try {
     size = fs.fstatSync(fd).size;
-    if (size <= SMALL_PROBE_BYTES) {
+    if (size <= WHOLE_PROBE_BYTES) {
       const small = probeSmall(readWhole(fd, size), typeof cap === 'number' ? cap : cap(size));
       if (small) return small;
     }
@@ -120,11 +132,12 @@ function probeSmall(buf: Buffer, cap: number): Probe | undefined {
     probe.expanded = text.length;
     probe.inflatedHead = text.subarray(0, HEAD_BYTES);
   } else if (!looksLikeJson(buf)) return probe;
-  const scan = new DepthScanner(MAX_NATIVE_DEPTH);
+  const scan = scanRecords(text, MAX_NATIVE_DEPTH);
   // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
-  if (!scan.push(text) && probe.expanded !== undefined) return undefined;
+  if (scan.stopped && probe.expanded !== undefined) return undefined;
   probe.depth = scan.max;
   if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
+  if (scan.masks) probe.masks = scan.masks;
   return probe;
 }
 

@@ -24,7 +24,7 @@ export interface Batch {
 
 export interface ExaminedRow extends FileRow {
   real?: string;
-  native?: { gzip: boolean; isize?: number };
+  native?: { gzip: boolean; isize?: number; masks?: number[] };
   read?: ReadSpec;
   /** Its text is in the batch's staging files (staging.ts). */
   staged?: boolean;
@@ -118,7 +118,8 @@ class Examination {
       format: 'cloudtrail-records',
       status: 'ingested',
       counted: true,
-      native: { gzip: s.gzip, isize: probe.expanded ?? s.isize },
+      // Clean (records-scan.ts), and not cut short by its archive: read straight into the typed columns.
+      native: { gzip: s.gzip, isize: probe.expanded ?? s.isize, ...(probe.masks && !item.cut ? { masks: probe.masks } : {}) },
       read: { kind: 'records', gzip: s.gzip },
     });
   }

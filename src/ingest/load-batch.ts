@@ -69,7 +69,8 @@ class BatchLoad {
       if (!r.read || r.staged) continue;
       // A gzip whose trailer says it expands past the limit goes to the reader, which enforces it.
       if (r.native && r.real && withinLimit(r, this.opts.limits)) {
-        this.natives.push({ fileId: r.id, path: r.real, gzip: r.native.gzip, bytes: r.native.gzip ? (r.native.isize ?? 0) : (r.bytes ?? 0) });
+        const { gzip, isize, masks } = r.native;
+        this.natives.push({ fileId: r.id, path: r.real, gzip, bytes: gzip ? (isize ?? 0) : (r.bytes ?? 0), ...(masks ? { masks } : {}) });
       } else viaReader.push(r);
     }
     return viaReader;
@@ -134,7 +135,8 @@ class BatchLoad {
       r.real = u.path;
       r.read = { kind: 'records', gzip: u.gzip };
     }
-    const all = [...this.natives, ...alone];
+    // Read again the careful way (the map of every value): whatever the typed read refused, that read judges.
+    const all = [...this.natives.map(({ masks: _, ...u }) => u), ...alone];
     const failed = await this.loader.probeNative(all);
     if (failed.length === 0 && staged.units.length === 0) throw err;
     const ids = new Set(failed.map((f) => f.unit.fileId));
