@@ -99,7 +99,10 @@ export function sizeBytes(size: string): number | undefined {
 
 /** Staging files of small S3 files (staging.ts) and the longest value in them. */
 export interface StagedFiles {
-  files: readonly string[];
+  /** Read the careful way. */
+  careful: readonly string[];
+  /** Clean texts with their masks, read straight into the typed record. */
+  typed: readonly string[];
   longest: number;
 }
 
@@ -261,13 +264,23 @@ export class BatchLoader {
           const select = typed ? typedEventsSelect(this.typedSource(group)) : eventsSelect(this.nativeSource(group));
           await this.insertRead(`INSERT INTO events (${cols}) ${select}`, [group.map((u) => u.path)]);
         }
-      if (staged && staged.files.length > 0) {
+      if (staged && staged.careful.length > 0) {
         // Each value is {"f": file id, "d": the file's text} (staging.ts).
         const source = `
           SELECT f AS file_id, generate_subscripts(d.Records, 1)::INTEGER AS record_index, unnest(d.Records) AS m, false AS is_partial
           FROM read_json(?, columns = {f: 'INTEGER', d: 'STRUCT("Records" MAP(VARCHAR, JSON)[])'}, format = 'unstructured',
                          maximum_object_size = ${objectBound(staged.longest)})`;
-        await this.insertRead(`INSERT INTO events (${cols}) ${eventsSelect(source)}`, [staged.files]);
+        await this.insertRead(`INSERT INTO events (${cols}) ${eventsSelect(source)}`, [staged.careful]);
+      }
+      if (staged && staged.typed.length > 0) {
+        // Each value is {"f": file id, "m": its records' null_field_masks, "d": the file's text}, a clean text (staging.ts).
+        const source = `
+          SELECT f AS file_id, record_index, r, masks[record_index] AS mask FROM (
+            SELECT f, CASE WHEN m = '' THEN []::BIGINT[] ELSE string_split(m, ',')::BIGINT[] END AS masks,
+                   generate_subscripts(d.Records, 1)::INTEGER AS record_index, unnest(d.Records) AS r
+            FROM read_json(?, columns = {f: 'INTEGER', m: 'VARCHAR', d: 'STRUCT("Records" ${sqlType(TYPED_READ)}[])'}, format = 'unstructured',
+                           maximum_object_size = ${objectBound(staged.longest)}))`;
+        await this.insertRead(`INSERT INTO events (${cols}) ${typedEventsSelect(source)}`, [staged.typed]);
       }
       if (normalized.length > 0) {
         const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'MAP(VARCHAR, JSON)', w: 'VARCHAR', x: 'VARCHAR'},

@@ -125,8 +125,8 @@ class Examination {
   }
 
   private stage(content: Buffer, gzip: boolean): ExaminedRow {
-    const { item } = this;
-    this.batch.stager.add({ fileId: this.row.id, path: item.real, gzip, bytes: content.length }, content);
+    const { item, probe } = this;
+    this.batch.stager.add({ fileId: this.row.id, path: item.real, gzip, bytes: content.length, ...(probe.masks ? { masks: probe.masks } : {}) }, content);
     // An archive entry's extracted copy is not needed while its text is staged: the temporary
     // folder holds each entry once, so the expansion budget bounds it.
     if (item.parentId !== null && !item.packed) fs.rmSync(item.real, { force: true });

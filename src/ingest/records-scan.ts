@@ -43,13 +43,14 @@ const ROOT = 1;
 const RECORDS = 2;
 const LEVEL_RECORD = 3;
 
-/** The lookup of each object level's keys, by (length, first byte, last byte). */
-const LEVELS: Map<number, Key[]>[] = [];
-const hashOf = (len: number, first: number, last: number) => (len << 16) | (first << 8) | last;
+/** The lookup of each object level's keys, by a hash of (length, first byte, last byte): a slot of TABLE_SIZE, its keys chained. */
+const TABLE_SIZE = 512;
+const LEVELS: (Key[] | undefined)[][] = [];
+const hashOf = (len: number, first: number, last: number) => (len * 61 + first * 7 + last * 3) & (TABLE_SIZE - 1);
 
 function addLevel(fields: StructField): number {
   const at = LEVELS.length;
-  const table = new Map<number, Key[]>();
+  const table: (Key[] | undefined)[] = new Array(TABLE_SIZE).fill(undefined);
   LEVELS.push(table);
   for (const [i, [name, t]] of Object.entries(fields).entries()) {
     // Bits of an int32: a level of more than 31 fields would need another mask type.
@@ -57,11 +58,11 @@ function addLevel(fields: StructField): number {
     const check: Check = typeof t !== 'string' ? addLevel(t) : t === 'JSON' ? 'json' : t === 'BOOLEAN' ? 'bool' : 'text';
     const bytes = Buffer.from(name, 'latin1');
     const h = hashOf(bytes.length, bytes[0]!, bytes[bytes.length - 1]!);
-    table.set(h, [...(table.get(h) ?? []), { bytes, bit: 1 << i, check }]);
+    table[h] = [...(table[h] ?? []), { bytes, bit: 1 << i, check }];
   }
   return at;
 }
-LEVELS.push(new Map(), new Map(), new Map()); // UNTRACKED, ROOT, RECORDS: no table
+LEVELS.push([], [], []); // UNTRACKED, ROOT, RECORDS: no table
 if (addLevel(RECORD) !== LEVEL_RECORD) throw new Error('records-scan: level layout');
 
 const RECORDS_KEY = Buffer.from('Records');
@@ -69,19 +70,22 @@ const RECORDS_KEY = Buffer.from('Records');
 function findKey(level: number, b: Buffer, s: number, e: number): Key | undefined {
   const len = e - s;
   if (len === 0) return undefined;
-  const keys = LEVELS[level]!.get(hashOf(len, b[s]!, b[e - 1]!));
-  if (!keys) return undefined;
-  for (const k of keys) {
-    let j = 1;
-    while (j < len - 1 && k.bytes[j] === b[s + j]) j++;
-    if (j >= len - 1) return k;
+  const keys = LEVELS[level]![hashOf(len, b[s]!, b[e - 1]!)];
+  if (keys === undefined) return undefined;
+  for (let x = 0; x < keys.length; x++) {
+    const k = keys[x]!;
+    const kb = k.bytes;
+    if (kb.length !== len) continue;
+    let j = 0;
+    while (j < len && kb[j] === b[s + j]) j++;
+    if (j === len) return k;
   }
   return undefined;
 }
 
 const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-/** The end of a string opened before `from` (the index of its closing quote), or -1. */
+/** The end of a string opened before `from` (the index of its closing quote), or -1: the first quote an even run of backslashes precedes. */
 function stringEnd(b: Buffer, from: number): number {
   let q = b.indexOf(0x22, from);
   while (q >= 0) {
@@ -132,16 +136,20 @@ export function scanRecords(b: Buffer, stopAt: number): RecordsScan {
         continue;
       }
       expectKey = false;
-      // The value's first byte, after the colon.
+      // The value's first byte, after the colon (S3 writes none of the whitespace JSON allows).
       let j = i;
-      while (isSpace(b[j])) j++;
       if (b[j] !== 0x3a) {
-        clean = false;
-        continue;
+        while (isSpace(b[j])) j++;
+        if (b[j] !== 0x3a) {
+          clean = false;
+          continue;
+        }
       }
-      j++;
-      while (isSpace(b[j])) j++;
-      const v = b[j];
+      let v = b[++j];
+      if (isSpace(v)) {
+        while (isSpace(b[j])) j++;
+        v = b[j];
+      }
       if (cur === ROOT) {
         // The root holds Records and nothing else.
         if (sawRecords || q - s !== RECORDS_KEY.length || b.compare(RECORDS_KEY, 0, RECORDS_KEY.length, s, q) !== 0 || v !== 0x5b) clean = false;

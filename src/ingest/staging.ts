@@ -29,8 +29,19 @@ const WRITE_RUN_BYTES = 1 << 20;
 
 const CLOSE = Buffer.from('}\n');
 
+/** Staging files of one kind: careful (`{"f":id,"d":text}`) or typed (`{"f":id,"m":"masks","d":text}`, a clean text). */
+class Lane {
+  readonly files: string[] = [];
+  /** The file being written, as an index of Stager.files. */
+  current = -1;
+  fd = -1;
+  inFile = 0;
+  run: Buffer[] = [];
+  runBytes = 0;
+}
+
 export class Stager {
-  /** Staging files written, in order. */
+  /** Staging files written, in order, of both lanes. */
   readonly files: string[] = [];
   /** The files staged, as DuckDB would read them alone (for the way back, see above). */
   readonly units: NativeUnit[] = [];
@@ -38,10 +49,8 @@ export class Stager {
   private readonly where: { file: number; at: number; length: number }[] = [];
   /** The longest wrapped text: DuckDB's maximum_object_size must hold it. */
   longest = 0;
-  private fd = -1;
-  private inFile = 0;
-  private run: Buffer[] = [];
-  private runBytes = 0;
+  /** Texts read the careful way (the map of every value), and clean ones read straight into the typed record (their masks beside them). */
+  private readonly lanes = { careful: new Lane(), typed: new Lane() };
 
   constructor(
     private readonly dir: string,
@@ -49,25 +58,39 @@ export class Stager {
     private readonly batch: number,
   ) {}
 
-  add(unit: NativeUnit, text: Buffer): void {
-    if (this.fd < 0 || this.inFile >= STAGE_FILE_BYTES) this.next();
-    const open = Buffer.from(`{"f":${unit.fileId},"d":`);
-    this.run.push(open, text, CLOSE);
-    const n = open.length + text.length + CLOSE.length;
-    this.where.push({ file: this.files.length - 1, at: this.inFile + open.length, length: text.length });
-    this.runBytes += n;
-    this.inFile += n;
-    if (n > this.longest) this.longest = n;
-    this.units.push(unit);
-    if (this.runBytes >= WRITE_RUN_BYTES) this.write();
+  /** The careful lane's staging files. */
+  get careful(): readonly string[] {
+    return this.lanes.careful.files;
   }
 
-  /** Write what is pending and close the current file; the staging files are then complete. */
+  /** The typed lane's staging files: clean texts (records-scan.ts), each with its records' null_field_masks. */
+  get typed(): readonly string[] {
+    return this.lanes.typed.files;
+  }
+
+  add(unit: NativeUnit, text: Buffer): void {
+    const lane = unit.masks ? this.lanes.typed : this.lanes.careful;
+    if (lane.fd < 0 || lane.inFile >= STAGE_FILE_BYTES) this.next(lane);
+    const open = Buffer.from(unit.masks ? `{"f":${unit.fileId},"m":"${unit.masks.join(',')}","d":` : `{"f":${unit.fileId},"d":`);
+    lane.run.push(open, text, CLOSE);
+    const n = open.length + text.length + CLOSE.length;
+    this.where.push({ file: lane.current, at: lane.inFile + open.length, length: text.length });
+    lane.runBytes += n;
+    lane.inFile += n;
+    if (n > this.longest) this.longest = n;
+    const { masks: _, ...plain } = unit;
+    this.units.push(plain);
+    if (lane.runBytes >= WRITE_RUN_BYTES) this.write(lane);
+  }
+
+  /** Write what is pending and close the current files; the staging files are then complete. */
   close(): void {
-    if (this.fd < 0) return;
-    this.write();
-    fs.closeSync(this.fd);
-    this.fd = -1;
+    for (const lane of [this.lanes.careful, this.lanes.typed]) {
+      if (lane.fd < 0) continue;
+      this.write(lane);
+      fs.closeSync(lane.fd);
+      lane.fd = -1;
+    }
   }
 
   /**
@@ -97,25 +120,29 @@ export class Stager {
     for (const f of this.files) fs.rmSync(f, { force: true });
   }
 
-  private next(): void {
-    this.close();
+  private next(lane: Lane): void {
+    if (lane.fd >= 0) {
+      this.write(lane);
+      fs.closeSync(lane.fd);
+    }
     const file = path.join(this.dir, `staged-${this.batch}-${this.files.length}.json`);
-    this.fd = fs.openSync(file, 'wx');
-    this.files.push(file);
-    this.inFile = 0;
+    lane.fd = fs.openSync(file, 'wx');
+    lane.files.push(file);
+    lane.current = this.files.push(file) - 1;
+    lane.inFile = 0;
   }
 
-  private write(): void {
-    if (this.run.length === 0) return;
-    let pending = this.run;
-    let left = this.runBytes;
+  private write(lane: Lane): void {
+    if (lane.run.length === 0) return;
+    let pending = lane.run;
+    let left = lane.runBytes;
     // writev may write less than asked: go on from where it stopped.
     while (left > 0) {
-      const done = fs.writevSync(this.fd, pending);
+      const done = fs.writevSync(lane.fd, pending);
       left -= done;
       if (left > 0) pending = [Buffer.concat(pending).subarray(done)];
     }
-    this.run = [];
-    this.runBytes = 0;
+    lane.run = [];
+    lane.runBytes = 0;
   }
 }

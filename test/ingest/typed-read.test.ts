@@ -236,10 +236,18 @@ describe('a clean file read straight into the typed record holds what the carefu
       `{"Records":[${[...filler().map((r) => JSON.stringify(r)), `${twice.slice(0, -1)},"eventName":"Again"}`].join(',')}]}`,
     );
 
+    // Small files are staged (staging.ts): each edge record alone, and a few together, clean and not.
+    for (const [i, r] of edges.entries()) write(path.join(dir, `d/edge-${i}.json${i % 2 ? '.gz' : ''}`), JSON.stringify({ Records: [r] }));
+    for (const [i, r] of rawEdges().entries()) write(path.join(dir, `d/raw-${i}.json`), `{"Records":[${r}]}`);
+    write(path.join(dir, 'd/some.json'), JSON.stringify({ Records: edges.slice(0, 9) }));
+    write(path.join(dir, 'd/empty.json'), '{"Records":[]}');
+    write(path.join(dir, 'd/unknown.json'), JSON.stringify({ Records: [record({ myField: 1 })] }));
+
     // The typed read takes the clean files (their probes carry masks), not the others.
     const verdict = async (f: string) => (await probeFile(path.join(dir, f))).masks !== undefined;
     const files = ['a/edges.json.gz', 'a/raw.json', 'b/fixtures-clean.json.gz', 'b/fixtures-rest.json.gz', 'c/unknown.json.gz', 'c/twice.json'];
     expect(await Promise.all(files.map(verdict))).toEqual([true, true, true, false, false, false]);
+    expect(await Promise.all(['d/edge-3.json.gz', 'd/some.json', 'd/empty.json', 'd/unknown.json'].map(verdict))).toEqual([true, true, true, false]);
 
     const typed = path.join(tmpDir(), 'typed.duckdb');
     const careful = path.join(tmpDir(), 'careful.duckdb');
