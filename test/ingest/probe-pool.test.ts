@@ -1,0 +1,72 @@
+/**
+ * The probe in worker threads (probe-pool.ts) gives what the probe on the main thread gives: the
+ * build's pool (workers load only from dist, which the test setup builds) against the sources'
+ * probeFile, on the shapes a probe meets, and an error comes back as the same message and code.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EXPANSION, type Probe, probeFile } from '../../src/ingest/bytes.js';
+import { ROOT, gz, record, records, tmpDir, write } from '../helpers.js';
+
+interface Pool {
+  probe(path: string, limits: typeof DEFAULT_EXPANSION): Promise<Probe>;
+  stop(): Promise<void>;
+}
+
+let pool: Pool;
+beforeAll(async () => {
+  const built = (await import(path.join(ROOT, 'dist/ingest/probe-pool.js'))) as { ProbePool: { start(): Pool | undefined } };
+  const started = built.ProbePool.start();
+  if (!started) throw new Error('dist/ingest/probe-worker.js is missing: the test setup builds it');
+  pool = started;
+});
+afterAll(async () => {
+  await pool.stop();
+});
+
+const plain = (p: Probe) => ({
+  ...p,
+  head: [...p.head],
+  tail: [...p.tail],
+  content: p.content && [...p.content],
+  inflatedHead: p.inflatedHead && [...p.inflatedHead],
+});
+
+describe('a probe in a worker thread is the probe on this thread', () => {
+  it('small and large, gzip and plain, clean and not, deep, not JSON, empty', { timeout: 60_000 }, async () => {
+    const dir = tmpDir();
+    const big = records(3000, { requestParameters: { userName: 'x'.repeat(300) } });
+    const files = [
+      write(path.join(dir, 'small.json.gz'), gz(JSON.stringify({ Records: records(5) }))),
+      write(path.join(dir, 'small.json'), JSON.stringify({ Records: [record({ responseElements: null })] })),
+      write(path.join(dir, 'large.json.gz'), gz(JSON.stringify({ Records: big }))),
+      write(path.join(dir, 'unclean.json.gz'), gz(JSON.stringify({ Records: [record({ extra: 1 })] }))),
+      write(path.join(dir, 'deep.json'), `{"Records":[${'['.repeat(5000)}${']'.repeat(5000)}]}`),
+      write(path.join(dir, 'notes.txt'), 'not json at all'),
+      write(path.join(dir, 'empty.json'), ''),
+      // Larger than the whole-read probe: streamed.
+      write(path.join(dir, 'huge.json'), JSON.stringify({ Records: records(2000, { requestParameters: { p: 'y'.repeat(2500) } }) })),
+    ];
+    for (const f of files) {
+      const here = await probeFile(f, Number.MAX_SAFE_INTEGER);
+      const there = await pool.probe(f, { ...DEFAULT_EXPANSION, maxBytes: Number.MAX_SAFE_INTEGER, floorBytes: Number.MAX_SAFE_INTEGER });
+      expect({ f: path.basename(f), ...plain(there) }).toEqual({ f: path.basename(f), ...plain(here) });
+      expect(Buffer.isBuffer(there.head)).toBe(true);
+    }
+    // The clean ones carry their masks across.
+    expect((await pool.probe(files[2]!, DEFAULT_EXPANSION)).masks).toHaveLength(3000);
+    expect((await pool.probe(files[3]!, DEFAULT_EXPANSION)).masks).toBeUndefined();
+  });
+
+  it('a file it cannot read: the same message and code', async () => {
+    const missing = path.join(tmpDir(), 'gone.json.gz');
+    const here = await probeFile(missing).catch((e: unknown) => e as NodeJS.ErrnoException);
+    const there = await pool.probe(missing, DEFAULT_EXPANSION).catch((e: unknown) => e as NodeJS.ErrnoException);
+    expect(there).toBeInstanceOf(Error);
+    expect({ message: (there as Error).message, code: (there as NodeJS.ErrnoException).code }).toEqual({
+      message: (here as Error).message,
+      code: (here as NodeJS.ErrnoException).code,
+    });
+    expect((there as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+});
