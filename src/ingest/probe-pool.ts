@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ExpansionLimits, Probe } from './bytes.js';
+import { messageOf } from '../errors.js';
+import { expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 
 /** A probe as it crosses threads: each buffer its own copy, so that nothing larger than it is cloned. */
 export type PortableProbe = Omit<Probe, 'head' | 'tail' | 'content' | 'inflatedHead'> & {
@@ -56,11 +57,12 @@ export function fromPortable(p: PortableProbe): Probe {
 }
 
 export class ProbePool {
-  private readonly waiting = new Map<number, { resolve: (p: Probe) => void; reject: (err: unknown) => void }>();
+  private readonly waiting = new Map<number, { resolve: (p: Probe) => void; reject: (err: unknown) => void; worker: Worker }>();
   private next = 0;
   private turn = 0;
+  private stopping = false;
 
-  private constructor(private readonly workers: Worker[]) {
+  private constructor(private workers: Worker[]) {
     for (const w of workers) {
       w.on('message', (m: ProbeAnswer) => {
         const p = this.waiting.get(m.id);
@@ -70,10 +72,20 @@ export class ProbePool {
         // The error as the main thread's probe would have thrown it: its message and code (EACCES...).
         else p.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
       });
-      // A worker that dies (out of memory) fails the files it held rather than leave them waiting.
+      // A worker that stops (out of memory, an error of its own) fails the files it held, named
+      // with why, and leaves the pool; the files after them go to the others, or to this thread.
+      let why = 'it exited';
       w.on('error', (err) => {
-        for (const p of this.waiting.values()) p.reject(err);
-        this.waiting.clear();
+        why = messageOf(err);
+      });
+      w.on('exit', (code) => {
+        if (this.stopping) return;
+        this.workers = this.workers.filter((x) => x !== w);
+        for (const [id, p] of this.waiting)
+          if (p.worker === w) {
+            this.waiting.delete(id);
+            p.reject(new Error(`the worker thread probing it stopped (${why}, exit code ${code})`));
+          }
       });
     }
   }
@@ -87,15 +99,17 @@ export class ProbePool {
   }
 
   probe(path: string, limits: ExpansionLimits): Promise<Probe> {
+    if (this.workers.length === 0) return probeFile(path, (size) => expansionLimit(size, limits));
     const id = this.next++;
     const worker = this.workers[this.turn++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve, reject, worker });
       worker.postMessage({ id, path, limits } satisfies ProbeJob);
     });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -58,6 +58,33 @@ describe('a probe in a worker thread is the probe on this thread', () => {
     expect((await pool.probe(files[3]!, DEFAULT_EXPANSION)).masks).toBeUndefined();
   });
 
+  it('a worker that stops fails the files it held, with why; the others go on, and with none left this thread probes', { timeout: 60_000 }, async () => {
+    const built = (await import(path.join(ROOT, 'dist/ingest/probe-pool.js'))) as { ProbePool: { start(): Pool | undefined } };
+    const own = built.ProbePool.start()!;
+    const workers = (own as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
+    const n = workers.length;
+    const dir = tmpDir();
+    const files = Array.from({ length: 4 * n }, (_, i) => write(path.join(dir, `f${i}.json.gz`), gz(JSON.stringify({ Records: records(1000) }))));
+    // Jobs go to the workers in turn: the first worker holds files 0, n, 2n...; it stops before answering.
+    const asked = files.map((f) =>
+      own.probe(f, DEFAULT_EXPANSION).then(
+        (p) => p.sha256,
+        (e: unknown) => `failed: ${(e as Error).message}`,
+      ),
+    );
+    await workers[0]!.terminate();
+    const answers = await Promise.all(asked);
+    const failed = answers.filter((a) => a.startsWith('failed'));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(files.length);
+    expect(failed[0]).toMatch(/^failed: the worker thread probing it stopped \(.*exit code/);
+    // After it: every file probed, by the workers left and then, with none left, on this thread.
+    for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).sha256).toHaveLength(64);
+    for (const w of [...workers]) await w.terminate();
+    for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).masks).toHaveLength(1000);
+    await own.stop();
+  });
+
   it('a file it cannot read: the same message and code', async () => {
     const missing = path.join(tmpDir(), 'gone.json.gz');
     const here = await probeFile(missing).catch((e: unknown) => e as NodeJS.ErrnoException);
