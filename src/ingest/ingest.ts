@@ -4,8 +4,10 @@
  * one transaction each, so memory stays flat and a crash costs at most the batch in flight.
  *
  * The steps: the plan (plan.ts: options checked, inputs discovered), what the case already holds
- * (case-index.ts), then the batch pipeline (pipeline.ts): each file examined (examine.ts), archives
- * expanded into their entries (expand.ts), batches loaded (load-batch.ts) and counted.
+ * (case-index.ts), then the batch pipeline (pipeline.ts): each file probed in a worker thread
+ * (probe-pool.ts: hash, gunzip, the depth guard and records-scan.ts's verdict) and examined
+ * (examine.ts), archives expanded into their entries (expand.ts), batches loaded (load-batch.ts) and
+ * counted.
  */
 import fs from 'node:fs';
 import { KeytrailError } from '../errors.js';

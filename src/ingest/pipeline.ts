@@ -85,6 +85,9 @@ export class BatchPipeline {
         if (item) await this.take(item);
       }
       this.batch.rows.push(...this.pendingArchives.splice(0));
+      // Every file is examined: the workers' memory (and what they have yet to collect) goes back
+      // before the last batch loads, the run's largest (see batchFull).
+      await this.pool?.stop();
       await this.flush();
       await this.loading;
     } catch (err) {

@@ -108,8 +108,11 @@ export class ProbePool {
     });
   }
 
+  /** Stop the workers (again: nothing). A probe asked afterwards runs on this thread. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }

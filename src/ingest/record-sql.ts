@@ -2,7 +2,8 @@
  * The SQL that turns one CloudTrail record, read by DuckDB as a map of its top-level JSON values,
  * into the columns of `events`: typed fields, extra_fields for what has no column, and
  * null_field_mask for fields written as JSON null. Driven by RECORD in store/schema.ts, so a field
- * added there is read here without a change.
+ * added there is read here without a change. A file the probe found clean (records-scan.ts) is read
+ * straight into the typed record instead (typedEventsSelect): the same columns, without the map.
  */
 import { RECORD, columnsPatch, quoteIdent, transformStructure, type StructField } from '../store/schema.js';
 
