@@ -335,16 +335,7 @@ export class BatchLoader {
    */
   private async collapseDuplicates(minId: number): Promise<number[]> {
     const scope = this.empty ? `file_id >= ?` : `eventID IN (SELECT eventID FROM events WHERE file_id >= ?)`;
-    if (this.empty) {
-      // The first batch of a case seldom holds a duplicate: a grouping of its rows says so at half the
-      // cost of numbering every row. Not for a later batch: grouping what it shares with the whole
-      // case held 200-300 MB more than numbering it (5M events, batches of 1M).
-      const [twice] = await this.db.all(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY eventID, eventTime, eventName HAVING count(*) > 1)`,
-        [minId],
-      );
-      if (twice !== undefined && int(twice, 'n') === 0) return [];
-    }
+    if (!(await this.mayHaveDuplicates(minId))) return [];
     const gone = await this.db.all(
       `DELETE FROM events WHERE rowid IN (
          SELECT rowid FROM events WHERE ${scope}
@@ -353,6 +344,25 @@ export class BatchLoader {
       [minId],
     );
     return [...new Set(gone.map((r) => int(r, 'file_id')))];
+  }
+
+  /**
+   * Whether the batch may hold an event twice, or one the case already holds: most batches do not,
+   * and numbering every row (the window above) costs time, and on a later batch memory (it reads the
+   * whole case's events that share an id with the batch). Two cheaper questions: is a key there
+   * twice among the batch's rows (a grouping of them), and is any of the batch's ids older (a join
+   * of the case's ids against the batch's). Either yes: the window runs.
+   */
+  private async mayHaveDuplicates(minId: number): Promise<boolean> {
+    const yes = async (q: string) => {
+      const [r] = await this.db.all(q, [minId]);
+      return r === undefined || int(r, 'n') > 0;
+    };
+    if (await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY eventID, eventTime, eventName HAVING count(*) > 1)`))
+      return true;
+    return (
+      !this.empty && (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ${minId} AND eventID IN (SELECT eventID FROM events WHERE file_id >= ?)`))
+    );
   }
 
   private async countFiles(ids: number[], minId: number, read: Row[]): Promise<Map<number, FileCounts>> {
