@@ -157,9 +157,15 @@ export class BatchLoader {
    * fast at 512 MiB (49 s, 0.98 GB RSS for 100,000) as at 576 MiB (46 s, 1.13 GB) or 1 GB
    * (49-53 s, 1.2 GB); below that they spill (448 MiB: 95 s).
    */
-  async prepare(batchBytes: number, largeFiles: boolean): Promise<void> {
-    const limit = this.limitBytes;
-    if (limit === undefined) return;
+  /**
+   * DuckDB's memory limit for a batch: the whole limit with large files, less without. `shareBytes`,
+   * what others in the process hold meanwhile (the probe workers examining the next batch), comes
+   * off it, down to half the limit: the process, not DuckDB alone, keeps to the limit the user gave.
+   */
+  async prepare(batchBytes: number, largeFiles: boolean, shareBytes = 0): Promise<void> {
+    const whole = this.limitBytes;
+    if (whole === undefined) return;
+    const limit = Math.max(whole / 2, whole - shareBytes);
     const mb = Math.round((largeFiles ? limit : Math.min(limit, Math.max(SMALL_BATCH_MEMORY, batchBytes / 2))) / 2 ** 20);
     await this.db.exec(`SET memory_limit = '${mb}MiB'`);
   }

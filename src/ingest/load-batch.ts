@@ -20,6 +20,8 @@ export interface ReadOptions {
   tmp: string;
   limits: ExpansionLimits;
   split: SplitLimits;
+  /** Memory others in this process hold while the batch loads (the probe workers), taken off DuckDB's limit. */
+  shareBytes?: number;
 }
 
 /** Read what needs the record reader, then load the batch in one transaction; the files' rows as written. */
@@ -98,7 +100,7 @@ class BatchLoad {
    */
   private async loadWhole(): Promise<FinalRow[]> {
     const { batch, loader } = this;
-    await loader.prepare(batch.bytes, this.natives.length > 0);
+    await loader.prepare(batch.bytes, this.natives.length > 0, this.opts.shareBytes);
     try {
       return await this.load();
     } catch (err) {

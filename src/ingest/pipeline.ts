@@ -199,7 +199,9 @@ export class BatchPipeline {
     await this.loading;
     this.signal?.throwIfAborted();
     const stopPolling = this.loadingNow(current);
-    this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split })
+    // While it loads, the probe workers examine the next batch: their memory comes off DuckDB's.
+    const shareBytes = this.pool?.footprintBytes ?? 0;
+    this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split, shareBytes })
       .finally(stopPolling)
       .then((finals) => this.loaded(current, finals));
     // Keep an unobserved failure from being reported before the next await sees it.

