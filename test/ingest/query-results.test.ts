@@ -322,7 +322,12 @@ describe('Athena results', () => {
     const bad = path.join(dir, 'bad-cell', 'result.csv');
     fs.mkdirSync(path.dirname(bad), { recursive: true });
     fs.writeFileSync(bad, text.join('\n'));
-    const { db, summary } = await caseOf('bad-cell', bad, fixture('struct-form', 'result.csv'));
+    // The struct form beside it, under the same folder: files load in path order, the bad one first
+    // wherever the clone lies.
+    const struct = path.join(dir, 'struct-form-copy', 'result.csv');
+    fs.mkdirSync(path.dirname(struct), { recursive: true });
+    fs.copyFileSync(fixture('struct-form', 'result.csv'), struct);
+    const { db, summary } = await caseOf('bad-cell', bad, struct);
     const reasons = await rejectsOf(db);
     expect(reasons).toEqual([
       expect.stringMatching(/^line 3 \(row 2\): column useridentity: neither JSON \(.+\) nor Trino's struct text \(.+\)$/),
