@@ -42,6 +42,9 @@ export interface NativeUnit {
   masks?: number[];
 }
 
+/** A file's null_field_masks as staged and in batch_files, comma-separated text (empty: no record), as a list. */
+const maskList = (text: string) => `CASE WHEN ${text} = '' THEN []::BIGINT[] ELSE string_split(${text}, ',')::BIGINT[] END`;
+
 /** A `files` row as examined, before its records are counted. */
 interface FileRowBase {
   id: number;
@@ -155,12 +158,9 @@ export class BatchLoader {
    * staged small files and JSON Lines gets half its JSON, at least 512 MiB: DuckDB fills whatever
    * limit it has with the batch's blocks, and 50,000 small files (0.8-0.95 GiB of JSON) load as
    * fast at 512 MiB (49 s, 0.98 GB RSS for 100,000) as at 576 MiB (46 s, 1.13 GB) or 1 GB
-   * (49-53 s, 1.2 GB); below that they spill (448 MiB: 95 s).
-   */
-  /**
-   * DuckDB's memory limit for a batch: the whole limit with large files, less without. `shareBytes`,
-   * what others in the process hold meanwhile (the probe workers examining the next batch), comes
-   * off it, down to half the limit: the process, not DuckDB alone, keeps to the limit the user gave.
+   * (49-53 s, 1.2 GB); below that they spill (448 MiB: 95 s). `shareBytes`, what others in the
+   * process hold meanwhile (the probe workers examining the next batch), comes off the limit, down to
+   * half of it: the process, not DuckDB alone, keeps to the limit the user gave.
    */
   async prepare(batchBytes: number, largeFiles: boolean, shareBytes = 0): Promise<void> {
     const whole = this.limitBytes;
@@ -220,8 +220,7 @@ export class BatchLoader {
       SELECT bf.file_id, bf.masks, generate_subscripts(t.Records, 1)::INTEGER AS record_index, unnest(t.Records) AS r
       FROM read_json(?, columns = {Records: '${sqlType(TYPED_READ)}[]'}, format = 'auto', compression = '${group[0]!.gzip ? 'gzip' : 'uncompressed'}',
                      filename = true, maximum_object_size = ${objectBound(Math.max(...group.map((u) => u.bytes)))}) t
-      JOIN (SELECT path, file_id, CASE WHEN masks = '' THEN []::BIGINT[] ELSE string_split(masks, ',')::BIGINT[] END AS masks FROM batch_files) bf
-        ON bf.path = t.filename)`;
+      JOIN (SELECT path, file_id, ${maskList('masks')} AS masks FROM batch_files) bf ON bf.path = t.filename)`;
   }
 
   /**
@@ -282,7 +281,7 @@ export class BatchLoader {
         // Each value is {"f": file id, "m": its records' null_field_masks, "d": the file's text}, a clean text (staging.ts).
         const source = `
           SELECT f AS file_id, record_index, r, masks[record_index] AS mask FROM (
-            SELECT f, CASE WHEN m = '' THEN []::BIGINT[] ELSE string_split(m, ',')::BIGINT[] END AS masks,
+            SELECT f, ${maskList('m')} AS masks,
                    generate_subscripts(d.Records, 1)::INTEGER AS record_index, unnest(d.Records) AS r
             FROM read_json(?, columns = {f: 'INTEGER', m: 'VARCHAR', d: 'STRUCT("Records" ${sqlType(TYPED_READ)}[])'}, format = 'unstructured',
                            maximum_object_size = ${objectBound(staged.longest)}))`;
@@ -360,14 +359,15 @@ export class BatchLoader {
    * of the case's ids against the batch's). Either yes: the window runs.
    */
   private async mayHaveDuplicates(minId: number): Promise<boolean> {
-    const yes = async (q: string) => {
-      const [r] = await this.db.all(q, [minId]);
+    const yes = async (q: string, params: number[]) => {
+      const [r] = await this.db.all(q, params);
       return r === undefined || int(r, 'n') > 0;
     };
-    if (await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY eventID, eventTime, eventName HAVING count(*) > 1)`))
+    if (await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY eventID, eventTime, eventName HAVING count(*) > 1)`, [minId]))
       return true;
     return (
-      !this.empty && (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ${minId} AND eventID IN (SELECT eventID FROM events WHERE file_id >= ?)`))
+      !this.empty &&
+      (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ? AND eventID IN (SELECT eventID FROM events WHERE file_id >= ?)`, [minId, minId]))
     );
   }
 

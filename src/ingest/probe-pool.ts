@@ -4,10 +4,9 @@
  * core busy, the other idle). Absent when keytrail runs from its TypeScript sources (the tests),
  * where a worker cannot load them: files are then probed on this thread, by the same probeFile.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { messageOf } from '../errors.js';
+import { startWorkers } from '../workers.js';
 import { expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 
 /** A probe as it crosses threads: each buffer its own copy, so that nothing larger than it is cloned. */
@@ -92,10 +91,8 @@ export class ProbePool {
 
   /** Undefined when the worker's script is not there (running from the TypeScript sources). */
   static start(): ProbePool | undefined {
-    const script = new URL('./probe-worker.js', import.meta.url);
-    if (!fs.existsSync(script)) return undefined;
-    const n = Math.max(1, Math.min(os.availableParallelism(), 4));
-    return new ProbePool(Array.from({ length: n }, () => new Worker(script)));
+    const workers = startWorkers(new URL('./probe-worker.js', import.meta.url));
+    return workers && new ProbePool(workers);
   }
 
   probe(path: string, limits: ExpansionLimits): Promise<Probe> {

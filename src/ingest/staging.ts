@@ -85,12 +85,16 @@ export class Stager {
 
   /** Write what is pending and close the current files; the staging files are then complete. */
   close(): void {
-    for (const lane of [this.lanes.careful, this.lanes.typed]) {
-      if (lane.fd < 0) continue;
-      this.write(lane);
-      fs.closeSync(lane.fd);
-      lane.fd = -1;
-    }
+    this.finish(this.lanes.careful);
+    this.finish(this.lanes.typed);
+  }
+
+  /** A lane's pending texts written and its current file closed. */
+  private finish(lane: Lane): void {
+    if (lane.fd < 0) return;
+    this.write(lane);
+    fs.closeSync(lane.fd);
+    lane.fd = -1;
   }
 
   /**
@@ -121,10 +125,7 @@ export class Stager {
   }
 
   private next(lane: Lane): void {
-    if (lane.fd >= 0) {
-      this.write(lane);
-      fs.closeSync(lane.fd);
-    }
+    this.finish(lane);
     const file = path.join(this.dir, `staged-${this.batch}-${this.files.length}.json`);
     lane.fd = fs.openSync(file, 'wx');
     lane.files.push(file);

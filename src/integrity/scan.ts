@@ -9,9 +9,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { messageOf } from '../errors.js';
+import { startWorkers } from '../workers.js';
 import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive, readPacked } from '../ingest/archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, isGzip } from '../ingest/bytes.js';
 import { discover } from '../ingest/discover.js';
@@ -193,10 +194,8 @@ class ScanPool {
   }
 
   static start(): ScanPool | undefined {
-    const script = new URL('./scan-worker.js', import.meta.url);
-    if (!fs.existsSync(script)) return undefined;
-    const n = Math.max(1, Math.min(os.availableParallelism(), 4));
-    return new ScanPool(Array.from({ length: n }, () => new Worker(script)));
+    const workers = startWorkers(new URL('./scan-worker.js', import.meta.url));
+    return workers && new ScanPool(workers);
   }
 
   scan(display: string, file: string): Promise<Scanned> {
