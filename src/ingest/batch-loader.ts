@@ -356,18 +356,21 @@ export class BatchLoader {
    * and numbering every row (the window above) costs time, and on a later batch memory (it reads the
    * whole case's events that share an id with the batch). Two cheaper questions: is a key there
    * twice among the batch's rows (a grouping of them), and is any of the batch's ids older (a join
-   * of the case's ids against the batch's). Either yes: the window runs.
+   * of the case's ids against the batch's). Either yes: the window runs. Both ask of 64-bit hashes
+   * of the keys, not the keys: a hash table of 8 bytes a row, not of the texts (a later batch of the
+   * 5M-event bench peaked at 1.13 GB RSS on the join of texts); two keys that share a hash only make
+   * the window run, which decides on the keys themselves.
    */
   private async mayHaveDuplicates(minId: number): Promise<boolean> {
     const yes = async (q: string, params: number[]) => {
       const [r] = await this.db.all(q, params);
       return r === undefined || int(r, 'n') > 0;
     };
-    if (await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY eventID, eventTime, eventName HAVING count(*) > 1)`, [minId]))
+    if (await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY hash(eventID, eventTime, eventName) HAVING count(*) > 1)`, [minId]))
       return true;
     return (
       !this.empty &&
-      (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ? AND eventID IN (SELECT eventID FROM events WHERE file_id >= ?)`, [minId, minId]))
+      (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ? AND hash(eventID) IN (SELECT hash(eventID) FROM events WHERE file_id >= ?)`, [minId, minId]))
     );
   }
 
