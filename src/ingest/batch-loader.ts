@@ -366,11 +366,16 @@ export class BatchLoader {
       const [r] = await this.db.all(q, params);
       return r === undefined || int(r, 'n') > 0;
     };
-    if (await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY hash(eventID, eventTime, eventName) HAVING count(*) > 1)`, [minId]))
+    if (
+      await yes(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE file_id >= ? GROUP BY hash(eventID, eventTime, eventName) HAVING count(*) > 1)`, [minId])
+    )
       return true;
     return (
       !this.empty &&
-      (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ? AND hash(eventID) IN (SELECT hash(eventID) FROM events WHERE file_id >= ?)`, [minId, minId]))
+      (await yes(`SELECT count(*) AS n FROM events WHERE file_id < ? AND hash(eventID) IN (SELECT hash(eventID) FROM events WHERE file_id >= ?)`, [
+        minId,
+        minId,
+      ]))
     );
   }
 
