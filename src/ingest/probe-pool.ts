@@ -4,9 +4,7 @@
  * core busy, the other idle). Absent when keytrail runs from its TypeScript sources (the tests),
  * where a worker cannot load them: files are then probed on this thread, by the same probeFile.
  */
-import type { Worker } from 'node:worker_threads';
-import { messageOf } from '../errors.js';
-import { startWorkers } from '../workers.js';
+import { WorkerPool } from '../worker-pool.js';
 import { expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
 
 /** A probe as it crosses threads: each buffer its own copy, so that nothing larger than it is cloned. */
@@ -18,12 +16,9 @@ export type PortableProbe = Omit<Probe, 'head' | 'tail' | 'content' | 'inflatedH
 };
 
 export interface ProbeJob {
-  id: number;
   path: string;
   limits: ExpansionLimits;
 }
-
-export type ProbeAnswer = { id: number; probe: PortableProbe } | { id: number; error: { message: string; code?: string } };
 
 const BUFFERS = ['head', 'tail', 'content', 'inflatedHead'] as const;
 
@@ -56,53 +51,20 @@ export function fromPortable(p: PortableProbe): Probe {
 }
 
 export class ProbePool {
-  private readonly waiting = new Map<number, { resolve: (p: Probe) => void; reject: (err: unknown) => void; worker: Worker }>();
-  private next = 0;
-  private turn = 0;
-  private stopping = false;
-
-  private constructor(private workers: Worker[]) {
-    for (const w of workers) {
-      w.on('message', (m: ProbeAnswer) => {
-        const p = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        if (!p) return;
-        if ('probe' in m) p.resolve(fromPortable(m.probe));
-        // The error as the main thread's probe would have thrown it: its message and code (EACCES...).
-        else p.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
-      });
-      // A worker that stops (out of memory, an error of its own) fails the files it held, named
-      // with why, and leaves the pool; the files after them go to the others, or to this thread.
-      let why = 'it exited';
-      w.on('error', (err) => {
-        why = messageOf(err);
-      });
-      w.on('exit', (code) => {
-        if (this.stopping) return;
-        this.workers = this.workers.filter((x) => x !== w);
-        for (const [id, p] of this.waiting)
-          if (p.worker === w) {
-            this.waiting.delete(id);
-            p.reject(new Error(`the worker thread probing it stopped (${why}, exit code ${code})`));
-          }
-      });
-    }
-  }
+  private constructor(private readonly pool: WorkerPool<ProbeJob, Probe, PortableProbe>) {}
 
   /** Undefined when the worker's script is not there (running from the TypeScript sources). */
   static start(): ProbePool | undefined {
-    const workers = startWorkers(new URL('./probe-worker.js', import.meta.url));
-    return workers && new ProbePool(workers);
+    const pool = WorkerPool.start<ProbeJob, Probe, PortableProbe>(new URL('./probe-worker.js', import.meta.url), {
+      doing: 'probing',
+      inThread: ({ path, limits }) => probeFile(path, (size) => expansionLimit(size, limits)),
+      decode: fromPortable,
+    });
+    return pool && new ProbePool(pool);
   }
 
   probe(path: string, limits: ExpansionLimits): Promise<Probe> {
-    if (this.workers.length === 0) return probeFile(path, (size) => expansionLimit(size, limits));
-    const id = this.next++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, worker });
-      worker.postMessage({ id, path, limits } satisfies ProbeJob);
-    });
+    return this.pool.run({ path, limits });
   }
 
   /**
@@ -111,14 +73,11 @@ export class ProbePool {
    * buffers, the probes crossing to this thread).
    */
   get footprintBytes(): number {
-    return this.workers.length === 0 ? 0 : (50 + 50 * this.workers.length) * 2 ** 20;
+    return this.pool.size === 0 ? 0 : (50 + 50 * this.pool.size) * 2 ** 20;
   }
 
   /** Stop the workers (again: nothing). A probe asked afterwards runs on this thread. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const workers = this.workers;
-    this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+  stop(): Promise<void> {
+    return this.pool.stop();
   }
 }

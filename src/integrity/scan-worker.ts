@@ -1,25 +1,12 @@
 /**
- * scan.ts's files read in worker threads: gunzip, SHA-256 and the scan of a log file's text take
- * a core each, so the pool reads a file per core. Each message names a file on disk; the answer is
- * its Scanned (structured-cloned back).
+ * scan.ts's files read in worker threads (worker-pool.ts): gunzip, SHA-256 and the scan of a log
+ * file's text take a core each, so the pool reads a file per core. Each job names a file on disk;
+ * the answer is its Scanned (structured-cloned back), unreadable with why when it cannot be read.
  */
-import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { messageOf } from '../errors.js';
-import { type Scanned, s3Key, scanBytes } from './scan.js';
+import type { PoolAnswer, PoolRequest } from '../worker-pool.js';
+import { type ScanJob, type Scanned, scanFile } from './scan.js';
 
-export interface ScanJob {
-  id: number;
-  display: string;
-  file: string;
-}
-
-parentPort?.on('message', async (job: ScanJob) => {
-  let result: Scanned;
-  try {
-    result = await scanBytes(job.display, fs.readFileSync(job.file));
-  } catch (err) {
-    result = { path: job.display, key: s3Key(job.display), kind: 'unreadable', problem: messageOf(err) };
-  }
-  parentPort!.postMessage({ id: job.id, result });
+parentPort?.on('message', async ({ id, job }: PoolRequest<ScanJob>) => {
+  parentPort!.postMessage({ id, result: await scanFile(job.display, job.file) } satisfies PoolAnswer<Scanned>);
 });

@@ -9,10 +9,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { messageOf } from '../errors.js';
-import { startWorkers } from '../workers.js';
+import { WorkerPool } from '../worker-pool.js';
 import { DEFAULT_MIN_FREE_BYTES, ExpansionBudget, extractArchive, readPacked } from '../ingest/archive.js';
 import { DEFAULT_EXPANSION, expansionLimit, isGzip } from '../ingest/bytes.js';
 import { discover } from '../ingest/discover.js';
@@ -101,7 +100,7 @@ export async function scanEvidence(inputs: readonly string[], options: ScanOptio
       for (let item = queue.shift(); item; item = queue.shift()) {
         // A file on disk is told an archive or not by its head: an archive is opened from its path,
         // never read whole (a bundle may pass 2 GiB), and any other file goes to the pool.
-        const unreadable = (err: unknown) => files.push({ path: item.display, key: s3Key(item.display), kind: 'unreadable', problem: messageOf(err) });
+        const unreadable = (err: unknown) => files.push(unreadableScan(item.display, err));
         let bytes: Buffer;
         try {
           bytes = item.real ? head(item.real) : item.read();
@@ -171,46 +170,47 @@ function head(file: string): Buffer {
 }
 
 /**
- * Worker threads, one per core, that scan files on disk (scan-worker.ts). Absent when keytrail runs
- * from its TypeScript sources (the tests), where a worker cannot load them: the files are then
- * scanned on this thread, by the same scanBytes.
+ * Worker threads, one per core, that scan files on disk (scan-worker.ts), on worker-pool.ts. Absent
+ * when keytrail runs from its TypeScript sources (the tests), where a worker cannot load them: the
+ * files are then scanned on this thread, by the same scanBytes. A file whose worker stopped under it
+ * (out of memory...) is unreadable, with why; the others are scanned, on this thread once no worker is left.
  */
-class ScanPool {
-  private readonly waiting = new Map<number, { resolve: (s: Scanned) => void; reject: (err: unknown) => void }>();
-  private next = 0;
-  private turn = 0;
-  private constructor(private readonly workers: Worker[]) {
-    for (const w of workers) {
-      w.on('message', (m: { id: number; result: Scanned }) => {
-        this.waiting.get(m.id)?.resolve(m.result);
-        this.waiting.delete(m.id);
-      });
-      // A worker that dies (out of memory) fails the run rather than leave it waiting.
-      w.on('error', (err) => {
-        for (const p of this.waiting.values()) p.reject(err);
-        this.waiting.clear();
-      });
-    }
-  }
+export class ScanPool {
+  private constructor(private readonly pool: WorkerPool<ScanJob, Scanned>) {}
 
   static start(): ScanPool | undefined {
-    const workers = startWorkers(new URL('./scan-worker.js', import.meta.url));
-    return workers && new ScanPool(workers);
+    const pool = WorkerPool.start<ScanJob, Scanned>(new URL('./scan-worker.js', import.meta.url), {
+      doing: 'scanning',
+      inThread: ({ display, file }) => scanFile(display, file),
+      decode: (s) => s,
+    });
+    return pool && new ScanPool(pool);
   }
 
   scan(display: string, file: string): Promise<Scanned> {
-    const id = this.next++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, display, file });
-    });
+    return this.pool.run({ display, file }).catch((err: unknown) => unreadableScan(display, err));
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  stop(): Promise<void> {
+    return this.pool.stop();
   }
 }
+
+export interface ScanJob {
+  display: string;
+  file: string;
+}
+
+/** A file on disk, scanned (a worker's job); what cannot be read is unreadable, with why. */
+export async function scanFile(display: string, file: string): Promise<Scanned> {
+  try {
+    return await scanBytes(display, fs.readFileSync(file));
+  } catch (err) {
+    return unreadableScan(display, err);
+  }
+}
+
+const unreadableScan = (display: string, err: unknown): Scanned => ({ path: display, key: s3Key(display), kind: 'unreadable', problem: messageOf(err) });
 
 function archiveKind(b: Buffer): { kind: 'zip' | 'tar'; gzip: boolean } | undefined {
   if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 0x03 || b[2] === 0x05)) return { kind: 'zip', gzip: false };

@@ -61,7 +61,7 @@ describe('a probe in a worker thread is the probe on this thread', () => {
   it('a worker that stops fails the files it held, with why; the others go on, and with none left this thread probes', { timeout: 60_000 }, async () => {
     const built = (await import(path.join(ROOT, 'dist/ingest/probe-pool.js'))) as { ProbePool: { start(): Pool | undefined } };
     const own = built.ProbePool.start()!;
-    const workers = (own as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
+    const workers = (own as unknown as { pool: { workers: { terminate(): Promise<number> }[] } }).pool.workers;
     const n = workers.length;
     const dir = tmpDir();
     const files = Array.from({ length: 4 * n }, (_, i) => write(path.join(dir, `f${i}.json.gz`), gz(JSON.stringify({ Records: records(1000) }))));
