@@ -3,6 +3,7 @@
  * (idempotent), run the rules, follow the lineage, and write the case folder. The CLI adds
  * progress and messages; the benchmark times it as is.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { jsonText } from '../escape.js';
@@ -77,7 +78,11 @@ export async function investigate(evidence: readonly string[], o: InvestigateOpt
     );
     if (digests.n > 0) {
       o.onStep?.(`verifying the evidence against ${digests.n} digest or sign file(s)...`);
-      await storeIntegrity(db, await verifyEvidence(evidence, { caseFolders: [o.out], publicKeys: o.publicKeys }));
+      const { inputs, gone } = await caseEvidence(db, evidence);
+      if (gone > 0) o.onStep?.(`${gone} file(s) read into the case by an earlier run are no longer found at their paths: verified without them`);
+      const verified = await verifyEvidence(inputs, { caseFolders: [o.out], publicKeys: o.publicKeys });
+      if (gone > 0) verified.summary.statement += `; ${gone} file(s) read into the case by an earlier run no longer found at their paths, not verified`;
+      await storeIntegrity(db, verified);
     }
     o.onStep?.('detect, lineage, report...');
     const findings = await detect(db, o.rules, { correlations: o.correlations });
@@ -129,6 +134,29 @@ async function loadEvidence(evidence: readonly string[], dbPath: string, o: Inve
   }
   o.onStep?.(`ingest: ${summary.events} new event(s) from ${summary.files.ingested} file(s), ${summary.files.rejected} rejected`);
   return summary;
+}
+
+/**
+ * What the case's integrity is checked on: this run's evidence and every file an earlier run read
+ * into the case (a second bundle, `--append`), where it still is. The case is verified whole, not
+ * run by run: one bundle's digests list another's log files, a chain runs across both, and the
+ * results of the earlier evidence would otherwise give way to this run's. `gone`: earlier files
+ * no longer at their paths (moved, deleted), which the run says.
+ */
+async function caseEvidence(db: CaseDb, evidence: readonly string[]): Promise<{ inputs: string[]; gone: number }> {
+  const earlier = await db.rows(
+    sql`SELECT DISTINCT path FROM files WHERE parent_id IS NULL AND format <> 'folder' ORDER BY path`,
+    z.object({ path: z.string() }),
+  );
+  const found = (p: string) => {
+    try {
+      return Boolean(fs.lstatSync(p));
+    } catch {
+      return false;
+    }
+  };
+  const here = earlier.filter((f) => found(f.path)).map((f) => f.path);
+  return { inputs: [...evidence, ...here], gone: earlier.length - here.length };
 }
 
 /** The case folder's files, from the report and the stored findings. */

@@ -67,4 +67,42 @@ describe('samples/leaked-key: integrity and custody', () => {
       /^Evidence integrity: 1 problem\(s\) against CloudTrail's digest files \(under Coverage\): 6 of 7 log file\(s\) .* 1 missing; .*signatures not checked/,
     );
   });
+  it('a second bundle into the same case: the integrity is of the whole case, not of the last run; files of an earlier run that are gone are counted', () => {
+    const first = path.join(tmpDir(), 'first');
+    fs.cpSync(path.join(SAMPLE, 'evidence'), first, { recursive: true });
+    // The customer sends eu-west-1's log files later, in a bundle of their own; its digests came in the first.
+    const region = path.join('s3', 'AWSLogs', '111122223333', 'CloudTrail', 'eu-west-1');
+    const second = path.join(tmpDir(), 'second');
+    fs.cpSync(path.join(first, region), path.join(second, region), { recursive: true });
+    fs.rmSync(path.join(first, region), { recursive: true });
+    const out = path.join(tmpDir(), 'case');
+    const keys = ['--public-keys', path.join(SAMPLE, 'public-keys.json')];
+    const integrity = () => JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).integrity;
+
+    expect(cli(['investigate', first, '--key', truth.leakedKey, '--out', out, ...keys]).status).toBe(0);
+    const before = integrity();
+    expect(before.problems).toBeGreaterThan(0);
+    expect(before.rows.map((r: { status: string }) => r.status)).toEqual(before.rows.map(() => 'missing'));
+
+    const r = cli(['investigate', second, '--key', truth.leakedKey, '--out', out, ...keys]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(integrity()).toEqual({
+      statement: `7 of 7 log file(s) listed in ${truth.counts.digestFiles} digest(s) match their digests; chain unbroken from 2026-10-14T02:47:22Z to 2026-10-14T08:47:22Z (us-east-1, eu-west-1); signatures: ${truth.counts.digestFiles} valid; 55 file(s) no digest covers`,
+      problems: 0,
+      rows: [],
+    });
+
+    // A log file of the first bundle moved away since: missing against its digest, and the run says why.
+    const digest = fs
+      .readdirSync(first, { recursive: true, encoding: 'utf8' })
+      .find((f) => f.includes('CloudTrail-Digest') && f.includes('us-east-1') && f.endsWith('.json.gz'))!;
+    const listed = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(first, digest))).toString('utf8')).logFiles[0].s3Object as string;
+    fs.rmSync(path.join(first, 's3', listed));
+    const third = cli(['investigate', second, '--key', truth.leakedKey, '--out', out, ...keys]);
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stdout + third.stderr).toContain('1 file(s) read into the case by an earlier run are no longer found at their paths: verified without them');
+    const after = integrity();
+    expect(after.rows).toEqual([{ file: listed, check: 'hash', status: 'missing', detail: expect.stringContaining('listed by') }]);
+    expect(after.statement).toMatch(/^6 of 7 log file\(s\) .*; 1 file\(s\) read into the case by an earlier run no longer found at their paths, not verified$/);
+  });
 });
