@@ -59,11 +59,11 @@ const INVESTIGATE_ABOUT = `
 The case folder holds keytrail.duckdb, report.html, report.md, report.json, findings.csv, lineage.html,
 timeline.csv (Timesketch) and remediation.sh (every command commented out; keytrail never runs them;
 a value from the logs that AWS would not allow in its place is withheld, not passed as an argument).
-Rerunning into the same folder reads only new files; Ctrl-C keeps what was loaded (exit 130). When the
-case has CloudTrail digest files, its integrity is checked on all of its evidence, this run's and the
-earlier runs' where it still lies (the report counts files no longer there). One case folder per customer: evidence of an
-AWS account the case does not hold is refused (exit 2) unless --append; the case folder itself, if
-it lies inside the evidence, is not read.
+Rerunning into the same folder reads only new files; Ctrl-C keeps what was loaded (exit 130).
+When the case has CloudTrail digest files, the integrity of all its evidence is checked: this run's
+and the earlier runs', where it still lies (the report counts files no longer there).
+One case folder per customer: evidence of an AWS account the case does not hold is refused (exit 2)
+unless --append; the case folder itself, if it lies inside the evidence, is not read.
 
 Examples:
   keytrail investigate ./evidence/ customer-bundle.zip --key AKIAEXAMPLEKEY123456 --out case-4711/
