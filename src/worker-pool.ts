@@ -6,9 +6,10 @@
  * for ever. Absent (start() gives undefined) when the worker's script is not there: keytrail runs
  * from its TypeScript sources (the tests), and the work runs on this thread.
  */
-import type { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { messageOf } from './errors.js';
-import { startWorkers } from './workers.js';
 
 /** What the main thread posts: a job and its id. */
 export interface PoolRequest<J> {
@@ -41,9 +42,14 @@ export class WorkerPool<J, R, W = R> {
     for (const w of workers) this.watch(w);
   }
 
+  /** One worker a core, up to four; undefined when the worker's script is not there. */
   static start<J, R, W = R>(script: URL, options: PoolOptions<J, R, W>): WorkerPool<J, R, W> | undefined {
-    const workers = startWorkers(script);
-    return workers && new WorkerPool(workers, options);
+    if (!fs.existsSync(script)) return undefined;
+    const n = Math.max(1, Math.min(os.availableParallelism(), 4));
+    return new WorkerPool(
+      Array.from({ length: n }, () => new Worker(script)),
+      options,
+    );
   }
 
   /** Workers still running. */
@@ -51,13 +57,13 @@ export class WorkerPool<J, R, W = R> {
     return this.workers.length;
   }
 
-  run(job: J, transfer: ArrayBuffer[] = []): Promise<R> {
+  run(job: J): Promise<R> {
     if (this.workers.length === 0) return this.options.inThread(job);
     const id = this.next++;
     const worker = this.workers[this.turn++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, worker });
-      worker.postMessage({ id, job } satisfies PoolRequest<J>, transfer);
+      worker.postMessage({ id, job } satisfies PoolRequest<J>);
     });
   }
 
