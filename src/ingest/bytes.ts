@@ -8,7 +8,7 @@ import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { KeytrailError, messageOf } from '../errors.js';
 import { errnoCode } from './errno.js';
-import { scanRecords } from './records-scan.js';
+import { scanText } from './records-scan-wasm.js';
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -125,20 +125,32 @@ function probeSmall(buf: Buffer, cap: number): Probe | undefined {
   let text = buf;
   if (isGzip(buf)) {
     try {
-      text = zlib.gunzipSync(buf, { maxOutputLength: Math.min(cap, SMALL_PROBE_EXPANDED) });
+      text = zlib.gunzipSync(buf, { maxOutputLength: Math.min(cap, SMALL_PROBE_EXPANDED), chunkSize: outputChunk(buf, Math.min(cap, SMALL_PROBE_EXPANDED)) });
     } catch {
       return undefined;
     }
     probe.expanded = text.length;
     probe.inflatedHead = text.subarray(0, HEAD_BYTES);
   } else if (!looksLikeJson(buf)) return probe;
-  const scan = scanRecords(text, MAX_NATIVE_DEPTH);
+  const scan = scanText(text, MAX_NATIVE_DEPTH);
   // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
   if (scan.stopped && probe.expanded !== undefined) return undefined;
   probe.depth = scan.max;
   if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
   if (scan.masks) probe.masks = scan.masks;
   return probe;
+}
+
+/**
+ * zlib's output chunk for gunzipping `buf` whole: the size its trailer gives (ISIZE) and a byte more,
+ * so that the text comes out in one buffer, not in 16 KiB chunks copied together at the end (a
+ * quarter of gunzip's time over a 1M-event export: 2.48 s against 1.89 s). The trailer is only a
+ * hint: a wrong one costs speed, not bytes; the chunk stays within what deflate can expand `buf` to
+ * and within `limit`.
+ */
+function outputChunk(buf: Buffer, limit: number): number {
+  const isize = buf.length >= 18 ? buf.readUInt32LE(buf.length - 4) : 0;
+  return Math.max(zlib.constants.Z_DEFAULT_CHUNK, Math.min(isize + 1, limit + 1, buf.length * 1032));
 }
 
 /** Text that starts (after a BOM and whitespace) with `{` or `[`: JSON, whose depth the probe scans. */

@@ -67,6 +67,26 @@ if (addLevel(RECORD) !== LEVEL_RECORD) throw new Error('records-scan: level layo
 
 const RECORDS_KEY = Buffer.from('Records');
 
+/**
+ * The object levels' keys for records-scan-wasm.ts, as native/records-scan's init() reads them: the
+ * number of levels from LEVEL_RECORD on, then for each its number of keys and for each key its
+ * length, its bytes, its bit's index and its check (0 text, 1 boolean, 2 JSON, else the level of
+ * the object it holds).
+ */
+export function keyTable(): Uint8Array {
+  const out: number[] = [LEVELS.length - LEVEL_RECORD];
+  for (const table of LEVELS.slice(LEVEL_RECORD)) {
+    const keys = table.flatMap((slot) => slot ?? []);
+    out.push(keys.length);
+    for (const k of keys) {
+      const check = k.check === 'text' ? 0 : k.check === 'bool' ? 1 : k.check === 'json' ? 2 : k.check;
+      out.push(k.bytes.length, ...k.bytes, Math.log2(k.bit), check);
+    }
+  }
+  if (out.some((v) => v > 255)) throw new Error('records-scan: key table does not fit in bytes');
+  return Uint8Array.from(out);
+}
+
 function findKey(level: number, b: Buffer, s: number, e: number): Key | undefined {
   const len = e - s;
   if (len === 0) return undefined;

@@ -1,0 +1,220 @@
+/**
+ * The scan every probe runs (records-scan.ts) is computed in WebAssembly (native/records-scan,
+ * records-scan-wasm.ts): its verdicts decide what DuckDB reads straight into the typed record and
+ * which files are too deep for it, so they must be the TypeScript scan's, byte for byte. Both run
+ * here on the same texts: edge texts, random ones, real-shaped CloudTrail files (the committed
+ * fixtures and the sample's S3 files) and those files damaged one byte at a time, under every
+ * depth limit where the scan's bookkeeping changes.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import fg from 'fast-glob';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_NATIVE_DEPTH } from '../../src/ingest/bytes.js';
+import { RECORDS_SCAN_WASM } from '../../src/ingest/records-scan-wasm-bytes.js';
+import { WASM_MAX_TEXT, scanText, wasmModule } from '../../src/ingest/records-scan-wasm.js';
+import { scanRecords, typedReads } from '../../src/ingest/records-scan.js';
+import { FIXTURES, ROOT, record } from '../helpers.js';
+
+afterEach(() => {
+  typedReads.enabled = true;
+});
+
+let seed = 11;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+
+/** Both scans of each text under each depth limit, which must agree; how many texts there were, and how many scans found clean or too deep. */
+function compare(texts: (string | Buffer)[], stopAts: number[] = [MAX_NATIVE_DEPTH]): { texts: number; clean: number; deep: number } {
+  let clean = 0;
+  let deep = 0;
+  for (const t of texts) {
+    const b = typeof t === 'string' ? Buffer.from(t) : t;
+    for (const stopAt of stopAts) {
+      const js = scanRecords(b, stopAt);
+      const wasm = scanText(b, stopAt);
+      if (JSON.stringify(wasm) !== JSON.stringify(js))
+        expect({ text: b.toString('latin1').slice(0, 2000), stopAt, wasm }).toEqual({ text: b.toString('latin1').slice(0, 2000), stopAt, wasm: js });
+      if (js.masks) clean++;
+      if (js.stopped) deep++;
+    }
+  }
+  return { texts: texts.length, clean, deep };
+}
+
+/** Real-shaped S3 texts: the fixtures' records as S3 writes them (compact, and pretty-printed), and the sample's S3 files. */
+function realTexts(): Buffer[] {
+  const out: Buffer[] = [];
+  for (const f of fg.sync(['traildiscover/*.json.cloudtrail', 'otrf/*.json'], { cwd: FIXTURES, absolute: true }).sort()) {
+    const text = fs.readFileSync(f, 'utf8');
+    let records: unknown[];
+    try {
+      const v: unknown = JSON.parse(text);
+      records = Array.isArray(v) ? v : [v];
+    } catch {
+      records = text
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as unknown);
+    }
+    out.push(Buffer.from(JSON.stringify({ Records: records })), Buffer.from(JSON.stringify({ Records: records.slice(0, 3) }, null, 2)));
+  }
+  for (const f of fg.sync('samples/leaked-key/evidence/s3/**/*_CloudTrail_*.json.gz', { cwd: ROOT, absolute: true }).sort())
+    out.push(zlib.gunzipSync(fs.readFileSync(f)));
+  return out;
+}
+
+describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () => {
+  it('runs here: the module loads and takes the key table', () => {
+    expect(wasmModule()).not.toBeNull();
+    // The embedded module is the one the generator wrote from the crate's sources (scripts/records-scan-wasm.mjs).
+    const bytes = Buffer.from(RECORDS_SCAN_WASM, 'base64');
+    const header = fs.readFileSync(path.join(ROOT, 'src/ingest/records-scan-wasm-bytes.ts'), 'utf8');
+    expect(header).toContain(`${bytes.length} bytes, SHA-256 ${crypto.createHash('sha256').update(bytes).digest('hex')}`);
+    const source = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(ROOT, 'native/records-scan/src/lib.rs')))
+      .digest('hex');
+    expect(header, 'native/records-scan/src/lib.rs changed: run node scripts/records-scan-wasm.mjs').toContain(`lib.rs SHA-256 ${source}`);
+  });
+
+  it('on edge texts, under every depth limit where its bookkeeping changes', () => {
+    const one = (rec: string) => `{"Records":[${rec}]}`;
+    const texts = [
+      '{"Records":[]}',
+      '{"Records":[{"eventName":"X"}]}',
+      ' {\n "Records" : [ {\n"eventName" : "X" , "userIdentity" : { "type" : "Root" } } ]\n}\n',
+      one('{"eventName":"X","foo":1}'),
+      one('{"eventName":"X","eventName":"Y"}'),
+      one('{"event\\u004eame":"X"}'),
+      one('{"EventName":"X"}'),
+      one('{"eventVersion":1.08}'),
+      one('{"readOnly":"true","managementEvent":false}'),
+      one('{"readOnly":1}'),
+      one('{"userIdentity":"root"}'),
+      one('{"userIdentity":{"sessionContext":{"attributes":{"mfaAuthenticated":"false"}},"onBehalfOf":{"x":[1,{"y":2}]}}}'),
+      one('{"userIdentity":{"sessionContext":{"x":1}}}'),
+      one('{"requestParameters":{"foo":{"eventName":1,"eventName":2}},"resources":[{"ARN":"a"}]}'),
+      one('{"errorCode":null,"requestParameters":null,"userIdentity":null,"readOnly":null}'),
+      one('{"errorCode":nul}'),
+      one('{"userAgent":"a\\\\"}'),
+      one('{"userAgent":"a\\\\\\"b"}'),
+      one(`{"userAgent":"${'\\\\'.repeat(17)}\\"${'x'.repeat(40)}"}`),
+      one('{"sessionCredentialFromConsole":"true","recipientAccountId":"1","eventCategory":"Management"}'),
+      // A key at the very end of the text: fewer than 32 bytes after its start.
+      '{"Records":[{"eventName"',
+      '{"Records":[{"eventName":',
+      '{"Records":[{"eventName":"',
+      '{"Records":[{"eventName":"X"}]',
+      '{"Records":[null]}',
+      '{"Records":["x"]}',
+      '{"Records":[[]]}',
+      '{"Records":[],"x":1}',
+      '{"Records":{}}',
+      '[{"Records":[]}]',
+      '{}',
+      '{"Records":[]} x',
+      '{"a":"}]}"}',
+      '{"a":1}}',
+      '{"a":1}\n{"f":1,"d":{"Records":[]}}',
+      '{"a":1',
+      '\ufeff{"Records":[]}',
+      ']{"a":1}',
+      '"x"',
+      '',
+      '   ',
+      `${'['.repeat(1200)}${']'.repeat(1200)}`,
+      `{"Records":[${'{"a":'.repeat(999)}1${'}'.repeat(999)}]}`,
+      `{"Records":[{"requestParameters":${'['.repeat(70)}${']'.repeat(70)},"eventName":"X"}]}`,
+      `{"Records":[{"userIdentity":{"sessionContext":{"sessionIssuer":{"userName":"x"}}},"eventName":"X"}]}`,
+    ];
+    const r = compare(texts, [0, 1, 2, 3, 4, 5, 6, 63, 64, 65, 66, MAX_NATIVE_DEPTH]);
+    expect(r.clean).toBeGreaterThan(40);
+    expect(r.deep).toBeGreaterThan(100);
+  });
+
+  it('on random texts of JSON’s pieces and the record’s keys', () => {
+    const pieces = [
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      '\\',
+      '\\\\',
+      '\\"',
+      ',',
+      ':',
+      ' ',
+      '\n',
+      'a',
+      'null',
+      'nul',
+      'true',
+      'false',
+      '1',
+      '"Records"',
+      '"Records":[',
+      '"eventName"',
+      '"eventName":"x"',
+      '"userIdentity"',
+      '"userIdentity":{',
+      '"sessionContext":{',
+      '"attributes":{"mfaAuthenticated":',
+      '"readOnly":',
+      '"requestParameters":',
+      '"errorCode":null',
+      '"recipientAccountId"',
+      `"${'y'.repeat(20)}"`,
+      `"${'z'.repeat(37)}\\"q"`,
+    ];
+    const texts: string[] = [];
+    for (let i = 0; i < 4000; i++) texts.push(Array.from({ length: 1 + Math.floor(rand() * 60) }, () => pick(pieces)).join(''));
+    // Valid-looking files too, so that the clean path runs long: records of the record's fields with random values.
+    const values = ['null', '"v"', '"t\\"x"', 'true', 'false', '1', '{}', '[]', '{"a":[1,{"b":null}]}', '"true"'];
+    const fields = Object.keys(record());
+    for (let i = 0; i < 1500; i++) {
+      const recs = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => {
+        const keys = Array.from({ length: 1 + Math.floor(rand() * 8) }, () => (rand() < 0.05 ? 'unknownField' : pick(fields)));
+        return `{${[...new Set(keys)].map((k) => `"${k}":${pick(values)}`).join(rand() < 0.1 ? ' , ' : ',')}}`;
+      });
+      texts.push(`{"Records":[${recs.join(',')}]}`);
+    }
+    const r = compare(texts, [3, 64, MAX_NATIVE_DEPTH]);
+    expect(r.clean).toBeGreaterThan(100);
+  });
+
+  it('on real-shaped CloudTrail files, whole and damaged one byte at a time, with typed reads on and off', () => {
+    const texts = realTexts();
+    expect(texts.length).toBeGreaterThan(60);
+    const whole = compare(texts);
+    expect(whole.clean).toBeGreaterThan(30);
+    const damage = ['"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'n', 'X', '\u00e9'];
+    const damaged: Buffer[] = [];
+    for (const t of texts)
+      for (let k = 0; k < 25; k++) {
+        const at = Math.floor(rand() * t.length);
+        const piece = Buffer.from(pick(damage));
+        damaged.push(rand() < 0.5 ? Buffer.concat([t.subarray(0, at), piece, t.subarray(at)]) : Buffer.concat([t.subarray(0, at), piece, t.subarray(at + 1)]));
+      }
+    const r = compare(damaged);
+    expect(r.clean).toBeGreaterThan(100);
+    expect(r.texts - r.clean).toBeGreaterThan(100);
+    typedReads.enabled = false;
+    expect(compare(texts.slice(0, 10)).clean).toBe(0);
+  });
+
+  it('a text above WASM_MAX_TEXT (scanned in TypeScript, to keep the module’s memory small) gets the same verdict', () => {
+    const rec = JSON.stringify(record({ requestParameters: { policy: 'x'.repeat(4000) } }));
+    const big = Buffer.from(`{"Records":[${Array.from({ length: Math.ceil(WASM_MAX_TEXT / rec.length) + 1 }, () => rec).join(',')}]}`);
+    expect(big.length).toBeGreaterThan(WASM_MAX_TEXT);
+    const s = scanText(big, MAX_NATIVE_DEPTH);
+    expect(s.masks?.length).toBe(Math.ceil(WASM_MAX_TEXT / rec.length) + 1);
+    expect(s).toEqual(scanRecords(big, MAX_NATIVE_DEPTH));
+  });
+});
