@@ -23,6 +23,14 @@ export function tmpDir(prefix = 'kt-test-'): string {
   return d;
 }
 
+/** A seeded pseudo-random source in [0, 1) (a linear congruential generator): random test texts that are the same at every run. */
+export function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+
 let counter = 0;
 /** A CloudTrail record as S3 delivers it; every call gets a new eventID and a later time. */
 export function record(overrides: Record<string, unknown> = {}): Record<string, unknown> {

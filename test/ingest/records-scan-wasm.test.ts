@@ -16,17 +16,13 @@ import { MAX_NATIVE_DEPTH } from '../../src/ingest/bytes.js';
 import { RECORDS_SCAN_WASM } from '../../src/ingest/records-scan-wasm-bytes.js';
 import { WASM_MAX_TEXT, scanText, wasmModule } from '../../src/ingest/records-scan-wasm.js';
 import { scanRecords, typedReads } from '../../src/ingest/records-scan.js';
-import { FIXTURES, ROOT, record } from '../helpers.js';
+import { FIXTURES, ROOT, record, seeded } from '../helpers.js';
 
 afterEach(() => {
   typedReads.enabled = true;
 });
 
-let seed = 11;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
+const rand = seeded(11);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 /** Both scans of each text under each depth limit, which must agree; how many texts there were, and how many scans found clean or too deep. */

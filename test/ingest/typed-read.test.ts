@@ -14,7 +14,7 @@ import { CaseDb, ingest } from '../../src/index.js';
 import { RECORD_FIELDS } from '../../src/store/schema.js';
 import { DepthScanner, MAX_NATIVE_DEPTH, probeFile } from '../../src/ingest/bytes.js';
 import { scanRecords, typedReads } from '../../src/ingest/records-scan.js';
-import { FIXTURES, gz, record, tmpDir, write } from '../helpers.js';
+import { FIXTURES, gz, record, seeded, tmpDir, write } from '../helpers.js';
 
 afterEach(() => {
   typedReads.enabled = true;
@@ -84,11 +84,7 @@ describe('the scan tells a clean S3 file, and each record’s JSON nulls', () =>
       `${'['.repeat(1200)}${']'.repeat(1200)}`,
       `{"Records":[${'{"a":'.repeat(999)}1${'}'.repeat(999)}]}`,
     ];
-    let seed = 7;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rand = seeded(7);
     const alphabet = ['{', '}', '[', ']', '"', '\\', ',', ':', ' ', 'a', '"Records"', '"eventName"', '"userIdentity"', 'null', '1'];
     for (let i = 0; i < 3000; i++)
       texts.push(Array.from({ length: 1 + Math.floor(rand() * 40) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));

@@ -109,25 +109,22 @@ pub extern "C" fn init(ptr: u32, len: u32) -> i32 {
         *i += 1;
         v
     };
-    let levels = match next(&mut i) {
-        Some(v) => v as usize,
-        None => return 0,
+    let Some(levels) = next(&mut i).map(usize::from) else {
+        return 0;
     };
     if levels > MAX_LEVELS {
         return 0;
     }
     for l in 0..levels {
-        let count = match next(&mut i) {
-            Some(v) => v as usize,
-            None => return 0,
+        let Some(count) = next(&mut i).map(usize::from) else {
+            return 0;
         };
         if count > MAX_KEYS {
             return 0;
         }
         for k in 0..count {
-            let len = match next(&mut i) {
-                Some(v) => v as usize,
-                None => return 0,
+            let Some(len) = next(&mut i).map(usize::from) else {
+                return 0;
             };
             if pool + len > POOL || i + len + 2 > b.len() {
                 return 0;
