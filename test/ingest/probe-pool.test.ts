@@ -97,3 +97,20 @@ describe('a probe in a worker thread is the probe on this thread', () => {
     expect((there as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 });
+
+describe('the probe’s gunzip, whatever size the gzip trailer gives', () => {
+  it('a text in one member and the same text in two (the trailer gives the last one’s size only) probe alike', async () => {
+    const dir = tmpDir();
+    const text = Buffer.from(JSON.stringify({ Records: records(400, { responseElements: null }) }));
+    const cut = text.length - 100;
+    const one = write(path.join(dir, 'one.json.gz'), gz(text));
+    const two = write(path.join(dir, 'two.json.gz'), Buffer.concat([gz(text.subarray(0, cut)), gz(text.subarray(cut))]));
+    const [a, b] = [await probeFile(one), await probeFile(two)];
+    expect(b.tail.readUInt32LE(0)).toBe(100);
+    expect(b.expanded).toBe(text.length);
+    expect(b.masks).toHaveLength(400);
+    const same = ({ depth, expanded, masks, content, inflatedHead }: Probe) => ({ depth, expanded, masks, content, inflatedHead });
+    expect(same(b)).toEqual(same(a));
+    expect(a.content?.equals(text)).toBe(true);
+  });
+});
