@@ -31,6 +31,30 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * Texts at the edges of a JSON scan's depth and one-value verdicts (bytes.ts DepthScanner,
+ * records-scan.ts and its WebAssembly twin): brackets inside strings, escaped quotes, a trailing
+ * backslash, text after the value, an unclosed value, a BOM, a stray closing bracket, nesting past
+ * MAX_NATIVE_DEPTH.
+ */
+export const SCAN_EDGE_TEXTS: readonly string[] = [
+  '{"Records":[{"a":1}]}',
+  '  {"Records":[]}\n\r\n\t ',
+  '{"a":"}]}"}',
+  '{"a":"\\"}"}',
+  '{"a":1}}',
+  '{"a":1}\n{"f":1,"d":{"Records":[]}}',
+  '{"a":1},"f":2',
+  '{"a":1} x',
+  '{"a":1',
+  '{"a":"x\\\\"}',
+  '\ufeff{"Records":[]}',
+  ']{"a":1}',
+  '"x"',
+  `${'['.repeat(1200)}${']'.repeat(1200)}`,
+  `{"Records":[${'{"a":'.repeat(999)}1${'}'.repeat(999)}]}`,
+];
+
 let counter = 0;
 /** A CloudTrail record as S3 delivers it; every call gets a new eventID and a later time. */
 export function record(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -16,7 +16,7 @@ import { MAX_NATIVE_DEPTH } from '../../src/ingest/bytes.js';
 import { RECORDS_SCAN_WASM } from '../../src/ingest/records-scan-wasm-bytes.js';
 import { WASM_MAX_TEXT, scanText, wasmModule } from '../../src/ingest/records-scan-wasm.js';
 import { scanRecords, typedReads } from '../../src/ingest/records-scan.js';
-import { FIXTURES, ROOT, record, seeded } from '../helpers.js';
+import { FIXTURES, ROOT, SCAN_EDGE_TEXTS, record, seeded } from '../helpers.js';
 
 afterEach(() => {
   typedReads.enabled = true;
@@ -82,6 +82,7 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
   it('on edge texts, under every depth limit where its bookkeeping changes', () => {
     const one = (rec: string) => `{"Records":[${rec}]}`;
     const texts = [
+      ...SCAN_EDGE_TEXTS,
       '{"Records":[]}',
       '{"Records":[{"eventName":"X"}]}',
       ' {\n "Records" : [ {\n"eventName" : "X" , "userIdentity" : { "type" : "Root" } } ]\n}\n',
@@ -115,17 +116,8 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
       '[{"Records":[]}]',
       '{}',
       '{"Records":[]} x',
-      '{"a":"}]}"}',
-      '{"a":1}}',
-      '{"a":1}\n{"f":1,"d":{"Records":[]}}',
-      '{"a":1',
-      '\ufeff{"Records":[]}',
-      ']{"a":1}',
-      '"x"',
       '',
       '   ',
-      `${'['.repeat(1200)}${']'.repeat(1200)}`,
-      `{"Records":[${'{"a":'.repeat(999)}1${'}'.repeat(999)}]}`,
       `{"Records":[{"requestParameters":${'['.repeat(70)}${']'.repeat(70)},"eventName":"X"}]}`,
       `{"Records":[{"userIdentity":{"sessionContext":{"sessionIssuer":{"userName":"x"}}},"eventName":"X"}]}`,
     ];

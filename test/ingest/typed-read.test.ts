@@ -14,7 +14,7 @@ import { CaseDb, ingest } from '../../src/index.js';
 import { RECORD_FIELDS } from '../../src/store/schema.js';
 import { DepthScanner, MAX_NATIVE_DEPTH, probeFile } from '../../src/ingest/bytes.js';
 import { scanRecords, typedReads } from '../../src/ingest/records-scan.js';
-import { FIXTURES, gz, record, seeded, tmpDir, write } from '../helpers.js';
+import { FIXTURES, SCAN_EDGE_TEXTS, gz, record, seeded, tmpDir, write } from '../helpers.js';
 
 afterEach(() => {
   typedReads.enabled = true;
@@ -67,23 +67,7 @@ describe('the scan tells a clean S3 file, and each record’s JSON nulls', () =>
   });
 
   it('depth and one-value verdicts are the DepthScanner’s, on edge texts and on random ones', () => {
-    const texts = [
-      '{"Records":[{"a":1}]}',
-      '  {"Records":[]}\n\r\n\t ',
-      '{"a":"}]}"}',
-      '{"a":"\\"}"}',
-      '{"a":1}}',
-      '{"a":1}\n{"f":1,"d":{"Records":[]}}',
-      '{"a":1},"f":2',
-      '{"a":1} x',
-      '{"a":1',
-      '{"a":"x\\\\"}',
-      '\ufeff{"Records":[]}',
-      ']{"a":1}',
-      '"x"',
-      `${'['.repeat(1200)}${']'.repeat(1200)}`,
-      `{"Records":[${'{"a":'.repeat(999)}1${'}'.repeat(999)}]}`,
-    ];
+    const texts = [...SCAN_EDGE_TEXTS];
     const rand = seeded(7);
     const alphabet = ['{', '}', '[', ']', '"', '\\', ',', ':', ' ', 'a', '"Records"', '"eventName"', '"userIdentity"', 'null', '1'];
     for (let i = 0; i < 3000; i++)
