@@ -107,6 +107,9 @@ export interface StagedFiles {
   /** Clean texts with their masks, read straight into the typed record. */
   typed: readonly string[];
   longest: number;
+  /** Clean files' records as JSON Lines (record-lines.ts), read straight into the typed record. */
+  lines: readonly string[];
+  longestLine: number;
 }
 
 /** DuckDB could not read some `{"Records":[...]}` files of a batch; the batch was rolled back. */
@@ -286,6 +289,14 @@ export class BatchLoader {
             FROM read_json(?, columns = {f: 'INTEGER', m: 'VARCHAR', d: 'STRUCT("Records" ${sqlType(TYPED_READ)}[])'}, format = 'unstructured',
                            maximum_object_size = ${objectBound(staged.longest)}))`;
         await this.insertRead(`INSERT INTO events (${cols}) ${typedEventsSelect(source)}`, [staged.typed]);
+      }
+      if (staged && staged.lines.length > 0) {
+        // Each line is {"f": file id, "i": record index, "m": its null_field_mask, "r": the record} (record-lines.ts).
+        const source = `
+          SELECT f AS file_id, i AS record_index, r, m AS mask
+          FROM read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', m: 'BIGINT', r: '${sqlType(TYPED_READ)}'}, format = 'newline_delimited',
+                         maximum_object_size = ${objectBound(staged.longestLine)})`;
+        await this.insertRead(`INSERT INTO events (${cols}) ${typedEventsSelect(source)}`, [staged.lines]);
       }
       if (normalized.length > 0) {
         const read = `read_json(?, columns = {f: 'INTEGER', i: 'INTEGER', p: 'BOOLEAN', l: 'VARCHAR', j: 'MAP(VARCHAR, JSON)', w: 'VARCHAR', x: 'VARCHAR'},

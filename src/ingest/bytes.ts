@@ -8,6 +8,7 @@ import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { KeytrailError, messageOf } from '../errors.js';
 import { errnoCode } from './errno.js';
+import type { RecordLines } from './record-lines.js';
 import { scanText } from './records-scan-wasm.js';
 
 export const HEAD_BYTES = 64 * 1024;
@@ -31,7 +32,7 @@ export interface Probe {
   bomb?: number;
   /**
    * For a small file (see probeSmall) whose text is one bracketed JSON value with only whitespace
-   * after it: that text, decompressed, for staging (staging.ts).
+   * after it, and which has no `lines`: that text, decompressed, for staging (staging.ts).
    */
   content?: Buffer;
   /** For gzip probed in memory: the first HEAD_BYTES it decompresses to (sniff needs not inflate it again). */
@@ -41,6 +42,13 @@ export interface Probe {
    * each record's null_field_mask. Absent: read the careful way.
    */
   masks?: number[];
+  /**
+   * For a clean S3 file on disk, probed in memory: its records as JSON Lines for DuckDB's
+   * newline-delimited reader (record-lines.ts), when the file around them is plain. Not for an
+   * archive entry probed from its bytes (probeBytes): the lines are not the file, and the way back
+   * (load-batch.ts) reads a file staged as lines again from its own file.
+   */
+  lines?: RecordLines;
 }
 
 /** Deeper than this, a file goes to the record reader (which rejects the deep record alone), not to DuckDB. */
@@ -77,7 +85,7 @@ export async function probeFile(path: string, cap: number | ((size: number) => n
   try {
     size = fs.fstatSync(fd).size;
     if (size <= WHOLE_PROBE_BYTES) {
-      const small = probeSmall(readWhole(fd, size), typeof cap === 'number' ? cap : cap(size));
+      const small = probeSmall(readWhole(fd, size), typeof cap === 'number' ? cap : cap(size), true);
       if (small) return small;
     }
   } finally {
@@ -113,8 +121,9 @@ export function readAt(fd: number, length: number, at: number): Buffer {
  * its bytes in memory: one read instead of a stream, one gunzip call (at most 8 MiB out). Gives the
  * same probe as probeStream; undefined when the file needs the stream's care (damaged gzip,
  * trailing bytes Node's gunzip refuses, expansion past the cap or past SMALL_PROBE_EXPANDED).
+ * With `lines`, a clean file's lines are made (Probe.lines).
  */
-function probeSmall(buf: Buffer, cap: number): Probe | undefined {
+function probeSmall(buf: Buffer, cap: number, lines = false): Probe | undefined {
   const probe: Probe = {
     size: buf.length,
     sha256: crypto.createHash('sha256').update(buf).digest('hex'),
@@ -133,12 +142,14 @@ function probeSmall(buf: Buffer, cap: number): Probe | undefined {
     probe.expanded = text.length;
     probe.inflatedHead = text.subarray(0, HEAD_BYTES);
   } else if (!looksLikeJson(buf)) return probe;
-  const scan = scanText(text, MAX_NATIVE_DEPTH);
+  const scan = scanText(text, MAX_NATIVE_DEPTH, lines);
   // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
   if (scan.stopped && probe.expanded !== undefined) return undefined;
   probe.depth = scan.max;
-  if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
   if (scan.masks) probe.masks = scan.masks;
+  // A file in lines is read from them; its text is not kept.
+  if (scan.lines) probe.lines = scan.lines;
+  else if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
   return probe;
 }
 

@@ -104,13 +104,27 @@ class Examination {
     return this.set({ format: s.kind === 'zip' ? 'zip' : gzip ? 'tar.gz' : 'tar', status: 'ingested', archive: { kind: s.kind, gzip } });
   }
 
-  /** `{"Records":[...]}`: staged when small, else DuckDB's reader reads it from its own file. */
+  /** `{"Records":[...]}`: staged when small or clean, else DuckDB's reader reads it from its own file. */
   private records(s: Of<'records'>): ExaminedRow {
     const { item, probe } = this;
     this.batch.bytes += s.gzip ? Math.max(probe.expanded ?? s.isize ?? 0, probe.size * 10) : probe.size;
-    // A small file the probe holds whole is staged now, its text written once and dropped. Not
-    // one cut short by the end of its archive: the record reader keeps what it can of that.
-    if (probe.content && !item.cut) return this.stage(probe.content, s.gzip);
+    // Not one cut short by the end of its archive: the record reader keeps what it can of that.
+    if (!item.cut) {
+      // Clean and plain around its records: staged as lines, a record a line (record-lines.ts).
+      if (probe.lines) {
+        this.batch.stager.addLines({ fileId: this.row.id, path: item.real, gzip: s.gzip, bytes: probe.expanded ?? probe.size }, probe.lines);
+        return this.set({
+          real: item.real,
+          format: 'cloudtrail-records',
+          status: 'ingested',
+          counted: true,
+          staged: true,
+          read: { kind: 'records', gzip: s.gzip },
+        });
+      }
+      // A small file the probe holds whole is staged now, its text written once and dropped.
+      if (probe.content) return this.stage(probe.content, s.gzip);
+    }
     // The size it really decompresses to (the probe read it), not the trailer's word, decides the path.
     unpack(item);
     return this.set({

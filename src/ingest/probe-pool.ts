@@ -6,13 +6,15 @@
  */
 import { WorkerPool } from '../worker-pool.js';
 import { expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
+import type { RecordLines } from './record-lines.js';
 
 /** A probe as it crosses threads: each buffer its own copy, so that nothing larger than it is cloned. */
-export type PortableProbe = Omit<Probe, 'head' | 'tail' | 'content' | 'inflatedHead'> & {
+export type PortableProbe = Omit<Probe, 'head' | 'tail' | 'content' | 'inflatedHead' | 'lines'> & {
   head: Uint8Array;
   tail: Uint8Array;
   content?: Uint8Array;
   inflatedHead?: Uint8Array;
+  lines?: Omit<RecordLines, 'text'> & { text: Uint8Array };
 };
 
 export interface ProbeJob {
@@ -37,6 +39,12 @@ export function portable(p: Probe): { probe: PortableProbe; transfer: ArrayBuffe
     transfer.push(own.buffer);
     out[k] = own;
   }
+  // The lines are made in memory of their own (record-lines.ts): it moves as it is.
+  if (p.lines) {
+    const { text, idAt } = p.lines;
+    transfer.push(text.buffer as ArrayBuffer, idAt.buffer as ArrayBuffer);
+    out.lines = { ...p.lines, text: new Uint8Array(text.buffer, text.byteOffset, text.byteLength) };
+  }
   return { probe: out, transfer };
 }
 
@@ -47,6 +55,7 @@ export function fromPortable(p: PortableProbe): Probe {
     const b = p[k];
     if (b) out[k] = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   }
+  if (p.lines) out.lines = { ...p.lines, text: Buffer.from(p.lines.text.buffer, p.lines.text.byteOffset, p.lines.text.byteLength) };
   return out;
 }
 

@@ -26,6 +26,8 @@ export interface RecordsScan {
   single: boolean;
   /** For a clean S3 file: each record's null_field_mask (0 for none), in order. */
   masks?: number[];
+  /** With masks: where each record ends (the index of its closing brace), in order (record-lines.ts). */
+  ends?: number[];
 }
 
 /** How a field's value is checked: text, boolean, any JSON, or an object of another level. */
@@ -137,6 +139,7 @@ export function scanRecords(b: Buffer, stopAt: number): RecordsScan {
   let pending = UNTRACKED;
   let mask = 0;
   const masks: number[] = [];
+  const ends: number[] = [];
   let i = 0;
   while (i < n) {
     const c = b[i++]!;
@@ -222,7 +225,10 @@ export function scanRecords(b: Buffer, stopAt: number): RecordsScan {
       expectKey = k === ROOT || k >= LEVEL_RECORD;
       if (k === LEVEL_RECORD) mask = 0;
     } else if (c === 0x7d || c === 0x5d) {
-      if (clean && cur === LEVEL_RECORD) masks.push(mask);
+      if (clean && cur === LEVEL_RECORD) {
+        masks.push(mask);
+        ends.push(i - 1);
+      }
       if (--depth === 0) closed = true;
       else if (depth < 0) after = true;
       expectKey = false;
@@ -232,5 +238,5 @@ export function scanRecords(b: Buffer, stopAt: number): RecordsScan {
     } else if (clean && cur === RECORDS && !isSpace(c)) clean = false;
   }
   const single = closed && !after && depth === 0 && !unterminated;
-  return { max, stopped: false, single, ...(clean && single && sawRecords && typedReads.enabled ? { masks } : {}) };
+  return { max, stopped: false, single, ...(clean && single && sawRecords && typedReads.enabled ? { masks, ends } : {}) };
 }

@@ -10,13 +10,20 @@
  * it (DepthScanner.single), so no text can close its wrapper and speak for another file. Whatever
  * DuckDB refuses in a staging file sends the batch back to reading each file alone (load-batch.ts),
  * where the file at fault is found and named: staging changes how fast, never what is read.
+ *
+ * A clean file (records-scan.ts) the probe made lines of (record-lines.ts), small or large, is
+ * staged as those lines, its id written in: one line a record, which DuckDB's newline-delimited
+ * reader reads into the typed record. No record holds a line break (record-lines.ts makes none
+ * then), so none can end its line early and speak for another file; a record is one balanced value,
+ * so none can close its wrapper either.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeUnit } from './batch-loader.js';
+import { withFileId, type RecordLines } from './record-lines.js';
 
 // Which texts are staged is the probe's decision: it keeps a text (Probe.content) only up to
-// MAX_CONTENT_BYTES in bytes.ts, and only when it is one JSON value.
+// MAX_CONTENT_BYTES in bytes.ts, only when it is one JSON value, and only when it made no lines.
 
 /**
  * A staging file is closed and the next begun past this size: several per batch, read in parallel.
@@ -46,11 +53,17 @@ export class Stager {
   /** The files staged, as DuckDB would read them alone (for the way back, see above). */
   readonly units: NativeUnit[] = [];
   /** Where each unit's text is: staging file, offset, length. */
-  private readonly where: { file: number; at: number; length: number }[] = [];
+  private readonly where: ({ file: number; at: number; length: number } | null)[] = [];
   /** The longest wrapped text: DuckDB's maximum_object_size must hold it. */
   longest = 0;
-  /** Texts read the careful way (the map of every value), and clean ones read straight into the typed record (their masks beside them). */
-  private readonly lanes = { careful: new Lane(), typed: new Lane() };
+  /** The longest line of the lines lane. */
+  longestLine = 0;
+  /**
+   * Texts read the careful way (the map of every value), clean ones read straight into the typed
+   * record (their masks beside them), and clean files too large to stage whole as JSON Lines, a
+   * record a line (record-lines.ts).
+   */
+  private readonly lanes = { careful: new Lane(), typed: new Lane(), lines: new Lane() };
 
   constructor(
     private readonly dir: string,
@@ -66,6 +79,29 @@ export class Stager {
   /** The typed lane's staging files: clean texts (records-scan.ts), each with its records' null_field_masks. */
   get typed(): readonly string[] {
     return this.lanes.typed.files;
+  }
+
+  /** The lines lane's staging files: JSON Lines of clean files' records, each with its file id, index and mask. */
+  get lines(): readonly string[] {
+    return this.lanes.lines.files;
+  }
+
+  /**
+   * A clean file's records as lines. For the way back (load-batch.ts) the file is read again from its
+   * own file, which stays where it is (`unit.path`), not from the lines.
+   */
+  addLines(unit: NativeUnit, lines: RecordLines): void {
+    const lane = this.lanes.lines;
+    if (lane.fd < 0 || lane.inFile >= STAGE_FILE_BYTES) this.next(lane);
+    const text = withFileId(lines, unit.fileId);
+    lane.run.push(text);
+    this.where.push(null);
+    lane.runBytes += text.length;
+    lane.inFile += text.length;
+    if (lines.longest > this.longestLine) this.longestLine = lines.longest;
+    const { masks: _, ...plain } = unit;
+    this.units.push(plain);
+    if (lane.runBytes >= WRITE_RUN_BYTES) this.write(lane);
   }
 
   add(unit: NativeUnit, text: Buffer): void {
@@ -85,8 +121,7 @@ export class Stager {
 
   /** Write what is pending and close the current files; the staging files are then complete. */
   close(): void {
-    this.finish(this.lanes.careful);
-    this.finish(this.lanes.typed);
+    for (const lane of Object.values(this.lanes)) this.finish(lane);
   }
 
   /** A lane's pending texts written and its current file closed. */
@@ -104,8 +139,9 @@ export class Stager {
    */
   alone(i: number): NativeUnit {
     const unit = this.units[i]!;
-    if (fs.existsSync(unit.path)) return unit;
     const w = this.where[i]!;
+    // A file staged as lines is still in its own file: if that is gone, reading it says so.
+    if (w === null || fs.existsSync(unit.path)) return unit;
     const text = Buffer.alloc(w.length);
     const fd = fs.openSync(this.files[w.file]!, 'r');
     try {

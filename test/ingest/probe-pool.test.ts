@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EXPANSION, type Probe, probeFile } from '../../src/ingest/bytes.js';
+import { withFileId } from '../../src/ingest/record-lines.js';
 import { ROOT, gz, record, records, tmpDir, write } from '../helpers.js';
 
 interface Pool {
@@ -53,8 +54,11 @@ describe('a probe in a worker thread is the probe on this thread', () => {
       expect({ f: path.basename(f), ...plain(there) }).toEqual({ f: path.basename(f), ...plain(here) });
       expect(Buffer.isBuffer(there.head)).toBe(true);
     }
-    // The clean ones carry their masks across.
-    expect((await pool.probe(files[2]!, DEFAULT_EXPANSION)).masks).toHaveLength(3000);
+    // The clean ones carry their masks and lines across (the lines' memory moved, not copied).
+    const large = await pool.probe(files[2]!, DEFAULT_EXPANSION);
+    expect(large.masks).toHaveLength(3000);
+    expect(large.lines?.idAt).toHaveLength(3000);
+    expect(large.lines?.text.equals((await probeFile(files[2]!)).lines!.text)).toBe(true);
     expect((await pool.probe(files[3]!, DEFAULT_EXPANSION)).masks).toBeUndefined();
   });
 
@@ -109,8 +113,18 @@ describe('the probe’s gunzip, whatever size the gzip trailer gives', () => {
     expect(b.tail.readUInt32LE(0)).toBe(100);
     expect(b.expanded).toBe(text.length);
     expect(b.masks).toHaveLength(400);
-    const same = ({ depth, expanded, masks, content, inflatedHead }: Probe) => ({ depth, expanded, masks, content, inflatedHead });
+    const same = ({ depth, expanded, masks, content, inflatedHead, lines }: Probe) => ({ depth, expanded, masks, content, inflatedHead, lines });
     expect(same(b)).toEqual(same(a));
-    expect(a.content?.equals(text)).toBe(true);
+    // Clean and compact: its records as lines (record-lines.ts), and no text kept beside them.
+    expect(a.content).toBeUndefined();
+    expect(a.lines?.idAt).toHaveLength(400);
+    // With its file id written in (which the probe leaves room for).
+    expect(
+      withFileId(a.lines!, 1)
+        .toString()
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.stringify((JSON.parse(l) as { r: unknown }).r)),
+    ).toEqual((JSON.parse(text.toString()) as { Records: unknown[] }).Records.map((r) => JSON.stringify(r)));
   });
 });

@@ -4,7 +4,8 @@
  * which files are too deep for it, so they must be the TypeScript scan's, byte for byte. Both run
  * here on the same texts: edge texts, random ones, real-shaped CloudTrail files (the committed
  * fixtures and the sample's S3 files) and those files damaged one byte at a time, under every
- * depth limit where the scan's bookkeeping changes.
+ * depth limit where the scan's bookkeeping changes. The lines of a clean file (record-lines.ts),
+ * made in WebAssembly from the text the scan has just read, are compared the same way.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_NATIVE_DEPTH } from '../../src/ingest/bytes.js';
 import { RECORDS_SCAN_WASM } from '../../src/ingest/records-scan-wasm-bytes.js';
 import { WASM_MAX_TEXT, scanText, wasmModule } from '../../src/ingest/records-scan-wasm.js';
+import { recordLines, type RecordLines } from '../../src/ingest/record-lines.js';
 import { scanRecords, typedReads } from '../../src/ingest/records-scan.js';
 import { FIXTURES, ROOT, SCAN_EDGE_TEXTS, record, seeded } from '../helpers.js';
 
@@ -25,10 +27,18 @@ afterEach(() => {
 const rand = seeded(11);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
-/** Both scans of each text under each depth limit, which must agree; how many texts there were, and how many scans found clean or too deep. */
-function compare(texts: (string | Buffer)[], stopAts: number[] = [MAX_NATIVE_DEPTH]): { texts: number; clean: number; deep: number } {
+/** Lines as compared: their bytes, where each file id goes, the longest. */
+const linesView = (l?: RecordLines) => l && { text: l.text.toString('latin1'), idAt: Array.from(l.idAt), longest: l.longest };
+
+/**
+ * Both scans of each text under each depth limit, which must agree, and both makers of a clean
+ * text's lines (record-lines.ts, lib.rs `lines`); how many texts there were, and how many scans
+ * found clean, too deep, or plain enough for lines.
+ */
+function compare(texts: (string | Buffer)[], stopAts: number[] = [MAX_NATIVE_DEPTH]): { texts: number; clean: number; deep: number; lines: number } {
   let clean = 0;
   let deep = 0;
+  let lines = 0;
   for (const t of texts) {
     const b = typeof t === 'string' ? Buffer.from(t) : t;
     for (const stopAt of stopAts) {
@@ -36,11 +46,21 @@ function compare(texts: (string | Buffer)[], stopAts: number[] = [MAX_NATIVE_DEP
       const wasm = scanText(b, stopAt);
       if (JSON.stringify(wasm) !== JSON.stringify(js))
         expect({ text: b.toString('latin1').slice(0, 2000), stopAt, wasm }).toEqual({ text: b.toString('latin1').slice(0, 2000), stopAt, wasm: js });
+      const { lines: made, ...scan } = scanText(b, stopAt, true);
+      expect(JSON.stringify(scan)).toBe(JSON.stringify(js));
+      const reference = js.masks && js.ends ? recordLines(b, js.masks, js.ends) : undefined;
+      if (JSON.stringify(linesView(made)) !== JSON.stringify(linesView(reference)))
+        expect({ text: b.toString('latin1').slice(0, 2000), stopAt, lines: linesView(made) }).toEqual({
+          text: b.toString('latin1').slice(0, 2000),
+          stopAt,
+          lines: linesView(reference),
+        });
       if (js.masks) clean++;
       if (js.stopped) deep++;
+      if (reference) lines++;
     }
   }
-  return { texts: texts.length, clean, deep };
+  return { texts: texts.length, clean, deep, lines };
 }
 
 /** Real-shaped S3 texts: the fixtures' records as S3 writes them (compact, and pretty-printed), and the sample's S3 files. */
@@ -120,9 +140,26 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
       '   ',
       `{"Records":[{"requestParameters":${'['.repeat(70)}${']'.repeat(70)},"eventName":"X"}]}`,
       `{"Records":[{"userIdentity":{"sessionContext":{"sessionIssuer":{"userName":"x"}}},"eventName":"X"}]}`,
+      // Clean to the scan, which counts brackets, but not plain around the records: no lines.
+      '{"Records":[{"eventName":"X"},]}',
+      '{"Records":[,{"eventName":"X"}]}',
+      '{"Records":[{"eventName":"X"},,{"eventName":"Y"}]}',
+      '{"Records":[{"eventName":"X"}{"eventName":"Y"}]}',
+      '{"Records":[{"eventName":"X"}]]',
+      '{"Records":[{"eventName":"X"}],}',
+      '{"Records":[{"eventName":"X"}}]',
+      '{"Records":[{"eventName":"X"]]}',
+      '\ufeff{"Records":[{"eventName":"X"}]}',
+      '{"Records":[{"eventName":\n"X"}]}',
+      '{"Records":[{"eventName":"X",\r"eventSource":"s"}]}',
+      // Plain, whitespace where JSON allows it, records on lines of their own: lines.
+      ' \r\n{ "Records" :\t[\n{"eventName":"X"} ,\r\n{"eventName":"Y","requestParameters":{"a":[1,{"b":null}]}}\n]\n}\n\n',
+      '{"Records":[{}]}',
     ];
     const r = compare(texts, [0, 1, 2, 3, 4, 5, 6, 63, 64, 65, 66, MAX_NATIVE_DEPTH]);
     expect(r.clean).toBeGreaterThan(40);
+    expect(r.lines).toBeGreaterThan(40);
+    expect(r.clean - r.lines).toBeGreaterThan(40);
     expect(r.deep).toBeGreaterThan(100);
   });
 
@@ -182,6 +219,9 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
     expect(texts.length).toBeGreaterThan(60);
     const whole = compare(texts);
     expect(whole.clean).toBeGreaterThan(30);
+    // The compact ones make lines; a pretty-printed record holds line breaks, so those do not.
+    expect(whole.lines).toBeGreaterThan(25);
+    expect(whole.lines).toBeLessThan(whole.clean);
     const damage = ['"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'n', 'X', '\u00e9'];
     const damaged: Buffer[] = [];
     for (const t of texts)
@@ -192,6 +232,8 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
       }
     const r = compare(damaged);
     expect(r.clean).toBeGreaterThan(100);
+    expect(r.lines).toBeGreaterThan(50);
+    expect(r.clean - r.lines).toBeGreaterThan(50);
     expect(r.texts - r.clean).toBeGreaterThan(100);
     typedReads.enabled = false;
     expect(compare(texts.slice(0, 10)).clean).toBe(0);

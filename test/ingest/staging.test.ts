@@ -73,9 +73,12 @@ describe('staged files load exactly as they would alone', () => {
     write(`${dir}/b.json`, `${JSON.stringify({ Records: b }, null, '\t')}\n`);
     write(`${dir}/c.json.gz`, s3File(c));
     const add = vi.spyOn(Stager.prototype, 'add');
+    const addLines = vi.spyOn(Stager.prototype, 'addLines');
     const db = path.join(tmpDir(), 'case.duckdb');
     const summary = await ingest([dir], { db });
-    expect(add).toHaveBeenCalledTimes(3);
+    // The pretty-printed texts whole (their records hold line breaks), the compact one as lines (record-lines.ts).
+    expect(add.mock.calls.map(([u]) => path.basename(u.path)).sort()).toEqual(['a.json.gz', 'b.json']);
+    expect(addLines.mock.calls.map(([u]) => path.basename(u.path))).toEqual(['c.json.gz']);
     expect(summary.events).toBe(9);
     const { byFile } = await eventsByFile(db);
     expect(byFile.get('a.json.gz')).toEqual(ids(a));
@@ -92,9 +95,11 @@ describe('staged files load exactly as they would alone', () => {
     const payload = `{"Records":[${JSON.stringify(mine)}]}}\n{"f":1,"d":{"Records":[${JSON.stringify(evil)}]}`;
     write(`${dir}/b-hostile.json.gz`, gz(payload));
     const add = vi.spyOn(Stager.prototype, 'add');
+    const addLines = vi.spyOn(Stager.prototype, 'addLines');
     const db = path.join(tmpDir(), 'case.duckdb');
     await ingest([dir], { db });
-    expect(add).toHaveBeenCalledTimes(1);
+    expect(add).not.toHaveBeenCalled();
+    expect(addLines.mock.calls.map(([u]) => path.basename(u.path))).toEqual(['a-good.json.gz']);
     const { byFile, files } = await eventsByFile(db);
     expect(byFile.get('a-good.json.gz')).toEqual(ids(good));
     for (const [name, list] of byFile) if (name !== 'b-hostile.json.gz') expect(list).not.toContain(String(evil!.eventID));
@@ -108,9 +113,12 @@ describe('staged files load exactly as they would alone', () => {
     // Brackets balanced in number, wrong in kind: staged, then refused by DuckDB's parser.
     write(`${dir}/bad.json.gz`, gz(`{"Records":[${JSON.stringify(records(1)[0])}}]`));
     const add = vi.spyOn(Stager.prototype, 'add');
+    const addLines = vi.spyOn(Stager.prototype, 'addLines');
     const db = path.join(tmpDir(), 'case.duckdb');
     const summary = await ingest([dir], { db });
-    expect(add).toHaveBeenCalledTimes(4);
+    // The bad text whole (a stray brace where Records should close: no lines), the good ones as lines.
+    expect(add.mock.calls.map(([u]) => path.basename(u.path))).toEqual(['bad.json.gz']);
+    expect(addLines).toHaveBeenCalledTimes(3);
     const { byFile, files } = await eventsByFile(db);
     for (const [i, g] of good.entries()) expect(byFile.get(`good-${i}.json.gz`)).toEqual(ids(g));
     const bad = files.get('bad.json.gz')!;

@@ -234,3 +234,60 @@ describe('a clean file read straight into the typed record holds what the carefu
     expect(extra).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('files the scan finds clean but that are not whole JSON load as the careful read loads them', () => {
+  it('a stray, missing or doubled comma, a wrong closing bracket, a break inside a record: every table the same', { timeout: 120_000 }, async () => {
+    const dir = tmpDir();
+    const recs = () => filler(40).map((r) => JSON.stringify(r));
+    const inner = JSON.stringify(record());
+    const files: Record<string, string> = {
+      'good.json': `{"Records":[${recs().join(',')}]}`,
+      'trailing-comma.json': `{"Records":[${recs().join(',')},]}`,
+      'missing-comma.json': `{"Records":[${recs().join('')}]}`,
+      'double-comma.json': `{"Records":[${recs().join(',,')}]}`,
+      'root-comma.json': `{"Records":[${recs().join(',')}],}`,
+      'wrong-close.json': `{"Records":[${recs().join(',')}}]`,
+      // Inside a value the scan does not look into: plain around the records, refused in its lines.
+      'inner.json': `{"Records":[${[...recs(), `${inner.slice(0, -1)},"serviceEventDetails":{"a":[1}]}`].join(',')}]}`,
+      // Pretty-printed: clean, no lines (its records hold line breaks).
+      'pretty.json': JSON.stringify({ Records: filler(40) }, null, 2),
+    };
+    for (const [name, text] of Object.entries(files)) {
+      write(path.join(dir, name), text);
+      write(path.join(dir, 'gz', `${name}.gz`), gz(text));
+    }
+    // Clean to the scan, all of them: the typed read is what is under test.
+    for (const name of Object.keys(files)) expect({ name, clean: (await probeFile(path.join(dir, name))).masks !== undefined }).toEqual({ name, clean: true });
+    expect((await probeFile(path.join(dir, 'good.json'))).lines).toBeDefined();
+    expect((await probeFile(path.join(dir, 'inner.json'))).lines).toBeDefined();
+    expect((await probeFile(path.join(dir, 'pretty.json'))).lines).toBeUndefined();
+
+    const typed = path.join(tmpDir(), 'typed.duckdb');
+    const careful = path.join(tmpDir(), 'careful.duckdb');
+    const a = await ingest([dir], { db: typed });
+    typedReads.enabled = false;
+    const b = await ingest([dir], { db: careful });
+    typedReads.enabled = true;
+    expect(a.events).toBe(b.events);
+    expect(a.problems.map((p) => p.path).sort()).toEqual(b.problems.map((p) => p.path).sort());
+    const [ta, tb] = await Promise.all([tables(typed), tables(careful)]);
+    for (const k of Object.keys(tb)) expect({ k, rows: ta[k] }).toEqual({ k, rows: tb[k] });
+    // The good and pretty files are whole. DuckDB's reader, like the careful read, takes a stray or missing comma.
+    const status = new Map(
+      (
+        await CaseDb.open(typed, { readOnly: true }).then(async (c) => {
+          try {
+            return await c.all(`SELECT path, status FROM files`);
+          } finally {
+            c.close();
+          }
+        })
+      ).map((r) => [path.relative(dir, String(r.path)), String(r.status)]),
+    );
+    for (const name of ['good.json', 'pretty.json', 'gz/good.json.gz', 'gz/pretty.json.gz'])
+      expect({ name, s: status.get(name) }).toEqual({ name, s: 'ingested' });
+    // Refused by DuckDB in its lines (inner) and in its own file (wrong-close): read again by the record reader.
+    for (const name of ['inner.json', 'wrong-close.json', 'gz/inner.json.gz', 'gz/wrong-close.json.gz'])
+      expect({ name, s: status.get(name) }).toEqual({ name, s: 'partial' });
+  });
+});

@@ -1,11 +1,11 @@
 //! `scanRecords` of src/ingest/records-scan.ts as WebAssembly: the same pass over a whole JSON text,
-//! the same verdicts (deepest nesting, one bracketed value, clean, each record's null_field_mask),
+//! the same verdicts (deepest nesting, one bracketed value, clean, each record's null_field_mask and end),
 //! byte for byte the same state machine. Strings, most of a CloudTrail file, are skipped 16 bytes at
 //! a time (SIMD128). The TypeScript scan stays the reference: test/ingest/records-scan-wasm.test.ts
 //! compares the two on edge, random and real-shaped texts.
 //!
 //! Memory is the host's to lay out: it writes the key table (see `init`) and the text from
-//! `heap_start()` on, growing the memory as it needs, and gives `scan` where to write the masks.
+//! `heap_start()` on, growing the memory as it needs, and gives `scan` where to write the masks and ends.
 #![no_std]
 
 use core::arch::wasm32::*;
@@ -81,7 +81,7 @@ static mut TABLE: Table = Table {
     pool: [0; POOL],
 };
 
-/// Results of the last scan: the deepest nesting, and how many masks were written.
+/// Results of the last scan: the deepest nesting, and how many records (mask and end) were written.
 static mut MAX: i32 = 0;
 static mut MASK_COUNT: u32 = 0;
 
@@ -232,7 +232,8 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
 
 const KINDS: usize = 66;
 
-/// Scans text[0..n) at `text`; writes each record's mask at `masks` (room for `cap`). Returns bit 0:
+/// Scans text[0..n) at `text`; writes each record's mask and the index of its closing brace, a pair
+/// of i32, at `masks` (room for `cap` i32, `cap / 2` records). Returns bit 0:
 /// stopped (deeper than `stop_at`), bit 1: single, bit 2: clean (the masks hold), bit 3: more records
 /// than `cap` (the host scans again its own way). result_max() and result_masks() give the rest.
 #[no_mangle]
@@ -388,8 +389,9 @@ pub extern "C" fn scan(text: u32, n: u32, stop_at: i32, masks: u32, cap: u32) ->
             }
         } else if c == b'}' || c == b']' {
             if clean && cur == LEVEL_RECORD {
-                if count < out.len() {
-                    out[count] = mask;
+                if 2 * count + 1 < out.len() {
+                    out[2 * count] = mask;
+                    out[2 * count + 1] = (i - 1) as i32;
                     count += 1;
                 } else {
                     overflow = true;
@@ -427,4 +429,161 @@ pub extern "C" fn scan(text: u32, n: u32, stop_at: i32, masks: u32, cap: u32) ->
         flags |= 8;
     }
     flags
+}
+
+/// Bytes a line adds to its record at most (record-lines.ts LINE_EXTRA): `{"f":`, the file id's room,
+/// `,"i":`, the index, `,"m":`, the mask (11 digits each at most), `,"r":` and `}\n`.
+const ID_WIDTH: usize = 10;
+const LINE_EXTRA: usize = 5 + ID_WIDTH + 5 + 11 + 5 + 11 + 5 + 2;
+/// Lines stay within twice the text and this (record-lines.ts worthLines).
+const LINES_ALLOWANCE: usize = 1 << 16;
+
+/// The longest line the last `lines` wrote.
+static mut LONGEST: u32 = 0;
+
+#[no_mangle]
+pub extern "C" fn result_longest() -> u32 {
+    unsafe { LONGEST }
+}
+
+#[inline(always)]
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_space(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// `v` in decimal at out[o..]; the bytes written.
+#[inline(always)]
+fn write_decimal(out: &mut [u8], o: usize, mut v: u32) -> usize {
+    let mut digits = [0u8; 10];
+    let mut d = 0;
+    loop {
+        digits[d] = b'0' + (v % 10) as u8;
+        d += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for x in 0..d {
+        out[o + x] = digits[d - 1 - x];
+    }
+    d
+}
+
+/// src copied to dst (as long), 16 bytes at a time; false when it holds a line feed or carriage return.
+#[inline(always)]
+fn copy_without_breaks(src: &[u8], dst: &mut [u8]) -> bool {
+    let n = src.len();
+    let lf = u8x16_splat(b'\n');
+    let cr = u8x16_splat(b'\r');
+    let mut seen = u8x16_splat(0);
+    let mut i = 0;
+    while i + 16 <= n {
+        let v = unsafe { v128_load(src.as_ptr().add(i) as *const v128) };
+        unsafe { v128_store(dst.as_mut_ptr().add(i) as *mut v128, v) };
+        seen = v128_or(seen, v128_or(u8x16_eq(v, lf), u8x16_eq(v, cr)));
+        i += 16;
+    }
+    let mut clean = !v128_any_true(seen);
+    while i < n {
+        let c = src[i];
+        dst[i] = c;
+        clean &= c != b'\n' && c != b'\r';
+        i += 1;
+    }
+    clean
+}
+
+/// record-lines.ts recordLines, byte for byte: the records of the clean text[0..n), whose mask and end
+/// pairs `scan` wrote at `pairs` (`count` of them), as lines at `out` (room for `cap` bytes). Returns the
+/// bytes written, or -1 when the text around the records is not plain `{"Records":[...]}`, a record
+/// holds a line break, or the lines would not be worth making. Each line's file id offset replaces
+/// the pairs from the start (pair k is read before offset k is written).
+#[no_mangle]
+pub extern "C" fn lines(text: u32, n: u32, pairs: u32, count: u32, out: u32, cap: u32) -> i32 {
+    let b = unsafe { core::slice::from_raw_parts(text as *const u8, n as usize) };
+    let count = count as usize;
+    let p = unsafe { core::slice::from_raw_parts_mut(pairs as *mut i32, 2 * count) };
+    let o_buf = unsafe { core::slice::from_raw_parts_mut(out as *mut u8, cap as usize) };
+    let n = b.len();
+    if count * LINE_EXTRA > n.max(LINES_ALLOWANCE) || n + count * LINE_EXTRA > o_buf.len() {
+        return -1;
+    }
+    let at = |j: usize| -> u8 { if j < n { b[j] } else { 0 } };
+    let mut i = skip_space(b, 0);
+    if at(i) != b'{' {
+        return -1;
+    }
+    i = skip_space(b, i + 1);
+    if i + 9 > n || &b[i..i + 9] != b"\"Records\"" {
+        return -1;
+    }
+    i = skip_space(b, i + 9);
+    if at(i) != b':' {
+        return -1;
+    }
+    i = skip_space(b, i + 1);
+    if at(i) != b'[' {
+        return -1;
+    }
+    i = skip_space(b, i + 1);
+    let mut o = 0usize;
+    let mut longest = 0usize;
+    for k in 0..count {
+        if k > 0 {
+            if at(i) != b',' {
+                return -1;
+            }
+            i = skip_space(b, i + 1);
+        }
+        let start = i;
+        let mask = p[2 * k];
+        let end = p[2 * k + 1] as usize;
+        if end < start || end >= n || b[start] != b'{' || b[end] != b'}' {
+            return -1;
+        }
+        let from = o;
+        o_buf[o..o + 5].copy_from_slice(b"{\"f\":");
+        o += 5;
+        for x in 0..ID_WIDTH {
+            o_buf[o + x] = b' ';
+        }
+        o += ID_WIDTH;
+        o_buf[o..o + 5].copy_from_slice(b",\"i\":");
+        o += 5;
+        o += write_decimal(o_buf, o, (k + 1) as u32);
+        o_buf[o..o + 5].copy_from_slice(b",\"m\":");
+        o += 5;
+        o += write_decimal(o_buf, o, mask as u32);
+        o_buf[o..o + 5].copy_from_slice(b",\"r\":");
+        o += 5;
+        let len = end + 1 - start;
+        if !copy_without_breaks(&b[start..end + 1], &mut o_buf[o..o + len]) {
+            return -1;
+        }
+        o += len;
+        o_buf[o] = b'}';
+        o_buf[o + 1] = b'\n';
+        o += 2;
+        p[k] = (from + 5) as i32;
+        longest = longest.max(o - from);
+        i = skip_space(b, end + 1);
+    }
+    if at(i) != b']' {
+        return -1;
+    }
+    i = skip_space(b, i + 1);
+    if at(i) != b'}' {
+        return -1;
+    }
+    if skip_space(b, i + 1) != n {
+        return -1;
+    }
+    unsafe {
+        LONGEST = longest as u32;
+    }
+    o as i32
 }
