@@ -39,7 +39,7 @@ export interface Probe {
   inflatedHead?: Buffer;
   /**
    * For an S3 file that DuckDB may read straight into the typed columns (records-scan.ts: clean),
-   * each record's null_field_mask. Absent: read the careful way.
+   * each record's null_field_mask, unless it has `lines` (which hold them). Neither: read the careful way.
    */
   masks?: number[];
   /**
@@ -146,10 +146,12 @@ function probeSmall(buf: Buffer, cap: number, lines = false): Probe | undefined 
   // The stream stops decompressing once the depth is past the limit: a deep file's size is what came before.
   if (scan.stopped && probe.expanded !== undefined) return undefined;
   probe.depth = scan.max;
-  if (scan.masks) probe.masks = scan.masks;
-  // A file in lines is read from them; its text is not kept.
+  // A file in lines is read from them (its masks are in them); neither its text nor its masks are kept.
   if (scan.lines) probe.lines = scan.lines;
-  else if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
+  else {
+    if (scan.masks) probe.masks = scan.masks;
+    if (scan.single && text.length <= MAX_CONTENT_BYTES) probe.content = text;
+  }
   return probe;
 }
 

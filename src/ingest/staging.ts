@@ -60,8 +60,8 @@ export class Stager {
   longestLine = 0;
   /**
    * Texts read the careful way (the map of every value), clean ones read straight into the typed
-   * record (their masks beside them), and clean files too large to stage whole as JSON Lines, a
-   * record a line (record-lines.ts).
+   * record (their masks beside them), and clean files the probe made lines of, a record a line
+   * (record-lines.ts).
    */
   private readonly lanes = { careful: new Lane(), typed: new Lane(), lines: new Lane() };
 

@@ -54,12 +54,12 @@ describe('a probe in a worker thread is the probe on this thread', () => {
       expect({ f: path.basename(f), ...plain(there) }).toEqual({ f: path.basename(f), ...plain(here) });
       expect(Buffer.isBuffer(there.head)).toBe(true);
     }
-    // The clean ones carry their masks and lines across (the lines' memory moved, not copied).
+    // The clean ones carry their lines across (the lines' memory moved, not copied).
     const large = await pool.probe(files[2]!, DEFAULT_EXPANSION);
-    expect(large.masks).toHaveLength(3000);
     expect(large.lines?.idAt).toHaveLength(3000);
     expect(large.lines?.text.equals((await probeFile(files[2]!)).lines!.text)).toBe(true);
-    expect((await pool.probe(files[3]!, DEFAULT_EXPANSION)).masks).toBeUndefined();
+    const unclean = await pool.probe(files[3]!, DEFAULT_EXPANSION);
+    expect([unclean.masks, unclean.lines]).toEqual([undefined, undefined]);
   });
 
   it('a worker that stops fails the files it held, with why; the others go on, and with none left this thread probes', { timeout: 60_000 }, async () => {
@@ -85,7 +85,7 @@ describe('a probe in a worker thread is the probe on this thread', () => {
     // After it: every file probed, by the workers left and then, with none left, on this thread.
     for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).sha256).toHaveLength(64);
     for (const w of [...workers]) await w.terminate();
-    for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).masks).toHaveLength(1000);
+    for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).lines?.idAt).toHaveLength(1000);
     await own.stop();
   });
 
@@ -112,7 +112,7 @@ describe('the probe’s gunzip, whatever size the gzip trailer gives', () => {
     const [a, b] = [await probeFile(one), await probeFile(two)];
     expect(b.tail.readUInt32LE(0)).toBe(100);
     expect(b.expanded).toBe(text.length);
-    expect(b.masks).toHaveLength(400);
+    expect(b.lines?.idAt).toHaveLength(400);
     const same = ({ depth, expanded, masks, content, inflatedHead, lines }: Probe) => ({ depth, expanded, masks, content, inflatedHead, lines });
     expect(same(b)).toEqual(same(a));
     // Clean and compact: its records as lines (record-lines.ts), and no text kept beside them.

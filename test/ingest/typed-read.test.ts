@@ -210,8 +210,11 @@ describe('a clean file read straight into the typed record holds what the carefu
     write(path.join(dir, 'd/empty.json'), '{"Records":[]}');
     write(path.join(dir, 'd/unknown.json'), JSON.stringify({ Records: [record({ myField: 1 })] }));
 
-    // The typed read takes the clean files (their probes carry masks), not the others.
-    const verdict = async (f: string) => (await probeFile(path.join(dir, f))).masks !== undefined;
+    // The typed read takes the clean files (their probes carry masks, or lines that hold them), not the others.
+    const verdict = async (f: string) => {
+      const p = await probeFile(path.join(dir, f));
+      return (p.masks ?? p.lines) !== undefined;
+    };
     const files = ['a/edges.json.gz', 'a/raw.json', 'b/fixtures-clean.json.gz', 'b/fixtures-rest.json.gz', 'c/unknown.json.gz', 'c/twice.json'];
     expect(await Promise.all(files.map(verdict))).toEqual([true, true, true, false, false, false]);
     expect(await Promise.all(['d/edge-3.json.gz', 'd/some.json', 'd/empty.json', 'd/unknown.json'].map(verdict))).toEqual([true, true, true, false]);
@@ -249,18 +252,22 @@ describe('files the scan finds clean but that are not whole JSON load as the car
       'wrong-close.json': `{"Records":[${recs().join(',')}}]`,
       // Inside a value the scan does not look into: plain around the records, refused in its lines.
       'inner.json': `{"Records":[${[...recs(), `${inner.slice(0, -1)},"serviceEventDetails":{"a":[1}]}`].join(',')}]}`,
-      // Pretty-printed: clean, no lines (its records hold line breaks).
-      'pretty.json': JSON.stringify({ Records: filler(40) }, null, 2),
+      // Pretty-printed: clean, no lines (its records hold line breaks), too large to stage whole: DuckDB reads it typed from its own file.
+      'pretty.json': JSON.stringify({ Records: filler(400) }, null, 2),
     };
     for (const [name, text] of Object.entries(files)) {
       write(path.join(dir, name), text);
       write(path.join(dir, 'gz', `${name}.gz`), gz(text));
     }
     // Clean to the scan, all of them: the typed read is what is under test.
-    for (const name of Object.keys(files)) expect({ name, clean: (await probeFile(path.join(dir, name))).masks !== undefined }).toEqual({ name, clean: true });
+    for (const name of Object.keys(files)) {
+      const p = await probeFile(path.join(dir, name));
+      expect({ name, clean: (p.masks ?? p.lines) !== undefined }).toEqual({ name, clean: true });
+    }
     expect((await probeFile(path.join(dir, 'good.json'))).lines).toBeDefined();
     expect((await probeFile(path.join(dir, 'inner.json'))).lines).toBeDefined();
-    expect((await probeFile(path.join(dir, 'pretty.json'))).lines).toBeUndefined();
+    const pretty = await probeFile(path.join(dir, 'pretty.json'));
+    expect([pretty.lines, pretty.content, pretty.masks?.length]).toEqual([undefined, undefined, 400]);
 
     const typed = path.join(tmpDir(), 'typed.duckdb');
     const careful = path.join(tmpDir(), 'careful.duckdb');
