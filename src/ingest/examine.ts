@@ -113,14 +113,7 @@ class Examination {
       // Clean and plain around its records: staged as lines, a record a line (record-lines.ts).
       if (probe.lines) {
         this.batch.stager.addLines({ fileId: this.row.id, path: item.real, gzip: s.gzip, bytes: probe.expanded ?? probe.size }, probe.lines);
-        return this.set({
-          real: item.real,
-          format: 'cloudtrail-records',
-          status: 'ingested',
-          counted: true,
-          staged: true,
-          read: { kind: 'records', gzip: s.gzip },
-        });
+        return this.staged(s.gzip);
       }
       // A small file the probe holds whole is staged now, its text written once and dropped.
       if (probe.content) return this.stage(probe.content, s.gzip);
@@ -144,14 +137,12 @@ class Examination {
     // An archive entry's extracted copy is not needed while its text is staged: the temporary
     // folder holds each entry once, so the expansion budget bounds it.
     if (item.parentId !== null && !item.packed) fs.rmSync(item.real, { force: true });
-    return this.set({
-      real: item.real,
-      format: 'cloudtrail-records',
-      status: 'ingested',
-      counted: true,
-      staged: true,
-      read: { kind: 'records', gzip },
-    });
+    return this.staged(gzip);
+  }
+
+  /** The row of an S3 file staged (its text or its lines): loaded with its batch's staging files. */
+  private staged(gzip: boolean): ExaminedRow {
+    return this.set({ real: this.item.real, format: 'cloudtrail-records', status: 'ingested', counted: true, staged: true, read: { kind: 'records', gzip } });
   }
 
   /** Other JSON and CSV: the record reader reads it. */

@@ -4,6 +4,9 @@
 //! a time (SIMD128). The TypeScript scan stays the reference: test/ingest/records-scan-wasm.test.ts
 //! compares the two on edge, random and real-shaped texts.
 //!
+//! `lines` then makes a clean text's records into JSON Lines for DuckDB (src/ingest/record-lines.ts,
+//! the reference for it), from the text the scan has just read.
+//!
 //! Memory is the host's to lay out: it writes the key table (see `init`) and the text from
 //! `heap_start()` on, growing the memory as it needs, and gives `scan` where to write the masks and ends.
 #![no_std]
@@ -508,82 +511,78 @@ pub extern "C" fn lines(text: u32, n: u32, pairs: u32, count: u32, out: u32, cap
     let count = count as usize;
     let p = unsafe { core::slice::from_raw_parts_mut(pairs as *mut i32, 2 * count) };
     let o_buf = unsafe { core::slice::from_raw_parts_mut(out as *mut u8, cap as usize) };
+    match make_lines(b, p, count, o_buf) {
+        Some((written, longest)) => {
+            unsafe {
+                LONGEST = longest as u32;
+            }
+            written as i32
+        }
+        None => -1,
+    }
+}
+
+/// Past `token` at b[i..] and the whitespace after it; None when b[i..] does not begin with it.
+#[inline(always)]
+fn past(b: &[u8], i: usize, token: &[u8]) -> Option<usize> {
+    if i + token.len() <= b.len() && &b[i..i + token.len()] == token {
+        Some(skip_space(b, i + token.len()))
+    } else {
+        None
+    }
+}
+
+/// `bytes` at out[*o..], *o moved past them.
+#[inline(always)]
+fn put(out: &mut [u8], o: &mut usize, bytes: &[u8]) {
+    out[*o..*o + bytes.len()].copy_from_slice(bytes);
+    *o += bytes.len();
+}
+
+/// `lines` itself: the bytes written and the longest line.
+fn make_lines(b: &[u8], p: &mut [i32], count: usize, out: &mut [u8]) -> Option<(usize, usize)> {
     let n = b.len();
-    if count * LINE_EXTRA > n.max(LINES_ALLOWANCE) || n + count * LINE_EXTRA > o_buf.len() {
-        return -1;
+    if count * LINE_EXTRA > n.max(LINES_ALLOWANCE) || n + count * LINE_EXTRA > out.len() {
+        return None;
     }
-    let at = |j: usize| -> u8 { if j < n { b[j] } else { 0 } };
     let mut i = skip_space(b, 0);
-    if at(i) != b'{' {
-        return -1;
+    for token in [&b"{"[..], b"\"Records\"", b":", b"["] {
+        i = past(b, i, token)?;
     }
-    i = skip_space(b, i + 1);
-    if i + 9 > n || &b[i..i + 9] != b"\"Records\"" {
-        return -1;
-    }
-    i = skip_space(b, i + 9);
-    if at(i) != b':' {
-        return -1;
-    }
-    i = skip_space(b, i + 1);
-    if at(i) != b'[' {
-        return -1;
-    }
-    i = skip_space(b, i + 1);
     let mut o = 0usize;
     let mut longest = 0usize;
     for k in 0..count {
         if k > 0 {
-            if at(i) != b',' {
-                return -1;
-            }
-            i = skip_space(b, i + 1);
+            i = past(b, i, b",")?;
         }
         let start = i;
         let mask = p[2 * k];
         let end = p[2 * k + 1] as usize;
         if end < start || end >= n || b[start] != b'{' || b[end] != b'}' {
-            return -1;
+            return None;
         }
         let from = o;
-        o_buf[o..o + 5].copy_from_slice(b"{\"f\":");
-        o += 5;
-        for x in 0..ID_WIDTH {
-            o_buf[o + x] = b' ';
-        }
-        o += ID_WIDTH;
-        o_buf[o..o + 5].copy_from_slice(b",\"i\":");
-        o += 5;
-        o += write_decimal(o_buf, o, (k + 1) as u32);
-        o_buf[o..o + 5].copy_from_slice(b",\"m\":");
-        o += 5;
-        o += write_decimal(o_buf, o, mask as u32);
-        o_buf[o..o + 5].copy_from_slice(b",\"r\":");
-        o += 5;
+        put(out, &mut o, b"{\"f\":");
+        put(out, &mut o, &[b' '; ID_WIDTH]);
+        put(out, &mut o, b",\"i\":");
+        o += write_decimal(out, o, (k + 1) as u32);
+        put(out, &mut o, b",\"m\":");
+        o += write_decimal(out, o, mask as u32);
+        put(out, &mut o, b",\"r\":");
         let len = end + 1 - start;
-        if !copy_without_breaks(&b[start..end + 1], &mut o_buf[o..o + len]) {
-            return -1;
+        if !copy_without_breaks(&b[start..end + 1], &mut out[o..o + len]) {
+            return None;
         }
         o += len;
-        o_buf[o] = b'}';
-        o_buf[o + 1] = b'\n';
-        o += 2;
+        put(out, &mut o, b"}\n");
         p[k] = (from + 5) as i32;
         longest = longest.max(o - from);
         i = skip_space(b, end + 1);
     }
-    if at(i) != b']' {
-        return -1;
+    i = past(b, i, b"]")?;
+    i = past(b, i, b"}")?;
+    if i != n {
+        return None;
     }
-    i = skip_space(b, i + 1);
-    if at(i) != b'}' {
-        return -1;
-    }
-    if skip_space(b, i + 1) != n {
-        return -1;
-    }
-    unsafe {
-        LONGEST = longest as u32;
-    }
-    o as i32
+    Some((o, longest))
 }
