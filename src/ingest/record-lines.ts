@@ -18,6 +18,7 @@
  * The probe runs before the file has an id: each line is written with room for one (ID_WIDTH
  * spaces, which JSON allows before a value) and the id is written in (withFileId) once known.
  */
+import { isSpace } from './records-scan.js';
 
 /** Room for the file id, right-aligned: enough for any INTEGER id. */
 const ID_WIDTH = 10;
@@ -41,8 +42,6 @@ export interface RecordLines {
  */
 export const LINES_ALLOWANCE = 1 << 16;
 export const worthLines = (bytes: number, records: number) => records * LINE_EXTRA <= Math.max(bytes, LINES_ALLOWANCE);
-
-const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** The index of the first byte at or after `i` that is not whitespace. */
 function skipSpace(b: Buffer, i: number): number {

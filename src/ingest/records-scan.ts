@@ -105,7 +105,8 @@ function findKey(level: number, b: Buffer, s: number, e: number): Key | undefine
   return undefined;
 }
 
-const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** JSON's whitespace (record-lines.ts checks the text around the records with it too). */
+export const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** The end of a string opened before `from` (the index of its closing quote), or -1: the first quote an even run of backslashes precedes. */
 function stringEnd(b: Buffer, from: number): number {

@@ -92,31 +92,35 @@ export class Stager {
    */
   addLines(unit: NativeUnit, lines: RecordLines): void {
     const lane = this.lanes.lines;
-    if (lane.fd < 0 || lane.inFile >= STAGE_FILE_BYTES) this.next(lane);
-    const text = withFileId(lines, unit.fileId);
-    lane.run.push(text);
+    this.append(lane, unit, [withFileId(lines, unit.fileId)]);
     this.where.push(null);
-    lane.runBytes += text.length;
-    lane.inFile += text.length;
     if (lines.longest > this.longestLine) this.longestLine = lines.longest;
-    const { masks: _, ...plain } = unit;
-    this.units.push(plain);
-    if (lane.runBytes >= WRITE_RUN_BYTES) this.write(lane);
   }
 
   add(unit: NativeUnit, text: Buffer): void {
     const lane = unit.masks ? this.lanes.typed : this.lanes.careful;
-    if (lane.fd < 0 || lane.inFile >= STAGE_FILE_BYTES) this.next(lane);
     const open = Buffer.from(unit.masks ? `{"f":${unit.fileId},"m":"${unit.masks.join(',')}","d":` : `{"f":${unit.fileId},"d":`);
-    lane.run.push(open, text, CLOSE);
+    const start = this.append(lane, unit, [open, text, CLOSE]);
+    this.where.push({ file: start.file, at: start.at + open.length, length: text.length });
     const n = open.length + text.length + CLOSE.length;
-    this.where.push({ file: lane.current, at: lane.inFile + open.length, length: text.length });
+    if (n > this.longest) this.longest = n;
+  }
+
+  /**
+   * A unit's bytes appended to a lane, in a new staging file when the current one is full, and the
+   * unit listed (as DuckDB would read it alone); where its first byte went.
+   */
+  private append(lane: Lane, unit: NativeUnit, pieces: Buffer[]): { file: number; at: number } {
+    if (lane.fd < 0 || lane.inFile >= STAGE_FILE_BYTES) this.next(lane);
+    const start = { file: lane.current, at: lane.inFile };
+    const n = pieces.reduce((sum, p) => sum + p.length, 0);
+    lane.run.push(...pieces);
     lane.runBytes += n;
     lane.inFile += n;
-    if (n > this.longest) this.longest = n;
     const { masks: _, ...plain } = unit;
     this.units.push(plain);
     if (lane.runBytes >= WRITE_RUN_BYTES) this.write(lane);
+    return start;
   }
 
   /** Write what is pending and close the current files; the staging files are then complete. */
