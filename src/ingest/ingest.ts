@@ -20,6 +20,7 @@ import { CaseIndex } from './case-index.js';
 import { BatchPipeline } from './pipeline.js';
 import { type IngestPlan, planIngest } from './plan.js';
 import { makeRunTmp, removeStaleTmp } from './run-tmp.js';
+import { StagingRoom } from './staging-room.js';
 
 export interface IngestOptions {
   db: string;
@@ -31,6 +32,11 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Where archives are unpacked and normalized records staged; removed afterwards. */
   tmpDir?: string;
+  /**
+   * A RAM-backed folder where batches are staged while the machine has memory to spare
+   * (staging-room.ts; default /dev/shm where it exists); null: staged in tmpDir.
+   */
+  memoryTmpDir?: string | null;
   /** A record longer than this (bytes of JSON text) is rejected alone; the rest of its file loads. */
   maxRecordBytes?: number;
   /** A record nested deeper than this is rejected alone. */
@@ -128,6 +134,7 @@ export async function ingestPlanned(plan: IngestPlan, options: IngestOptions, st
   // A run killed before its `finally` leaves its temp folder; the next run removes it.
   removeStaleTmp(plan.tmpParent);
   const tmp = makeRunTmp(plan.tmpParent);
+  const room = new StagingRoom(tmp, plan.memoryTmpParent);
   const summary = emptySummary(options.db, plan);
   const { signal } = options;
   const interrupt = () => db.interrupt();
@@ -137,7 +144,7 @@ export async function ingestPlanned(plan: IngestPlan, options: IngestOptions, st
     const loader = new BatchLoader(db, plan.memoryLimit, plan.split.maxBytes, tmp, accounts);
     await loader.init();
     const known = await CaseIndex.read(db);
-    await new BatchPipeline(plan, known, loader, tmp, summary, options.onProgress, signal).run();
+    await new BatchPipeline(plan, known, loader, tmp, room, summary, options.onProgress, signal).run();
   } catch (err) {
     // Whatever the stop broke (a statement interrupted, the pipeline told to stop) is the stop.
     if (signal?.aborted) throw new IngestInterrupted(summary, { cause: err });
@@ -146,6 +153,7 @@ export async function ingestPlanned(plan: IngestPlan, options: IngestOptions, st
     signal?.removeEventListener('abort', interrupt);
     db.close();
     fs.rmSync(tmp, { recursive: true, force: true });
+    room.remove();
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;

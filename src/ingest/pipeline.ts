@@ -14,6 +14,7 @@ import { probeItem, Queue, type Pending } from './pending.js';
 import { ProbePool } from './probe-pool.js';
 import type { IngestPlan } from './plan.js';
 import { Stager } from './staging.js';
+import type { StagingRoom } from './staging-room.js';
 import { tracer } from './trace.js';
 
 /** Files probed (read, hashed, gunzipped in zlib's threads) ahead of the one examined. */
@@ -59,6 +60,8 @@ export class BatchPipeline {
     private readonly loader: BatchLoader,
     /** The run's temporary folder. */
     private readonly tmp: string,
+    /** Where the batches' staging files go (staging-room.ts). */
+    private readonly room: StagingRoom,
     private readonly summary: IngestSummary,
     private readonly onProgress?: (p: IngestProgress) => void,
     /** Stop (Ctrl-C): no file is examined and no batch starts after it. */
@@ -101,7 +104,7 @@ export class BatchPipeline {
   }
 
   private newBatch(): Batch {
-    return { rows: [], bytes: 0, stager: new Stager(this.tmp, ++this.batches) };
+    return { rows: [], bytes: 0, stager: new Stager(this.room, ++this.batches) };
   }
 
   /**

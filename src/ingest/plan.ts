@@ -11,6 +11,7 @@ import { DEFAULT_EXPANSION, type ExpansionLimits } from './bytes.js';
 import { discover, type Discovered } from './discover.js';
 import type { IngestOptions } from './ingest.js';
 import { DEFAULT_SPLIT_LIMITS, type SplitLimits } from './json-values.js';
+import { defaultMemoryTmp } from './staging-room.js';
 
 // The batch size trades speed for memory. Every commit ends in a partial row group that is logged
 // and checkpointed later (1M bench events in one batch: 19.8 s; in three: 27.3 s), while peak
@@ -37,6 +38,8 @@ export interface IngestPlan {
   memoryLimit: string;
   /** Where the run's temporary folder is made. */
   tmpParent: string;
+  /** Where the run's folder in memory is made, for staging (staging-room.ts); null: none. */
+  memoryTmpParent: string | null;
   minFreeBytes: number;
 }
 
@@ -58,6 +61,7 @@ export async function planIngest(inputs: readonly string[], options: IngestOptio
     batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
     memoryLimit,
     tmpParent: options.tmpDir ?? os.tmpdir(),
+    memoryTmpParent: options.memoryTmpDir === undefined ? defaultMemoryTmp() : options.memoryTmpDir,
     minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
   };
 }

@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeUnit } from './batch-loader.js';
 import { withFileId, type RecordLines } from './record-lines.js';
+import type { StagingRoom } from './staging-room.js';
 
 // Which texts are staged is the probe's decision: it keeps a text (Probe.content) only up to
 // MAX_CONTENT_BYTES in bytes.ts, only when it is one JSON value, and only when it made no lines.
@@ -66,7 +67,8 @@ export class Stager {
   private readonly lanes = { careful: new Lane(), typed: new Lane(), lines: new Lane() };
 
   constructor(
-    private readonly dir: string,
+    /** Where staging files go: in memory while there is room, else on disk (staging-room.ts). */
+    private readonly room: StagingRoom,
     /** The batch's number, in the staging files' names. */
     private readonly batch: number,
   ) {}
@@ -153,7 +155,7 @@ export class Stager {
     } finally {
       fs.closeSync(fd);
     }
-    const file = path.join(this.dir, `unstaged-${unit.fileId}.json`);
+    const file = path.join(this.room.disk, `unstaged-${unit.fileId}.json`);
     fs.writeFileSync(file, text, { flag: 'wx' });
     this.files.push(file);
     return { ...unit, path: file, gzip: false };
@@ -166,11 +168,27 @@ export class Stager {
 
   private next(lane: Lane): void {
     this.finish(lane);
-    const file = path.join(this.dir, `staged-${this.batch}-${this.files.length}.json`);
+    const file = path.join(this.room.dirFor(STAGE_FILE_BYTES), `staged-${this.batch}-${this.files.length}.json`);
     lane.fd = fs.openSync(file, 'wx');
     lane.files.push(file);
     lane.current = this.files.push(file) - 1;
     lane.inFile = 0;
+  }
+
+  /**
+   * The lane's current file, in a memory folder that is full, moved to disk with what it holds so
+   * far (every unit keeps its offset in it), to be written on there.
+   */
+  private toDisk(lane: Lane): void {
+    const from = this.files[lane.current]!;
+    const to = path.join(this.room.disk, path.basename(from));
+    fs.closeSync(lane.fd);
+    lane.fd = -1;
+    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
+    fs.rmSync(from, { force: true });
+    lane.fd = fs.openSync(to, 'a');
+    this.files[lane.current] = to;
+    lane.files[lane.files.length - 1] = to;
   }
 
   private write(lane: Lane): void {
@@ -179,7 +197,14 @@ export class Stager {
     let left = lane.runBytes;
     // writev may write less than asked: go on from where it stopped.
     while (left > 0) {
-      const done = fs.writevSync(lane.fd, pending);
+      let done: number;
+      try {
+        done = fs.writevSync(lane.fd, pending);
+      } catch (err) {
+        if (!this.room.full(this.files[lane.current]!, err)) throw err;
+        this.toDisk(lane);
+        continue;
+      }
       left -= done;
       if (left > 0) pending = [Buffer.concat(pending).subarray(done)];
     }

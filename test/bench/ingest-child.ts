@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ingest } from '../../src/index.js';
-import { errorText, fileBytes, peakRssMB, reply, startRssSampler } from './measure.js';
+import { errorText, fileBytes, peakRssMB, reply, startRssSampler, startShmemSampler } from './measure.js';
 
 /** The summary as reported, with long lists cut to their first entries. */
 function brief(summary: object): Record<string, unknown> {
@@ -22,11 +22,13 @@ async function main(awsLogs: string, keep: string | undefined): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keytrail-bench-ingest-'));
   const db = keep ?? path.join(tmp, 'case.duckdb');
   const sampler = startRssSampler();
+  const staged = startShmemSampler();
   try {
     const t0 = performance.now();
     const summary = await ingest([awsLogs], { db });
     const seconds = (performance.now() - t0) / 1000;
     const rss = sampler.stop();
+    const stagedInMemoryPeakMB = staged.stop();
     reply({
       ok: true,
       result: {
@@ -38,7 +40,7 @@ async function main(awsLogs: string, keep: string | undefined): Promise<void> {
         rssCurveMB: rss.curveMB,
         rssIntervalMs: rss.intervalMs,
         dbBytes: fileBytes(db),
-        detail: { reportedSeconds: summary.seconds, files: summary.files, summary: brief(summary) },
+        detail: { reportedSeconds: summary.seconds, files: summary.files, stagedInMemoryPeakMB, summary: brief(summary) },
       },
     });
   } finally {

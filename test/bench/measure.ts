@@ -43,6 +43,35 @@ export function startRssSampler(intervalMs = 250): { stop(): { peakMB: number; c
   };
 }
 
+/**
+ * The machine's tmpfs memory (Shmem in /proc/meminfo) above where it stood at the start, at its
+ * peak: batches staged in memory (src/ingest/staging-room.ts) are memory the run holds outside its
+ * RSS. Another program's tmpfs use in the meantime counts too. Null where /proc/meminfo is not.
+ */
+export function startShmemSampler(intervalMs = 250): { stop(): number | null } {
+  const shmem = () => {
+    try {
+      const m = /^Shmem:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/meminfo', 'latin1'));
+      return m ? Number(m[1]) * 1024 : null;
+    } catch {
+      return null;
+    }
+  };
+  const base = shmem();
+  let peak = 0;
+  const timer = setInterval(() => {
+    const now = shmem();
+    if (base !== null && now !== null) peak = Math.max(peak, now - base);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return base === null ? null : Math.round(peak / MB);
+    },
+  };
+}
+
 export function peakRssMB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }

@@ -153,11 +153,13 @@ function grid(head: string[], body: string[][]): string {
 }
 
 function table(rows: [string, ChildResult | { error: string }][]): string {
-  const head = ['run', 'events', 'seconds', 'events/s', 'peak RSS MB', 'sampled max MB', 'db MB'];
+  // Staged in memory: keytrail's batches in tmpfs (src/ingest/staging-room.ts), memory beside its RSS.
+  const head = ['run', 'events', 'seconds', 'events/s', 'peak RSS MB', 'sampled max MB', 'staged in memory MB', 'db MB'];
+  const staged = (r: ChildResult) => (typeof r.detail.stagedInMemoryPeakMB === 'number' ? fmt(r.detail.stagedInMemoryPeakMB) : '-');
   const body = rows.map(([name, r]) =>
     ok(r)
-      ? [name, fmt(r.events), r.seconds.toFixed(1), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB), (r.dbBytes / 1e6).toFixed(0)]
-      : [name, 'ERROR', '', '', '', '', ''],
+      ? [name, fmt(r.events), r.seconds.toFixed(1), fmt(r.eventsPerSecond), fmt(r.peakRssMB), fmt(r.sampledPeakRssMB), staged(r), (r.dbBytes / 1e6).toFixed(0)]
+      : [name, 'ERROR', '', '', '', '', '', ''],
   );
   return grid(head, body);
 }
