@@ -63,6 +63,25 @@ function compare(texts: (string | Buffer)[], stopAts: number[] = [MAX_NATIVE_DEP
   return { texts: texts.length, clean, deep, lines };
 }
 
+/**
+ * lib.rs `scan` run straight on each text (as records-scan-wasm.ts does): it must not trap, which
+ * scanText would hide by taking the TypeScript scan's verdict instead.
+ */
+function scansWithoutTrap(texts: (string | Buffer)[], stopAts: number[]): void {
+  const m = wasmModule();
+  expect(m).not.toBeNull();
+  const { ex, base } = m!;
+  for (const t of texts) {
+    const b = typeof t === 'string' ? Buffer.from(t) : t;
+    const cap = 2 * (Math.floor(b.length / 3) + 2);
+    const masksAt = (base + b.length + 15) & ~15;
+    const need = masksAt + cap * 4 - ex.memory.buffer.byteLength;
+    if (need > 0) ex.memory.grow(Math.ceil(need / 65536));
+    new Uint8Array(ex.memory.buffer, base, b.length).set(b);
+    for (const stopAt of stopAts) expect(() => ex.scan(base, b.length, stopAt, masksAt, cap)).not.toThrow();
+  }
+}
+
 /** Real-shaped S3 texts: the fixtures' records as S3 writes them (compact, and pretty-printed), and the sample's S3 files. */
 function realTexts(): Buffer[] {
   const out: Buffer[] = [];
@@ -156,6 +175,7 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
       ' \r\n{ "Records" :\t[\n{"eventName":"X"} ,\r\n{"eventName":"Y","requestParameters":{"a":[1,{"b":null}]}}\n]\n}\n\n',
       '{"Records":[{}]}',
     ];
+    scansWithoutTrap(texts, [0, 1, 2, 3, 4, 5, 6, 63, 64, 65, 66, MAX_NATIVE_DEPTH]);
     const r = compare(texts, [0, 1, 2, 3, 4, 5, 6, 63, 64, 65, 66, MAX_NATIVE_DEPTH]);
     expect(r.clean).toBeGreaterThan(40);
     expect(r.lines).toBeGreaterThan(40);
@@ -210,6 +230,7 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
       });
       texts.push(`{"Records":[${recs.join(',')}]}`);
     }
+    scansWithoutTrap(texts, [3, 64, MAX_NATIVE_DEPTH]);
     const r = compare(texts, [3, 64, MAX_NATIVE_DEPTH]);
     expect(r.clean).toBeGreaterThan(100);
   });
@@ -230,6 +251,7 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
         const piece = Buffer.from(pick(damage));
         damaged.push(rand() < 0.5 ? Buffer.concat([t.subarray(0, at), piece, t.subarray(at)]) : Buffer.concat([t.subarray(0, at), piece, t.subarray(at + 1)]));
       }
+    scansWithoutTrap(damaged, [MAX_NATIVE_DEPTH]);
     const r = compare(damaged);
     expect(r.clean).toBeGreaterThan(100);
     expect(r.lines).toBeGreaterThan(50);
@@ -237,6 +259,146 @@ describe('the scan in WebAssembly gives the TypeScript scan’s verdicts', () =>
     expect(r.texts - r.clean).toBeGreaterThan(100);
     typedReads.enabled = false;
     expect(compare(texts.slice(0, 10)).clean).toBe(0);
+  });
+
+  // lib.rs reads the text 64 bytes at a time (quotes, backslashes and brackets as bitmasks, escapes
+  // carried from block to block, what is inside a string by a prefix xor), lists the brackets and the
+  // keys' opening quotes, and runs the state machine over that list a few thousand events at a time.
+  // These texts put each construct at every place in a block, and the list's ends everywhere.
+
+  it('on texts that put every construct at every place in a 64-byte block', () => {
+    const texts: string[] = [];
+    // Everything after a growing userAgent moves one byte at a time: each bracket, comma, quote and
+    // key at every place in a block (positions 63 and 64 among them), with hostile bytes put there too.
+    const hostile = ['\\', '\\\\', '\\\\\\', '\\"', '"', '""', '\\\\"', '{', '}', '[', ']', ',', ':', ' ', '\n', 'n', '\u00e9', '\ufeff'];
+    for (let k = 0; k < 130; k++) {
+      const text = JSON.stringify({
+        Records: [
+          record({ userAgent: 'u'.repeat(k) }),
+          record({ errorCode: null, requestParameters: { a: [1, { b: null, c: 'x\\"y' }], d: '{"e":[]}' }, resources: [{ ARN: 'arn' }] }),
+          record({ userIdentity: { type: 'Root', sessionContext: { attributes: { mfaAuthenticated: 'false' } } } }),
+        ],
+      });
+      texts.push(text);
+      for (const at of [64 + k, 190 + k, text.length - 70 + (k % 64)]) {
+        const piece = hostile[k % hostile.length]!;
+        texts.push(text.slice(0, at) + piece + text.slice(at), text.slice(0, at) + piece + text.slice(at + 1));
+      }
+    }
+    // Runs of backslashes (odd and even) across a block's end, in strings and out of them, then a quote.
+    for (let k = 52; k < 70; k++)
+      for (let r = 1; r <= 6; r++) {
+        const run = '\\'.repeat(r);
+        const head = `{"Records":[{"eventName":"${'x'.repeat(k - 26)}`;
+        texts.push(`${head}${run}"}]}`, `${head}${run}","userAgent":"a"}]}`, `${head}${run}"${run}"}]}`);
+        texts.push(`{"Records":[{"eventName":"X"}${' '.repeat(k - 30)}${run},{"eventName":"Y"}]}`);
+        texts.push(`{"Records":[{"eventName":"X",${' '.repeat(k - 30)}${run}"eventSource":"s"}]}`);
+        texts.push(`${' '.repeat(k)}${run}{"Records":[]}`, `{"Records":[]}${' '.repeat(k - 14)}${run}`);
+        texts.push(`{"Records":[{"requestParameters":{"a":${' '.repeat(k - 40)}${run}"b"}}]}`);
+      }
+    // Backslashes and quotes outside strings, wherever the state machine looks at them.
+    texts.push(
+      '\\{"Records":[]}',
+      '{"Records":[]}\\',
+      '{"Records":[]}"',
+      '{"Records":[]}\\"',
+      '{\\"Records":[]}',
+      '{"Records"\\:[]}',
+      '{"Records":\\[]}',
+      '{"Records":[\\]}',
+      '{"Records":[\\{"eventName":"X"}]}',
+      '{"Records":[{"eventName":"X"}\\]}',
+      '{"Records":[{\\"eventName":"X"}]}',
+      '{"Records":[{"eventName"\\:"X"}]}',
+      '{"Records":[{"eventName":\\"X"}]}',
+      '{"Records":[{"eventName":"X"\\}]}',
+      '{"Records":[{"eventName":"X"\\"}]}',
+      '{"Records":[{"eventName":"X",\\\\"eventSource":"s"}]}',
+      '{"Records":[{"eventName":"X"},\\{"eventName":"Y"}]}',
+      '{"Records":[{"requestParameters":{"a":\\"b"}}]}',
+      '"\\',
+      '"\\"',
+      '\\',
+      '"',
+    );
+    // A key twice in an object, around a struct field's object or a JSON value that closes between them.
+    const one = (rec: string) => `{"Records":[${rec}]}`;
+    texts.push(
+      one('{"eventName":"X","userIdentity":{"type":"T"},"eventName":"Y"}'),
+      one('{"eventName":"X","requestParameters":{"a":{"b":[1]}},"eventName":"Y"}'),
+      one('{"userIdentity":{"type":"T","sessionContext":{"attributes":{"mfaAuthenticated":"x"}},"type":"U"}}'),
+      one('{"userIdentity":{"sessionContext":{"sessionIssuer":{"type":"R"},"attributes":{},"sessionIssuer":{}}}}'),
+      one('{"userIdentity":{"type":"T"},"userIdentity":{"type":"T"}}'),
+      `{"Records":[{"eventName":"X"},{"eventName":"X","userIdentity":{"type":"T"}},{"userIdentity":{"type":"T"},"eventName":"X"}]}`,
+    );
+    // Strings over many blocks, with escapes; keys too long for one block's compare, or for any.
+    const long = (k: number) => `${'s'.repeat(k)}\\"${'t'.repeat(k)}\\\\${'v'.repeat(k)}`;
+    for (const k of [16, 31, 32, 33, 63, 64, 65, 200, 1000])
+      texts.push(
+        `{"Records":[{"userAgent":"${long(k)}","eventName":"X"}]}`,
+        `{"Records":[{"userAgent":"${long(k)}`,
+        `{"Records":[{"${'k'.repeat(k)}":"x"}]}`,
+        `{"Records":[{"requestParameters":{"${long(k)}":["${long(k)}"]},"eventName":"X"}]}`,
+      );
+    // Every prefix of a clean text: the last block short by every count, a quote or a bracket last.
+    const whole = JSON.stringify({ Records: [record(), record({ requestParameters: { a: [{ b: 1 }] } })] });
+    for (let n = 0; n <= whole.length; n++) texts.push(whole.slice(0, n));
+    // Whitespace where JSON allows it around a key's colon and value, and between records.
+    const spacing: [string, string][] = [
+      ['": "', ','],
+      ['" :"', ', '],
+      ['":\t"', ' ,'],
+      ['" : \r\n "', ',\n'],
+      ['":"', ' , '],
+    ];
+    for (const [around, between] of spacing)
+      texts.push(
+        `{"Records":[{"eventName${around}X","userIdentity${around.replace(/"$/, '')}{"type${around}Root"}}${between}{"eventName${around}Y","readOnly${around.replace(/"$/, '')}true}]}`,
+      );
+    scansWithoutTrap(texts, [3, 64, MAX_NATIVE_DEPTH]);
+    const r = compare(texts, [3, 64, MAX_NATIVE_DEPTH]);
+    expect(r.clean).toBeGreaterThan(400);
+    expect(r.lines).toBeGreaterThan(300);
+    expect(r.texts - r.clean / 3).toBeGreaterThan(1000);
+  });
+
+  it('on texts of many thousands of events: the list of events ends everywhere in a record', () => {
+    const texts: Buffer[] = [];
+    for (let filler = 0; filler < 40; filler++) {
+      // Records of a few dozen to a few hundred events each, so that each list's end falls at another
+      // place; their struct fields three deep, and JSON values as deep holding objects with keys.
+      const recs = Array.from({ length: 90 }, (_, i) =>
+        record({
+          requestParameters: {
+            list: Array.from({ length: (i * 7 + filler) % 53 }, (_, j) => (j % 3 ? [j, 'x'] : { k: j, l: null })),
+            a: { b: Array.from({ length: (i * 3 + filler) % 11 }, (_, j) => ({ k: j, l: [j, { m: 'x', n: {} }] })) },
+          },
+          ...(i % 5 === 0 ? { errorCode: null, resources: [{ ARN: 'a' }, { ARN: 'b' }] } : {}),
+          ...(i % 7 !== 3
+            ? { userIdentity: { type: 'Root', sessionContext: { sessionIssuer: { type: 'Role', userName: 'r' }, attributes: { mfaAuthenticated: 'true' } } } }
+            : {}),
+        }),
+      );
+      const text = JSON.stringify({ Records: recs });
+      texts.push(Buffer.from(text));
+      if (filler % 8 === 0) {
+        // Damaged deep inside: a key unknown, a key twice, a string where a record is due, cut short.
+        texts.push(Buffer.from(text.replace(/"eventName"/g, (m, at: number) => (at > text.length * 0.9 ? '"eventNam"' : m))));
+        texts.push(Buffer.from(text.slice(0, Math.floor(text.length * 0.7))));
+        texts.push(Buffer.from(`${text.slice(0, -2)},"x"]}`));
+      }
+    }
+    // A JSON value of thousands of brackets (and nesting), where a list ends inside it; deeper than MAX_NATIVE_DEPTH once.
+    for (const depth of [1, 60, 70, 300, 900, 1001]) {
+      const deep = `${'['.repeat(depth)}${'[1,{"a":"b"}],'.repeat(700)}0${']'.repeat(depth)}`;
+      texts.push(Buffer.from(`{"Records":[${JSON.stringify(record())},{"requestParameters":${deep},"eventName":"X"},${JSON.stringify(record())}]}`));
+    }
+    const events = (t: Buffer) => t.toString('latin1').replace(/[^{}[\]"]/g, '').length;
+    expect(Math.min(...texts.slice(0, 5).map(events))).toBeGreaterThan(10000);
+    scansWithoutTrap(texts, [64, MAX_NATIVE_DEPTH]);
+    const r = compare(texts, [64, MAX_NATIVE_DEPTH]);
+    expect(r.clean).toBeGreaterThan(80);
+    expect(r.deep).toBeGreaterThan(1);
   });
 
   it('a text above WASM_MAX_TEXT (scanned in TypeScript, to keep the module’s memory small) gets the same verdict', () => {
