@@ -612,13 +612,7 @@ fn machine(
                                 break;
                             }
                             e += 1;
-                            if 2 * count + 1 < out.len() {
-                                out[2 * count] = mask;
-                                out[2 * count + 1] = p as i32;
-                                count += 1;
-                            } else {
-                                overflow = true;
-                            }
+                            overflow |= !put_record(out, &mut count, mask, p);
                             depth -= 1;
                             cur = RECORDS;
                             from = p + 1;
@@ -874,13 +868,7 @@ fn machine(
                 after = true;
             }
             if cur == LEVEL_RECORD {
-                if 2 * count + 1 < out.len() {
-                    out[2 * count] = mask;
-                    out[2 * count + 1] = p as i32;
-                    count += 1;
-                } else {
-                    overflow = true;
-                }
+                overflow |= !put_record(out, &mut count, mask, p);
             }
             depth -= 1;
             if depth == 0 {
@@ -983,6 +971,19 @@ pub extern "C" fn scan(text: u32, n: u32, stop_at: i32, masks: u32, cap: u32) ->
         flags |= 8;
     }
     flags
+}
+
+/// A record's mask and the index of its closing brace, as the next pair at `out`; false when there is
+/// no room for it (the host scans again its own way).
+#[inline(always)]
+fn put_record(out: &mut [i32], count: &mut usize, mask: i32, end: usize) -> bool {
+    if 2 * *count + 1 >= out.len() {
+        return false;
+    }
+    out[2 * *count] = mask;
+    out[2 * *count + 1] = end as i32;
+    *count += 1;
+    true
 }
 
 /// Bytes a line adds to its record at most (record-lines.ts LINE_EXTRA): `{"f":`, the file id's room,
