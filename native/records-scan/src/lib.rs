@@ -646,13 +646,9 @@ fn machine(
                         break;
                     }
                     e += 1;
-                    depth += 1;
-                    if depth > max {
-                        max = depth;
-                        if max > stop_at {
-                            m.max = max;
-                            return true;
-                        }
+                    if deeper(&mut depth, &mut max, stop_at) {
+                        m.max = max;
+                        return true;
                     }
                     if pending != UNTRACKED {
                         // A struct field's object.
@@ -677,13 +673,9 @@ fn machine(
                             continue;
                         }
                         if c & 2 != 0 {
-                            depth += 1;
-                            if depth > max {
-                                max = depth;
-                                if max > stop_at {
-                                    m.max = max;
-                                    return true;
-                                }
+                            if deeper(&mut depth, &mut max, stop_at) {
+                                m.max = max;
+                                return true;
                             }
                         } else {
                             depth -= 1;
@@ -769,13 +761,9 @@ fn machine(
                     if cur != DIRTY && d < kinds && pending != UNTRACKED {
                         break;
                     }
-                    depth += 1;
-                    if depth > max {
-                        max = depth;
-                        if max > stop_at {
-                            m.max = max;
-                            return true;
-                        }
+                    if deeper(&mut depth, &mut max, stop_at) {
+                        m.max = max;
+                        return true;
                     }
                     if cur != DIRTY && d < kinds {
                         m.kind[d] = UNTRACKED;
@@ -832,13 +820,9 @@ fn machine(
             if depth == 0 && closed {
                 after = true;
             }
-            depth += 1;
-            if depth > max {
-                max = depth;
-                if max > stop_at {
-                    m.max = max;
-                    return true;
-                }
+            if deeper(&mut depth, &mut max, stop_at) {
+                m.max = max;
+                return true;
             }
             if cur == DIRTY {
                 continue;
@@ -971,6 +955,17 @@ pub extern "C" fn scan(text: u32, n: u32, stop_at: i32, masks: u32, cap: u32) ->
         flags |= 8;
     }
     flags
+}
+
+/// One level deeper; true when that is past `stop_at` (the scan stops), the deepest so far kept in `max`.
+#[inline(always)]
+fn deeper(depth: &mut i32, max: &mut i32, stop_at: i32) -> bool {
+    *depth += 1;
+    if *depth > *max {
+        *max = *depth;
+        return *max > stop_at;
+    }
+    false
 }
 
 /// A record's mask and the index of its closing brace, as the next pair at `out`; false when there is
