@@ -13,6 +13,7 @@ import { LINE_EXTRA, LINES_ALLOWANCE, recordLines, withFileId } from '../../src/
 import { scanRecords } from '../../src/ingest/records-scan.js';
 import { RECORD_FIELDS } from '../../src/store/schema.js';
 import { gz, record, tmpDir, write } from '../helpers.js';
+import { eventIdsByFile } from './case-events.js';
 
 const scan = (text: string) => scanRecords(Buffer.from(text), MAX_NATIVE_DEPTH);
 const linesOf = (text: string) => {
@@ -90,10 +91,9 @@ describe('files staged as lines load as they would from their own files', () => 
     const db = path.join(tmpDir(), 'case.duckdb');
     const scratch = tmpDir();
     const summary = await ingest([dir], { db, tmpDir: scratch });
+    const byFile = await eventIdsByFile(db);
     const c = await CaseDb.open(db, { readOnly: true });
     try {
-      const rows = await c.all(`SELECT f.path, list(e.eventID ORDER BY e.record_index) AS ids FROM events e JOIN files f ON f.id = e.file_id GROUP BY f.path`);
-      const byFile = new Map(rows.map((r) => [path.basename(String(r.path)), (r.ids as unknown[]).map(String)]));
       for (const [i, g] of good.entries()) expect(byFile.get(`good-${i}.json.gz`)).toEqual(g.map((r) => String(r.eventID)));
       const [file] = await c.all(`SELECT status, events, reason, path FROM files WHERE path LIKE '%bad.json.gz'`);
       // The record reader keeps the record whole before the bad one, and says why it stopped.

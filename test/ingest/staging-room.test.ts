@@ -9,9 +9,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CaseDb, ingest } from '../../src/index.js';
+import { ingest } from '../../src/index.js';
 import { type Room, StagingRoom, measureRoom } from '../../src/ingest/staging-room.js';
 import { records, s3File, tmpDir, write } from '../helpers.js';
+import { eventIdsByFile } from './case-events.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -91,17 +92,6 @@ describe('where a staging file goes', () => {
   });
 });
 
-/** Each file's eventIDs as the case holds them, by the file's name. */
-async function eventsByFile(db: string): Promise<Map<string, string[]>> {
-  const c = await CaseDb.open(db, { readOnly: true });
-  try {
-    const rows = await c.all(`SELECT f.path, list(e.eventID ORDER BY e.record_index) AS ids FROM events e JOIN files f ON f.id = e.file_id GROUP BY f.path`);
-    return new Map(rows.map((r) => [path.basename(String(r.path)), (r.ids as string[]).map(String)]));
-  } finally {
-    c.close();
-  }
-}
-
 describe('a batch staged in memory loads as it does from disk', () => {
   // Three files of 1,500 records, each's lines past the 1 MiB a staging write gathers: a write each.
   const evidence = () => {
@@ -120,14 +110,14 @@ describe('a batch staged in memory loads as it does from disk', () => {
     expect(summary.events).toBe(4500);
     expect(places.mock.results.length).toBeGreaterThan(0);
     for (const r of places.mock.results) expect(inside(String(r.value), mem)).toBe(true);
-    expect(await eventsByFile(db)).toEqual(expected);
+    expect(await eventIdsByFile(db)).toEqual(expected);
     expect(fs.readdirSync(mem)).toEqual([]);
 
     places.mockClear();
     const onDisk = path.join(tmpDir(), 'case.duckdb');
     await ingest([dir], { db: onDisk, memoryTmpDir: null });
     for (const r of places.mock.results) expect(inside(String(r.value), mem)).toBe(false);
-    expect(await eventsByFile(onDisk)).toEqual(expected);
+    expect(await eventIdsByFile(onDisk)).toEqual(expected);
   });
 
   it('a memory folder that fills in the middle of a write: the file moves to disk with what it held, and the batch loads whole', async () => {
@@ -146,7 +136,7 @@ describe('a batch staged in memory loads as it does from disk', () => {
     const summary = await ingest([dir], { db, memoryTmpDir: mem, tmpDir: scratch });
     expect(summary.events).toBe(4500);
     expect(summary.problems).toEqual([]);
-    expect(await eventsByFile(db)).toEqual(expected);
+    expect(await eventIdsByFile(db)).toEqual(expected);
     // The staging file was copied from the memory folder to the run's folder on disk.
     expect(copies).toHaveBeenCalledTimes(1);
     const [from, to] = copies.mock.calls[0]!.map(String);

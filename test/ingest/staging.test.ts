@@ -13,6 +13,7 @@ import { DepthScanner } from '../../src/ingest/bytes.js';
 import { EntryPack } from '../../src/ingest/archive.js';
 import { Stager } from '../../src/ingest/staging.js';
 import { gz, records, s3File, tmpDir, write } from '../helpers.js';
+import { eventIdsByFile } from './case-events.js';
 import writeZip from './zip-writer.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -46,16 +47,13 @@ describe('the probe sees whether a text is one JSON value and nothing after it',
   });
 });
 
-/** Each file's eventIDs as the case holds them, by the file's name. */
+/** Each file's eventIDs as the case holds them, and its files rows, by the file's name. */
 async function eventsByFile(db: string): Promise<{ byFile: Map<string, string[]>; files: Map<string, Record<string, unknown>> }> {
+  const byFile = await eventIdsByFile(db);
   const c = await CaseDb.open(db, { readOnly: true });
   try {
-    const rows = await c.all(`SELECT f.path, list(e.eventID ORDER BY e.record_index) AS ids FROM events e JOIN files f ON f.id = e.file_id GROUP BY f.path`);
     const files = await c.all(`SELECT * FROM files`);
-    return {
-      byFile: new Map(rows.map((r) => [path.basename(String(r.path)), (r.ids as string[]).map(String)])),
-      files: new Map(files.map((f) => [path.basename(String(f.path).split('!/').pop()!), f])),
-    };
+    return { byFile, files: new Map(files.map((f) => [path.basename(String(f.path).split('!/').pop()!), f])) };
   } finally {
     c.close();
   }
