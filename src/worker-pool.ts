@@ -57,13 +57,14 @@ export class WorkerPool<J, R, W = R> {
     return this.workers.length;
   }
 
-  run(job: J): Promise<R> {
+  /** A job; `transfer`: memory of the job's that moves to the worker rather than being copied. */
+  run(job: J, transfer: ArrayBuffer[] = []): Promise<R> {
     if (this.workers.length === 0) return this.options.inThread(job);
     const id = this.next++;
     const worker = this.workers[this.turn++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, worker });
-      worker.postMessage({ id, job } satisfies PoolRequest<J>);
+      worker.postMessage({ id, job } satisfies PoolRequest<J>, transfer);
     });
   }
 

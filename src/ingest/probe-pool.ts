@@ -6,6 +6,7 @@
  */
 import { WorkerPool } from '../worker-pool.js';
 import { expansionLimit, probeFile, type ExpansionLimits, type Probe } from './bytes.js';
+import { takeSpare } from './line-buffers.js';
 import type { RecordLines } from './record-lines.js';
 
 /** A probe as it crosses threads: each buffer its own copy, so that nothing larger than it is cloned. */
@@ -20,7 +21,12 @@ export type PortableProbe = Omit<Probe, 'head' | 'tail' | 'content' | 'inflatedH
 export interface ProbeJob {
   path: string;
   limits: ExpansionLimits;
+  /** Memory of lines already written, for the worker to make lines in again (line-buffers.ts). */
+  reuse?: ArrayBuffer[];
 }
+
+/** Spare buffers sent with a job: a file makes one buffer of lines, so a few keep every worker supplied. */
+const REUSE_PER_JOB = 2;
 
 const BUFFERS = ['head', 'tail', 'content', 'inflatedHead'] as const;
 
@@ -73,7 +79,10 @@ export class ProbePool {
   }
 
   probe(path: string, limits: ExpansionLimits): Promise<Probe> {
-    return this.pool.run({ path, limits });
+    // With no worker left the job runs here, where the spare buffers already are.
+    if (this.pool.size === 0) return this.pool.run({ path, limits });
+    const reuse = takeSpare(REUSE_PER_JOB);
+    return this.pool.run({ path, limits, reuse }, reuse);
   }
 
   /**

@@ -7,9 +7,11 @@ import { messageOf } from '../errors.js';
 import type { PoolAnswer, PoolRequest } from '../worker-pool.js';
 import { expansionLimit, probeFile } from './bytes.js';
 import { errnoCode } from './errno.js';
+import { giveBack } from './line-buffers.js';
 import { portable, type PortableProbe, type ProbeJob } from './probe-pool.js';
 
 parentPort?.on('message', ({ id, job }: PoolRequest<ProbeJob>) => {
+  for (const memory of job.reuse ?? []) giveBack(memory);
   probeFile(job.path, (size) => expansionLimit(size, job.limits)).then(
     (p) => {
       const { probe, transfer } = portable(p);

@@ -16,6 +16,7 @@
  * WASM_MAX_TEXT are scanned in TypeScript, which keeps that memory small. Where WebAssembly cannot
  * run, every scan is the TypeScript one.
  */
+import { linesBuffer } from './line-buffers.js';
 import { RECORDS_SCAN_WASM } from './records-scan-wasm-bytes.js';
 import { LINE_EXTRA, recordLines, worthLines, type RecordLines } from './record-lines.js';
 import { keyTable, scanRecords, typedReads, type RecordsScan } from './records-scan.js';
@@ -126,7 +127,7 @@ function wasmScan({ ex, base }: Module, b: Buffer, stopAt: number, lines: boolea
       ensure(ex.memory, outAt + room);
       const length = ex.lines(base, n, masksAt, count, outAt, room);
       if (length >= 0) {
-        const text = Buffer.allocUnsafeSlow(length);
+        const text = linesBuffer(length);
         text.set(new Uint8Array(ex.memory.buffer, outAt, length));
         out.lines = { text, idAt: new Int32Array(ex.memory.buffer.slice(masksAt, masksAt + count * 4)), longest: ex.result_longest() };
       }

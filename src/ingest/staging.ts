@@ -20,6 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeUnit } from './batch-loader.js';
+import { giveBack } from './line-buffers.js';
 import { withFileId, type RecordLines } from './record-lines.js';
 import type { StagingRoom } from './staging-room.js';
 
@@ -208,6 +209,8 @@ export class Stager {
       left -= done;
       if (left > 0) pending = [Buffer.concat(pending).subarray(done)];
     }
+    // Written: the lines' memory makes the next files' lines (line-buffers.ts).
+    if (lane === this.lanes.lines) for (const piece of lane.run) giveBack(piece.buffer as ArrayBuffer);
     lane.run = [];
     lane.runBytes = 0;
   }

@@ -89,6 +89,24 @@ describe('a probe in a worker thread is the probe on this thread', () => {
     await own.stop();
   });
 
+  it('lines memory given back here goes to a worker with its next job, which makes the next lines in it', async () => {
+    const buffers = (await import(path.join(ROOT, 'dist/ingest/line-buffers.js'))) as typeof import('../../src/ingest/line-buffers.js');
+    buffers.takeSpare(Number.MAX_SAFE_INTEGER);
+    const dir = tmpDir();
+    const files = [0, 1].map((i) => write(path.join(dir, `clean-${i}.json.gz`), gz(JSON.stringify({ Records: records(300) }))));
+    for (const f of files) {
+      // Memory a staged file's lines were in: whatever it holds must not show in the next lines.
+      const used = new ArrayBuffer(3 * 2 ** 20);
+      new Uint8Array(used).fill(0x7b);
+      buffers.giveBack(used);
+      const there = await pool.probe(f, DEFAULT_EXPANSION);
+      // Moved to the worker, not copied; the lines came back in it.
+      expect(used.byteLength).toBe(0);
+      expect(there.lines!.text.buffer.byteLength).toBe(3 * 2 ** 20);
+      expect(there.lines!.text.equals((await probeFile(f)).lines!.text)).toBe(true);
+    }
+  });
+
   it('a file it cannot read: the same message and code', async () => {
     const missing = path.join(tmpDir(), 'gone.json.gz');
     const here = await probeFile(missing).catch((e: unknown) => e as NodeJS.ErrnoException);
