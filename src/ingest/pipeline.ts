@@ -202,7 +202,9 @@ export class BatchPipeline {
     await this.loading;
     this.signal?.throwIfAborted();
     const stopPolling = this.loadingNow(current);
-    // While it loads, the probe workers examine the next batch: their memory comes off DuckDB's.
+    // While it loads, the probe workers examine the next batch, giving way to DuckDB's threads
+    // (probe-pool.ts YIELDING_NICE); their memory comes off DuckDB's.
+    this.pool?.yieldToLoads();
     const shareBytes = this.pool?.footprintBytes ?? 0;
     this.loading = loadBatch(this.loader, current, { tmp: this.tmp, limits: this.plan.limits, split: this.plan.split, shareBytes })
       .finally(stopPolling)

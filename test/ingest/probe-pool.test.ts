@@ -3,6 +3,7 @@
  * build's pool (workers load only from dist, which the test setup builds) against the sources'
  * probeFile, on the shapes a probe meets, and an error comes back as the same message and code.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EXPANSION, type Probe, probeFile } from '../../src/ingest/bytes.js';
@@ -105,6 +106,33 @@ describe('a probe in a worker thread is the probe on this thread', () => {
       expect(there.lines!.text.buffer.byteLength).toBe(3 * 2 ** 20);
       expect(there.lines!.text.equals((await probeFile(f)).lines!.text)).toBe(true);
     }
+  });
+
+  it.runIf(process.platform === 'linux')('once batches load meanwhile, the workers give way to DuckDB (their nice value raised), not before', async () => {
+    const built = (await import(path.join(ROOT, 'dist/ingest/probe-pool.js'))) as {
+      ProbePool: { start(): (Pool & { yieldToLoads(): void; footprintBytes: number }) | undefined };
+      YIELDING_NICE: number;
+    };
+    expect(built.YIELDING_NICE).toBeGreaterThan(0);
+    // This process's threads at that nice value (the 19th field of /proc/<pid>/task/<tid>/stat).
+    const yielding = () =>
+      fs.readdirSync('/proc/self/task').filter((t) => {
+        const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === built.YIELDING_NICE;
+      }).length;
+    const own = built.ProbePool.start()!;
+    const workers = (own as unknown as { pool: { size: number } }).pool.size;
+    const dir = tmpDir();
+    const files = Array.from({ length: 2 * workers }, (_, i) => write(path.join(dir, `f${i}.json.gz`), gz(JSON.stringify({ Records: records(20) }))));
+    const before = yielding();
+    for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).sha256).toHaveLength(64);
+    expect(yielding()).toBe(before);
+    own.yieldToLoads();
+    // Each worker has a job after it (jobs go to the workers in turn).
+    for (const f of files) expect((await own.probe(f, DEFAULT_EXPANSION)).sha256).toHaveLength(64);
+    expect(yielding()).toBe(before + workers);
+    await own.stop();
+    expect(yielding()).toBe(before);
   });
 
   it('a file it cannot read: the same message and code', async () => {
