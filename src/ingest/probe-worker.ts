@@ -14,14 +14,16 @@ import { portable, YIELDING_NICE, type PortableProbe, type ProbeJob } from './pr
 
 /**
  * Once batches load while files are examined, probing gives way to DuckDB (ProbeJob.yieldToLoads):
- * this thread's nice value is raised (a thread's own, on Linux: setpriority takes its id).
+ * this thread's nice value is raised by YIELDING_NICE (a thread's own, on Linux: setpriority takes
+ * its id).
  */
 let yielding = false;
 function yieldToLoads(): void {
   yielding = true;
   try {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, YIELDING_NICE);
+    // Relative to where it runs: a keytrail already run under nice gives way as much again.
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + YIELDING_NICE));
   } catch {
     // Not Linux (no /proc/thread-self), or not allowed: probing goes on at the same priority.
   }
