@@ -13,6 +13,12 @@
 
 /** Buffers are made in whole MiB, so that one fits the next file's lines (S3 files are a few MB). */
 const STEP = 1 << 20;
+/**
+ * Lines shorter than this get memory of their own size, never a spare's: 100,000 small S3 files
+ * (a few KB each) given a whole MiB each took 27.7 s to examine the first 50,000 instead of 6.6 s,
+ * the kernel clearing pages that were never used.
+ */
+const SMALL = STEP / 4;
 /** A larger buffer is not kept: one big file's lines must not stay in memory for the rest of the run. */
 const MAX_KEPT_BYTES = 8 << 20;
 /** Buffers kept on a thread at most. */
@@ -23,9 +29,11 @@ const spare: ArrayBuffer[] = [];
 
 /** Memory for `length` bytes of lines: a spare buffer that holds them, or a new one. */
 export function linesBuffer(length: number): Buffer {
+  if (length < SMALL) return Buffer.allocUnsafeSlow(length);
   const i = spare.findIndex((b) => b.byteLength >= length);
-  const memory = i >= 0 ? spare.splice(i, 1)[0]! : new ArrayBuffer(Math.max(STEP, Math.ceil(length / STEP) * STEP));
-  return Buffer.from(memory, 0, length);
+  if (i >= 0) return Buffer.from(spare.splice(i, 1)[0]!, 0, length);
+  // Not cleared: the lines fill the first `length` bytes, and nothing reads past them.
+  return Buffer.allocUnsafeSlow(Math.ceil(length / STEP) * STEP).subarray(0, length);
 }
 
 /** Lines' memory that nothing reads any more, kept to be used again (a large one, or past MAX_SPARE, is left to the collector). */

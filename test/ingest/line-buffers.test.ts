@@ -14,6 +14,7 @@ import { Stager } from '../../src/ingest/staging.js';
 import { StagingRoom } from '../../src/ingest/staging-room.js';
 import { records, tmpDir } from '../helpers.js';
 
+const KiB = 2 ** 10;
 const MiB = 2 ** 20;
 
 // Each test starts with no spare memory on this thread.
@@ -23,8 +24,8 @@ beforeEach(() => {
 
 describe('memory for lines', () => {
   it('is made in whole MiB, and memory given back is used again for lines it holds', () => {
-    const a = linesBuffer(10);
-    expect(a.length).toBe(10);
+    const a = linesBuffer(300 * KiB);
+    expect(a.length).toBe(300 * KiB);
     expect(a.buffer.byteLength).toBe(MiB);
     expect(linesBuffer(MiB + 1).buffer.byteLength).toBe(2 * MiB);
     giveBack(a.buffer as ArrayBuffer);
@@ -35,7 +36,16 @@ describe('memory for lines', () => {
     expect(b.buffer).toBe(a.buffer);
     expect(b.length).toBe(MiB);
     // Used once: not spare any more.
-    expect(linesBuffer(10).buffer).not.toBe(a.buffer);
+    expect(linesBuffer(300 * KiB).buffer).not.toBe(a.buffer);
+  });
+
+  it('small lines get memory of their own size, never a spare (a MiB for each small file cost 4x the time)', () => {
+    const spare = new ArrayBuffer(MiB);
+    giveBack(spare);
+    const small = linesBuffer(5000);
+    expect(small.buffer).not.toBe(spare);
+    expect(small.buffer.byteLength).toBeLessThan(MiB);
+    expect(takeSpare(10)).toEqual([spare]);
   });
 
   it('keeps no large memory, none twice, none moved away, and no more than eight', () => {
@@ -60,15 +70,16 @@ describe('the stager gives lines memory back', () => {
   it('once the lines are written, and lines made there afterwards leave the staged bytes as they were', () => {
     const room = new StagingRoom(tmpDir(), null);
     const stager = new Stager(room, 1);
-    const text = Buffer.from(JSON.stringify({ Records: records(200) }));
+    const text = Buffer.from(JSON.stringify({ Records: records(1000) }));
+    expect(text.length).toBeGreaterThan(300 * KiB);
     const lines = scanText(text, MAX_NATIVE_DEPTH, true).lines;
-    if (!lines) throw new Error('a clean text of 200 records makes lines');
+    if (!lines) throw new Error('a clean text of 1,000 records makes lines');
     const memory = lines.text.buffer;
     expect(memory.byteLength).toBe(MiB);
     stager.addLines({ fileId: 7, path: '/evidence/a.json', gzip: false, bytes: text.length }, lines);
     const staged = Buffer.from(lines.text);
     // Not written yet (a run is written at 1 MiB): the memory is not spare.
-    expect(linesBuffer(10).buffer).not.toBe(memory);
+    expect(linesBuffer(300 * KiB).buffer).not.toBe(memory);
     stager.close();
     const again = linesBuffer(lines.text.length);
     expect(again.buffer).toBe(memory);

@@ -95,7 +95,7 @@ describe('a probe in a worker thread is the probe on this thread', () => {
     const buffers = (await import(path.join(ROOT, 'dist/ingest/line-buffers.js'))) as typeof import('../../src/ingest/line-buffers.js');
     buffers.takeSpare(Number.MAX_SAFE_INTEGER);
     const dir = tmpDir();
-    const files = [0, 1].map((i) => write(path.join(dir, `clean-${i}.json.gz`), gz(JSON.stringify({ Records: records(300) }))));
+    const files = [0, 1].map((i) => write(path.join(dir, `clean-${i}.json.gz`), gz(JSON.stringify({ Records: records(1000) }))));
     for (const f of files) {
       // Memory a staged file's lines were in: whatever it holds must not show in the next lines.
       const used = new ArrayBuffer(3 * 2 ** 20);
