@@ -1,7 +1,7 @@
 /**
  * Memory for clean files' lines (record-lines.ts), used again once the lines are written (issue 19).
  * Each file's lines were made in memory of their own, posted to the main thread, written to a
- * staging file and dropped: 1.44 GB for the 1.382 files of a 1M-event export, each buffer new to
+ * staging file and dropped: 1.44 GB for the 1,382 files of a 1M-event export, each buffer new to
  * V8, which collected the old ones with a full mark-compact for every ~50 MB that arrived (30 of
  * them, and their concurrent marking: 1.5-1.8 s of CPU while the files were examined, measured with
  * --trace-gc and perf). Now the stager gives each written buffer back (giveBack), the probe pool
@@ -41,7 +41,7 @@ export function giveBack(memory: ArrayBuffer): void {
   if (memory.byteLength >= STEP && memory.byteLength <= MAX_KEPT_BYTES && spare.length < MAX_SPARE && !spare.includes(memory)) spare.push(memory);
 }
 
-/** Up to `max` spare buffers, taken from this thread to go to a worker with its next job. */
+/** Up to `max` spare buffers, taken from this thread to go to a worker with its next job (or dropped: see BatchPipeline.run). */
 export function takeSpare(max: number): ArrayBuffer[] {
   return spare.splice(0, max);
 }

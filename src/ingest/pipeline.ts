@@ -9,6 +9,7 @@ import type { CaseIndex } from './case-index.js';
 import { examine, markCut, type Batch, type ExaminedRow } from './examine.js';
 import { expandArchive, MAX_ARCHIVE_DEPTH, notOpened } from './expand.js';
 import type { IngestProgress, IngestSummary } from './ingest.js';
+import { takeSpare } from './line-buffers.js';
 import { loadBatch } from './load-batch.js';
 import { probeItem, Queue, type Pending } from './pending.js';
 import { ProbePool } from './probe-pool.js';
@@ -100,6 +101,8 @@ export class BatchPipeline {
       throw err;
     } finally {
       await this.pool?.stop();
+      // The lines memory kept for the next files (line-buffers.ts) is not held past the run.
+      takeSpare(Number.POSITIVE_INFINITY);
     }
   }
 

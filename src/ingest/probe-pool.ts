@@ -96,7 +96,7 @@ export class ProbePool {
     // With no worker left the job runs here, where the spare buffers already are.
     if (this.pool.size === 0) return this.pool.run({ path, limits });
     const reuse = takeSpare(REUSE_PER_JOB);
-    return this.pool.run({ path, limits, reuse, ...(this.yielding ? { yieldToLoads: true } : {}) }, reuse);
+    return this.pool.run({ path, limits, reuse, yieldToLoads: this.yielding }, reuse);
   }
 
   /** From now on batches load while files are examined: the workers give way to DuckDB (YIELDING_NICE). */

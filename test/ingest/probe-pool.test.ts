@@ -111,7 +111,7 @@ describe('a probe in a worker thread is the probe on this thread', () => {
 
   it.runIf(process.platform === 'linux')('once batches load meanwhile, the workers give way to DuckDB (their nice value raised), not before', async () => {
     const built = (await import(path.join(ROOT, 'dist/ingest/probe-pool.js'))) as {
-      ProbePool: { start(): (Pool & { yieldToLoads(): void; footprintBytes: number }) | undefined };
+      ProbePool: { start(): (Pool & { yieldToLoads(): void }) | undefined };
       YIELDING_NICE: number;
     };
     expect(built.YIELDING_NICE).toBeGreaterThan(0);
